@@ -1,0 +1,316 @@
+"""Query definitions: a TOML file of methods x tasks x windows, parsed into a Matrix of Cells.
+
+Each cell's query is a small tree, ``AllOf(AnyOf(method terms), AnyOf(task terms))``, that
+every source compiles into its own syntax. A term with a space in it is a phrase.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from survey.errors import QueryFileError
+
+MIN_YEAR, MAX_YEAR = 1000, 2200
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Consecutive words, in order."""
+
+    words: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+Atom = Term | Phrase
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Atom, ...]
+
+
+@dataclass(frozen=True)
+class AllOf:
+    items: tuple[AnyOf, ...]
+
+
+Query = AllOf
+
+
+def atom(text: str) -> Atom:
+    words = tuple(text.split())
+    return Term(words[0]) if len(words) == 1 else Phrase(words)
+
+
+def any_of(terms) -> AnyOf:
+    return AnyOf(tuple(atom(t) for t in terms))
+
+
+@dataclass(frozen=True)
+class Window:
+    """A range of publication years, inclusive; None is open."""
+
+    name: str
+    start: int | None = None
+    end: int | None = None
+
+    def contains(self, year: int | None) -> bool:
+        if year is None:
+            return self.start is None and self.end is None
+        return (self.start is None or year >= self.start) and (self.end is None or year <= self.end)
+
+    @property
+    def span(self) -> str:
+        if self.start is None and self.end is None:
+            return "all years"
+        if self.start == self.end:
+            return str(self.start)
+        return f"{self.start or '…'}–{self.end or 'now'}"
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Per-year counts from ``start`` to ``end`` (None: the current year)."""
+
+    start: int
+    end: int | None = None
+
+    def years(self, this_year: int) -> list[int]:
+        return list(range(self.start, (self.end or this_year) + 1))
+
+
+@dataclass(frozen=True)
+class Cell:
+    method: str
+    task: str
+    query: Query
+
+    @property
+    def label(self) -> str:
+        return f"{self.method}:{self.task}"
+
+
+@dataclass
+class Matrix:
+    name: str
+    title: str
+    methods: dict[str, tuple[str, ...]]
+    tasks: dict[str, tuple[str, ...]]
+    windows: list[Window]
+    trend: Trend | None = None
+    path: Path | None = None
+    cells: list[Cell] = field(init=False)
+
+    def __post_init__(self):
+        self.cells = [
+            Cell(m, t, cell_query(mterms, tterms))
+            for m, mterms in self.methods.items()
+            for t, tterms in self.tasks.items()
+        ]
+
+    def cell(self, method: str, task: str) -> Cell:
+        for c in self.cells:
+            if c.method.lower() == method.lower() and c.task.lower() == task.lower():
+                return c
+        raise KeyError(
+            f"no cell {method}:{task}; methods are {', '.join(self.methods)}, tasks are {', '.join(self.tasks)}"
+        )
+
+    def window(self, name: str) -> Window:
+        for w in self.windows:
+            if w.name.lower() == name.lower():
+                return w
+        raise KeyError(f"no window {name!r}; windows are {', '.join(w.name for w in self.windows)}")
+
+
+def cell_query(method_terms, task_terms) -> Query:
+    parts = [any_of(method_terms)]
+    if task_terms:
+        parts.append(any_of(task_terms))
+    return AllOf(tuple(parts))
+
+
+# ---------------------------------------------------------------- parsing
+
+_TOP_KEYS = {"name", "title", "methods", "tasks", "windows", "trend"}
+_WINDOW_KEYS = {"name", "from", "to"}
+_TREND_KEYS = {"from", "to"}
+
+
+def load_matrix(path) -> Matrix:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise QueryFileError(path, "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QueryFileError(path, f"cannot read: {exc}") from None
+    return parse_matrix(text, path)
+
+
+def parse_matrix(text: str, path="<query>") -> Matrix:
+    return _Parser(text, Path(path)).parse()
+
+
+class _Parser:
+    def __init__(self, text: str, path: Path):
+        self.text = text
+        self.path = path
+        self.lines = text.splitlines()
+
+    def fail(self, message: str, line: int | None = None):
+        raise QueryFileError(self.path, message, line)
+
+    def line_of(self, *patterns: str) -> int | None:
+        """The first line matching the patterns in order (a key after its table header)."""
+        start = 0
+        found = None
+        for pattern in patterns:
+            rx = re.compile(pattern)
+            for i in range(start, len(self.lines)):
+                if rx.search(self.lines[i]):
+                    found, start = i + 1, i + 1
+                    break
+            else:
+                return found
+        return found
+
+    def key_line(self, table: str | None, key: str) -> int | None:
+        key_rx = r"^\s*(\"|')?" + re.escape(key) + r"(\"|')?\s*="
+        if table is None:
+            return self.line_of(key_rx)
+        return self.line_of(r"^\s*\[\s*" + re.escape(table) + r"\s*\]", key_rx)
+
+    def parse(self) -> Matrix:
+        if not self.text.strip():
+            self.fail("file is empty; expected a [methods] table, a [tasks] table and optional [[windows]]")
+        try:
+            doc = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            message = str(exc)
+            m = re.search(r"\(at line (\d+), column \d+\)", message)
+            line = int(m.group(1)) if m else None
+            message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+            self.fail(f"not valid TOML: {message}", line)
+
+        for key in doc:
+            if key not in _TOP_KEYS:
+                self.fail(
+                    f"unknown key {key!r}; expected one of {', '.join(sorted(_TOP_KEYS))}",
+                    self.key_line(None, key) or self.line_of(r"^\s*\[+\s*" + re.escape(key)),
+                )
+        name = self.string(doc, "name", default=self.path.stem)
+        title = self.string(doc, "title", default=name)
+        methods = self.labels(doc, "methods", allow_empty_terms=False)
+        tasks = self.labels(doc, "tasks", allow_empty_terms=True)
+        windows = self.windows(doc.get("windows"))
+        trend = self.trend(doc.get("trend"))
+        return Matrix(name, title, methods, tasks, windows, trend, self.path)
+
+    def string(self, doc, key, default):
+        value = doc.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"{key!r} must be a non-empty string", self.key_line(None, key))
+        return value.strip()
+
+    def labels(self, doc, table: str, allow_empty_terms: bool) -> dict[str, tuple[str, ...]]:
+        if table not in doc:
+            self.fail(f"missing [{table}] table: expected label = [\"term\", \"a phrase\", ...]")
+        section = doc[table]
+        header = self.line_of(r"^\s*\[\s*" + table + r"\s*\]")
+        if not isinstance(section, dict):
+            self.fail(f"{table!r} must be a table of label = [terms]", self.key_line(None, table))
+        if not section:
+            self.fail(f"[{table}] is empty: expected at least one label = [terms]", header)
+        seen: dict[str, str] = {}
+        out: dict[str, tuple[str, ...]] = {}
+        for label, terms in section.items():
+            line = self.key_line(table, label) or header
+            if not label.strip():
+                self.fail(f"[{table}] has an empty label", line)
+            folded = label.strip().lower()
+            if folded in seen:
+                self.fail(f"duplicate label {label!r} in [{table}] (same as {seen[folded]!r}, case ignored)", line)
+            seen[folded] = label
+            if not isinstance(terms, list):
+                self.fail(f"[{table}] {label!r} must be a list of strings, got {type(terms).__name__}", line)
+            if not terms and not allow_empty_terms:
+                self.fail(f"method {label!r} has no terms: give at least one term or phrase", line)
+            clean = []
+            for term in terms:
+                if not isinstance(term, str):
+                    self.fail(f"[{table}] {label!r}: term {term!r} is a {type(term).__name__}, expected a string", line)
+                if not term.strip():
+                    self.fail(f"[{table}] {label!r}: empty term; remove it or give a word", line)
+                if not any(ch.isalnum() for ch in term):
+                    self.fail(f"[{table}] {label!r}: term {term!r} has no letters or digits", line)
+                clean.append(" ".join(term.split()))
+            if len({t.lower() for t in clean}) != len(clean):
+                self.fail(f"[{table}] {label!r} lists the same term twice", line)
+            out[label.strip()] = tuple(clean)
+        return out
+
+    def year(self, value, what: str, line):
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(f"{what} must be a year (an integer), got {value!r}", line)
+        if not MIN_YEAR <= value <= MAX_YEAR:
+            self.fail(f"{what} = {value} is not a plausible year ({MIN_YEAR}-{MAX_YEAR})", line)
+        return value
+
+    def windows(self, raw) -> list[Window]:
+        if raw is None:
+            return [Window("all time")]
+        if not isinstance(raw, list) or not raw:
+            self.fail("'windows' must be one or more [[windows]] tables", self.line_of(r"windows"))
+        windows: list[Window] = []
+        starts = [i + 1 for i, ln in enumerate(self.lines) if re.match(r"^\s*\[\[\s*windows\s*\]\]", ln)]
+        for i, w in enumerate(raw):
+            line = starts[i] if i < len(starts) else None
+            if not isinstance(w, dict):
+                self.fail("each window must be a table with name, from and to", line)
+            for key in w:
+                if key not in _WINDOW_KEYS:
+                    self.fail(f"unknown key {key!r} in [[windows]]; expected name, from, to", line)
+            if "name" not in w:
+                self.fail("window has no name", line)
+            name = w["name"]
+            if not isinstance(name, str) or not name.strip():
+                self.fail("window name must be a non-empty string", line)
+            start = self.year(w["from"], f"window {name!r} from", line) if "from" in w else None
+            end = self.year(w["to"], f"window {name!r} to", line) if "to" in w else None
+            if start is not None and end is not None and start > end:
+                self.fail(f"window {name!r}: from {start} is after to {end}", line)
+            if any(x.name.lower() == name.strip().lower() for x in windows):
+                self.fail(f"duplicate window name {name!r}", line)
+            windows.append(Window(name.strip(), start, end))
+        return windows
+
+    def trend(self, raw) -> Trend | None:
+        if raw is None:
+            return None
+        line = self.line_of(r"^\s*\[\s*trend\s*\]")
+        if not isinstance(raw, dict):
+            self.fail("[trend] must be a table with from (and optional to)", line)
+        for key in raw:
+            if key not in _TREND_KEYS:
+                self.fail(f"unknown key {key!r} in [trend]; expected from, to", line)
+        if "from" not in raw:
+            self.fail("[trend] needs from = YEAR", line)
+        start = self.year(raw["from"], "trend from", line)
+        end = self.year(raw["to"], "trend to", line) if "to" in raw else None
+        if end is not None and start > end:
+            self.fail(f"trend: from {start} is after to {end}", line)
+        return Trend(start, end)

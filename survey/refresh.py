@@ -1,0 +1,236 @@
+"""Plan which counts are missing or stale, then fetch them.
+
+``plan`` compiles every (source, cell, window[, year]) without touching the network and looks
+each key up in the store. ``run`` fetches what the plan marks as due: sources in parallel, each
+source at its own concurrency, every observation committed as it arrives. After a source says
+it is blocked, nothing more is sent to it in this run; the other sources go on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from survey.errors import Blocked, SourceError, Unsupported
+from survey.matrix import Cell, Matrix, Window
+from survey.sources.base import Source
+from survey.store import Key, Observation, Store, is_fresh, utcnow
+
+TREND = "trend"
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    source: str
+    cell: Cell
+    window: Window  # the window's own, or the one-year window "trend" for per-year rows
+    year: int | None
+    query: str  # compiled query, or "" where unsupported
+    unsupported: str | None
+    cached: Observation | None
+    fresh: bool
+
+    @property
+    def key(self) -> Key:
+        return Key(
+            self.source, self.cell.method, self.cell.task, self.window.start, self.window.end, self.year, self.query
+        )
+
+    @property
+    def due(self) -> bool:
+        return not self.fresh
+
+
+UNSUPPORTED_QUERY = "(unsupported)"
+
+
+def plan(
+    matrix: Matrix,
+    sources: dict[str, Source],
+    store: Store,
+    *,
+    by_year: bool = False,
+    max_age: timedelta | None = timedelta(days=30),
+    force: bool = False,
+    now: datetime | None = None,
+    windows: list[Window] | None = None,
+) -> list[PlanItem]:
+    now = now or store.clock()
+    items: list[PlanItem] = []
+    for name, source in sources.items():
+        latest = store.latest_by_key(name)
+        for cell in matrix.cells:
+            for window in windows or matrix.windows:
+                items.append(_item(name, source, cell, window, None, latest, max_age, force, now))
+            if by_year and matrix.trend:
+                for year in matrix.trend.years(now.year):
+                    items.append(_item(name, source, cell, Window(TREND, year, year), year, latest, max_age, force, now))
+    return items
+
+
+def _item(name, source, cell, window, year, latest, max_age, force, now) -> PlanItem:
+    try:
+        query, reason = source.compile(cell.query, window.start, window.end), None
+    except Unsupported as exc:
+        query, reason = UNSUPPORTED_QUERY, str(exc)
+    key = Key(name, cell.method, cell.task, window.start, window.end, year, query)
+    cached = latest.get(key)
+    fresh = not force and is_fresh(cached, max_age, now)
+    return PlanItem(name, cell, window, year, query, reason, cached, fresh)
+
+
+@dataclass
+class Summary:
+    fetched: int = 0
+    cached: int = 0
+    unsupported: int = 0
+    errors: list[Observation] = field(default_factory=list)
+    blocked: list[Observation] = field(default_factory=list)
+    skipped: list[PlanItem] = field(default_factory=list)  # not sent: offline, after a block, or interrupted
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors or self.blocked or self.interrupted)
+
+
+@dataclass
+class _Job:
+    source: str
+    items: list[PlanItem]  # one item, or the per-year items of one cell fetched in one call
+
+
+def _jobs(due: list[PlanItem], sources: dict[str, Source]) -> list[_Job]:
+    jobs: list[_Job] = []
+    per_year: dict[tuple[str, str, str], list[PlanItem]] = defaultdict(list)
+    for item in due:
+        if item.year is not None and sources[item.source].capabilities.per_year_one_call:
+            per_year[(item.source, item.cell.method, item.cell.task)].append(item)
+        else:
+            jobs.append(_Job(item.source, [item]))
+    jobs.extend(_Job(src, items) for (src, _, _), items in per_year.items())
+    return jobs
+
+
+def run(
+    items: list[PlanItem],
+    sources: dict[str, Source],
+    store: Store,
+    *,
+    offline: bool = False,
+    on_observation: Callable[[Observation], None] | None = None,
+    stop: threading.Event | None = None,
+) -> Summary:
+    """Fetch every due item; return what happened. Safe to interrupt: see module docstring."""
+    started = time.monotonic()
+    summary = Summary(cached=sum(1 for i in items if i.fresh))
+    stop = stop or threading.Event()
+    lock = threading.Lock()
+    blocked_sources: set[str] = set()
+
+    def save(obs: Observation):
+        obs = store.record(obs)
+        with lock:
+            if obs.status == "ok":
+                summary.fetched += 1
+            elif obs.status == "unsupported":
+                summary.unsupported += 1
+            elif obs.status == "blocked":
+                summary.blocked.append(obs)
+            else:
+                summary.errors.append(obs)
+        if on_observation:
+            on_observation(obs)
+
+    due = [i for i in items if i.due]
+    for item in [i for i in due if i.unsupported]:
+        save(_observation(item, None, "unsupported", item.unsupported, 0.0))
+    due = [i for i in due if not i.unsupported]
+    if offline:
+        summary.skipped.extend(due)
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def work(job: _Job):
+        if stop.is_set() or job.source in blocked_sources:
+            with lock:
+                summary.skipped.extend(job.items)
+            return
+        source = sources[job.source]
+        t0 = time.monotonic()
+        try:
+            if job.items[0].year is None or not source.capabilities.per_year_one_call:
+                item = job.items[0]
+                results = {item.year: source.count(item.cell.query, item.window.start, item.window.end)}
+            else:
+                years = [i.year for i in job.items]
+                results = source.count_by_year(job.items[0].cell.query, min(years), max(years))
+        except Blocked as exc:
+            blocked_sources.add(job.source)
+            for item in job.items:
+                save(_observation(item, None, "blocked", str(exc), time.monotonic() - t0))
+            return
+        except Unsupported as exc:
+            for item in job.items:
+                save(_observation(item, None, "unsupported", str(exc), time.monotonic() - t0))
+            return
+        except SourceError as exc:
+            for item in job.items:
+                save(_observation(item, None, "error", str(exc), time.monotonic() - t0))
+            return
+        except Exception as exc:  # a bug in a source must not lose the rest of the run
+            for item in job.items:
+                save(_observation(item, None, "error", f"{type(exc).__name__}: {exc}", time.monotonic() - t0))
+            return
+        elapsed = (time.monotonic() - t0) / max(1, len(job.items))
+        for item in job.items:
+            if item.year in results:
+                save(_observation(item, results[item.year], "ok", None, elapsed))
+            else:
+                save(_observation(item, None, "error", f"no count for {item.year} in the response", elapsed))
+
+    jobs_by_source: dict[str, list[_Job]] = defaultdict(list)
+    for job in _jobs(due, sources):
+        jobs_by_source[job.source].append(job)
+    pools = {name: ThreadPoolExecutor(max_workers=max(1, sources[name].concurrency)) for name in jobs_by_source}
+    futures = [pools[name].submit(work, job) for name, jobs in jobs_by_source.items() for job in jobs]
+    try:
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for f in done:
+                f.result()
+    except KeyboardInterrupt:
+        # Requests in flight finish and are saved; queued ones are dropped.
+        stop.set()
+        summary.interrupted = True
+        for pool in pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        for pool in pools.values():
+            pool.shutdown(wait=True)
+        summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _observation(item: PlanItem, count, status, error, duration) -> Observation:
+    return Observation(
+        source=item.source,
+        method=item.cell.method,
+        task=item.cell.task,
+        window=item.window.name,
+        year_from=item.window.start,
+        year_to=item.window.end,
+        year=item.year,
+        query=item.query,
+        count=count,
+        status=status,
+        error=error,
+        duration_s=round(duration, 4),
+    )

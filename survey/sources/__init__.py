@@ -1,0 +1,33 @@
+"""Source registry: names to classes, imported only when asked for."""
+
+from __future__ import annotations
+
+import importlib
+
+from survey.errors import UnknownSource
+
+# name -> "module:Class". Each class offers ``from_settings(settings)``.
+REGISTRY: dict[str, str] = {
+}
+
+
+def source_names(settings=None) -> list[str]:
+    """Every usable source name, with one ``local:NAME`` per imported corpus."""
+    names = list(REGISTRY)
+    if settings is not None:
+        from survey.sources.local import corpus_names
+
+        names += [f"local:{n}" for n in corpus_names(settings)]
+    return names
+
+
+def make_source(name: str, settings):
+    if name == "local" or name.startswith("local:"):
+        from survey.sources.local import LocalSource
+
+        return LocalSource.from_settings(settings, name.partition(":")[2] or None)
+    if name not in REGISTRY:
+        valid = ", ".join(source_names(settings))
+        raise UnknownSource(f"unknown source {name!r}; valid sources: {valid}")
+    module, _, cls = REGISTRY[name].partition(":")
+    return getattr(importlib.import_module(module), cls).from_settings(settings)

@@ -1,0 +1,66 @@
+"""The Source interface every counting backend implements.
+
+A source compiles a cell's query tree into its own syntax and returns hit counts. It never
+touches the store: refresh wraps what it returns (or raises) into observations.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from survey.matrix import Query
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    boolean: bool  # AND/OR between concepts
+    phrases: bool  # exact consecutive words
+    stemming: bool  # does `LSTMs` match `LSTM`
+    fields: str  # what is searched, in words ("title and abstract", "titles", "full text")
+    per_year_one_call: bool  # count_by_year costs one request rather than one per year
+    records: bool = False  # sample() returns matched records (for the precision audit)
+    notes: str = ""  # known biases, shown in `survey sources` and the report
+
+
+@dataclass(frozen=True)
+class Record:
+    """A matched record, for the precision audit."""
+
+    title: str
+    year: int | None = None
+    id: str | None = None
+    doi: str | None = None
+
+
+class Source(ABC):
+    name: str
+    capabilities: Capabilities
+    needs_key: bool = False
+    rate_limit: float | None = None  # requests per second, None: unlimited (local)
+    concurrency: int = 1
+
+    @abstractmethod
+    def compile(self, query: Query, start: int | None, end: int | None) -> str:
+        """The exact query (or request URL, secrets redacted) sent for this count.
+
+        Raises Unsupported(reason) where the source cannot express the query faithfully.
+        """
+
+    @abstractmethod
+    def count(self, query: Query, start: int | None, end: int | None) -> int:
+        """Hits for the query among works published in [start, end] (None: open)."""
+
+    def count_by_year(self, query: Query, start: int, end: int) -> dict[int, int]:
+        """Hits per publication year, every year from start to end present."""
+        return {year: self.count(query, year, year) for year in range(start, end + 1)}
+
+    def sample(self, query: Query, start: int | None, end: int | None, n: int) -> list[Record]:
+        raise NotImplementedError(f"{self.name} does not return records")
+
+    def configured(self) -> tuple[bool, str]:
+        """Whether the source can be used as configured, and why not."""
+        return True, "ok"
+
+    def close(self) -> None:
+        pass
