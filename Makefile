@@ -1,0 +1,39 @@
+# The two commands of the quick start: `make report` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+QUERY  ?= queries/lstm_vs_cnn.toml
+# State for `make report` lives in the repo (ignored by git) unless SURVEY_HOME says otherwise.
+export SURVEY_HOME ?= $(CURDIR)/.state
+ACL    ?= ../shared/corpora/acl-anthology/papers.jsonl.gz
+
+.PHONY: report test install install-test experiment clean
+
+$(BIN)/survey: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+install: $(BIN)/survey
+
+$(VENV)/.test-installed: $(BIN)/survey
+	$(BIN)/pip install --quiet -e '.[test,experiment]'
+	@touch $@
+
+install-test: $(VENV)/.test-installed
+
+report: install
+	@if [ -f "$(ACL)" ] && ! $(BIN)/survey corpus stats --name acl >/dev/null 2>&1; then \
+		$(BIN)/survey corpus import "$(ACL)" --name acl; fi
+	-$(BIN)/survey refresh -q $(QUERY) --all --by-year
+	$(BIN)/survey report -q $(QUERY)
+
+test: install-test
+	$(BIN)/python -m pytest -q
+
+experiment: install-test
+	$(BIN)/survey experiment run
+
+clean:
+	rm -rf $(VENV) .state
