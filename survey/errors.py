@@ -52,3 +52,7 @@ class Blocked(SourceError):
 
 class Unsupported(SourceError):
     """The source cannot express this query faithfully; the message says why."""
+
+
+class Unreachable(SourceError):
+    """The source's host cannot be reached at all (no network, DNS): skip it for this run."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from survey.errors import Blocked, SourceError, Unsupported
+from survey.errors import Blocked, SourceError, Unreachable, Unsupported
 from survey.matrix import Cell, Matrix, Window
 from survey.sources.base import Source
 from survey.store import Key, Observation, Store, is_fresh, utcnow
@@ -92,12 +92,13 @@ class Summary:
     errors: list[Observation] = field(default_factory=list)
     blocked: list[Observation] = field(default_factory=list)
     skipped: list[PlanItem] = field(default_factory=list)  # not sent: offline, after a block, or interrupted
+    unreachable: dict[str, str] = field(default_factory=dict)  # source -> why
     interrupted: bool = False
     seconds: float = 0.0
 
     @property
     def failed(self) -> bool:
-        return bool(self.errors or self.blocked or self.interrupted)
+        return bool(self.errors or self.blocked or self.unreachable or self.interrupted)
 
 
 @dataclass
@@ -175,6 +176,14 @@ def run(
             blocked_sources.add(job.source)
             for item in job.items:
                 save(_observation(item, None, "blocked", str(exc), time.monotonic() - t0))
+            return
+        except Unreachable as exc:
+            # One failed connection says enough: the rest of this source's cells are skipped, not
+            # each retried into the same wall.
+            blocked_sources.add(job.source)
+            with lock:
+                summary.unreachable[job.source] = str(exc)
+                summary.skipped.extend(job.items)
             return
         except Unsupported as exc:
             for item in job.items:

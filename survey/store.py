@@ -183,10 +183,14 @@ class Store:
             rows = self._db.execute(sql, tuple(params)).fetchall()
         return [Observation(**{k: row[k] for k in row.keys() if k != "rn"}) for row in rows]
 
-    def latest(self, source: str | None = None, *, years: bool | None = None) -> list[Observation]:
+    def latest(
+        self, source: str | None = None, *, years: bool | None = None, per_query: bool = True
+    ) -> list[Observation]:
         """The row that answers each key: its latest ok row, else its latest row of any status.
 
         ``years``: True for per-year rows only, False for window totals only, None for both.
+        ``per_query=False`` ignores the query in the key: one answer per cell and years, as the
+        tables want after a query file's terms were edited and refreshed.
         """
         where, params = [], []
         if source is not None:
@@ -197,7 +201,7 @@ class Store:
         elif years is False:
             where.append("year IS NULL")
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        partition = ", ".join(KEY_COLUMNS)
+        partition = ", ".join(c for c in KEY_COLUMNS if per_query or c != "query")
         sql = f"""
             SELECT * FROM (
                 SELECT *, ROW_NUMBER() OVER (

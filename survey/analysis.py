@@ -1,0 +1,130 @@
+"""From observations to study-shaped tables, ratios and per-year series (pandas; no network).
+
+A study table has the matrix's methods as rows and its tasks as columns, for one source and
+one window. Cells without a usable count stay missing (pandas NA) and carry a status and a
+note saying why, so that renderers print n/a with a footnote instead of a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from survey.matrix import Matrix, Window
+from survey.reference import ReferenceTable
+from survey.store import Observation
+
+NOT_FETCHED = "not fetched"
+
+
+@dataclass
+class StudyTable:
+    source: str
+    window: Window
+    counts: pd.DataFrame  # methods x tasks, nullable Int64
+    status: pd.DataFrame  # methods x tasks: ok, unsupported, error, blocked, not fetched
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)
+    fetched: tuple[datetime, datetime] | None = None
+    queries: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.counts.notna().to_numpy().any())
+
+    def ratio(self, numerator: str, denominator: str) -> pd.Series:
+        """numerator / denominator per task; NA where either is missing or the denominator is 0."""
+        a = self.counts.loc[numerator].astype("Float64")
+        b = self.counts.loc[denominator].astype("Float64")
+        return (a / b.where(b != 0)).rename(f"{numerator}:{denominator}")
+
+    def share(self, method: str) -> pd.Series:
+        """method / sum over methods per task."""
+        totals = self.counts.astype("Float64").sum(axis=0, min_count=len(self.counts.index))
+        return (self.counts.loc[method].astype("Float64") / totals.where(totals != 0)).rename(f"{method} share")
+
+
+def observations_frame(observations: list[Observation]) -> pd.DataFrame:
+    """A tidy frame, one row per observation."""
+    columns = [
+        "source", "method", "task", "window", "year_from", "year_to", "year",
+        "query", "count", "status", "error", "fetched_at", "duration_s",
+    ]  # fmt: skip
+    frame = pd.DataFrame([{c: getattr(o, c) for c in columns} for o in observations], columns=columns)
+    frame["count"] = frame["count"].astype("Int64")
+    for c in ("year_from", "year_to", "year"):
+        frame[c] = frame[c].astype("Int64")
+    frame["fetched_at"] = pd.to_datetime(frame["fetched_at"], format="%Y-%m-%dT%H:%M:%S.%fZ", utc=True)
+    return frame
+
+
+def study_table(observations: list[Observation], matrix: Matrix, source: str, window: Window) -> StudyTable:
+    """The window totals of one source, shaped like the study. Pass ``store.latest(per_query=False)``."""
+    methods, tasks = list(matrix.methods), list(matrix.tasks)
+    counts = pd.DataFrame(pd.NA, index=pd.Index(methods, name="method"), columns=tasks, dtype="Int64")
+    status = pd.DataFrame(NOT_FETCHED, index=counts.index, columns=tasks, dtype=object)
+    notes: dict[tuple[str, str], str] = {}
+    queries: dict[tuple[str, str], str] = {}
+    times: list[datetime] = []
+    for o in observations:
+        if (
+            o.source != source
+            or o.year is not None
+            or (o.year_from, o.year_to) != (window.start, window.end)
+            or o.method not in counts.index
+            or o.task not in counts.columns
+        ):
+            continue
+        status.loc[o.method, o.task] = o.status
+        queries[(o.method, o.task)] = o.query
+        times.append(o.fetched)
+        if o.status == "ok":
+            counts.loc[o.method, o.task] = o.count
+        else:
+            notes[(o.method, o.task)] = o.error or o.status
+    fetched = (min(times), max(times)) if times else None
+    return StudyTable(source, window, counts, status, notes, fetched, queries)
+
+
+def reference_table(ref: ReferenceTable, matrix: Matrix) -> StudyTable:
+    """A published table in the same layout; cells the publication does not place stay NA."""
+    methods, tasks = list(matrix.methods), list(matrix.tasks)
+    counts = pd.DataFrame(pd.NA, index=pd.Index(methods, name="method"), columns=tasks, dtype="Int64")
+    status = pd.DataFrame("not published", index=counts.index, columns=tasks, dtype=object)
+    notes = {}
+    for m in methods:
+        for t in tasks:
+            value = ref.count(m, t)
+            if value is not None:
+                counts.loc[m, t] = value
+                status.loc[m, t] = "ok"
+            elif t in ref.unplaced_columns and ref.unplaced.get(m):
+                notes[(m, t)] = "published, but the column is not shown (see unplaced values)"
+                status.loc[m, t] = "unplaced"
+    return StudyTable(ref.source, ref.window, counts, status, notes)
+
+
+def per_year_frame(observations: list[Observation], source: str | None = None) -> pd.DataFrame:
+    """Per-year ok counts: columns source, method, task, year, count."""
+    rows = [
+        {"source": o.source, "method": o.method, "task": o.task, "year": o.year, "count": o.count}
+        for o in observations
+        if o.year is not None and o.status == "ok" and (source is None or o.source == source)
+    ]
+    frame = pd.DataFrame(rows, columns=["source", "method", "task", "year", "count"])
+    return frame.astype({"year": "Int64", "count": "Int64"}).sort_values(["source", "method", "task", "year"])
+
+
+def long_counts(table: StudyTable) -> pd.DataFrame:
+    """One row per cell: source, window, method, task, count (NA where there is none)."""
+    frame = table.counts.stack(future_stack=True).rename("count").reset_index()
+    frame.columns = ["method", "task", "count"]
+    frame.insert(0, "window", table.window.name)
+    frame.insert(0, "source", table.source)
+    frame["status"] = [table.status.loc[m, t] for m, t in zip(frame["method"], frame["task"])]
+    return frame
+
+
+def sources_in(observations: list[Observation]) -> list[str]:
+    return sorted({o.source for o in observations})
