@@ -206,6 +206,8 @@ class _Parser:
             message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
             self.fail(f"not valid TOML: {message}", line)
 
+        if not doc:
+            self.fail("file is empty; expected a [methods] table, a [tasks] table and optional [[windows]]")
         for key in doc:
             if key not in _TOP_KEYS:
                 self.fail(

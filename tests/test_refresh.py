@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from survey.errors import Blocked, SourceError, Unreachable, Unsupported
+from survey.matrix import parse_matrix
+from survey.refresh import plan, run
+from survey.sources.base import Capabilities, Source
+from survey.store import Store
+
+QUERY = """
+[methods]
+A = ["alpha"]
+B = ["beta", "beta gamma"]
+[tasks]
+x = ["ex"]
+total = []
+[[windows]]
+name = "recent"
+from = 2020
+[[windows]]
+name = "all time"
+[trend]
+from = 2020
+to = 2022
+"""
+
+
+class FakeSource(Source):
+    """Counts = length of the compiled query, so every cell differs; can fail on demand."""
+
+    capabilities = Capabilities(boolean=True, phrases=False, stemming=False, fields="titles", per_year_one_call=False)
+
+    def __init__(self, name="fake", fail=None, per_year_one_call=False, concurrency=1):
+        self.name = name
+        self.fail = fail or {}  # method:task -> exception
+        self.calls: list[tuple] = []
+        self.concurrency = concurrency
+        self.lock = threading.Lock()
+        if per_year_one_call:
+            self.capabilities = Capabilities(True, False, False, "titles", per_year_one_call=True)
+
+    def compile(self, query, start, end):
+        words = [a.text for group in query.items for a in group.items]
+        if "beta gamma" in words:
+            raise Unsupported("no phrases")
+        return f"{' OR '.join(words)} [{start}-{end}]"
+
+    def _check(self, query):
+        words = {a.text for group in query.items for a in group.items}
+        for label, exc in self.fail.items():
+            if label in words:
+                raise exc
+
+    def count(self, query, start, end):
+        with self.lock:
+            self.calls.append(("count", start, end))
+        self._check(query)
+        return len(self.compile(query, start, end))
+
+    def count_by_year(self, query, start, end):
+        with self.lock:
+            self.calls.append(("by_year", start, end))
+        self._check(query)
+        return {y: y - 2000 for y in range(start, end + 1)}
+
+
+class Clock:
+    now = datetime(2026, 6, 1, tzinfo=timezone.utc)
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def store(tmp_path):
+    clock = Clock()
+    with Store(tmp_path / "c.sqlite", clock=clock) as s:
+        yield s
+
+
+def test_plan_compiles_each_cell_and_marks_unsupported(store):
+    m = parse_matrix(QUERY)
+    src = FakeSource()
+    items = plan(m, {"fake": src}, store, by_year=True)
+    # 4 cells x 2 windows + 4 cells x 3 years
+    assert len(items) == 8 + 12
+    b_total = [i for i in items if i.cell.label == "B:total" and i.year is None]
+    assert all(i.unsupported == "no phrases" for i in b_total)
+    a_x = next(i for i in items if i.cell.label == "A:x" and i.window.name == "recent")
+    assert a_x.query == "alpha OR ex [2020-None]" and a_x.due and a_x.cached is None
+
+
+def test_run_fetches_then_serves_from_cache(store):
+    m = parse_matrix(QUERY)
+    src = FakeSource()
+    summary = run(plan(m, {"fake": src}, store, by_year=True), {"fake": src}, store)
+    assert summary.fetched == 2 * 2 + 2 * 3 and summary.unsupported == 2 * 2 + 2 * 3
+    assert not summary.failed
+    rows = {(o.method, o.task, o.window, o.year): o for o in store.latest()}
+    assert rows[("A", "x", "recent", None)].count == len("alpha OR ex [2020-None]")
+    assert rows[("A", "total", "trend", 2021)].count == len("alpha [2021-2021]")
+    assert rows[("B", "x", "all time", None)].status == "unsupported"
+    calls = len(src.calls)
+    again = run(plan(m, {"fake": src}, store, by_year=True), {"fake": src}, store)
+    assert len(src.calls) == calls, "a fully cached rerun sends nothing"
+    assert again.cached == 20 and again.fetched == 0
+
+
+def test_stale_and_forced_cells_are_refetched(store):
+    m = parse_matrix(QUERY)
+    src = FakeSource()
+    run(plan(m, {"fake": src}, store), {"fake": src}, store)
+    later = Clock.now + timedelta(days=31)
+    stale = plan(m, {"fake": src}, store, max_age=timedelta(days=30), now=later)
+    assert sum(i.due and not i.unsupported for i in stale) == 4
+    fresh = plan(m, {"fake": src}, store, max_age=timedelta(days=60), now=later)
+    assert not any(i.due for i in fresh)
+    forced = plan(m, {"fake": src}, store, force=True)
+    assert all(i.due for i in forced)
+
+
+def test_per_year_in_one_call(store):
+    m = parse_matrix(QUERY)
+    src = FakeSource(per_year_one_call=True)
+    run(plan(m, {"fake": src}, store, by_year=True), {"fake": src}, store)
+    by_year_calls = [c for c in src.calls if c[0] == "by_year"]
+    assert by_year_calls == [("by_year", 2020, 2022)] * 2  # A:x and A:total; B cells unsupported
+    assert sorted(o.count for o in store.latest(years=True) if o.status == "ok") == [20, 20, 21, 21, 22, 22]
+
+
+def test_errors_are_saved_and_the_run_goes_on(store):
+    m = parse_matrix(QUERY)
+    src = FakeSource(fail={"ex": SourceError("HTTP 500 after 3 tries")})
+    summary = run(plan(m, {"fake": src}, store), {"fake": src}, store)
+    assert summary.failed
+    assert len(summary.errors) == 2 and summary.fetched == 2
+    assert {o.error for o in summary.errors} == {"HTTP 500 after 3 tries"}
+    # errors are never fresh: the rerun retries exactly them
+    src.fail = {}
+    rerun = run(plan(m, {"fake": src}, store), {"fake": src}, store)
+    assert rerun.fetched == 2 and not rerun.failed
+
+
+def test_block_stops_that_source_only(store):
+    m = parse_matrix(QUERY)
+    blocked = FakeSource("scholar", fail={"alpha": Blocked("captcha page")})
+    other = FakeSource("other")
+    srcs = {"scholar": blocked, "other": other}
+    summary = run(plan(m, srcs, store), srcs, store)
+    assert len(summary.blocked) == 1
+    assert all(i.source == "scholar" for i in summary.skipped) and len(summary.skipped) == 3
+    assert len(blocked.calls) == 1
+    assert summary.fetched == 4  # the other source's supported cells
+
+
+def test_unreachable_source_is_skipped_after_one_try(store):
+    m = parse_matrix(QUERY)
+    src = FakeSource(fail={"alpha": Unreachable("cannot resolve host")})
+    summary = run(plan(m, {"fake": src}, store), {"fake": src}, store)
+    assert summary.unreachable == {"fake": "cannot resolve host"}
+    assert len(src.calls) == 1 and len(summary.skipped) == 4
+    assert not [o for o in store.latest() if o.status == "error"], "unreachable is not a cell failure"
+    assert summary.failed
+
+
+def test_offline_sends_nothing(store):
+    m = parse_matrix(QUERY)
+    src = FakeSource()
+    summary = run(plan(m, {"fake": src}, store), {"fake": src}, store, offline=True)
+    assert src.calls == [] and len(summary.skipped) == 4 and summary.fetched == 0
+    # unsupported cells need no network and are recorded even offline
+    assert summary.unsupported == 4
+
+
+def test_a_bug_in_a_source_becomes_an_error_row(store):
+    m = parse_matrix(QUERY)
+    src = FakeSource(fail={"alpha": KeyError("meta")})
+    summary = run(plan(m, {"fake": src}, store), {"fake": src}, store)
+    assert any("KeyError" in o.error for o in summary.errors)
