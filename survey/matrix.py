@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from survey.errors import QueryFileError
+from survey.errors import BadInput, QueryFileError
 
 MIN_YEAR, MAX_YEAR = 1000, 2200
 
@@ -125,7 +125,7 @@ class Matrix:
         for c in self.cells:
             if c.method.lower() == method.lower() and c.task.lower() == task.lower():
                 return c
-        raise KeyError(
+        raise BadInput(
             f"no cell {method}:{task}; methods are {', '.join(self.methods)}, tasks are {', '.join(self.tasks)}"
         )
 
@@ -133,7 +133,7 @@ class Matrix:
         for w in self.windows:
             if w.name.lower() == name.lower():
                 return w
-        raise KeyError(f"no window {name!r}; windows are {', '.join(w.name for w in self.windows)}")
+        raise BadInput(f"no window {name!r}; windows are {', '.join(w.name for w in self.windows)}")
 
 
 def cell_query(method_terms, task_terms) -> Query:

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from survey import __version__
+from survey.cli import main, parse_max_age
+from survey.errors import BadInput
+from survey.store import Observation, Store
+
+REPO = Path(__file__).resolve().parents[1]
+STUDY = str(REPO / "queries" / "lstm_vs_cnn.toml")
+
+
+@pytest.fixture
+def cli(home):
+    runner = CliRunner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(main, ["--no-progress", *args], input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def _commands(group: click.Group, prefix=()):
+    for name, cmd in group.commands.items():
+        yield (*prefix, name), cmd
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in _commands(main)], ids=" ".join)
+def test_every_command_has_help(cli, path):
+    result = cli(*path, "--help")
+    assert result.exit_code == 0
+    cmd = dict(_commands(main))[path]
+    assert cmd.help and cmd.help.strip(), f"{' '.join(path)} has no help text"
+    assert "Usage:" in result.output
+
+
+def test_version(cli):
+    result = cli("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys; from click.testing import CliRunner; from survey.cli import main; "
+        "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0; "
+        "print(','.join(m for m in ('pandas', 'matplotlib', 'torch', 'numpy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_python_dash_m(home):
+    out = subprocess.run([sys.executable, "-m", "survey", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and __version__ in out.stdout
+
+
+def test_bad_query_file_is_one_line_exit_2(cli, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[methods]\nLSTM = []\n[tasks]\nt = ["x"]\n')
+    result = cli("counts", "-q", str(bad))
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {bad}:2: method 'LSTM' has no terms: give at least one term or phrase"
+    result = cli("plan", "-q", str(tmp_path / "missing.toml"), "-s", "local")
+    assert result.exit_code == 2 and "missing.toml: no such file" in result.output
+
+
+def test_unknown_source_lists_valid_ones(cli):
+    result = cli("plan", "-q", STUDY, "-s", "nosuch")
+    assert result.exit_code == 2
+    assert "unknown source 'nosuch'; valid sources:" in result.output
+
+
+def test_reference_tables_in_every_format(cli):
+    csv_out = cli("counts", "-q", STUDY, "--reference", "--format", "csv")
+    assert csv_out.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
+    assert list(rows[0]) == ["source", "window", "method", "task", "count"]
+    got = {(r["source"], r["method"], r["task"]): r["count"] for r in rows}
+    assert got[("scholar", "LSTM", "classification")] == "1900"
+    assert got[("scholar", "CNN", "total")] == "5670"
+    assert got[("wos", "CNN", "classification")] == "373"
+    assert got[("wos", "LSTM", "dialog")] == "", "unplaced Web of Science values are never put in a column"
+    md = cli("counts", "-q", STUDY, "--reference", "--format", "markdown")
+    assert "| LSTM | 1900 | 148 | 616 | 373 | 27 | 59 | 3690 |" in md.output
+    assert "LSTM 2; CNN 25, 2" in md.output
+    table = cli("counts", "-q", STUDY, "--reference")
+    assert "5060" in table.output and "LSTM:CNN" in table.output
+    js = json.loads(cli("counts", "-q", STUDY, "--reference", "--format", "json").stdout)
+    assert {"source", "window", "method", "task", "count", "status"} <= set(js[0])
+
+
+def test_counts_on_empty_cache_says_what_to_do(cli):
+    result = cli("counts", "-q", STUDY)
+    assert result.exit_code == 2 and "holds no counts; run `survey refresh" in result.output
+
+
+def _seed(home: Path):
+    with Store(home / "cache.sqlite") as store:
+        for method, task, n in (("LSTM", "total", 5), ("CNN", "total", 7), ("LSTM", "dialog", 2)):
+            store.record(Observation("fake", method, task, "all time", None, None, None, f"q {method} {task}", n, "ok"))
+        store.record(Observation("fake", "CNN", "dialog", "all time", None, None, None, "(unsupported)", None,
+                                 "unsupported", "no phrase search"))
+        store.record(Observation("fake", "LSTM", "total", "trend", 2020, 2020, 2020, "q y", 3, "ok"))
+
+
+def test_counts_from_cache(cli, home):
+    _seed(home)
+    out = cli("counts", "-q", STUDY, "--window", "all time", "--format", "csv")
+    rows = {(r["method"], r["task"]): r["count"] for r in csv.DictReader(io.StringIO(out.stdout))}
+    assert rows[("LSTM", "total")] == "5" and rows[("CNN", "dialog")] == "" and rows[("CNN", "QA")] == ""
+    md = cli("counts", "-q", STUDY, "--window", "all time", "--format", "markdown").output
+    assert "unsupported by this source: no phrase search" in md
+    assert "| LSTM:CNN |" in md and "0.71" in md
+    by_year = cli("counts", "-q", STUDY, "--by-year", "--format", "csv").stdout
+    assert by_year.splitlines() == ["source,window,method,task,year,count", "fake,trend,LSTM,total,2020,3"]
+    bad_window = cli("counts", "-q", STUDY, "--window", "nope")
+    assert bad_window.exit_code == 2
+    assert "no window 'nope'; windows are since 2006, all time" in bad_window.output
+
+
+def test_cache_commands(cli, home, tmp_path):
+    _seed(home)
+    stats = cli("cache", "stats")
+    assert "5 observations" in stats.output and "unsupported" in stats.output
+    hist = cli("cache", "history", "LSTM:total")
+    assert hist.exit_code == 0 and len(hist.output.strip().splitlines()) == 2
+    assert cli("cache", "history", "LSTM").exit_code == 2
+    out = tmp_path / "export.csv"
+    assert cli("cache", "export", str(out)).exit_code == 0
+    assert len(list(csv.DictReader(open(out, encoding="utf-8")))) == 5
+    assert cli("cache", "clear", input="n\n").exit_code == 1  # declined: nothing deleted
+    assert "5 observations" in cli("cache", "stats").output
+    assert "5 observations deleted" in cli("cache", "clear", "--yes").output
+
+
+def test_max_age_parsing():
+    assert parse_max_age("30d").days == 30
+    assert parse_max_age("12h").total_seconds() == 12 * 3600
+    assert parse_max_age("0").total_seconds() == 0
+    assert parse_max_age("never") is None
+    with pytest.raises(BadInput, match="--max-age 'soon'"):
+        parse_max_age("soon")
