@@ -158,10 +158,13 @@ def run(
         summary.seconds = time.monotonic() - started
         return summary
 
+    def skip(job: _Job):
+        with lock:
+            summary.skipped.extend(job.items)
+
     def work(job: _Job):
         if stop.is_set() or job.source in blocked_sources:
-            with lock:
-                summary.skipped.extend(job.items)
+            skip(job)
             return
         source = sources[job.source]
         t0 = time.monotonic()
@@ -190,6 +193,10 @@ def run(
                 save(_observation(item, None, "unsupported", str(exc), time.monotonic() - t0))
             return
         except SourceError as exc:
+            if stop.is_set():
+                # Abandoned by Ctrl-C mid-request: not an answer from the source, so not recorded.
+                skip(job)
+                return
             for item in job.items:
                 save(_observation(item, None, "error", str(exc), time.monotonic() - t0))
             return
@@ -208,19 +215,31 @@ def run(
     for job in _jobs(due, sources):
         jobs_by_source[job.source].append(job)
     pools = {name: ThreadPoolExecutor(max_workers=max(1, sources[name].concurrency)) for name in jobs_by_source}
-    futures = [pools[name].submit(work, job) for name, jobs in jobs_by_source.items() for job in jobs]
+    futures = {pools[name].submit(work, job): job for name, jobs in jobs_by_source.items() for job in jobs}
     try:
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             for f in done:
                 f.result()
-    except KeyboardInterrupt:
-        # Requests in flight finish and are saved; queued ones are dropped.
+            if stop.is_set() and not summary.interrupted:
+                raise KeyboardInterrupt  # a caller's stop event ends the run like Ctrl-C
+    except BaseException as exc:
+        # Ctrl-C (or a failing store): answers already in hand are saved, queued jobs are
+        # dropped, and waits in flight (rate limit, Retry-After) are cut short.
         stop.set()
-        summary.interrupted = True
+        summary.interrupted = summary.interrupted or isinstance(exc, KeyboardInterrupt)
+        for name in pools:
+            cancel = getattr(sources[name], "cancel", None)
+            if cancel is not None:
+                cancel()
         for pool in pools.values():
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)
+        for f, job in futures.items():
+            if f.cancelled():
+                skip(job)
+        if not isinstance(exc, KeyboardInterrupt):
+            raise
     finally:
         for pool in pools.values():
             pool.shutdown(wait=True)

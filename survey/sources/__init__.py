@@ -8,6 +8,13 @@ from survey.errors import UnknownSource
 
 # name -> "module:Class". Each class offers ``from_settings(settings)``.
 REGISTRY: dict[str, str] = {
+    "openalex": "survey.sources.openalex:OpenAlexSource",
+    "semanticscholar": "survey.sources.semanticscholar:SemanticScholarSource",
+    "arxiv": "survey.sources.arxiv:ArxivSource",
+    "crossref": "survey.sources.crossref:CrossrefSource",
+    "dblp": "survey.sources.dblp:DblpSource",
+    "scholar": "survey.sources.scholar:ScholarSource",
+    "wos": "survey.sources.wos:WosSource",
 }
 
 

@@ -1,0 +1,81 @@
+"""Semantic Scholar: ``total`` of the Graph API's bulk paper search.
+
+The bulk endpoint is the one with a query syntax (``+`` AND, ``|`` OR, quoted phrases,
+parentheses); the relevance endpoint ``/paper/search`` takes plain words only, so it could
+not express a cell faithfully.
+"""
+
+from __future__ import annotations
+
+from survey.errors import SourceError, Unsupported
+from survey.matrix import Phrase, Query
+from survey.sources.base import Capabilities
+from survey.sources.online import OnlineSource, require_plain
+
+PATH = "/paper/search/bulk"
+
+
+class SemanticScholarSource(OnlineSource):
+    name = "semanticscholar"
+    default_url = "https://api.semanticscholar.org/graph/v1"
+    needs_key = False  # optional x-api-key; without one requests share a public pool
+    rate_limit = 1.0  # documented: 1 request per second with a key
+    concurrency = 1
+    capabilities = Capabilities(
+        boolean=True,
+        phrases=True,
+        stemming=True,
+        fields="title and abstract",
+        per_year_one_call=False,
+        records=False,
+        notes=(
+            "Totals are unstable between identical calls (index shards); the raw value is kept. "
+            "Without an API key requests share a public pool and are throttled with 429s. "
+            "Terms are stemmed in English."
+        ),
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.key:
+            self.http.session.headers["x-api-key"] = self.key
+
+    def configured(self) -> tuple[bool, str]:
+        if not self.key:
+            return True, "ok (no SURVEY_SEMANTICSCHOLAR_KEY: shared public pool, heavily throttled)"
+        return True, "ok"
+
+    def expression(self, query: Query) -> str:
+        groups = []
+        for group in query.items:
+            alts = []
+            for atom in group.items:
+                # Inside quotes only a quote is special; a bare word must not start with "-" (NOT).
+                require_plain(atom.text, self.name, '"' if isinstance(atom, Phrase) else '+|"()*~')
+                if atom.text.startswith("-"):
+                    raise Unsupported(f"semanticscholar cannot search {atom.text!r}: a leading - means NOT")
+                alts.append(f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text)
+            groups.append(alts[0] if len(alts) == 1 else "(" + " | ".join(alts) + ")")
+        return " + ".join(groups)
+
+    @staticmethod
+    def years(start: int | None, end: int | None) -> str | None:
+        if start is None and end is None:
+            return None
+        if start == end:
+            return str(start)
+        return f"{'' if start is None else start}-{'' if end is None else end}"
+
+    def _params(self, query: Query, start, end) -> dict:
+        return {"query": self.expression(query), "year": self.years(start, end), "fields": "year"}
+
+    def compile(self, query: Query, start: int | None, end: int | None) -> str:
+        return self.http.public_url(PATH, self._params(query, start, end))
+
+    def count(self, query: Query, start: int | None, end: int | None) -> int:
+        data = self.http.get_json(PATH, self._params(query, start, end))
+        # An empty result has no `data` key at all; only `total` matters here.
+        total = data.get("total") if isinstance(data, dict) else None
+        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+            raise SourceError("semanticscholar: answer has no total")
+        return total

@@ -1,0 +1,67 @@
+"""Web of Science Starter API: ``metadata.total`` of /documents with ``limit=1``."""
+
+from __future__ import annotations
+
+from survey.errors import SourceError
+from survey.matrix import Phrase, Query
+from survey.sources.base import Capabilities
+from survey.sources.online import OnlineSource, require_plain
+
+FIRST_YEAR = 1900  # the Web of Science Core Collection's earliest coverage
+
+
+class WosSource(OnlineSource):
+    name = "wos"
+    default_url = "https://api.clarivate.com/apis/wos-starter/v1"
+    needs_key = True
+    rate_limit = 1.0  # the free Starter plan's documented limit; institutional plans allow more
+    concurrency = 1
+    capabilities = Capabilities(
+        boolean=True,
+        phrases=True,
+        stemming=True,
+        fields="topic (title, abstract, author keywords, Keywords Plus)",
+        per_year_one_call=False,
+        notes=(
+            "Lemmatises terms (LSTMs matches LSTM); curated journal and proceedings coverage, "
+            "thin on arXiv-only work; daily request quotas depend on the plan."
+        ),
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.key:
+            self.http.session.headers["X-ApiKey"] = self.key
+
+    def expression(self, query: Query, start: int | None, end: int | None) -> str:
+        groups = []
+        for group in query.items:
+            alts = []
+            for atom in group.items:
+                require_plain(atom.text, self.name, '"()=')
+                alts.append(f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text)
+            groups.append("(" + " OR ".join(alts) + ")")
+        expr = f"TS=({' AND '.join(groups)})"
+        if start is not None and start == end:
+            expr += f" AND PY={start}"
+        elif start is not None or end is not None:
+            lo = start if start is not None else FIRST_YEAR
+            hi = end if end is not None else self.this_year()
+            expr += f" AND PY=({lo}-{hi})"
+        return expr
+
+    def _params(self, query, start, end) -> dict:
+        return {"db": "WOS", "q": self.expression(query, start, end), "limit": 1, "page": 1}
+
+    def compile(self, query: Query, start: int | None, end: int | None) -> str:
+        return self.http.public_url("/documents", self._params(query, start, end))
+
+    def count(self, query: Query, start: int | None, end: int | None) -> int:
+        if not self.key:
+            raise SourceError("wos: no API key; set SURVEY_WOS_KEY")
+        data = self.http.get_json("/documents", self._params(query, start, end))
+        meta = data.get("metadata") if isinstance(data, dict) else None
+        total = meta.get("total") if isinstance(meta, dict) else None
+        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+            raise SourceError("wos: answer has no metadata.total")
+        return total

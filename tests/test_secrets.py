@@ -1,0 +1,115 @@
+"""A planted key must never reach the store, an export, a log line or an exception message."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from datetime import timedelta
+
+import pytest
+from werkzeug import Response
+
+from survey.config import load_settings
+from survey.errors import SourceError
+from survey.matrix import parse_matrix
+from survey.refresh import plan, run
+from survey.sources import make_source
+from survey.store import Store
+
+OA_KEY = "oa-PLANTED-7f3c9e21"
+WOS_KEY = "wos-PLANTED-5d8a0b44"
+S2_KEY = "s2-PLANTED-91be77aa"
+KEYS = (OA_KEY, WOS_KEY, S2_KEY)
+
+MATRIX = """
+[methods]
+LSTM = ["LSTM", "long short-term memory"]
+CNN = ["CNN"]
+[tasks]
+QA = ["question answering"]
+total = []
+[[windows]]
+name = "all time"
+[trend]
+from = 2024
+to = 2025
+"""
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_planted_keys_never_leak(httpserver, home, monkeypatch, caplog, tmp_path):
+    calls = {"n": 0}
+
+    def openalex(request):
+        # Alternate success, a server error and an error body that echoes the key back.
+        calls["n"] += 1
+        if "group_by" in request.args:
+            return Response('{"meta": {"count": 3}, "group_by": [{"key": "2024", "count": 3}]}', content_type="application/json")
+        if calls["n"] % 3 == 0:
+            return Response(f'{{"error": "Invalid API key {request.args.get("api_key")}"}}', status=401, content_type="application/json")
+        if calls["n"] % 3 == 1:
+            return Response("boom", status=500)
+        return Response('{"meta": {"count": 11}, "results": []}', content_type="application/json")
+
+    def s2(request):
+        return Response(f'{{"message": "Forbidden for key {request.headers.get("x-api-key")}"}}', status=403, content_type="application/json")
+
+    httpserver.expect_request("/oa/works").respond_with_handler(openalex)
+    httpserver.expect_request("/s2/paper/search/bulk").respond_with_handler(s2)
+    monkeypatch.setenv("SURVEY_OPENALEX_KEY", OA_KEY)
+    monkeypatch.setenv("SURVEY_OPENALEX_URL", httpserver.url_for("/oa"))
+    monkeypatch.setenv("SURVEY_OPENALEX_RPS", "500")
+    monkeypatch.setenv("SURVEY_WOS_KEY", WOS_KEY)
+    monkeypatch.setenv("SURVEY_WOS_URL", f"http://127.0.0.1:{closed_port()}/wos")
+    monkeypatch.setenv("SURVEY_WOS_RPS", "500")
+    monkeypatch.setenv("SURVEY_SEMANTICSCHOLAR_KEY", S2_KEY)
+    monkeypatch.setenv("SURVEY_SEMANTICSCHOLAR_URL", httpserver.url_for("/s2"))
+    monkeypatch.setenv("SURVEY_SEMANTICSCHOLAR_RPS", "500")
+    settings = load_settings()
+    caplog.set_level(logging.DEBUG)
+
+    sources = {n: make_source(n, settings) for n in ("openalex", "wos", "semanticscholar")}
+    for src in sources.values():  # keep the test fast: one retry, short backoff
+        src.http.retry = type(src.http.retry)(attempts=2, backoff=0.01)
+    matrix = parse_matrix(MATRIX)
+    with Store(settings.cache_path) as store:
+        items = plan(matrix, sources, store, by_year=True, max_age=timedelta(days=30))
+        summary = run(items, sources, store)
+        exported = tmp_path / "export.csv"
+        store.export_csv(exported)
+        compiled = [i.query for i in items]
+    texts = {}
+    errors: list[str] = []
+    for n, src in sources.items():
+        try:
+            src.count(matrix.cells[0].query, None, None)
+        except SourceError as exc:
+            errors.append(f"{exc!s} {exc!r}")
+    texts["exceptions"] = "\n".join(errors)
+    texts["summary"] = "\n".join(
+        [f"{o.error} {o.query}" for o in summary.errors + summary.blocked] + list(summary.unreachable.values())
+    )
+    texts["plan"] = "\n".join(compiled)
+    # The loopback server's own access log (werkzeug) is the provider's log, not ours.
+    texts["logs"] = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("werkzeug"))
+    texts["csv"] = exported.read_text(encoding="utf-8")
+    texts["store"] = b"".join(p.read_bytes() for p in settings.cache_path.parent.glob("cache.sqlite*")).decode(
+        "latin-1"
+    )
+
+    # The run exercised success and every kind of failure.
+    statuses = {o.status for o in Store(settings.cache_path).all()}
+    assert {"ok", "error"} <= statuses
+    assert any("HTTP 401" in o.error for o in summary.errors)
+    assert any("connection failed" in why for why in summary.unreachable.values())
+    assert any("HTTP 403" in o.error for o in summary.errors)
+    assert len(errors) >= 2 and any("urllib3" in r.name for r in caplog.records)
+    for where, text in texts.items():
+        assert text, where
+        for key in KEYS:
+            assert key not in text, f"{key} leaked into {where}"

@@ -1,0 +1,94 @@
+"""Semantic Scholar against its recorded responses on a loopback server."""
+
+from __future__ import annotations
+
+import pytest
+
+from sourcekit import LSTM_CLASSIFICATION, LSTM_TOTAL, body, fast
+from survey.errors import SourceError, Unsupported
+from survey.matrix import cell_query
+from survey.sources.semanticscholar import SemanticScholarSource
+
+PATH = "/paper/search/bulk"
+
+
+def serve(httpserver, fixtures, rel, status=200):
+    httpserver.expect_request(PATH).respond_with_data(body(fixtures, rel), status=status, content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    "rel,total",
+    [
+        ("semantic_scholar/paper_search_turing.json", 70499),
+        ("semantic_scholar/paper_search_turing_year_1936.json", 21),
+        ("semantic_scholar/paper_search_bulk_kubernetes_first_page_TRIMMED.json", 2674),
+        # An empty result has no `data` key at all: still a count of 0, not an error.
+        ("semantic_scholar/paper_search_empty_total0.json", 0),
+    ],
+)
+def test_total_parsed(httpserver, fixtures, rel, total):
+    serve(httpserver, fixtures, rel)
+    assert fast(SemanticScholarSource, httpserver).count(LSTM_TOTAL, None, None) == total
+
+
+def test_request_syntax_and_year_filter(httpserver, fixtures):
+    serve(httpserver, fixtures, "semantic_scholar/paper_search_turing_year_1936-1937.json")
+    src = fast(SemanticScholarSource, httpserver)
+    assert src.count(LSTM_CLASSIFICATION, 1936, 1937) == 47
+    args = httpserver.log[0][0].args
+    assert args["query"] == '(LSTM | "long short-term memory") + classification'
+    assert args["year"] == "1936-1937"
+    assert "year=2006-&" in src.compile(LSTM_TOTAL, 2006, None)
+    assert "year=-2010" in src.compile(LSTM_TOTAL, None, 2010)
+    assert "year=2015&" in src.compile(LSTM_TOTAL, 2015, 2015)
+    assert "year" not in src.compile(LSTM_TOTAL, None, None).split("?")[1].replace("fields=year", "")
+
+
+def test_key_sent_as_header_and_redacted(httpserver, fixtures):
+    serve(httpserver, fixtures, "semantic_scholar/paper_search_turing.json")
+    src = fast(SemanticScholarSource, httpserver, key="s2-planted-key-777")
+    src.count(LSTM_TOTAL, None, None)
+    assert httpserver.log[0][0].headers["x-api-key"] == "s2-planted-key-777"
+    assert "s2-planted-key-777" not in src.compile(LSTM_TOTAL, None, None)
+    assert fast(SemanticScholarSource, httpserver).configured()[0]  # the key is optional
+
+
+@pytest.mark.parametrize(
+    "rel,status,match",
+    [
+        ("semantic_scholar/error_400_unsupported_fields.json", 400, "HTTP 400.*Unrecognized"),
+        ("semantic_scholar/error_403_forbidden_bad_key.json", 403, "HTTP 403.*Forbidden"),
+        ("semantic_scholar/error_404_paper_not_found.json", 404, "HTTP 404"),
+    ],
+)
+def test_errors_mapped(httpserver, fixtures, rel, status, match):
+    serve(httpserver, fixtures, rel, status)
+    with pytest.raises(SourceError, match=match):
+        fast(SemanticScholarSource, httpserver).count(LSTM_TOTAL, None, None)
+
+
+def test_malformed_bodies(httpserver, fixtures):
+    full = body(fixtures, "semantic_scholar/paper_search_turing.json")
+    httpserver.expect_ordered_request(PATH).respond_with_data(full[: len(full) // 2], content_type="application/json")
+    httpserver.expect_ordered_request(PATH).respond_with_data("<html>rate limited</html>", content_type="text/html")
+    httpserver.expect_ordered_request(PATH).respond_with_json({"offset": 0, "data": []})
+    src = fast(SemanticScholarSource, httpserver)
+    with pytest.raises(SourceError, match="truncated"):
+        src.count(LSTM_TOTAL, None, None)
+    with pytest.raises(SourceError, match="HTML"):
+        src.count(LSTM_TOTAL, None, None)
+    with pytest.raises(SourceError, match="no total"):
+        src.count(LSTM_TOTAL, None, None)
+
+
+def test_429_then_success(httpserver, fixtures):
+    httpserver.expect_ordered_request(PATH).respond_with_data("Too Many Requests", status=429, headers={"Retry-After": "0"})
+    serve(httpserver, fixtures, "semantic_scholar/paper_search_turing.json")
+    assert fast(SemanticScholarSource, httpserver).count(LSTM_TOTAL, None, None) == 70499
+
+
+def test_operator_characters_are_refused(httpserver):
+    with pytest.raises(Unsupported, match="NOT"):
+        fast(SemanticScholarSource, httpserver).compile(cell_query(["-LSTM"], []), None, None)
+    with pytest.raises(Unsupported, match=r"\|"):
+        fast(SemanticScholarSource, httpserver).compile(cell_query(["a|b"], []), None, None)
