@@ -128,3 +128,95 @@ def long_counts(table: StudyTable) -> pd.DataFrame:
 
 def sources_in(observations: list[Observation]) -> list[str]:
     return sorted({o.source for o in observations})
+
+
+# ---------------------------------------------------------------- agreement between sources
+
+
+@dataclass
+class Agreement:
+    """How two tables rank the same cells: Spearman's rho and the cells ranked most differently."""
+
+    a: str
+    b: str
+    window: str
+    cells: int  # cells with a count in both
+    rho: float | None  # None: fewer than 3 shared cells, or one side has no spread
+    disagreements: pd.DataFrame  # method, task, count_a, count_b, rank_a, rank_b, gap (largest first)
+
+
+def spearman(x, y) -> float | None:
+    """Spearman's rank correlation with average ranks for ties (no scipy needed)."""
+    a = pd.Series(x, dtype="float64").rank(method="average")
+    b = pd.Series(y, dtype="float64").rank(method="average")
+    if len(a) < 3 or a.nunique() < 2 or b.nunique() < 2:
+        return None
+    return float(a.reset_index(drop=True).corr(b.reset_index(drop=True)))
+
+
+def agreement(a: StudyTable, b: StudyTable, a_label: str | None = None, b_label: str | None = None, top: int = 3) -> Agreement:
+    """Compare the cells both tables have counts for.
+
+    A cell's disagreement is the gap between its rank positions in the two tables, as a
+    fraction of the shared cells: counts from different sources differ in scale, ranks do not.
+    """
+    left = long_counts(a).set_index(["method", "task"])["count"]
+    right = long_counts(b).set_index(["method", "task"])["count"]
+    both = pd.DataFrame({"count_a": left, "count_b": right}).dropna()
+    n = len(both)
+    columns = ["method", "task", "count_a", "count_b", "rank_a", "rank_b", "gap"]
+    if n == 0:
+        empty = pd.DataFrame(columns=columns)
+        return Agreement(a_label or a.source, b_label or b.source, a.window.name, 0, None, empty)
+    both = both.astype("int64")
+    # Rank 1 is the largest count, as a reader expects of a league table.
+    both["rank_a"] = both["count_a"].rank(method="min", ascending=False).astype(int)
+    both["rank_b"] = both["count_b"].rank(method="min", ascending=False).astype(int)
+    both["gap"] = (both["rank_a"] - both["rank_b"]).abs() / n
+    rho = spearman(both["count_a"], both["count_b"])
+    worst = both[both["gap"] > 0].sort_values(["gap", "count_a"], ascending=[False, False]).head(top)
+    worst = worst.reset_index()[columns]
+    return Agreement(a_label or a.source, b_label or b.source, a.window.name, n, rho, worst)
+
+
+# ---------------------------------------------------------------- drift
+
+
+DRIFT_COLUMNS = [
+    "source", "method", "task", "window", "year", "previous", "latest",
+    "previous_at", "latest_at", "change", "relative",
+]  # fmt: skip
+
+
+def drift(observations: list[Observation], top: int | None = 10) -> pd.DataFrame:
+    """Keys fetched ok at least twice: the last two counts, largest relative move first.
+
+    The key includes the compiled query, so an edited query file shows up as a new key, not
+    as drift. ``relative`` is the change over the previous count (NA when that was 0).
+    Pass every observation (``store.all()``), not only the latest.
+    """
+    ok = [o for o in observations if o.status == "ok" and o.count is not None]
+    by_key: dict = {}
+    for o in sorted(ok, key=lambda o: (o.fetched_at, o.id or 0)):
+        by_key.setdefault(o.key, []).append(o)
+    rows = []
+    for key, seen in by_key.items():
+        if len(seen) < 2:
+            continue
+        prev, last = seen[-2], seen[-1]
+        change = last.count - prev.count
+        rows.append({
+            "source": key.source, "method": key.method, "task": key.task, "window": last.window,
+            "year": key.year, "previous": prev.count, "latest": last.count,
+            "previous_at": prev.fetched, "latest_at": last.fetched, "change": change,
+            "relative": change / prev.count if prev.count else float("nan"),
+        })
+    frame = pd.DataFrame(rows, columns=DRIFT_COLUMNS)
+    if frame.empty:
+        return frame
+    frame["year"] = frame["year"].astype("Int64")
+    frame["relative"] = frame["relative"].astype("Float64")
+    # A move from 0 has no relative size; it ranks by its absolute change after every finite one.
+    order = frame.assign(_rel=frame["relative"].abs().fillna(-1.0), _abs=frame["change"].abs())
+    order = order.sort_values(["_rel", "_abs"], ascending=False).drop(columns=["_rel", "_abs"])
+    return order.head(top).reset_index(drop=True) if top else order.reset_index(drop=True)

@@ -89,3 +89,30 @@ def markdown_table(frame: pd.DataFrame, index_label: str | None = None) -> str:
 
 def markdown_footnotes(notes: list[str]) -> str:
     return "\n".join(f"[{i}] {n}  " for i, n in enumerate(notes, 1))
+
+
+_LEAKS = {"", "nan", "none", "<na>", "nat"}
+
+
+def markdown_rows(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
+    """A GitHub-flavoured Markdown table from rows of text.
+
+    ``align`` has one letter per column: ``l`` left, ``r`` right (default: first column left,
+    the rest right). A missing value must be written out (``n/a``, with its reason nearby):
+    an empty or ``nan`` cell is a bug upstream, so it raises instead of rendering.
+    """
+    align = align or "l" + "r" * (len(header) - 1)
+    if len(align) != len(header):
+        raise ValueError(f"align {align!r} has {len(align)} columns, header has {len(header)}")
+    lines = [
+        "| " + " | ".join(_escape(h) for h in header) + " |",
+        "| " + " | ".join(":---" if a == "l" else "---:" for a in align) + " |",
+    ]
+    for row in rows:
+        if len(row) != len(header):
+            raise ValueError(f"row {row!r} has {len(row)} cells, header has {len(header)}")
+        for cell in row:
+            if cell is None or str(cell).strip().lower() in _LEAKS:
+                raise ValueError(f"empty or missing value {cell!r} in table row {row!r}")
+        lines.append("| " + " | ".join(_escape(" ".join(str(c).split())) for c in row) + " |")
+    return "\n".join(lines)
