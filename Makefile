@@ -23,11 +23,17 @@ $(VENV)/.test-installed: $(BIN)/survey
 
 install-test: $(VENV)/.test-installed
 
+# Which sources `make report` refreshes; e.g. SOURCES="-s local:acl -s openalex".
+SOURCES ?= --all
+PREFACE  = reports/acl_anthology_preface.md
+
 report: install
 	@if [ -f "$(ACL)" ] && ! $(BIN)/survey corpus stats --name acl >/dev/null 2>&1; then \
 		$(BIN)/survey corpus import "$(ACL)" --name acl; fi
-	-$(BIN)/survey refresh -q $(QUERY) --all --by-year
-	$(BIN)/survey report -q $(QUERY)
+	@# A failed or unreachable source must not stop the report: it says what is missing.
+	-$(BIN)/survey refresh -q $(QUERY) $(SOURCES) --by-year
+	$(BIN)/survey report -q $(QUERY) \
+		$$($(BIN)/survey corpus stats --name acl >/dev/null 2>&1 && echo --preface $(PREFACE))
 
 test: install-test
 	$(BIN)/python -m pytest -q

@@ -258,12 +258,12 @@ def refresh(ctx: Context, query_path, names, use_all, by_year, max_age, force, o
         summary = run(items, srcs, store, offline=offline, on_observation=lambda o: advance())
     for s in srcs.values():
         s.close()
-    _print_summary(ctx, summary, query_path)
+    _print_summary(ctx, summary, query_path, by_year)
     if summary.failed:
         sys.exit(1)
 
 
-def _print_summary(ctx: Context, summary, query_path):
+def _print_summary(ctx: Context, summary, query_path, by_year: bool):
     parts = [f"{summary.fetched} fetched", f"{summary.cached} cached"]
     if summary.unsupported:
         parts.append(f"{summary.unsupported} unsupported")
@@ -284,7 +284,7 @@ def _print_summary(ctx: Context, summary, query_path):
     if summary.skipped:
         srcs = sorted({i.source for i in summary.skipped})
         ctx.echo(f"not fetched: {len(summary.skipped)} counts from {', '.join(srcs)}; rerun "
-                 f"`survey refresh -q {query_path} " + " ".join(f"-s {s}" for s in srcs) + "` with network.", err=True)
+                 f"`survey refresh -q {query_path} " + " ".join(f"-s {s}" for s in srcs) + (" --by-year" if by_year else "") + "` with network.", err=True)
     if summary.interrupted:
         ctx.echo("interrupted: everything fetched so far is saved; rerun to fetch the rest.", err=True)
 

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable
+from urllib.parse import urlsplit
 
 import requests
 
@@ -324,7 +325,8 @@ class Http:
                 if "name resolution" in last or "not known" in last:
                     # No DNS answer: retrying in seconds will not change that, and every cell
                     # of this source would wait through the same retries.
-                    raise Unreachable(self.redact(f"{self.source}: cannot resolve the host of {shown}")) from None
+                    host = urlsplit(url).hostname
+                    raise Unreachable(self.redact(f"{self.source}: cannot resolve {host} (no network?)")) from None
             except requests.RequestException as exc:
                 raise SourceError(self.redact(f"{self.source}: request failed: {type(exc).__name__}")) from None
             else:
