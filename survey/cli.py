@@ -652,3 +652,11 @@ def audit(ctx: Context, query_path, name, cell_label, n, window_name):
     click.echo(f"query: {query}")
     for record in sample.records:
         click.echo(record_line(record))
+
+
+# ------------------------------------------------------------------ experiment
+
+# The group imports only click at module level; torch loads when `experiment run` runs.
+from survey.experiment.cli import experiment  # noqa: E402
+
+main.add_command(experiment)

@@ -1,0 +1,79 @@
+"""Training and inference speed of the experiment's models, in samples per second.
+
+    .venv/bin/python benchmarks/experiment_speed.py                 # per task and model
+    .venv/bin/python benchmarks/experiment_speed.py --suite         # also time the default suite
+    .venv/bin/python benchmarks/experiment_speed.py --threads 1 --batches 30 --task tweets
+
+Training speed is measured over the first ``--batches`` length-bucketed training batches
+(forward, backward, Adam step); inference over the whole validation split. CPU seconds are
+printed beside wall seconds: when they differ a lot, other processes shared the cores and
+the figures understate the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--task", choices=("tweets", "order", "digits", "all"), default="all")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--batches", type=int, default=60, help="training batches timed per model")
+    p.add_argument("--suite", action="store_true", help="also run the default suite (3 seeds) and print its wall time")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    args = p.parse_args(argv)
+
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from survey.experiment import data as D
+    from survey.experiment import train as T
+
+    tasks = list(D.TASKS) if args.task == "all" else [args.task]
+    print(f"torch {torch.__version__}, device {args.device}, {args.threads} thread(s)")
+    print(f"{'task':<8} {'model':<6} {'train samples/s':>16} {'infer samples/s':>16} {'wall s':>7} {'cpu s':>7}")
+    for name in tasks:
+        task = D.load_task(name, seed=0)
+        hyper = T.hyper_for(name)
+        for kind in hyper.models:
+            T.setup_torch(0, args.threads)
+            model = T.build_model(kind, task, hyper).to(args.device)
+            opt = torch.optim.Adam(model.parameters(), lr=hyper.lr)
+            batches = T.bucketed_batches(task.train.lengths, hyper.batch_size, np.random.default_rng(0))
+            batches = batches[:args.batches]
+            model.train()
+            wall, cpu, seen = time.perf_counter(), time.process_time(), 0
+            for idx in batches:
+                x, lengths, y = T.tensors(task.train, idx, args.device)
+                opt.zero_grad(set_to_none=True)
+                nn.functional.cross_entropy(model(x, lengths), y).backward()
+                opt.step()
+                seen += len(idx)
+            train_wall, train_cpu = time.perf_counter() - wall, time.process_time() - cpu
+            wall = time.perf_counter()
+            T.predict(model, task.val, hyper.batch_size, args.device)
+            infer = len(task.val) / (time.perf_counter() - wall)
+            print(f"{name:<8} {kind:<6} {seen / train_wall:>16,.0f} {infer:>16,.0f} {train_wall:>7.1f} {train_cpu:>7.1f}",
+                  flush=True)
+
+    if args.suite:
+        from survey.experiment.results import save
+
+        plan = T.Plan(tasks=list(D.TASKS), seeds=[0, 1, 2], device=args.device, threads=args.threads)
+        wall, cpu = time.perf_counter(), time.process_time()
+        results = T.run_experiment(plan)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        with tempfile.TemporaryDirectory() as tmp:
+            save(results, Path(tmp) / "suite.json")  # proves the run yields a valid file; not kept
+        print(f"default suite (3 seeds, tweets+order+digits): {wall:.1f} s wall, {cpu:.1f} s CPU")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

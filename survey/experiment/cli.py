@@ -1,0 +1,176 @@
+"""`survey experiment run`: parse options, call the library, print.
+
+Only click and the standard library are imported at module level: torch, numpy, rich and
+scikit-learn load inside the command, so `survey --help` stays fast and works without
+the experiment extra.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+INSTALL_HINT = "pip install -e '.[experiment]'"
+DEFAULT_OUTPUT = "data/experiments/reference.json"
+TASK_CHOICES = ("tweets", "order", "digits", "all")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _need_experiment_extra() -> None:
+    try:
+        import numpy  # noqa: F401
+        import sklearn  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as exc:
+        _fail(f"survey experiment needs {exc.name}: {INSTALL_HINT}")
+
+
+class _Bars:
+    """A rich progress bar per run: task, model, seed, epoch, validation accuracy."""
+
+    def __init__(self, enabled: bool):
+        self.progress = None
+        self.current = None
+        if enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), TextColumn("epoch"),
+                MofNCompleteColumn(), TextColumn("val acc {task.fields[val]}"), TimeElapsedColumn(),
+                console=_stderr_console(),
+            )
+
+    def __enter__(self):
+        if self.progress:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._close_current()
+        if self.progress:
+            self.progress.stop()
+
+    def _close_current(self):
+        if self.progress and self.current is not None:
+            done = self.progress.tasks[self.current].completed
+            # early stopping ends a run before max epochs: show it as finished there
+            self.progress.update(self.current, total=max(done, 1), completed=max(done, 1))
+        self.current = None
+
+    def factory(self, task: str, model: str, seed: int, max_epochs: int):
+        self._close_current()
+        if not self.progress:
+            return None
+        self.current = self.progress.add_task(f"{task:<8} {model:<5} seed {seed}", total=max_epochs, val="-")
+        bar = self.current
+
+        def on_epoch(epoch: int, total: int, val_acc: float) -> None:
+            self.progress.update(bar, completed=epoch, val=f"{100 * val_acc:5.1f}")
+
+        return on_epoch
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _print_summary(doc: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="test set, mean ± std over seeds", title_justify="left")
+    for col in ("task", "model", "device", "seeds", "acc %", "macro-F1 %", "train s", "params", "w/o emb."):
+        table.add_column(col, justify="left" if col in ("task", "model", "device") else "right", no_wrap=True)
+    for row in doc["summary"]:
+        table.add_row(
+            row["task"], row["model"], row["device"], str(row["n_seeds"]),
+            f"{100 * row['accuracy_mean']:.1f} ± {100 * row['accuracy_std']:.1f}",
+            f"{100 * row['macro_f1_mean']:.1f} ± {100 * row['macro_f1_std']:.1f}",
+            f"{row['train_seconds_mean']:.1f}",
+            "-" if row["params"] is None else f"{row['params']:,}",
+            "-" if row["params_no_embedding"] is None else f"{row['params_no_embedding']:,}",
+        )
+    Console(width=120).print(table)
+
+
+@click.group()
+def experiment():
+    """The reference experiment: LSTM vs CNN on tweets, a long-lag task and digits."""
+
+
+@experiment.command("run")
+@click.option("--task", type=click.Choice(TASK_CHOICES), default="all", show_default=True,
+              help="Which task to run; 'all' is tweets, order and digits.")
+@click.option("--seeds", type=click.IntRange(min=1), default=None,
+              help="Number of seeds (0..N-1). Default 3, or 1 with --quick.")
+@click.option("--quick", "mode", flag_value="quick", help="1 seed, fewer epochs: a smoke run.")
+@click.option("--full", "mode", flag_value="full", help="Tweets with all three classes (negative, neutral, positive).")
+@click.option("--device", type=click.Choice(("cpu", "cuda")), default="cpu", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_OUTPUT, show_default=True, help="Results JSON to write.")
+@click.option("--merge", is_flag=True,
+              help="Keep the output file's runs from other devices (add a GPU run beside the CPU one).")
+@click.option("--data", "data_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Your own labelled texts (CSV) instead of the built-in tasks.")
+@click.option("--text-col", default="text", show_default=True, help="Text column of --data.")
+@click.option("--label-col", default="label", show_default=True, help="Label column of --data.")
+@click.option("--threads", type=click.IntRange(min=1), default=2, show_default=True,
+              help="torch CPU threads; 1 is faster when other processes compete for the cores.")
+@click.option("--progress/--no-progress", default=True, help="Progress bars on stderr.")
+def run(task, seeds, mode, device, output, merge, data_file, text_col, label_col, threads, progress):
+    """Train the baselines, CNN and LSTM (and TCN on order) per task and seed; write results JSON."""
+    mode = mode or "default"
+    # `survey --no-progress` sets it on the root context's object; read it without importing survey.cli
+    root = click.get_current_context().find_root().obj
+    progress = progress and getattr(root, "progress", True)
+    _need_experiment_extra()
+    from survey.errors import BadInput
+    from survey.experiment import data as D
+    from survey.experiment import results as R
+    from survey.experiment import train as T
+
+    n_seeds = seeds or (1 if mode == "quick" else 3)
+    try:
+        if device == "cuda":
+            import torch
+
+            if not torch.cuda.is_available():
+                raise BadInput("--device cuda: torch sees no CUDA device (use --device cpu)")
+        plan = T.Plan(tasks=[], seeds=list(range(n_seeds)), mode=mode, device=device, threads=threads)
+        if data_file is not None:
+            D.read_user_csv(data_file, text_col, label_col)  # fail fast, before any training
+            name = data_file.stem
+            plan.tasks = [name]
+            plan.hyper = {name: T.hyper_for("user", mode)}
+            plan.loader = lambda _name, seed: D.load_user_csv(data_file, text_col, label_col, seed)
+        else:
+            plan.tasks = list(D.TASKS) if task == "all" else [task]
+        previous = None
+        if merge and output.exists():
+            previous = R.load_results(output)
+        with _Bars(progress) as bars:
+            results = T.run_experiment(plan, bars.factory)
+        if previous is not None:
+            kept = [r for r in previous.runs if r.device != device]
+            results.runs = kept + results.runs
+            results.settings["merged_devices"] = sorted({r.device for r in kept})
+        path = R.save(results, output)
+    except BadInput as exc:
+        _fail(str(exc))
+    except R.ResultsFormatError as exc:
+        _fail(str(exc))
+    doc = R.load(path)
+    _print_summary(doc)
+    click.echo(f"wrote {path} ({len(doc['runs'])} runs, {doc['wall_seconds']:.0f} s wall)")
+
+
+if __name__ == "__main__":
+    experiment()
