@@ -182,3 +182,23 @@ def test_cli_module_imports_no_heavy_library():
             "print(sorted(m for m in ('torch', 'numpy', 'sklearn', 'rich') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_worker_processes_give_the_same_numbers_and_report_progress(tmp_path):
+    path = tiny_csv(tmp_path / "mine.csv")
+    plan = T.Plan(tasks=["mine"], seeds=[0, 1], hyper={"mine": TINY}, loader=T.UserLoader(str(path), "text", "label"))
+    serial = T.run_experiment(plan).to_dict()
+    events = []
+
+    def progress(task, model, seed, max_epochs):
+        return lambda epoch, total, val: events.append((model, seed, epoch, total))
+
+    plan.jobs = 2
+    parallel = T.run_experiment(plan, progress).to_dict()
+    assert parallel["settings"].pop("jobs") == 2 and serial["settings"].pop("jobs") == 1
+    assert strip_timing(parallel) == strip_timing(serial)
+    assert {(m, s) for m, s, _, _ in events} == {(m, s) for m in ("cnn", "lstm") for s in (0, 1)}
+    last = {}
+    for m, s, epoch, total in events:
+        last[(m, s)] = (epoch, total)
+    assert all(epoch == total for epoch, total in last.values()), "every bar ends complete"

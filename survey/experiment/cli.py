@@ -36,7 +36,6 @@ class _Bars:
 
     def __init__(self, enabled: bool):
         self.progress = None
-        self.current = None
         if enabled:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -52,26 +51,17 @@ class _Bars:
         return self
 
     def __exit__(self, *exc):
-        self._close_current()
         if self.progress:
             self.progress.stop()
 
-    def _close_current(self):
-        if self.progress and self.current is not None:
-            done = self.progress.tasks[self.current].completed
-            # early stopping ends a run before max epochs: show it as finished there
-            self.progress.update(self.current, total=max(done, 1), completed=max(done, 1))
-        self.current = None
-
     def factory(self, task: str, model: str, seed: int, max_epochs: int):
-        self._close_current()
         if not self.progress:
             return None
-        self.current = self.progress.add_task(f"{task:<8} {model:<5} seed {seed}", total=max_epochs, val="-")
-        bar = self.current
+        bar = self.progress.add_task(f"{task:<8} {model:<5} seed {seed}", total=max_epochs, val="-")
 
         def on_epoch(epoch: int, total: int, val_acc: float) -> None:
-            self.progress.update(bar, completed=epoch, val=f"{100 * val_acc:5.1f}")
+            # total drops below max_epochs when early stopping ends the run
+            self.progress.update(bar, completed=epoch, total=total, val=f"{100 * val_acc:5.1f}")
 
         return on_epoch
 
@@ -122,10 +112,12 @@ def experiment():
               help="Your own labelled texts (CSV) instead of the built-in tasks.")
 @click.option("--text-col", default="text", show_default=True, help="Text column of --data.")
 @click.option("--label-col", default="label", show_default=True, help="Label column of --data.")
-@click.option("--threads", type=click.IntRange(min=1), default=2, show_default=True,
-              help="torch CPU threads; 1 is faster when other processes compete for the cores.")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Worker processes, each training whole (task, seed) units; 1 with --device cuda.")
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="torch CPU threads per worker. Numbers are reproducible for a given thread count.")
 @click.option("--progress/--no-progress", default=True, help="Progress bars on stderr.")
-def run(task, seeds, mode, device, output, merge, data_file, text_col, label_col, threads, progress):
+def run(task, seeds, mode, device, output, merge, data_file, text_col, label_col, jobs, threads, progress):
     """Train the baselines, CNN and LSTM (and TCN on order) per task and seed; write results JSON."""
     mode = mode or "default"
     # `survey --no-progress` sets it on the root context's object; read it without importing survey.cli
@@ -144,13 +136,14 @@ def run(task, seeds, mode, device, output, merge, data_file, text_col, label_col
 
             if not torch.cuda.is_available():
                 raise BadInput("--device cuda: torch sees no CUDA device (use --device cpu)")
-        plan = T.Plan(tasks=[], seeds=list(range(n_seeds)), mode=mode, device=device, threads=threads)
+        plan = T.Plan(tasks=[], seeds=list(range(n_seeds)), mode=mode, device=device, threads=threads,
+                      jobs=1 if device == "cuda" else jobs)
         if data_file is not None:
             D.read_user_csv(data_file, text_col, label_col)  # fail fast, before any training
             name = data_file.stem
             plan.tasks = [name]
             plan.hyper = {name: T.hyper_for("user", mode)}
-            plan.loader = lambda _name, seed: D.load_user_csv(data_file, text_col, label_col, seed)
+            plan.loader = T.UserLoader(str(data_file), text_col, label_col)
         else:
             plan.tasks = list(D.TASKS) if task == "all" else [task]
         previous = None

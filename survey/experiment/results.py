@@ -13,8 +13,9 @@ Schema (``schema == "survey.experiment.results/1"``)::
         "tasks": ["tweets", "order", "digits"],    # task names in run order
         "seeds": [0, 1, 2],
         "device": "cpu",
-        "threads": 2,                              # torch CPU threads
-        "cpu_seconds": 250.1,                      # process CPU time; well under wall_seconds = the cores were shared
+        "threads": 1,                              # torch CPU threads per worker process
+        "jobs": 2,                                 # worker processes, each running whole (task, seed) units
+        "cpu_seconds": 3.1,                        # CPU time of the coordinating process (workers not counted)
         "torch": "2.13.0",                         # null when only baselines ran
         "python": "3.11.9",
         "platform": "Linux-...-x86_64",

@@ -24,7 +24,7 @@ from survey.experiment.models import (
 )
 from survey.experiment.results import Results, RunRecord, environment, now_utc
 
-THREADS = 2
+THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Hyper:
 # ending a run during the at-chance plateau that precedes learning a long lag.
 DEFAULT = {
     "tweets": Hyper(embed_dim=32, batch_size=128, lr=3e-3, max_epochs=6, patience=2),
-    "order": Hyper(embed_dim=16, batch_size=64, lr=3e-3, max_epochs=12, patience=2, min_epochs=3,
+    "order": Hyper(embed_dim=16, batch_size=64, lr=3e-3, max_epochs=12, patience=3, min_epochs=4,
                    models=("cnn", "lstm", "tcn"), lstm_dropout=0.0, tcn_channels=24),
     "digits": Hyper(embed_dim=0, batch_size=32, lr=3e-3, max_epochs=40, patience=6),
     "user": Hyper(embed_dim=32, batch_size=128, lr=3e-3, max_epochs=10, patience=2),
@@ -91,20 +91,24 @@ def build_model(kind: str, task: D.TaskData, hyper: Hyper) -> Classifier:
     raise ValueError(f"unknown model '{kind}' (models: cnn, lstm, tcn)")
 
 
-def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
-    """Indices grouped by exact length, so no batch carries padding at all.
+def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator | None,
+                     exact: bool = True) -> list[np.ndarray]:
+    """Indices grouped by length, shuffled within a length and in batch order when ``rng`` is given.
 
-    Unpadded batches let the LSTM skip packing, several times faster on CPU than padding
-    to the longest text; the price is one partial batch per distinct length. With ``rng``
-    rows are shuffled within a length and batch order is shuffled (training); without,
-    the order is fixed (evaluation).
+    ``exact``: every batch holds one length, so no batch carries padding at all; the LSTM
+    then skips packing, several times faster on CPU than padding to the longest text, at
+    the price of one partial batch per distinct length. Otherwise rows sorted by length are
+    cut into full batches, which the masked CNN and the causal TCN read exactly too: about
+    15% faster for the CNN on tweets. Without ``rng`` the order is fixed (evaluation).
     """
-    batches = []
-    for length in np.unique(lengths):
-        rows = np.flatnonzero(lengths == length)
+    if exact:
+        groups = [np.flatnonzero(lengths == length) for length in np.unique(lengths)]
         if rng is not None:
-            rows = rng.permutation(rows)
-        batches.extend(rows[i:i + batch_size] for i in range(0, len(rows), batch_size))
+            groups = [rng.permutation(rows) for rows in groups]
+    else:
+        tie = rng.random(len(lengths)) if rng is not None else np.arange(len(lengths))
+        groups = [np.lexsort((tie, lengths))]
+    batches = [rows[i:i + batch_size] for rows in groups for i in range(0, len(rows), batch_size)]
     if rng is not None:
         batches = [batches[i] for i in rng.permutation(len(batches))]
     return batches
@@ -177,7 +181,7 @@ def fit(kind: str, task: D.TaskData, hyper: Hyper, seed: int, device: str = "cpu
     start = time.perf_counter()
     for epoch in range(1, hyper.max_epochs + 1):
         model.train()
-        for idx in bucketed_batches(task.train.lengths, hyper.batch_size, rng):
+        for idx in bucketed_batches(task.train.lengths, hyper.batch_size, rng, exact=kind == "lstm"):
             x, lengths, y = tensors(task.train, idx, device)
             opt.zero_grad(set_to_none=True)
             loss_fn(model(x, lengths), y).backward()
@@ -191,7 +195,10 @@ def fit(kind: str, task: D.TaskData, hyper: Hyper, seed: int, device: str = "cpu
         if on_epoch:
             on_epoch(epoch, hyper.max_epochs, val_acc)
         if epoch >= hyper.min_epochs and (epoch - best_epoch >= hyper.patience or best_acc == 1.0):
-            break  # a perfect validation score cannot be beaten: more epochs only cost time
+            # a perfect validation score cannot be beaten: more epochs would only cost time
+            if on_epoch and epoch < hyper.max_epochs:
+                on_epoch(epoch, epoch, val_acc)  # stopped early: the run's bar ends here
+            break
     seconds = time.perf_counter() - start
     model.load_state_dict(best_state)
     pred = predict(model, task.test, hyper.batch_size, device)
@@ -242,57 +249,170 @@ def tfidf_lr(task: D.TaskData, seed: int) -> tuple[float, float, float, float]:
 # --------------------------------------------------------------------------- the experiment
 
 ProgressFactory = Callable[[str, str, int, int], EpochCallback]  # (task, model, seed, max_epochs)
+JOBS = 2
+
+
+@dataclass(frozen=True)
+class BuiltinLoader:
+    """Loads a built-in task; a class rather than a lambda so worker processes can receive it."""
+
+    full: bool = False
+
+    def __call__(self, name: str, seed: int) -> D.TaskData:
+        return D.load_task(name, seed, full=self.full)
+
+
+@dataclass(frozen=True)
+class UserLoader:
+    """Loads the user's labelled CSV (``--data``) for any task name."""
+
+    path: str
+    text_col: str
+    label_col: str
+
+    def __call__(self, name: str, seed: int) -> D.TaskData:
+        return D.load_user_csv(self.path, self.text_col, self.label_col, seed)
 
 
 @dataclass
 class Plan:
-    """What to run. ``loader(task, seed)`` returns TaskData (swappable in tests)."""
+    """What to run. ``loader(task, seed)`` returns TaskData (swappable in tests).
+
+    ``jobs`` worker processes each run whole (task, seed) units on ``threads`` torch threads.
+    On a 2-core CPU two single-thread processes beat one two-thread process by about 1.5x,
+    since these small models keep a second thread mostly waiting. A unit's numbers depend
+    only on its seed and thread count, never on which worker ran it or when.
+    """
 
     tasks: list[str]
     seeds: list[int]
     mode: str = "default"
     device: str = "cpu"
-    threads: int = THREADS
+    threads: int = 1
+    jobs: int = 1
     hyper: dict[str, Hyper] = field(default_factory=dict)
     loader: Callable[[str, int], D.TaskData] | None = None
 
 
+@dataclass(frozen=True)
+class _Unit:
+    task: str
+    seed: int
+    hyper: Hyper
+    device: str
+    threads: int
+    loader: Callable[[str, int], D.TaskData]
+
+
+def _run_unit(unit: _Unit, progress: ProgressFactory | None) -> tuple[list[RunRecord], dict]:
+    """Baselines and neural models of one task and seed."""
+    task = unit.loader(unit.task, unit.seed)
+    name, seed, device = unit.task, unit.seed, unit.device
+    n_test = len(task.test)
+    runs: list[RunRecord] = []
+    acc, f1, secs = majority(task)
+    runs.append(RunRecord(name, "majority", "baseline", seed, device, acc, f1, None, None, None, secs, None, None,
+                          n_test))
+    if task.train.texts is not None:
+        acc, f1, val, secs = tfidf_lr(task, seed)
+        runs.append(RunRecord(name, "tfidf_lr", "baseline", seed, device, acc, f1, val, None, None, secs, None,
+                              None, n_test))
+    for kind in unit.hyper.models:
+        cb = progress(name, kind, seed, unit.hyper.max_epochs) if progress else None
+        r = fit(kind, task, unit.hyper, seed, device, cb, unit.threads)
+        runs.append(RunRecord(name, kind, "neural", seed, device, r.accuracy, r.macro_f1, r.val_accuracy,
+                              r.best_epoch, r.epochs, r.train_seconds, r.params, r.params_no_embedding, n_test))
+    return runs, task.describe()
+
+
+_events = None  # a worker process's queue of progress events, set by _init_worker
+
+
+def _init_worker(events) -> None:
+    global _events
+    _events = events
+
+
+def _queued_progress(task: str, model: str, seed: int, max_epochs: int) -> EpochCallback:
+    def on_epoch(epoch: int, total: int, val_acc: float) -> None:
+        _events.put((task, model, seed, max_epochs, epoch, total, val_acc))
+
+    return on_epoch
+
+
+def _run_unit_in_worker(unit: _Unit, with_progress: bool):
+    return _run_unit(unit, _queued_progress if with_progress and _events is not None else None)
+
+
+def _run_parallel(units: list[_Unit], jobs: int, progress: ProgressFactory | None) -> list:
+    import multiprocessing
+    import queue as queue_mod
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    # spawn, not fork: the parent has torch loaded, and forking its thread pools is unsafe
+    ctx = multiprocessing.get_context("spawn")
+    events = ctx.Queue()
+    callbacks: dict[tuple, EpochCallback] = {}
+
+    def drain():
+        while True:
+            try:
+                task, model, seed, max_epochs, epoch, total, val = events.get_nowait()
+            except queue_mod.Empty:
+                return
+            key = (task, model, seed)
+            if key not in callbacks:
+                callbacks[key] = progress(task, model, seed, max_epochs)
+            if callbacks[key] is not None:
+                callbacks[key](epoch, total, val)
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                             initargs=(events,)) as pool:
+        futures = [pool.submit(_run_unit_in_worker, u, progress is not None) for u in units]
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            if progress:
+                drain()
+        if progress:
+            drain()
+        return [f.result() for f in futures]
+
+
+# Heaviest first, so the last unit to start is a short one and both workers finish together.
+_COST = {"tweets": 3, "order": 2, "digits": 1}
+
+
 def run_experiment(plan: Plan, progress: ProgressFactory | None = None) -> Results:
     wall, cpu = time.perf_counter(), time.process_time()
-    loader = plan.loader or (lambda name, seed: D.load_task(name, seed, full=plan.mode == "full"))
-    runs: list[RunRecord] = []
-    described: dict[str, dict] = {}
+    loader = plan.loader or BuiltinLoader(full=plan.mode == "full")
     hypers = {t: plan.hyper.get(t) or hyper_for(t, plan.mode) for t in plan.tasks}
-    for name in plan.tasks:
-        hyper = hypers[name]
-        for seed in plan.seeds:
-            task = loader(name, seed)
-            described.setdefault(name, task.describe())
-            n_test = len(task.test)
-            acc, f1, secs = majority(task)
-            runs.append(RunRecord(name, "majority", "baseline", seed, plan.device, acc, f1, None,
-                                  None, None, secs, None, None, n_test))
-            if task.train.texts is not None:
-                acc, f1, val, secs = tfidf_lr(task, seed)
-                runs.append(RunRecord(name, "tfidf_lr", "baseline", seed, plan.device, acc, f1, val,
-                                      None, None, secs, None, None, n_test))
-            for kind in hyper.models:
-                cb = progress(name, kind, seed, hyper.max_epochs) if progress else None
-                r = fit(kind, task, hyper, seed, plan.device, cb, plan.threads)
-                runs.append(RunRecord(name, kind, "neural", seed, plan.device, r.accuracy, r.macro_f1,
-                                      r.val_accuracy, r.best_epoch, r.epochs, r.train_seconds,
-                                      r.params, r.params_no_embedding, n_test))
+    units = [_Unit(t, s, hypers[t], plan.device, plan.threads, loader) for t in plan.tasks for s in plan.seeds]
+    jobs = max(1, min(plan.jobs, len(units)))
+    if jobs == 1:
+        done = [_run_unit(u, progress) for u in units]
+    else:
+        order = sorted(range(len(units)), key=lambda i: -_COST.get(units[i].task, 3))
+        results = _run_parallel([units[i] for i in order], jobs, progress)
+        done = [None] * len(units)
+        for i, r in zip(order, results):
+            done[i] = r
+    runs = [r for unit_runs, _ in done for r in unit_runs]
+    described: dict[str, dict] = {}
+    for unit, (_, description) in zip(units, done):
+        described.setdefault(unit.task, description)
     settings = {
         "mode": plan.mode,
         "tasks": list(plan.tasks),
         "seeds": list(plan.seeds),
         "device": plan.device,
         "threads": plan.threads,
+        "jobs": jobs,
         "torch": torch.__version__,
         **environment(),
         "hyper": {t: asdict(h) for t, h in hypers.items()},
         "data": described,
     }
-    # CPU seconds beside wall seconds tell how much of the wall time other processes took
+    # CPU seconds of this process only: with jobs > 1 the training runs in worker processes.
     settings["cpu_seconds"] = round(time.process_time() - cpu, 1)
     return Results(settings, runs, wall_seconds=time.perf_counter() - wall, created=now_utc())
