@@ -398,15 +398,25 @@ class _Report:
             "numbered note under the table." if self.ratio else "Methods as rows, tasks as columns."
         ]
         shown = 0
+        inexpressible = []
         for s in self.names:
             for w in self.matrix.windows:
                 t = self.tables[(s, w.name)]
                 if (t.status == analysis.NOT_FETCHED).to_numpy().all():
                     continue
+                if (t.status == "unsupported").to_numpy().all():
+                    # a table of n/a only says one thing; the reasons per cell are in section 9
+                    if s not in inexpressible:
+                        inexpressible.append(s)
+                    continue
                 out.append(self.table_block(f"`{s}`, {_window_words(w)}", t))
                 shown += 1
         if not shown:
             out.append("No source has counts in the cache, so there is no table of current counts.")
+        if inexpressible:
+            out.append(f"{_and([f'`{s}`' for s in inexpressible])} cannot express any cell of this matrix "
+                       f"faithfully, so {'it has' if len(inexpressible) == 1 else 'they have'} no table; "
+                       f"[{SECTIONS[-1]}](#{_anchor(SECTIONS[-1])}) gives the reason per cell.")
         if self.not_fetched:
             out.append(f"Not fetched, so without a table: {_and([f'`{s}`' for s in self.not_fetched])} "
                        f"(the command that fetches them is under [{SECTIONS[0]}](#{_anchor(SECTIONS[0])})).")
