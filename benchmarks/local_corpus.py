@@ -28,35 +28,13 @@ sys.path.insert(0, str(REPO))
 
 from survey.corpus import import_corpus  # noqa: E402
 from survey.corpus.index import tokenize  # noqa: E402
-from survey.matrix import load_matrix, parse_matrix  # noqa: E402
+from survey.matrix import load_matrix  # noqa: E402
 from survey.sources.local import LocalSource  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpora" / "acl-anthology" / "papers.jsonl.gz"
 QUERY = REPO / "queries" / "lstm_vs_cnn.toml"
 
 # The study's matrix, for a checkout where the query file is missing.
-FALLBACK = """
-name = "lstm-vs-cnn"
-[methods]
-LSTM = ["LSTM", "long short-term memory"]
-CNN  = ["CNN", "convolutional neural network"]
-[tasks]
-classification        = ["classification"]
-"sentiment analysis"  = ["sentiment analysis"]
-"machine translation" = ["machine translation"]
-dialog                = ["dialog", "dialogue"]
-"language generation" = ["language generation"]
-QA                    = ["question answering"]
-total                 = []
-[[windows]]
-name = "since 2006"
-from = 2006
-[[windows]]
-name = "all time"
-[trend]
-from = 2006
-"""
-
 TARGETS = {"import": 15.0, "matrix": 1.0, "ratio": 20.0}
 REPEATS = 3
 
@@ -142,7 +120,7 @@ def main() -> int:
     if not CORPUS.is_file():
         print(f"{CORPUS} is absent: this benchmark needs the ACL Anthology corpus from ../shared", file=sys.stderr)
         return 2
-    matrix = load_matrix(QUERY) if QUERY.is_file() else parse_matrix(FALLBACK, "<built-in lstm_vs_cnn>")
+    matrix = load_matrix(QUERY)
     this_year = date.today().year
     trend_years = matrix.trend.years(this_year) if matrix.trend else []
     print(f"query: {matrix.path}  ({len(matrix.cells)} cells x {len(matrix.windows)} windows"

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from survey.config import Settings  # noqa: E402
-from survey.matrix import Matrix, Trend, Window, load_matrix  # noqa: E402
+from survey.matrix import Matrix, load_matrix  # noqa: E402
 from survey.refresh import plan, run  # noqa: E402
 from survey.sources.openalex import OpenAlexSource  # noqa: E402
 from survey.store import Store  # noqa: E402
@@ -38,24 +38,7 @@ QUERY_FILE = ROOT / "queries" / "lstm_vs_cnn.toml"
 
 
 def study_matrix() -> Matrix:
-    if QUERY_FILE.is_file():
-        return load_matrix(QUERY_FILE)
-    return Matrix(
-        name="lstm-vs-cnn",
-        title="LSTM vs CNN across NLP tasks",
-        methods={"LSTM": ("LSTM", "long short-term memory"), "CNN": ("CNN", "convolutional neural network")},
-        tasks={
-            "classification": ("classification",),
-            "sentiment analysis": ("sentiment analysis",),
-            "machine translation": ("machine translation",),
-            "dialog": ("dialog", "dialogue"),
-            "language generation": ("language generation",),
-            "QA": ("question answering",),
-            "total": (),
-        },
-        windows=[Window("since 2006", 2006), Window("all time")],
-        trend=Trend(2006),
-    )
+    return load_matrix(QUERY_FILE)
 
 
 class Emulator:

@@ -19,7 +19,7 @@ from typing import Callable
 from survey.errors import Blocked, SourceError, Unreachable, Unsupported
 from survey.matrix import Cell, Matrix, Window
 from survey.sources.base import Source
-from survey.store import Key, Observation, Store, is_fresh, utcnow
+from survey.store import Key, Observation, Store, is_fresh
 
 TREND = "trend"
 

@@ -6,7 +6,6 @@ import logging
 import socket
 from datetime import timedelta
 
-import pytest
 from werkzeug import Response
 
 from survey.config import load_settings

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import asdict, dataclass, field, replace
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 import torch

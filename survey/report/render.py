@@ -36,7 +36,7 @@ from survey.matrix import Matrix, Window
 from survey.reference import ReferenceTable, load_reference
 from survey.report import figures
 from survey.report.audit import AuditSample, sample_cell, supports_records
-from survey.store import Observation, Store, utcnow
+from survey.store import Observation, Store
 from survey.tables import display, format_ratio, markdown_footnotes, markdown_rows, markdown_table
 
 RESULTS_FILE = Path("data") / "experiments" / "reference.json"
@@ -913,7 +913,7 @@ class _Report:
                 + (" and per-year counts" if by_year else "") + ", fresh within 30 days):\n\n"
                 + markdown_rows(["source", "counts planned", "cached and fresh", "stale", "failed last time",
                                  "never fetched"], body)
-                + f"\n\nThe exact query each source is sent for every cell and window"
+                + "\n\nThe exact query each source is sent for every cell and window"
                 + (" (and year, for the sources with counts)" if by_year else "")
                 + f", with the cached count and its fetch time: [{link}]({link}).")
 
