@@ -160,7 +160,6 @@ def sources(ctx: Context, fmt):
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("source", "searches", "AND/OR", "phrases", "stems", "key", "configured", "rate/s", "notes")
@@ -172,7 +171,7 @@ def sources(ctx: Context, fmt):
             "needed" if r.get("needs_key") else "", "yes" if r["configured"] else f"no: {r['why']}",
             "" if rate is None else f"{rate:.3g}", r.get("notes", ""),
         )
-    Console(width=200).print(table)
+    _console().print(table)
 
 
 # ------------------------------------------------------------------ plan / refresh
@@ -225,13 +224,12 @@ def plan_cmd(ctx: Context, query_path, names, use_all, by_year, max_age, force, 
         writer.writerows(rows)
         click.echo(out.getvalue(), nl=False)
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(*header)
     for r in rows:
         table.add_row(*map(str, r))
-    Console(width=240).print(table)
+    _console().print(table)
     due = [i for i in items if i.due and not i.unsupported]
     estimate = []
     for name, s in srcs.items():
@@ -287,6 +285,13 @@ def _print_summary(ctx: Context, summary, query_path, by_year: bool):
                  f"`survey refresh -q {query_path} " + " ".join(f"-s {s}" for s in srcs) + (" --by-year" if by_year else "") + "` with network.", err=True)
     if summary.interrupted:
         ctx.echo("interrupted: everything fetched so far is saved; rerun to fetch the rest.", err=True)
+
+
+def _console():
+    """A terminal fits tables to its width; a pipe or file gets wide lines rather than wrapped cells."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 200)
 
 
 class _progress:
@@ -394,13 +399,14 @@ def _print_tables(ctx: Context, tables, fmt, titles):
             if d.footnotes:
                 click.echo(markdown_footnotes(d.footnotes) + "\n")
             continue
-        from rich.console import Console
         from rich.table import Table
 
-        t = Table("method", *d.frame.columns, title=title, title_justify="left")
+        t = Table("method", title=title, title_justify="left")
+        for column in d.frame.columns:
+            t.add_column(str(column), justify="right")
         for idx, row in d.frame.iterrows():
             t.add_row(str(idx), *row.tolist(), end_section=idx == d.frame.index[-2])
-        console = Console(width=200)
+        console = _console()
         console.print(t)
         for i, note in enumerate(d.footnotes, 1):
             console.print(f"  [{i}] {note}", highlight=False, markup=False)
@@ -517,7 +523,7 @@ def cache_history(ctx: Context, cell, source):
         when = o.fetched_at[:19].replace("T", " ")
         year = "" if o.year is None else f" {o.year}"
         value = o.count if o.status == "ok" else f"{o.status}: {o.error}"
-        click.echo(f"{when}  {o.source:<16} {o.window}{year:<6}  {value}")
+        click.echo(f"{when}  {o.source:<16} {o.window + year:<16} {value}")
 
 
 @cache.command("export")
