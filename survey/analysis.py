@@ -45,20 +45,6 @@ class StudyTable:
         return (self.counts.loc[method].astype("Float64") / totals.where(totals != 0)).rename(f"{method} share")
 
 
-def observations_frame(observations: list[Observation]) -> pd.DataFrame:
-    """A tidy frame, one row per observation."""
-    columns = [
-        "source", "method", "task", "window", "year_from", "year_to", "year",
-        "query", "count", "status", "error", "fetched_at", "duration_s",
-    ]  # fmt: skip
-    frame = pd.DataFrame([{c: getattr(o, c) for c in columns} for o in observations], columns=columns)
-    frame["count"] = frame["count"].astype("Int64")
-    for c in ("year_from", "year_to", "year"):
-        frame[c] = frame[c].astype("Int64")
-    frame["fetched_at"] = pd.to_datetime(frame["fetched_at"], format="%Y-%m-%dT%H:%M:%S.%fZ", utc=True)
-    return frame
-
-
 def study_table(observations: list[Observation], matrix: Matrix, source: str, window: Window) -> StudyTable:
     """The window totals of one source, shaped like the study. Pass ``store.latest(per_query=False)``."""
     methods, tasks = list(matrix.methods), list(matrix.tasks)

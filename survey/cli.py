@@ -112,7 +112,7 @@ def load_query(path):
     return load_matrix(path)
 
 
-def resolve_sources(ctx: Context, names, use_all: bool, store_sources: list[str] | None = None) -> dict:
+def resolve_sources(ctx: Context, names, use_all: bool) -> dict:
     from survey.sources import make_source, source_names
 
     if use_all:

@@ -67,11 +67,6 @@ class Window:
     start: int | None = None
     end: int | None = None
 
-    def contains(self, year: int | None) -> bool:
-        if year is None:
-            return self.start is None and self.end is None
-        return (self.start is None or year >= self.start) and (self.end is None or year <= self.end)
-
     @property
     def span(self) -> str:
         if self.start is None and self.end is None:

@@ -58,12 +58,6 @@ def test_cell_query_tree():
     assert m.trend.years(2030) == [2010, 2011, 2012]
 
 
-def test_window_contains():
-    w = Window("w", 2006, 2010)
-    assert w.contains(2006) and w.contains(2010) and not w.contains(2011) and not w.contains(None)
-    assert Window("all").contains(None)
-
-
 @pytest.mark.parametrize(
     "text, message, line",
     [

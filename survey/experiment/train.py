@@ -249,7 +249,6 @@ def tfidf_lr(task: D.TaskData, seed: int) -> tuple[float, float, float, float]:
 # --------------------------------------------------------------------------- the experiment
 
 ProgressFactory = Callable[[str, str, int, int], EpochCallback]  # (task, model, seed, max_epochs)
-JOBS = 2
 
 
 @dataclass(frozen=True)

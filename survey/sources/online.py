@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 
 from survey.errors import ConfigError, Unsupported
 from survey.http import Http, RetryPolicy
-from survey.matrix import AnyOf, Phrase, Query, Term
+from survey.matrix import Phrase, Query, Term
 from survey.sources.base import Source
 
 
@@ -86,10 +86,6 @@ class OnlineSource(Source):
     def cancel(self) -> None:
         """Abandon waits in flight; refresh calls it on Ctrl-C."""
         self.http.cancel()
-
-
-def concepts(query: Query) -> tuple[AnyOf, ...]:
-    return query.items
 
 
 def atoms(query: Query) -> Iterator[Term | Phrase]:
