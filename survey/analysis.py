@@ -27,7 +27,6 @@ class StudyTable:
     status: pd.DataFrame  # methods x tasks: ok, unsupported, error, blocked, not fetched
     notes: dict[tuple[str, str], str] = field(default_factory=dict)
     fetched: tuple[datetime, datetime] | None = None
-    queries: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def has_data(self) -> bool:
@@ -39,11 +38,6 @@ class StudyTable:
         b = self.counts.loc[denominator].astype("Float64")
         return (a / b.where(b != 0)).rename(f"{numerator}:{denominator}")
 
-    def share(self, method: str) -> pd.Series:
-        """method / sum over methods per task."""
-        totals = self.counts.astype("Float64").sum(axis=0, min_count=len(self.counts.index))
-        return (self.counts.loc[method].astype("Float64") / totals.where(totals != 0)).rename(f"{method} share")
-
 
 def study_table(observations: list[Observation], matrix: Matrix, source: str, window: Window) -> StudyTable:
     """The window totals of one source, shaped like the study. Pass ``store.latest(per_query=False)``."""
@@ -51,7 +45,6 @@ def study_table(observations: list[Observation], matrix: Matrix, source: str, wi
     counts = pd.DataFrame(pd.NA, index=pd.Index(methods, name="method"), columns=tasks, dtype="Int64")
     status = pd.DataFrame(NOT_FETCHED, index=counts.index, columns=tasks, dtype=object)
     notes: dict[tuple[str, str], str] = {}
-    queries: dict[tuple[str, str], str] = {}
     times: list[datetime] = []
     for o in observations:
         if (
@@ -63,14 +56,13 @@ def study_table(observations: list[Observation], matrix: Matrix, source: str, wi
         ):
             continue
         status.loc[o.method, o.task] = o.status
-        queries[(o.method, o.task)] = o.query
         times.append(o.fetched)
         if o.status == "ok":
             counts.loc[o.method, o.task] = o.count
         else:
             notes[(o.method, o.task)] = o.error or o.status
     fetched = (min(times), max(times)) if times else None
-    return StudyTable(source, window, counts, status, notes, fetched, queries)
+    return StudyTable(source, window, counts, status, notes, fetched)
 
 
 def reference_table(ref: ReferenceTable, matrix: Matrix) -> StudyTable:
@@ -91,12 +83,12 @@ def reference_table(ref: ReferenceTable, matrix: Matrix) -> StudyTable:
     return StudyTable(ref.source, ref.window, counts, status, notes)
 
 
-def per_year_frame(observations: list[Observation], source: str | None = None) -> pd.DataFrame:
+def per_year_frame(observations: list[Observation]) -> pd.DataFrame:
     """Per-year ok counts: columns source, method, task, year, count."""
     rows = [
         {"source": o.source, "method": o.method, "task": o.task, "year": o.year, "count": o.count}
         for o in observations
-        if o.year is not None and o.status == "ok" and (source is None or o.source == source)
+        if o.year is not None and o.status == "ok"
     ]
     frame = pd.DataFrame(rows, columns=["source", "method", "task", "year", "count"])
     return frame.astype({"year": "Int64", "count": "Int64"}).sort_values(["source", "method", "task", "year"])

@@ -19,6 +19,7 @@ import click
 
 from survey import __version__
 from survey.errors import BadInput, SurveyError
+from survey.matrix import load_matrix
 
 log = logging.getLogger("survey")
 
@@ -106,12 +107,6 @@ def parse_max_age(value: str) -> timedelta | None:
     return timedelta(**{{"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}[unit]: number})
 
 
-def load_query(path):
-    from survey.matrix import load_matrix
-
-    return load_matrix(path)
-
-
 def resolve_sources(ctx: Context, names, use_all: bool) -> dict:
     from survey.sources import make_source, source_names
 
@@ -123,6 +118,7 @@ def resolve_sources(ctx: Context, names, use_all: bool) -> dict:
             if ok:
                 chosen[name] = source
             else:
+                source.close()
                 ctx.echo(f"skipping {name}: {why}", err=True)
         return chosen
     if not names:
@@ -179,7 +175,7 @@ def sources(ctx: Context, fmt):
 def _plan(ctx, query_path, names, use_all, by_year, max_age, force):
     from survey.refresh import plan
 
-    matrix = load_query(query_path)
+    matrix = load_matrix(query_path)
     srcs = resolve_sources(ctx, names, use_all)
     store = ctx.store()
     items = plan(matrix, srcs, store, by_year=by_year, max_age=parse_max_age(max_age), force=force)
@@ -211,6 +207,8 @@ def plan_cmd(ctx: Context, query_path, names, use_all, by_year, max_age, force, 
     """Show the exact query each source will be sent per cell, and what is cached."""
     matrix, srcs, store, items = _plan(ctx, query_path, names, use_all, by_year, max_age, force)
     store.close()
+    for s in srcs.values():
+        s.close()
     rows = [
         [i.source, i.window.name, i.cell.method, i.cell.task, "" if i.year is None else i.year,
          i.query if not i.unsupported else f"(unsupported: {i.unsupported})", _cached_word(i)]
@@ -339,13 +337,14 @@ def counts(ctx: Context, query_path, names, window_name, by_year, reference, fmt
     """Print the study-shaped tables from the cache (methods x tasks per source and window)."""
     from survey import analysis
 
-    matrix = load_query(query_path)
+    matrix = load_matrix(query_path)
     if reference:
         from survey.reference import load_reference
 
-        tables = [analysis.reference_table(r, matrix) for r in load_reference()]
-        _print_tables(ctx, tables, fmt, titles=[f"2016 study: {r.source_label}, {r.window.name}" for r in load_reference()])
-        for r in load_reference():
+        references = load_reference()
+        tables = [analysis.reference_table(r, matrix) for r in references]
+        _print_tables(ctx, tables, fmt, titles=[f"2016 study: {r.source_label}, {r.window.name}" for r in references])
+        for r in references:
             if r.unplaced:
                 vals = "; ".join(f"{m} {', '.join(map(str, v))}" for m, v in r.unplaced.items())
                 ctx.echo(f"{r.source_label} unplaced values ({vals}) belong to {', '.join(r.unplaced_columns)} "
@@ -433,11 +432,13 @@ def corpus():
 def corpus_import(ctx: Context, path, name, fmt):
     """Import PATH (JSON Lines, BibTeX, RIS or CSV; .gz read as is) into a local corpus."""
     from survey.corpus.index import import_corpus
+    from survey.sources.local import corpus_path
 
     name = name or _corpus_name(Path(path))
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-        raise BadInput(f"--name {name!r}: use letters, digits, '.', '_' or '-'")
-    target = ctx.settings.corpora_dir / f"{name}.sqlite"
+    # no leading dot: dot-files in the corpora folder are imports in progress
+    if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*", name):
+        raise BadInput(f"--name {name!r}: use letters, digits, '.', '_' or '-', not starting with '.'")
+    target = corpus_path(ctx.settings, name)
     with _progress(ctx, None, f"importing {Path(path).name}") as advance:
         report = import_corpus(path, target, fmt=fmt, progress=lambda done, total: advance(done, total))
     ctx.echo(f"{name}: {report.imported} records imported from {report.read} read "
@@ -448,8 +449,10 @@ def corpus_import(ctx: Context, path, name, fmt):
 
 
 def _corpus_name(path: Path) -> str:
+    from survey.corpus.importers import EXTENSIONS
+
     name = path.name
-    for suffix in (".gz", ".jsonl", ".json", ".bib", ".ris", ".csv", ".txt"):
+    for suffix in (".gz", *EXTENSIONS, ".txt"):
         name = name.removesuffix(suffix)
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name) or "corpus"
 
@@ -461,14 +464,14 @@ def _corpus_name(path: Path) -> str:
 def corpus_stats(ctx: Context, name, fmt):
     """Records, abstracts, years and per-year counts of each local corpus."""
     from survey.corpus.index import Corpus
-    from survey.sources.local import corpus_names
+    from survey.sources.local import corpus_names, corpus_path
 
     names = [name] if name else corpus_names(ctx.settings)
     if not names:
         raise BadInput(f"no corpus in {ctx.settings.corpora_dir}; run `survey corpus import PATH --name NAME`")
     out = {}
     for n in names:
-        path = ctx.settings.corpora_dir / f"{n}.sqlite"
+        path = corpus_path(ctx.settings, n)
         if not path.exists():
             raise BadInput(f"no corpus named {n!r} in {ctx.settings.corpora_dir} "
                            f"(corpora: {', '.join(corpus_names(ctx.settings)) or 'none'})")
@@ -591,7 +594,7 @@ def report(ctx: Context, query_path, out, names, preface, online_samples):
     """Write the Markdown report with figures from the cache; print its path."""
     from survey.report import write_report
 
-    matrix = load_query(query_path)
+    matrix = load_matrix(query_path)
     out_path = Path(out) if out else Path("reports") / f"{Path(query_path).stem}.md"
     if out_path.exists() and out_path.is_dir():
         raise BadInput(f"-o {out}: is a directory; give a file name such as {out_path / 'report.md'}")
@@ -626,15 +629,12 @@ def audit(ctx: Context, query_path, name, cell_label, n, window_name):
     from survey.report.audit import record_line, sample_cell, supports_records
     from survey.sources import make_source, source_names
 
-    matrix = load_query(query_path)
+    matrix = load_matrix(query_path)
     method, sep, task = cell_label.partition(":")
     if not sep or not method.strip() or not task.strip():
         raise BadInput(f"--cell {cell_label!r}: expected METHOD:TASK, e.g. {matrix.cells[0].label}")
-    try:
-        cell = matrix.cell(method.strip(), task.strip())
-        window = matrix.window(window_name) if window_name else matrix.windows[0]
-    except KeyError as exc:
-        raise BadInput(exc.args[0]) from None
+    cell = matrix.cell(method.strip(), task.strip())
+    window = matrix.window(window_name) if window_name else matrix.windows[0]
     source = make_source(name, ctx.settings)
     try:
         if not supports_records(source):

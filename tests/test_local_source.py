@@ -281,3 +281,13 @@ def test_unsupported_exactly_when_the_tokenizer_keeps_nothing(text):
 def test_tokenizer_folds_like_the_documented_semantics():
     assert tokenize("Short-term LSTMs, naïve!") == ["short", "term", "lstm", "naiv"]
     assert re.fullmatch(r"[a-z]+", "".join(tokenize("Dialogue DIALOG")))
+
+
+def test_year_totals_count_every_kept_record_of_a_year(corpus_path):
+    source = LocalSource(corpus_path)
+    try:
+        # kept records by year (r10 and r11 are duplicates): 2006 r6; 2008 r12; 2010 r8; 2014 r2; 2015 r1
+        assert source.year_totals(2006, 2015) == {2006: 1, 2008: 1, 2010: 1, 2014: 1, 2015: 1}
+        assert source.year_totals(2020, 2025) == {}
+    finally:
+        source.close()

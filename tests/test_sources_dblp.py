@@ -50,7 +50,7 @@ def test_approximations_are_declared():
     [
         ('{"result": {"hits": {"@total": "12', "truncated"),
         ('{"result": {"status": {"@code": "200"}}}', "no result.hits"),
-        ('{"result": {"hits": {"@total": "lots"}}}', "not a number"),
+        ('{"result": {"hits": {"@total": "lots"}}}', "not a count"),
     ],
 )
 def test_malformed(httpserver, payload, match):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
 from survey.errors import CorpusFormatError
+from survey.matrix import MAX_YEAR, MIN_YEAR
 
 FORMATS = ("jsonl", "bibtex", "ris", "csv")
 
@@ -29,7 +30,7 @@ EXPECTED = (
     "optionally gzipped; or pass --format"
 )
 
-_EXTENSIONS = {
+EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "jsonl",
@@ -42,6 +43,9 @@ _EXTENSIONS = {
 # Sniffing reads this much of the (decompressed) text; enough to get past a CSV header or a
 # BibTeX @comment preamble.
 _SNIFF_CHARS = 64 * 1024
+
+# What reading a file that is not (gzipped) UTF-8 text raises; gzip.BadGzipFile is an OSError.
+_UNREADABLE = (UnicodeDecodeError, EOFError, zlib.error, OSError)
 
 
 class Entry(NamedTuple):
@@ -82,18 +86,19 @@ def open_text(path: Path) -> io.TextIOBase:
             return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
         return open(path, encoding="utf-8-sig", newline="")
     except FileNotFoundError:
-        raise CorpusFormatError(f"{path}: no such file") from None
+        raise CorpusFormatError(f"{path}: no such file; {EXPECTED}") from None
     except IsADirectoryError:
         raise CorpusFormatError(f"{path}: is a directory; expected a file of records") from None
     except OSError as exc:
         raise CorpusFormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _head(path: Path) -> str:
+def _read_text(path: Path, size: int = -1) -> str:
+    """The first ``size`` characters of the file's text (all of it by default)."""
     try:
         with open_text(path) as fh:
-            return fh.read(_SNIFF_CHARS)
-    except (UnicodeDecodeError, EOFError, gzip.BadGzipFile, OSError) as exc:
+            return fh.read(size)
+    except _UNREADABLE as exc:
         raise CorpusFormatError(f"{path}: cannot read as UTF-8 text ({_short(exc)}); {EXPECTED}") from None
 
 
@@ -101,14 +106,13 @@ def _short(exc: BaseException) -> str:
     return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
 
 
-def detect_format(path: Path, head: str | None = None) -> str:
-    """The format by extension (``.gz`` looked through), else by sniffing the first text."""
+def detect_format(path: Path, head: str) -> str:
+    """The format by extension (``.gz`` looked through), else by sniffing ``head``, the first text."""
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
-    if suffixes and suffixes[-1] in _EXTENSIONS:
-        return _EXTENSIONS[suffixes[-1]]
-    head = _head(path) if head is None else head
+    if suffixes and suffixes[-1] in EXTENSIONS:
+        return EXTENSIONS[suffixes[-1]]
     sniffed = sniff_format(head)
     if sniffed is None:
         raise CorpusFormatError(f"{path}: cannot tell the format from the name or content; {EXPECTED}")
@@ -155,8 +159,8 @@ def parse_year(value) -> int | None:
         if not m:
             raise ValueError(f"year {text[:40]!r} is not a four-digit year")
         year = int(m.group(1))
-    if not 1000 <= year <= 2200:
-        raise ValueError(f"year {year} is out of range 1000-2200")
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"year {year} is out of range {MIN_YEAR}-{MAX_YEAR}")
     return year
 
 
@@ -240,7 +244,7 @@ _BIB_NON_ENTRIES = {"comment", "string", "preamble"}
 _BIB_KEY = re.compile(r"\s*([^\s,{}()]+)\s*,")
 
 
-def read_bibtex(text: str) -> tuple[list[Item], int]:
+def read_bibtex(text: str, path: Path) -> tuple[list[Item], int]:
     import bibtexparser
     from bibtexparser.bparser import BibTexParser
     from bibtexparser.customization import convert_to_unicode
@@ -250,7 +254,7 @@ def read_bibtex(text: str) -> tuple[list[Item], int]:
     try:
         db = bibtexparser.loads(text, parser=parser)
     except Exception as exc:  # bibtexparser raises assorted pyparsing and key errors on garbage
-        raise CorpusFormatError(f"cannot parse as BibTeX ({_short(exc)}); expected @type{{key, field = {{...}}, ...}}") from None
+        raise CorpusFormatError(f"{path}: cannot parse as BibTeX ({_short(exc)}); expected @type{{key, field = {{...}}, ...}}") from None
     items: list[Item] = []
     for number, e in enumerate(db.entries, 1):
         where = f"entry {number} ({e.get('ID', '?')})"
@@ -278,13 +282,13 @@ def _unbrace(value):
 # ---------------------------------------------------------------- RIS
 
 
-def read_ris(text: str) -> tuple[list[Item], int]:
+def read_ris(text: str, path: Path) -> tuple[list[Item], int]:
     import rispy
 
     try:
         refs = rispy.loads(text, skip_unknown_tags=True)
     except Exception as exc:  # rispy raises IOError and friends on a broken file
-        raise CorpusFormatError(f"cannot parse as RIS ({_short(exc)}); expected TY  - ... ER  - records") from None
+        raise CorpusFormatError(f"{path}: cannot parse as RIS ({_short(exc)}); expected TY  - ... ER  - records") from None
     items: list[Item] = []
     for number, ref in enumerate(refs, 1):
         where = f"record {number}"
@@ -333,12 +337,8 @@ def read_csv(fh, path: Path) -> Iterator[Item]:
         if len(row) != width:
             yield where, f"{len(row)} fields, header has {width}"
             continue
-
-        def get(field):
-            i = cols[field]
-            return None if i is None else row[i]
-
-        yield where, make_entry(get("title"), get("abstract"), get("year"), get("doi"), get("id"))
+        # _COLUMNS lists the fields in make_entry's order: title, abstract, year, doi, id
+        yield where, make_entry(*(None if i is None else row[i] for i in cols.values()))
 
 
 # ---------------------------------------------------------------- entry point
@@ -347,26 +347,17 @@ def read_csv(fh, path: Path) -> Iterator[Item]:
 def read_records(path, fmt: str = "auto") -> RecordStream:
     """Open ``path`` and return its records as a lazy stream; raises CorpusFormatError early."""
     path = Path(path)
-    if not path.exists():
-        raise CorpusFormatError(f"{path}: no such file; {EXPECTED}")
-    if path.is_dir():
-        raise CorpusFormatError(f"{path}: is a directory; expected a file of records")
     if fmt not in ("auto", *FORMATS):
         raise CorpusFormatError(f"{path}: unknown format {fmt!r}; expected auto, {', '.join(FORMATS)}")
-    head = _head(path)
+    head = _read_text(path, _SNIFF_CHARS)  # a missing file or a directory fails here, by name
     if not head.strip():
         raise CorpusFormatError(f"{path}: file is empty; {EXPECTED}")
     if fmt == "auto":
         fmt = detect_format(path, head)
 
     if fmt in ("bibtex", "ris"):
-        with open_text(path) as fh:
-            text = _read_all(fh, path)
         reader: Callable = read_bibtex if fmt == "bibtex" else read_ris
-        try:
-            items, total = reader(text)
-        except CorpusFormatError as exc:
-            raise CorpusFormatError(f"{path}: {exc}") from None
+        items, total = reader(_read_text(path), path)
         return RecordStream(path, fmt, iter(items), total)
 
     def lazy() -> Iterator[Item]:
@@ -376,19 +367,12 @@ def read_records(path, fmt: str = "auto") -> RecordStream:
                     yield from read_jsonl(fh)
                 else:
                     yield from read_csv(fh, path)
-            except (UnicodeDecodeError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            except _UNREADABLE as exc:
                 raise CorpusFormatError(f"{path}: cannot read past a broken stretch ({_short(exc)}); {EXPECTED}") from None
             except csv.Error as exc:
                 raise CorpusFormatError(f"{path}: malformed CSV ({_short(exc)}); expected a header row and comma-separated rows") from None
 
     return RecordStream(path, fmt, lazy(), None)
-
-
-def _read_all(fh, path: Path) -> str:
-    try:
-        return fh.read()
-    except (UnicodeDecodeError, EOFError, gzip.BadGzipFile, OSError) as exc:
-        raise CorpusFormatError(f"{path}: cannot read as UTF-8 text ({_short(exc)}); {EXPECTED}") from None
 
 
 # ---------------------------------------------------------------- normalisation for dedup

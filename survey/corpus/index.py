@@ -24,6 +24,7 @@ term are searched as text, never interpreted.
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import random
@@ -39,7 +40,7 @@ from urllib.request import pathname2url
 
 from survey.corpus.importers import Entry, normalise_doi, normalise_title, read_records
 from survey.errors import BadInput, CorpusFormatError, Unsupported
-from survey.matrix import AllOf, Phrase, Query, Term
+from survey.matrix import AllOf, Query
 from survey.sources.base import Record
 
 SCHEMA_VERSION = "1"
@@ -118,7 +119,6 @@ def import_corpus(path, target: Path, fmt: str = "auto", progress: Progress | No
                 )
             conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
             conn.execute("INSERT INTO fts (fts, rank) VALUES ('automerge', 4)")  # FTS5's default, for any later writer
-            report.seconds = time.perf_counter() - started
             meta = {
                 "schema": SCHEMA_VERSION,
                 "tokenizer": TOKENIZER,
@@ -238,15 +238,14 @@ class _Tokenizer:
                 self._conn.execute("DELETE FROM probe")
 
 
-_tokenizer: _Tokenizer | None = None
+@functools.lru_cache(maxsize=1)
+def _tokenizer() -> _Tokenizer:
+    return _Tokenizer()
 
 
 def tokenize(text: str) -> list[str]:
     """The index terms (lowercased, folded, stemmed) that ``text`` becomes in a corpus."""
-    global _tokenizer
-    if _tokenizer is None:
-        _tokenizer = _Tokenizer()
-    return _tokenizer.tokens(text)
+    return _tokenizer().tokens(text)
 
 
 def _fts_string(text: str) -> str:
@@ -258,11 +257,18 @@ def match_expression(query: Query) -> str:
     """The FTS5 MATCH string for a query tree: AND of parenthesised ORs of quoted terms."""
     if not isinstance(query, AllOf) or not query.items:
         raise Unsupported(f"expected a non-empty AllOf query, got {query!r}")
+    return _match_expression(query)
+
+
+# A refresh compiles each cell once per window and trend year and then counts it: the
+# expression (one tokenizer round trip per term) is the same every time.
+@functools.lru_cache(maxsize=1024)
+def _match_expression(query: AllOf) -> str:
     groups = []
     for group in query.items:
         atoms = []
         for atom in group.items:
-            text = atom.text if isinstance(atom, (Term, Phrase)) else str(atom)
+            text = atom.text
             if not tokenize(text):
                 raise Unsupported(
                     f"term {text!r} has no letters or digits the word index keeps, so it cannot be searched; "
@@ -286,13 +292,17 @@ def year_condition(start: int | None, end: int | None) -> tuple[str, tuple]:
     return "", ()
 
 
+def _count_statement(query: Query, start: int | None, end: int | None) -> tuple[str, tuple]:
+    where, params = year_condition(start, end)
+    return f"SELECT count(*) FROM fts WHERE fts MATCH ?{where}", (match_expression(query), *params)
+
+
 def count_sql(query: Query, start: int | None, end: int | None) -> str:
     """The exact statement ``count`` runs, with literals in place, to paste into sqlite3."""
-    where, params = year_condition(start, end)
-    for p in params:
-        where = where.replace("?", str(int(p)), 1)
-    expr = match_expression(query).replace("'", "''")
-    return f"SELECT count(*) FROM fts WHERE fts MATCH '{expr}'{where}"
+    sql, (expr, *years) = _count_statement(query, start, end)
+    literals = ["'" + expr.replace("'", "''") + "'", *(str(int(y)) for y in years)]
+    parts = sql.split("?")  # the expression may hold a "?" of its own: fill the template's, once each
+    return "".join(part + literal for part, literal in zip(parts, literals)) + parts[-1]
 
 
 # ---------------------------------------------------------------- reading a corpus
@@ -335,13 +345,8 @@ class Corpus:
             except sqlite3.OperationalError as exc:
                 raise Unsupported(f"FTS5 rejected the query ({exc}): {params[0] if params else sql}") from None
 
-    def match_expression(self, query: Query) -> str:
-        return match_expression(query)
-
     def count(self, query: Query, start: int | None = None, end: int | None = None) -> int:
-        where, params = year_condition(start, end)
-        sql = f"SELECT count(*) FROM fts WHERE fts MATCH ?{where}"
-        return self._rows(sql, (match_expression(query), *params))[0][0]
+        return self._rows(*_count_statement(query, start, end))[0][0]
 
     def count_by_year(self, query: Query, start: int, end: int) -> dict[int, int]:
         """Matches per year, every year from start to end present (zeros included)."""

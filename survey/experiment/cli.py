@@ -17,18 +17,18 @@ DEFAULT_OUTPUT = "data/experiments/reference.json"
 TASK_CHOICES = ("tweets", "order", "digits", "all")
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str) -> None:
+    # survey's root group does this for SurveyError; the group here may run on its own (tests)
     click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+    sys.exit(2)
 
 
 def _need_experiment_extra() -> None:
-    try:
-        import numpy  # noqa: F401
-        import sklearn  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError as exc:
-        _fail(f"survey experiment needs {exc.name}: {INSTALL_HINT}")
+    for name in ("numpy", "sklearn", "torch"):
+        try:
+            __import__(name)
+        except ImportError as exc:
+            _fail(f"survey experiment needs {exc.name}: {INSTALL_HINT}")
 
 
 class _Bars:
@@ -37,12 +37,13 @@ class _Bars:
     def __init__(self, enabled: bool):
         self.progress = None
         if enabled:
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.progress = Progress(
                 TextColumn("{task.description}"), BarColumn(), TextColumn("epoch"),
                 MofNCompleteColumn(), TextColumn("val acc {task.fields[val]}"), TimeElapsedColumn(),
-                console=_stderr_console(),
+                console=Console(stderr=True),
             )
 
     def __enter__(self):
@@ -64,12 +65,6 @@ class _Bars:
             self.progress.update(bar, completed=epoch, total=total, val=f"{100 * val_acc:5.1f}")
 
         return on_epoch
-
-
-def _stderr_console():
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 def _print_summary(doc: dict) -> None:
@@ -136,31 +131,24 @@ def run(task, seeds, mode, device, output, merge, data_file, text_col, label_col
 
             if not torch.cuda.is_available():
                 raise BadInput("--device cuda: torch sees no CUDA device (use --device cpu)")
-        plan = T.Plan(tasks=[], seeds=list(range(n_seeds)), mode=mode, device=device, threads=threads,
-                      jobs=1 if device == "cuda" else jobs)
+        plan = T.Plan(tasks=list(D.TASKS) if task == "all" else [task], seeds=list(range(n_seeds)), mode=mode,
+                      device=device, threads=threads, jobs=1 if device == "cuda" else jobs)
         if data_file is not None:
             D.read_user_csv(data_file, text_col, label_col)  # fail fast, before any training
             name = data_file.stem
             plan.tasks = [name]
+            # "user" settings even when the file is named like a built-in task
             plan.hyper = {name: T.hyper_for("user", mode)}
             plan.loader = T.UserLoader(str(data_file), text_col, label_col)
-        else:
-            plan.tasks = list(D.TASKS) if task == "all" else [task]
-        previous = None
-        if merge and output.exists():
-            previous = R.load_results(output)
+        previous = R.load_results(output) if merge and output.exists() else None  # fail fast too
         with _Bars(progress) as bars:
             results = T.run_experiment(plan, bars.factory)
         if previous is not None:
-            kept = [r for r in previous.runs if r.device != device]
-            results.runs = kept + results.runs
-            results.settings["merged_devices"] = sorted({r.device for r in kept})
+            results.merge_other_devices(previous)
         path = R.save(results, output)
-    except BadInput as exc:
+    except BadInput as exc:  # ResultsFormatError and DataError included
         _fail(str(exc))
-    except R.ResultsFormatError as exc:
-        _fail(str(exc))
-    doc = R.load(path)
+    doc = results.to_dict()  # what save wrote
     _print_summary(doc)
     click.echo(f"wrote {path} ({len(doc['runs'])} runs, {doc['wall_seconds']:.0f} s wall)")
 

@@ -114,8 +114,11 @@ def normalise(text: str) -> str:
 def dedup_key(text: str) -> str:
     """What makes two tweets the same text: a retweet prefix, punctuation, case and the
     particular URL or user do not."""
-    key = _RT.sub("", normalise(text))
-    return " ".join(t for t in tokenize(key) if t[0].isalnum() or t[0] in "#<")
+    return _key_of_normalised(normalise(text))
+
+
+def _key_of_normalised(norm: str) -> str:
+    return " ".join(t for t in tokenize(_RT.sub("", norm)) if t[0].isalnum() or t[0] in "#<")
 
 
 def tokenize(text: str) -> list[str]:
@@ -126,6 +129,7 @@ def tokenize(text: str) -> list[str]:
 class Dedup:
     texts: list[str]
     labels: list[str]
+    normalised: list[str] = field(default_factory=list)  # normalise(t) for t in texts
     exact: int = 0  # rows dropped as byte-identical copies of an earlier row
     near: int = 0  # rows dropped as normalised copies (retweets, changed URL, case)
     conflicting: int = 0  # rows dropped because their copies carry different labels
@@ -133,9 +137,10 @@ class Dedup:
 
 def deduplicate(texts: Sequence[str], labels: Sequence[str]) -> Dedup:
     """Keep one row per normalised text; drop every copy of a text whose labels disagree."""
+    norm = [normalise(t) for t in texts]
     groups: dict[str, list[int]] = {}
-    for i, text in enumerate(texts):
-        groups.setdefault(dedup_key(text), []).append(i)
+    for i, n in enumerate(norm):
+        groups.setdefault(_key_of_normalised(n), []).append(i)
     out = Dedup([], [])
     for key, rows in groups.items():
         if not key:
@@ -148,6 +153,7 @@ def deduplicate(texts: Sequence[str], labels: Sequence[str]) -> Dedup:
         out.near += distinct - 1
         out.texts.append(texts[rows[0]])
         out.labels.append(labels[rows[0]])
+        out.normalised.append(norm[rows[0]])
     return out
 
 
@@ -163,19 +169,20 @@ class Prepared:
 
 def prepare_texts(texts: Sequence[str], labels: Sequence[str]) -> Prepared:
     d = deduplicate(texts, labels)
-    norm = [normalise(t) for t in d.texts]
     note = (f"{len(texts)} rows; dropped {d.exact} exact and {d.near} normalised duplicates "
             f"and {d.conflicting} rows with conflicting labels")
-    return Prepared(norm, [tokenize(t) for t in norm], d.labels, note)
+    return Prepared(d.normalised, [tokenize(t) for t in d.normalised], d.labels, note)
 
 
-def split_indices(n: int, seed: int, fractions=(0.8, 0.1, 0.1)) -> tuple[np.ndarray, ...]:
+HELD_OUT = 0.1  # the share of validation and of test each; train is the rest
+
+
+def split_indices(n: int, seed: int) -> tuple[np.ndarray, ...]:
     """A seeded shuffle cut 80/10/10; each part has at least one row."""
     if n < 3:
         raise DataError(f"need at least 3 examples to split, got {n}")
     order = np.random.default_rng(seed).permutation(n)
-    n_val = max(1, int(round(n * fractions[1])))
-    n_test = max(1, int(round(n * fractions[2])))
+    n_val = n_test = max(1, int(round(n * HELD_OUT)))
     n_train = n - n_val - n_test
     return order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]
 
@@ -199,8 +206,7 @@ def encode(token_lists: Sequence[list[str]], vocab: list[str], max_len: int) -> 
 
 
 def text_task(name: str, prepared: Prepared, classes: Sequence[str], seed: int, source: str,
-              notes: list[str] | None = None, min_freq: int = MIN_FREQ,
-              max_len: int = MAX_LEN) -> TaskData:
+              notes: list[str] | None = None) -> TaskData:
     """Split the prepared texts, build the vocabulary from train only, encode."""
     keep = [i for i, lab in enumerate(prepared.labels) if lab in classes]
     if len(keep) < 3:
@@ -210,10 +216,10 @@ def text_task(name: str, prepared: Prepared, classes: Sequence[str], seed: int, 
     tokens = [prepared.tokens[i] for i in keep]
     texts = [prepared.texts[i] for i in keep]
     tr, va, te = split_indices(len(keep), seed)
-    vocab = build_vocab((tokens[i] for i in tr), min_freq)
+    vocab = build_vocab(tokens[i] for i in tr)
 
     def part(idx: np.ndarray) -> Split:
-        x, lengths = encode([tokens[i] for i in idx], vocab, max_len)
+        x, lengths = encode([tokens[i] for i in idx], vocab, MAX_LEN)
         return Split(x, lengths, y[idx], [texts[i] for i in idx])
 
     notes = list(notes or []) + [f"{prepared.note}; {len(keep)} unique texts in classes {', '.join(classes)}"]
@@ -256,10 +262,15 @@ def parse_tweets(raw: bytes) -> list[TweetRow]:
     return rows
 
 
+def _prepare_tweets(raw: bytes) -> tuple[Prepared, int]:
+    """The prepared texts and the number of rows with an empty confidence."""
+    rows = parse_tweets(raw)
+    return prepare_texts([r.text for r in rows], [r.sentiment for r in rows]), sum(r.confidence is None for r in rows)
+
+
 @functools.lru_cache(maxsize=1)
 def _shipped_tweets() -> tuple[Prepared, int]:
-    rows = parse_tweets(tweets_csv_bytes())
-    return prepare_texts([r.text for r in rows], [r.sentiment for r in rows]), sum(r.confidence is None for r in rows)
+    return _prepare_tweets(tweets_csv_bytes())
 
 
 def load_tweets(seed: int, full: bool = False, raw: bytes | None = None) -> TaskData:
@@ -270,12 +281,7 @@ def load_tweets(seed: int, full: bool = False, raw: bytes | None = None) -> Task
     ``raw`` replaces the shipped file (tests); otherwise its preparation is cached, as only
     the split depends on the seed.
     """
-    if raw is None:
-        prepared, empty = _shipped_tweets()
-    else:
-        rows = parse_tweets(raw)
-        prepared = prepare_texts([r.text for r in rows], [r.sentiment for r in rows])
-        empty = sum(r.confidence is None for r in rows)
+    prepared, empty = _shipped_tweets() if raw is None else _prepare_tweets(raw)
     notes = [f"{empty} rows with empty confidence kept (confidence is not used)"]
     return text_task("tweets", prepared, FULL_CLASSES if full else BINARY_CLASSES, seed,
                      TWEETS_SOURCE, notes)

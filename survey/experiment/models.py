@@ -15,6 +15,9 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 from torch.nn.utils.rnn import pack_padded_sequence
 
+KIM_WIDTHS = (3, 4, 5)  # Kim (2014): filter widths, each with KIM_MAPS feature maps
+KIM_MAPS = 100
+
 
 class Inputs(nn.Module):
     """Token ids through an embedding (row 0 fixed at zero), or features passed through."""
@@ -52,7 +55,7 @@ class CNNClassifier(Classifier):
     """
 
     def __init__(self, n_classes: int, vocab_size: int | None = None, embed_dim: int | None = None,
-                 feature_dim: int | None = None, widths=(3, 4, 5), maps: int = 100,
+                 feature_dim: int | None = None, widths=KIM_WIDTHS, maps: int = KIM_MAPS,
                  dropout: float = 0.5):
         super().__init__()
         self.inputs = Inputs(vocab_size, embed_dim, feature_dim)
@@ -109,7 +112,7 @@ def lstm_params(input_dim: int, hidden: int, n_classes: int) -> int:
     return 4 * hidden * (input_dim + hidden + 2) + hidden * n_classes + n_classes
 
 
-def cnn_params(input_dim: int, n_classes: int, widths=(3, 4, 5), maps: int = 100) -> int:
+def cnn_params(input_dim: int, n_classes: int, widths=KIM_WIDTHS, maps: int = KIM_MAPS) -> int:
     return sum(input_dim * maps * w + maps for w in widths) + maps * len(widths) * n_classes + n_classes
 
 
@@ -168,10 +171,8 @@ class TCNClassifier(Classifier):
                  channels: int = 32, kernel: int = 3, dropout: float = 0.1):
         super().__init__()
         self.inputs = Inputs(vocab_size, embed_dim, feature_dim)
-        self.levels = tcn_levels(seq_len, kernel)
-        self.receptive_field = tcn_receptive_field(kernel, self.levels)
         blocks, n_in = [], self.inputs.dim
-        for i in range(self.levels):
+        for i in range(tcn_levels(seq_len, kernel)):
             blocks.append(TemporalBlock(n_in, channels, kernel, 2 ** i, dropout))
             n_in = channels
         self.blocks = nn.Sequential(*blocks)

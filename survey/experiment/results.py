@@ -71,17 +71,15 @@ from __future__ import annotations
 import json
 import math
 import platform
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from survey.errors import BadInput
+
 SCHEMA = "survey.experiment.results/1"
 
-RUN_FIELDS = (
-    "task", "model", "kind", "seed", "device", "accuracy", "macro_f1", "val_accuracy",
-    "best_epoch", "epochs", "train_seconds", "params", "params_no_embedding", "n_test",
-)
 SUMMARY_FIELDS = (
     "task", "model", "kind", "device", "n_seeds", "accuracy_mean", "accuracy_std",
     "macro_f1_mean", "macro_f1_std", "train_seconds_mean", "epochs_mean", "params",
@@ -89,7 +87,7 @@ SUMMARY_FIELDS = (
 )
 
 
-class ResultsFormatError(ValueError):
+class ResultsFormatError(BadInput, ValueError):
     """A results file that does not follow the schema above."""
 
 
@@ -111,6 +109,9 @@ class RunRecord:
     n_test: int
 
 
+RUN_FIELDS = tuple(f.name for f in fields(RunRecord))
+
+
 @dataclass
 class Results:
     settings: dict[str, Any]
@@ -130,6 +131,12 @@ class Results:
             "runs": [asdict(r) for r in self.runs],
             "summary": self.summary(),
         }
+
+    def merge_other_devices(self, previous: "Results") -> None:
+        """Keep ``previous``'s runs from other devices, ahead of this run's (a GPU run beside a CPU one)."""
+        kept = [r for r in previous.runs if r.device != self.settings["device"]]
+        self.runs = kept + self.runs
+        self.settings["merged_devices"] = sorted({r.device for r in kept})
 
 
 def now_utc() -> str:

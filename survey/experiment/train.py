@@ -166,7 +166,6 @@ class Fit:
     train_seconds: float
     params: int
     params_no_embedding: int
-    samples_per_second: float
 
 
 def fit(kind: str, task: D.TaskData, hyper: Hyper, seed: int, device: str = "cpu",
@@ -177,7 +176,7 @@ def fit(kind: str, task: D.TaskData, hyper: Hyper, seed: int, device: str = "cpu
     opt = torch.optim.Adam(model.parameters(), lr=hyper.lr)
     loss_fn = nn.CrossEntropyLoss()
     rng = np.random.default_rng(seed)
-    best_acc, best_epoch, best_state, epochs, seen = -1.0, 0, None, 0, 0
+    best_acc, best_epoch, best_state = -1.0, 0, None
     start = time.perf_counter()
     for epoch in range(1, hyper.max_epochs + 1):
         model.train()
@@ -186,8 +185,6 @@ def fit(kind: str, task: D.TaskData, hyper: Hyper, seed: int, device: str = "cpu
             opt.zero_grad(set_to_none=True)
             loss_fn(model(x, lengths), y).backward()
             opt.step()
-            seen += len(idx)
-        epochs = epoch
         val_acc = accuracy(task.val.y, predict(model, task.val, hyper.batch_size, device))
         if val_acc > best_acc:
             best_acc, best_epoch = val_acc, epoch
@@ -204,8 +201,7 @@ def fit(kind: str, task: D.TaskData, hyper: Hyper, seed: int, device: str = "cpu
     pred = predict(model, task.test, hyper.batch_size, device)
     total = model.n_params()
     return Fit(accuracy(task.test.y, pred), macro_f1(task.test.y, pred, task.n_classes), best_acc,
-               best_epoch, epochs, seconds, total, total - model.embedding_params(),
-               seen / seconds if seconds else 0.0)
+               best_epoch, epoch, seconds, total, total - model.embedding_params())
 
 
 # --------------------------------------------------------------------------- baselines
@@ -306,21 +302,23 @@ class _Unit:
 def _run_unit(unit: _Unit, progress: ProgressFactory | None) -> tuple[list[RunRecord], dict]:
     """Baselines and neural models of one task and seed."""
     task = unit.loader(unit.task, unit.seed)
-    name, seed, device = unit.task, unit.seed, unit.device
-    n_test = len(task.test)
-    runs: list[RunRecord] = []
+    name, seed = unit.task, unit.seed
+
+    def record(model, kind, acc, f1, seconds, val=None, best_epoch=None, epochs=None, params=None,
+               params_no_embedding=None) -> RunRecord:
+        return RunRecord(name, model, kind, seed, unit.device, acc, f1, val, best_epoch, epochs, seconds,
+                         params, params_no_embedding, len(task.test))
+
     acc, f1, secs = majority(task)
-    runs.append(RunRecord(name, "majority", "baseline", seed, device, acc, f1, None, None, None, secs, None, None,
-                          n_test))
+    runs = [record("majority", "baseline", acc, f1, secs)]
     if task.train.texts is not None:
         acc, f1, val, secs = tfidf_lr(task, seed)
-        runs.append(RunRecord(name, "tfidf_lr", "baseline", seed, device, acc, f1, val, None, None, secs, None,
-                              None, n_test))
+        runs.append(record("tfidf_lr", "baseline", acc, f1, secs, val))
     for kind in unit.hyper.models:
         cb = progress(name, kind, seed, unit.hyper.max_epochs) if progress else None
-        r = fit(kind, task, unit.hyper, seed, device, cb, unit.threads)
-        runs.append(RunRecord(name, kind, "neural", seed, device, r.accuracy, r.macro_f1, r.val_accuracy,
-                              r.best_epoch, r.epochs, r.train_seconds, r.params, r.params_no_embedding, n_test))
+        r = fit(kind, task, unit.hyper, seed, unit.device, cb, unit.threads)
+        runs.append(record(kind, "neural", r.accuracy, r.macro_f1, r.train_seconds, r.val_accuracy,
+                           r.best_epoch, r.epochs, r.params, r.params_no_embedding))
     return runs, task.describe()
 
 

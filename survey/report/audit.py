@@ -22,13 +22,9 @@ class AuditSample:
     records: list[Record]
     matched: int | None  # how many records the cell matched in the window; None: unknown
 
-    @property
-    def label(self) -> str:
-        return f"{self.cell.method}:{self.cell.task}"
-
 
 def supports_records(source: Source) -> bool:
-    return bool(getattr(source.capabilities, "records", False))
+    return source.capabilities.records
 
 
 def sample_cell(source: Source, cell: Cell, window: Window, n: int, matched: int | None = None) -> AuditSample:

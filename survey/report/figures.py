@@ -16,6 +16,7 @@ from typing import Iterable
 import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
 
 OKABE_ITO = {
@@ -86,6 +87,15 @@ def _year_axis(ax) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, steps=[1, 2, 5, 10]))
 
 
+def _legend(ax, shaded: bool) -> tuple[list, list[str]]:
+    """The axes' legend entries, plus the shading's where some years are shaded."""
+    handles, labels = ax.get_legend_handles_labels()
+    if shaded:
+        handles.append(Patch(color=INCOMPLETE, label="year incomplete"))
+        labels.append("year incomplete")
+    return handles, labels
+
+
 def _incomplete(ax, years: Iterable[int], incomplete_from: int | None) -> bool:
     """Shade the years not yet over (or known to be partial) so a dip there is not misread."""
     years = list(years)
@@ -135,12 +145,7 @@ def _panels(
             ax.set_visible(False)
         for ax in axes[max(0, len(tasks) - cols):len(tasks)]:
             ax.xaxis.set_tick_params(labelbottom=True)
-        handles, labels = axes[0].get_legend_handles_labels()
-        if shaded:
-            from matplotlib.patches import Patch
-
-            handles.append(Patch(color=INCOMPLETE, label="year incomplete"))
-            labels.append("year incomplete")
+        handles, labels = _legend(axes[0], shaded)
         if spare:
             axes[-1].set_visible(True)
             axes[-1].axis("off")
@@ -224,13 +229,7 @@ def share_by_year(
         ax.set_xlabel("publication year")
         ax.set_ylabel(f"{method} share of {method} + {others} matches")
         ax.set_title(f"{source}: {method} / ({method} + {others}) per task and year")
-        handles, labels = ax.get_legend_handles_labels()
-        if shaded:
-            from matplotlib.patches import Patch
-
-            handles.append(Patch(color=INCOMPLETE, label="year incomplete"))
-            labels.append("year incomplete")
-        fig.legend(handles, labels, loc="outside right upper", frameon=False, title="task")
+        fig.legend(*_legend(ax, shaded), loc="outside right upper", frameon=False, title="task")
         ax.annotate(
             f"years with fewer than {min_total} matches for a task are left out; dashed line: parity",
             xy=(0, -0.13), xycoords="axes fraction", fontsize=9, color="#555555", va="top",
@@ -239,8 +238,11 @@ def share_by_year(
 
 
 def experiment_accuracy(summary: list[dict], path: Path, *, device: str | None = None) -> Path | None:
-    """Mean test accuracy per task and model over seeds, with one standard deviation as bars."""
-    rows = [r for r in summary if r.get("accuracy_mean") is not None and (device is None or r.get("device") == device)]
+    """Mean test accuracy per task and model over seeds, with one standard deviation as bars.
+
+    ``summary``: the summary rows of one device (the caller splits them); ``device`` names it in the title.
+    """
+    rows = [r for r in summary if r.get("accuracy_mean") is not None]
     if not rows:
         return None
     tasks = list(dict.fromkeys(r["task"] for r in rows))

@@ -26,6 +26,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -34,8 +35,10 @@ from survey import __version__, analysis
 from survey.errors import SurveyError
 from survey.matrix import Matrix, Window
 from survey.reference import ReferenceTable, load_reference
+from survey.refresh import PlanItem, plan
 from survey.report import figures
 from survey.report.audit import AuditSample, sample_cell, supports_records
+from survey.sources import make_source, source_names
 from survey.store import Observation, Store
 from survey.tables import display, format_ratio, markdown_footnotes, markdown_rows, markdown_table
 
@@ -169,6 +172,11 @@ def _window_words(w: Window) -> str:
     return f"{w.name} ({w.span})" if w.span != w.name else w.name
 
 
+def _table_and_notes(frame: pd.DataFrame, notes: list[str]) -> list[str]:
+    """A display table and, where it has any, its numbered notes."""
+    return [markdown_table(frame), markdown_footnotes(notes)] if notes else [markdown_table(frame)]
+
+
 def _and(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -215,29 +223,26 @@ class _Report:
             self.names = list(dict.fromkeys(names))
         else:
             self.names = list(dict.fromkeys(in_store + self._configured_names()))
+        self.not_fetched = [s for s in self.names if s not in in_store]
         self.instances, self.unavailable = self._instances(self.names)
         self.methods = list(matrix.methods)
+        self.tasks = list(matrix.tasks)
         self.ratio = (self.methods[0], self.methods[1]) if len(self.methods) >= 2 else None
         self.tables = {
             (s, w.name): analysis.study_table(self.latest, matrix, s, w) for s in self.names for w in matrix.windows
         }
-        self.with_data = [s for s in self.names if any(self.tables[(s, w.name)].has_data for w in matrix.windows)]
-        self.not_fetched = [s for s in self.names if not any(o.source == s for o in self.latest)]
+        self.with_data = [s for s in self.names if any(t.has_data for t in self.source_tables(s))]
         self.ref_tables = [(r, analysis.reference_table(r, matrix)) for r in self.references]
 
     # ------------------------------------------------------------ setup
 
     def _configured_names(self) -> list[str]:
-        from survey.sources import source_names
-
         try:
             return source_names(self.settings)
         except Exception:  # a broken corpus directory must not stop the report; it names what it has
             return []
 
     def _instances(self, names):
-        from survey.sources import make_source
-
         instances, unavailable = {}, {}
         for name in names:
             try:
@@ -247,6 +252,9 @@ class _Report:
             except Exception as exc:  # an optional source's missing dependency, say
                 unavailable[name] = f"{type(exc).__name__}: {exc}"
         return instances, unavailable
+
+    def source_tables(self, source: str) -> list[analysis.StudyTable]:
+        return [self.tables[(source, w.name)] for w in self.matrix.windows]
 
     def close(self):
         for src in self.instances.values():
@@ -266,6 +274,7 @@ class _Report:
     # ------------------------------------------------------------ the whole
 
     def build(self) -> str:
+        self.clear_figures()
         parts = [self.header()]
         for title, section in zip(SECTIONS, [
             self.headline, self.study_tables, self.then_and_now, self.trends, self.agreement,
@@ -278,7 +287,7 @@ class _Report:
         out_shown = shown_path(self.out_path)
         command = self.command or f"survey report -q {self.query_shown} -o {out_shown}"
         lines = [f"# {md(self.matrix.title)}: what the literature counts say", ""]
-        filled = [s for s in self.names if any(o.source == s for o in self.latest)]
+        filled = [s for s in self.names if s not in self.not_fetched]
         made = f"Made with `{command}` on {_day(self.now)} (survey {__version__})"
         if filled:
             by_year = any(o.year is not None for o in self.latest if o.source in filled)
@@ -296,26 +305,21 @@ class _Report:
         if not missing:
             return ""
         names = ", ".join(f"`{s}`" for s in missing)
-        text = (
+        return (
             f"**Not fetched:** {names} {'has' if len(missing) == 1 else 'have'} no counts in the cache, "
             "so their tables are absent here. Live-source tables appear after a refresh with network:\n\n"
             f"```\n{self.refresh_command(missing)}\nsurvey report -q {self.query_shown} -o {shown_path(self.out_path)}\n```"
         )
-        return text
 
     def headline(self) -> str:
-        lines = []
-        for s in self.with_data:
-            for w in self.matrix.windows:
-                t = self.tables[(s, w.name)]
-                if t.has_data and self.ratio:
-                    lines.append(f"- {self.sentence(f'`{s}`', t, compare=True)}")
-        if not lines:
-            lines.append("- No source has counts in the cache yet, so there are no current figures to quote; "
-                         "the published 2016 numbers follow.")
-        for ref, table in self.ref_tables:
-            if self.ratio:
-                lines.append(f"- {self.sentence(f'2016 study, {md(ref.source_label)}', table, compare=False, span=False)}")
+        lines = [
+            f"- {self.sentence(f'`{s}`', t, compare=True)}"
+            for s in self.with_data for t in self.source_tables(s) if t.has_data and self.ratio
+        ] or ["- No source has counts in the cache yet, so there are no current figures to quote; "
+              "the published 2016 numbers follow."]
+        if self.ratio:
+            lines += [f"- {self.sentence(f'2016 study, {md(ref.source_label)}', table, compare=False, span=False)}"
+                      for ref, table in self.ref_tables]
         statement = self.not_fetched_statement()
         failed = [s for s in self.names if s not in self.with_data and s not in self.not_fetched]
         if failed:
@@ -344,8 +348,7 @@ class _Report:
                 leads.append(task)
         missing = [t for t, v in ratio.items() if pd.isna(v)]
         when = _window_words(table.window) if span else table.window.name
-        text = f"**{who}, {when}:** {a}:{b} is " + _and(parts + overall)
-        text += "."
+        text = f"**{who}, {when}:** {a}:{b} is {_and(parts + overall)}."
         if known:
             if leads:
                 text += f" {a} outnumbers {b} in {len(leads)} of {known} tasks ({_and(leads)})."
@@ -424,9 +427,7 @@ class _Report:
 
     def table_block(self, title: str, table: analysis.StudyTable) -> str:
         d = display(table, self.ratio)
-        parts = [f"### {title}", markdown_table(d.frame)]
-        if d.footnotes:
-            parts.append(markdown_footnotes(d.footnotes))
+        parts = [f"### {title}", *_table_and_notes(d.frame, d.footnotes)]
         if table.fetched:
             parts.append(f"*Fetched {_date_range(list(table.fetched))}.*")
         return "\n\n".join(parts)
@@ -450,9 +451,7 @@ class _Report:
                 out.append(self.combined_block(ref_table, now))
             else:
                 d = display(ref_table, self.ratio)
-                out.append(markdown_table(d.frame.rename(index=lambda i: f"{i} (2016)")))
-                if d.footnotes:
-                    out.append(markdown_footnotes(d.footnotes))
+                out += _table_and_notes(d.frame.rename(index=lambda i: f"{i} (2016)"), d.footnotes)
                 out.append(
                     f"Today's `{ref.source}` counts for this window are not in the cache; "
                     f"`{self.refresh_command([ref.source], by_year=False)}` fetches them (needs network"
@@ -467,8 +466,10 @@ class _Report:
         return "\n\n".join(out)
 
     def live_match(self, ref: ReferenceTable) -> analysis.StudyTable | None:
+        if ref.source not in self.names:
+            return None
         for w in self.matrix.windows:
-            if (w.start, w.end) == (ref.window.start, ref.window.end) and ref.source in self.names:
+            if (w.start, w.end) == (ref.window.start, ref.window.end):
                 return self.tables[(ref.source, w.name)]
         return None
 
@@ -488,11 +489,9 @@ class _Report:
             change = (r_now / r_then.where(r_then != 0))
             rows.append(("ratio now ÷ 2016", pd.Series(
                 ["n/a" if pd.isna(v) else f"×{format_ratio(v)}" for v in change], index=change.index)))
-        frame = pd.DataFrame({k: v for k, v in rows}).T
+        frame = pd.DataFrame(dict(rows)).T
         frame.index.name = "method"
-        parts = [markdown_table(frame)]
-        if notes:
-            parts.append(markdown_footnotes(notes))
+        parts = _table_and_notes(frame, notes)
         if now.fetched:
             parts.append(f"*Today's counts fetched {_date_range(list(now.fetched))}; the 2016 window ended in 2016.*")
         return "\n\n".join(parts)
@@ -516,45 +515,23 @@ class _Report:
     def year_totals(self, source: str, years: list[int]) -> dict[int, int]:
         """The source's count of all works per year, where it can give one (a local corpus can)."""
         src = self.instances.get(source)
-        if src is None or not years:
-            return {}
-        for attr in ("works_by_year", "year_totals"):
-            fn = getattr(src, attr, None)
-            if callable(fn):
-                try:
-                    return {int(y): int(n) for y, n in fn(min(years), max(years)).items()}
-                except Exception:  # an online total that fails leaves the raw series, which is still true
-                    return {}
-        corpus = getattr(src, "corpus", None)
-        if corpus is not None and hasattr(corpus, "stats"):
-            per_year = corpus.stats().get("per_year", {})
-            return {int(y): int(n) for y, n in per_year.items() if min(years) <= int(y) <= max(years)}
-        return {}
+        return src.year_totals(min(years), max(years)) if src is not None and years else {}
 
     def trends(self) -> str:
-        self.clear_figures()
-        frame = analysis.per_year_frame(self.latest)
-        frame = frame[frame["method"].isin(self.methods) & frame["task"].isin(list(self.matrix.tasks))]
-        if self.matrix.trend:
-            lo, hi = self.matrix.trend.start, self.matrix.trend.end or self.now.year
-            frame = frame[(frame["year"] >= lo) & (frame["year"] <= hi)]
-        out = []
         if self.matrix.trend is None:
             return f"The query file `{self.query_shown}` has no `[trend]` table, so there are no per-year counts."
-        for s in self.names:
-            part = frame[frame["source"] == s]
-            if part.empty:
-                continue
-            out.append(self.trend_block(s, part))
-        have = {s for s in self.names if not frame[frame["source"] == s].empty}
-        lacking = [s for s in self.with_data if s not in have]
+        frame = analysis.per_year_frame(self.latest)
+        lo, hi = self.matrix.trend.start, self.matrix.trend.end or self.now.year
+        frame = frame[frame["method"].isin(self.methods) & frame["task"].isin(self.tasks)
+                      & (frame["year"] >= lo) & (frame["year"] <= hi)]
+        parts = {s: frame[frame["source"] == s] for s in self.names}
+        out = [self.trend_block(s, part) for s, part in parts.items() if not part.empty]
         if not out:
             out.append("No per-year counts are cached, so there is no trend to draw.")
-        if lacking or not out:
-            names = lacking or self.names
-            if names:
-                out.append(f"Per-year counts for {', '.join(f'`{s}`' for s in names)} come with "
-                           f"`{self.refresh_command(names)}`.")
+        lacking = [s for s in self.with_data if parts[s].empty]
+        if lacking:
+            out.append(f"Per-year counts for {', '.join(f'`{s}`' for s in lacking)} come with "
+                       f"`{self.refresh_command(lacking)}`.")
         return "\n\n".join(out)
 
     def trend_block(self, source: str, part: pd.DataFrame) -> str:
@@ -571,17 +548,16 @@ class _Report:
         out = [f"### `{source}`, per publication year ({years[0]}–{years[-1]})" if years else f"### `{source}`"]
         figs = [
             (figures.counts_by_year(part, source, self.figure(f"{slug}_counts_by_year"), incomplete_from=incomplete,
-                                    methods=self.methods, tasks=list(self.matrix.tasks)),
+                                    methods=self.methods, tasks=self.tasks),
              f"{source}: matching records per year for each method, one panel per task"),
         ]
         if self.ratio:
             figs.append((figures.share_by_year(part, self.ratio[0], source, self.figure(f"{slug}_share_by_year"),
-                                               incomplete_from=incomplete, tasks=list(self.matrix.tasks)),
+                                               incomplete_from=incomplete, tasks=self.tasks),
                          f"{source}: {self.ratio[0]} share of {self.ratio[0]} + {self.ratio[1]} matches per task and year"))
         if totals:
             figs.append((figures.normalised_by_year(part, totals, source, self.figure(f"{slug}_per_1000_by_year"),
-                                                    incomplete_from=incomplete, methods=self.methods,
-                                                    tasks=list(self.matrix.tasks)),
+                                                    incomplete_from=incomplete, methods=self.methods, tasks=self.tasks),
                          f"{source}: matches per 1,000 records of the same year, one panel per task"))
         drawn = [self.link(p, alt) for p, alt in figs if p is not None]
         if drawn:
@@ -594,25 +570,25 @@ class _Report:
         return "\n\n".join(x for x in out if x)
 
     def total_table(self, part: pd.DataFrame, totals: dict[int, int]) -> str:
-        total_tasks = [t for t in self.matrix.tasks if self.is_total(t)]
-        if not total_tasks or not self.ratio:
+        task = next((t for t in self.tasks if self.is_total(t)), None)
+        if task is None or not self.ratio:
             return ""
-        task = total_tasks[0]
         sub = part[part["task"] == task]
         if sub.empty:
             return ""
         wide = sub.pivot_table(index="year", columns="method", values="count", aggfunc="sum")
+        present = [m for m in self.methods if m in wide.columns]
         a, b = self.ratio
-        header = ["year", *[m for m in self.methods if m in wide.columns], f"{a} share"]
+        header = ["year", *present, f"{a} share"]
         if totals:
             header += ["all records", f"{a} per 1,000", f"{b} per 1,000"]
         rows = []
-        for year, r in wide.iterrows():
-            counts = {m: int(r[m]) for m in self.methods if m in wide.columns and not pd.isna(r[m])}
-            if len(counts) < len([m for m in self.methods if m in wide.columns]):
+        for year, r in wide[present].iterrows():
+            if r.isna().any():
                 continue
+            counts = {m: int(r[m]) for m in present}
             both = counts.get(a, 0) + counts.get(b, 0)
-            row = [str(int(year)), *[_thousands(counts[m]) for m in self.methods if m in counts],
+            row = [str(int(year)), *[_thousands(counts[m]) for m in present],
                    f"{100 * counts.get(a, 0) / both:.0f}%" if both else "n/a"]
             if totals:
                 n = totals.get(int(year), 0)
@@ -686,7 +662,6 @@ class _Report:
             "judge false positives. For a larger sample of one cell:",
             f"```\nsurvey audit -q {self.query_shown} -s SOURCE --cell {self.matrix.cells[0].label} -n 20\n```",
         ]
-        samples_shown = False
         for s in self.with_data:
             src = self.instances.get(s)
             if src is None or not supports_records(src):
@@ -699,8 +674,7 @@ class _Report:
                 continue
             window = next(w for w in self.matrix.windows if self.tables[(s, w.name)].has_data)
             out.append(self.audit_block(s, src, window))
-            samples_shown = True
-        if not samples_shown and not any(s for s in self.with_data):
+        if not self.with_data:
             out.append("No source has counts in the cache, so there is nothing to sample. A local corpus "
                        "(`survey corpus import PATH --name NAME`, then refresh with `-s local:NAME`) or OpenAlex "
                        "returns records.")
@@ -785,12 +759,12 @@ class _Report:
                 f"torch {st['torch']}" if st.get("torch") else "", f"Python {st['python']}" if st.get("python") else ""]
         when = str(doc.get("created", ""))[:10]
         wall = doc.get("wall_seconds")
-        text = (f"The same LSTM and CNN (Kim 2014) classifiers trained on the same data, from `{shown}`"
-                + (f" (run {when}" if when else " (")
-                + (f", {wall / 60:.1f} min in all" if isinstance(wall, (int, float)) else "") + "): "
+        run = ", ".join(x for x in (f"run {when}" if when else "",
+                                    f"{wall / 60:.1f} min in all" if isinstance(wall, (int, float)) else "") if x)
+        return (f"The same LSTM and CNN (Kim 2014) classifiers trained on the same data, from `{shown}`"
+                + (f" ({run})" if run else "") + ": "
                 + ", ".join(b for b in bits if b) + ". Mean ± standard deviation over seeds, on the test split; "
                 "training time is fitting only.")
-        return text.replace("( ", "(").replace("(): ", ": ")
 
     @staticmethod
     def experiment_table(rows: list[dict]) -> str:
@@ -801,14 +775,14 @@ class _Report:
 
         body = []
         for r in rows:
-            params = r.get("params")
+            params, epochs = r.get("params"), r.get("epochs_mean")
+            missing = "n/a (baseline)" if r.get("kind") == "baseline" else "n/a"
             body.append([
                 str(r["task"]), str(r["model"]), pct(r.get("accuracy_mean"), r.get("accuracy_std")),
                 pct(r.get("macro_f1_mean"), r.get("macro_f1_std")),
                 f"{r['train_seconds_mean']:.1f}" if r.get("train_seconds_mean") is not None else "n/a",
-                f"{r['epochs_mean']:.1f}" if r.get("epochs_mean") is not None else "n/a (baseline)"
-                if r.get("kind") == "baseline" else "n/a",
-                _thousands(params) if params is not None else "n/a (baseline)" if r.get("kind") == "baseline" else "n/a",
+                f"{epochs:.1f}" if epochs is not None else missing,
+                _thousands(params) if params is not None else missing,
                 str(r.get("n_seeds", "n/a")),
             ])
         return markdown_rows(["task", "model", "accuracy (%)", "macro-F1 (%)", "train time (s)", "epochs",
@@ -821,8 +795,9 @@ class _Report:
         if frame.empty:
             return ("No count has been fetched more than once yet, so there is no drift to show. A later refresh "
                     "after `--max-age` (or with `--force`) records a second count beside the first.")
-        moved = frame[frame["change"] != 0].head(10)
-        intro = (f"{len(frame)} counts were fetched more than once with the same query; {int((frame['change'] != 0).sum())} "
+        changed = frame[frame["change"] != 0]
+        moved = changed.head(10)
+        intro = (f"{len(frame)} counts were fetched more than once with the same query; {len(changed)} "
                  "changed between the last two fetches.")
         if moved.empty:
             return intro + " None moved."
@@ -840,35 +815,30 @@ class _Report:
     # ------------------------------------------------------------ 9. provenance
 
     def provenance(self) -> str:
-        out = []
-        out.append(self.sources_table())
-        out.append(self.biases())
-        out.append(self.cache_hits())
-        failed = self.failures()
-        out.append(failed)
-        out.append(self.queries())
-        out.append(
+        out = [
+            self.sources_table(), self.biases(), self.cache_hits(), self.failures(), self.queries(),
             f"The 2016 numbers: {md(self.references[0].study) if self.references else 'none'}, transcribed in "
-            f"`{REFERENCE_FILE_SHOWN}` with their provenance. The query matrix: `{self.query_shown}`."
-        )
+            f"`{REFERENCE_FILE_SHOWN}` with their provenance. The query matrix: `{self.query_shown}`.",
+        ]
         return "\n\n".join(x for x in out if x)
 
     def sources_table(self) -> str:
         if not self.names:
             return "No source is configured or cached."
+        by_source: dict[str, list[Observation]] = {}
+        for o in self.history:
+            by_source.setdefault(o.source, []).append(o)
         body = []
         for s in self.names:
-            obs = [o for o in self.history if o.source == s]
-            by = {k: sum(1 for o in obs if o.status == k) for k in ("ok", "unsupported", "error", "blocked")}
+            obs = by_source.get(s, [])
             src = self.instances.get(s)
-            c = src.capabilities if src else None
-            yn = lambda v: "yes" if v else "no"  # noqa: E731
-            body.append([
-                f"`{s}`", md(c.fields) if c else "n/a (unavailable)", yn(c.boolean) if c else "n/a",
-                yn(c.phrases) if c else "n/a", yn(c.stemming) if c else "n/a",
-                _date_range([o.fetched for o in obs]), str(by["ok"]), str(by["unsupported"]), str(by["error"]),
-                str(by["blocked"]),
-            ])
+            if src:
+                c = src.capabilities
+                how = [md(c.fields), *("yes" if v else "no" for v in (c.boolean, c.phrases, c.stemming))]
+            else:
+                how = ["n/a (unavailable)", "n/a", "n/a", "n/a"]
+            body.append([f"`{s}`", *how, _date_range([o.fetched for o in obs]),
+                         *(str(sum(1 for o in obs if o.status == k)) for k in ("ok", "unsupported", "error", "blocked"))])
         return ("What each source searches and how, and what the cache holds from it (every fetch, history "
                 "included):\n\n" + markdown_rows(
                     ["source", "searches", "AND/OR", "phrases", "stems", "fetched", "ok", "unsupported", "failed",
@@ -884,25 +854,26 @@ class _Report:
                 lines.append(f"- `{s}`: {md(src.capabilities.notes)}")
         return ("Known biases:\n\n" + "\n".join(lines)) if lines else ""
 
-    def cache_hits(self) -> str:
-        from survey.refresh import plan
-
-        srcs = {s: self.instances[s] for s in self.names if s in self.instances}
-        if not srcs:
-            return ""
-        by_year = self.matrix.trend is not None
-        fetched = {s: v for s, v in srcs.items() if s not in self.not_fetched}
-        unfetched = {s: v for s, v in srcs.items() if s in self.not_fetched}
+    @cached_property
+    def plan_items(self) -> list[PlanItem]:
+        """``survey plan`` for every available source, compiled once for the cache hits, the CSV and the queries."""
+        fetched = {s: src for s, src in self.instances.items() if s not in self.not_fetched}
+        unfetched = {s: src for s, src in self.instances.items() if s in self.not_fetched}
         # Per-year queries of a source never fetched differ from its window queries only in the
         # year, and compiling them all costs a good part of the report's time: totals only.
-        items = plan(self.matrix, fetched, self.store, by_year=by_year, now=self.now) if fetched else []
-        items += plan(self.matrix, unfetched, self.store, by_year=False, now=self.now) if unfetched else []
-        self.plan_csv = self.write_plan(items)
+        return (plan(self.matrix, fetched, self.store, by_year=True, now=self.now)
+                + plan(self.matrix, unfetched, self.store, by_year=False, now=self.now))
+
+    def cache_hits(self) -> str:
+        if not self.instances:
+            return ""
+        by_year = self.matrix.trend is not None
+        self.plan_csv = self.write_plan(self.plan_items)
         years = len(self.matrix.trend.years(self.now.year)) if by_year else 0
         body = []
-        for s in srcs:
-            mine = [i for i in items if i.source == s]
-            planned = len(mine) + (years * len(self.matrix.cells) if s in unfetched else 0)
+        for s in self.instances:
+            mine = [i for i in self.plan_items if i.source == s]
+            planned = len(mine) + (years * len(self.matrix.cells) if s in self.not_fetched else 0)
             fresh = sum(1 for i in mine if i.fresh)
             stale = sum(1 for i in mine if not i.fresh and i.cached is not None and i.cached.status == "ok")
             failed = sum(1 for i in mine if not i.fresh and i.cached is not None and i.cached.status != "ok")
@@ -953,21 +924,16 @@ class _Report:
                 + markdown_rows(["source", "status", "counts", "cells", "reason"], body, "llrll"))
 
     def queries(self) -> str:
+        # The plan has compiled every window query already; shown window by window, then cell by cell.
+        order = {w.name: i for i, w in enumerate(self.matrix.windows)}
         blocks = []
         for s in self.with_data:
-            src = self.instances.get(s)
-            if src is None:
+            if s not in self.instances:
                 continue
-            body = []
-            from survey.errors import Unsupported
-
-            for w in self.matrix.windows:
-                for cell in self.matrix.cells:
-                    try:
-                        q = f"`{src.compile(cell.query, w.start, w.end)}`"
-                    except Unsupported as exc:
-                        q = f"unsupported: {md(exc)}"
-                    body.append([w.name, cell.label, q])
+            items = sorted((i for i in self.plan_items if i.source == s and i.year is None),
+                           key=lambda i: order[i.window.name])
+            body = [[i.window.name, i.cell.label, f"unsupported: {md(i.unsupported)}" if i.unsupported is not None else f"`{i.query}`"]
+                    for i in items]
             blocks.append(f"<details><summary>Queries sent to <code>{s}</code></summary>\n\n"
                           + markdown_rows(["window", "cell", "query"], body, "lll") + "\n\n</details>")
         if not blocks:

@@ -12,7 +12,7 @@ from survey.errors import SourceError
 from survey.http import short
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_plain
 
 NS = {"atom": "http://www.w3.org/2005/Atom", "opensearch": "http://a9.com/-/spec/opensearch/1.1/"}
 FIRST_DAY = "199101010000"  # before arXiv's first submission (August 1991)
@@ -81,11 +81,4 @@ def parse_total(body: bytes, status: int = 200) -> int:
             raise SourceError(f"arxiv: query rejected: {summary}")
     if status >= 400:
         raise SourceError(f"arxiv: HTTP {status}")
-    total = root.findtext("opensearch:totalResults", None, NS)
-    try:
-        value = int((total or "").strip())
-    except ValueError:
-        raise SourceError("arxiv: feed has no opensearch:totalResults") from None
-    if value < 0:
-        raise SourceError("arxiv: negative totalResults")
-    return value
+    return hit_count(root.findtext("opensearch:totalResults", None, NS), "arxiv", "opensearch:totalResults")

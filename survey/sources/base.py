@@ -55,6 +55,10 @@ class Source(ABC):
         """Hits per publication year, every year from start to end present."""
         return {year: self.count(query, year, year) for year in range(start, end + 1)}
 
+    def year_totals(self, start: int, end: int) -> dict[int, int]:
+        """Works per year regardless of query, for normalising trends; {} where unknown."""
+        return {}
+
     def sample(self, query: Query, start: int | None, end: int | None, n: int) -> list[Record]:
         raise NotImplementedError(f"{self.name} does not return records")
 

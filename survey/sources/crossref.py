@@ -11,7 +11,7 @@ from __future__ import annotations
 from survey.errors import SourceError, Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_plain
 
 
 class CrossrefSource(OnlineSource):
@@ -76,7 +76,4 @@ class CrossrefSource(OnlineSource):
         message = data.get("message") if ok else None
         if not isinstance(message, dict):
             raise SourceError("crossref: answer is not an ok work list")
-        total = message.get("total-results")
-        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
-            raise SourceError("crossref: answer has no total-results")
-        return total
+        return hit_count(message.get("total-results"), self.name, "message.total-results")

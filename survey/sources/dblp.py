@@ -8,10 +8,10 @@ is refused rather than approximated by its separate words.
 
 from __future__ import annotations
 
-from survey.errors import SourceError, Unsupported
+from survey.errors import Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_plain
 
 
 class DblpSource(OnlineSource):
@@ -62,11 +62,5 @@ class DblpSource(OnlineSource):
         try:
             total = data["result"]["hits"]["@total"]
         except (KeyError, TypeError):
-            raise SourceError("dblp: answer has no result.hits.@total") from None
-        try:
-            value = int(str(total))
-        except ValueError:
-            raise SourceError(f"dblp: @total is not a number ({str(total)[:20]!r})") from None
-        if value < 0:
-            raise SourceError("dblp: negative @total")
-        return value
+            total = None
+        return hit_count(total, self.name, "result.hits.@total")

@@ -52,8 +52,7 @@ class LocalSource(Source):
 
     def __init__(self, path, name: str | None = None):
         self.path = Path(path)
-        self.corpus_name = name or self.path.stem
-        self.name = f"local:{self.corpus_name}"
+        self.name = f"local:{name or self.path.stem}"
         self.corpus = Corpus(self.path)
 
     @classmethod
@@ -85,6 +84,10 @@ class LocalSource(Source):
 
     def count_by_year(self, query: Query, start: int, end: int) -> dict[int, int]:
         return self.corpus.count_by_year(query, start, end)
+
+    def year_totals(self, start: int, end: int) -> dict[int, int]:
+        per_year = self.corpus.stats()["per_year"]
+        return {int(y): int(n) for y, n in per_year.items() if start <= int(y) <= end}
 
     def sample(self, query: Query, start: int | None, end: int | None, n: int, seed: int = 0) -> list[Record]:
         return self.corpus.sample(query, start, end, n, seed)

@@ -6,11 +6,11 @@ Each concrete source only says how its provider spells a query and where the cou
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Callable, Iterator
+from typing import Callable
 
-from survey.errors import ConfigError, Unsupported
+from survey.config import env_name
+from survey.errors import ConfigError, SourceError, Unsupported
 from survey.http import Http, RetryPolicy
-from survey.matrix import Phrase, Query, Term
 from survey.sources.base import Source
 
 
@@ -74,8 +74,13 @@ class OnlineSource(Source):
 
     def configured(self) -> tuple[bool, str]:
         if self.needs_key and not self.key:
-            return False, f"needs an API key: set SURVEY_{self.name.upper()}_KEY"
+            return False, f"needs an API key: set {env_name(self.name, 'key')}"
         return True, "ok"
+
+    def require_key(self) -> None:
+        """Fail before sending a request the provider would refuse without a key."""
+        if self.needs_key and not self.key:
+            raise SourceError(f"{self.name}: no API key; set {env_name(self.name, 'key')}")
 
     def this_year(self) -> int:
         return self.today().year
@@ -88,13 +93,19 @@ class OnlineSource(Source):
         self.http.cancel()
 
 
-def atoms(query: Query) -> Iterator[Term | Phrase]:
-    for group in query.items:
-        yield from group.items
-
-
 def require_plain(text: str, source: str, forbidden: str) -> None:
     """Refuse a term carrying characters the provider's syntax would read as operators."""
     bad = sorted({ch for ch in text if ch in forbidden})
     if bad:
         raise Unsupported(f"{source} cannot search {text!r}: {' '.join(bad)} is query syntax there")
+
+
+def hit_count(value, source: str, where: str) -> int:
+    """A provider's total as a non-negative int; some send it as a string (dblp's "@total")."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if value is None:
+        raise SourceError(f"{source}: answer has no {where}")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SourceError(f"{source}: {where} is not a count ({str(value)[:20]!r})")
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from survey.errors import ConfigError, SourceError, Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities, Record
-from survey.sources.online import OnlineSource, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_plain
 
 # OpenAlex search fields: the filter searched by default, and the alternative a setting picks.
 FIELDS = {
@@ -85,8 +85,7 @@ class OpenAlexSource(OnlineSource):
     # -------------------------------------------------------------- counts
 
     def _get(self, params: dict):
-        if not self.key:
-            raise SourceError("openalex: no API key; set SURVEY_OPENALEX_KEY (required by OpenAlex since 2026)")
+        self.require_key()
         data = self.http.get_json("/works", params)
         if not isinstance(data, dict) or not isinstance(data.get("meta"), dict):
             raise SourceError("openalex: answer has no meta object")
@@ -94,7 +93,7 @@ class OpenAlexSource(OnlineSource):
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
         data = self._get({**self._params(query, start, end), "per_page": 1, "select": "id"})
-        return _int(data["meta"].get("count"), "meta.count")
+        return hit_count(data["meta"].get("count"), self.name, "meta.count")
 
     def count_by_year(self, query: Query, start: int, end: int) -> dict[int, int]:
         if end - start + 1 > 200:
@@ -111,7 +110,7 @@ class OpenAlexSource(OnlineSource):
             except (KeyError, TypeError, ValueError):
                 continue  # "unknown" buckets carry no year
             if start <= year <= end:
-                counts[year] = _int(g.get("count"), "group_by[].count")
+                counts[year] = hit_count(g.get("count"), self.name, "group_by[].count")
         listed = data["meta"].get("groups_count")
         if isinstance(listed, int) and listed > len(groups):
             raise SourceError(f"openalex: group_by listed {len(groups)} of {listed} years")
@@ -129,8 +128,3 @@ class OpenAlexSource(OnlineSource):
             out.append(Record(w.get("display_name") or "", w.get("publication_year"), w.get("id"), w.get("doi")))
         return out[:n]
 
-
-def _int(value, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise SourceError(f"openalex: {where} is not a count ({type(value).__name__})")
-    return value

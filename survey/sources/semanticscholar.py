@@ -7,10 +7,10 @@ not express a cell faithfully.
 
 from __future__ import annotations
 
-from survey.errors import SourceError, Unsupported
+from survey.errors import Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_plain
 
 PATH = "/paper/search/bulk"
 
@@ -75,7 +75,4 @@ class SemanticScholarSource(OnlineSource):
     def count(self, query: Query, start: int | None, end: int | None) -> int:
         data = self.http.get_json(PATH, self._params(query, start, end))
         # An empty result has no `data` key at all; only `total` matters here.
-        total = data.get("total") if isinstance(data, dict) else None
-        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
-            raise SourceError("semanticscholar: answer has no total")
-        return total
+        return hit_count(data.get("total") if isinstance(data, dict) else None, self.name, "total")

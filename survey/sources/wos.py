@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from survey.errors import SourceError
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_plain
 
 FIRST_YEAR = 1900  # the Web of Science Core Collection's earliest coverage
 
@@ -57,11 +56,7 @@ class WosSource(OnlineSource):
         return self.http.public_url("/documents", self._params(query, start, end))
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
-        if not self.key:
-            raise SourceError("wos: no API key; set SURVEY_WOS_KEY")
+        self.require_key()
         data = self.http.get_json("/documents", self._params(query, start, end))
         meta = data.get("metadata") if isinstance(data, dict) else None
-        total = meta.get("total") if isinstance(meta, dict) else None
-        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
-            raise SourceError("wos: answer has no metadata.total")
-        return total
+        return hit_count(meta.get("total") if isinstance(meta, dict) else None, self.name, "metadata.total")
