@@ -108,3 +108,11 @@ def test_tcn_last_step_sees_first_token_and_is_causal():
     x2 = torch.rand(1, 100, 4, requires_grad=True)
     model(x2, torch.tensor([60]))[0, 0].backward()
     assert x2.grad[0, 60:].abs().sum() == 0  # nothing after the end leaks in
+
+
+def test_tcn_trains_without_dropout_by_default():
+    model = make("tcn").train()
+    x, lengths = token_batch(SEQS, 12)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x, lengths), model(x, lengths))
+    assert not any(isinstance(m, torch.nn.Dropout) for m in model.modules())

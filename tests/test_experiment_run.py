@@ -202,3 +202,24 @@ def test_worker_processes_give_the_same_numbers_and_report_progress(tmp_path):
     for m, s, epoch, total in events:
         last[(m, s)] = (epoch, total)
     assert all(epoch == total for epoch, total in last.values()), "every bar ends complete"
+
+
+def test_perfect_validation_ends_a_run_even_before_min_epochs(tmp_path):
+    task = D.load_user_csv(tiny_csv(tmp_path / "mine.csv"), "text", "label", 0)
+    hyper = replace(TINY, lr=0.05, min_epochs=8, max_epochs=12, patience=12)
+    r = T.fit("cnn", task, hyper, seed=0)
+    assert r.val_accuracy == 1.0
+    assert r.epochs == r.best_epoch < hyper.min_epochs
+
+
+def test_units_run_with_native_thread_pools_limited(tmp_path):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    path = tiny_csv(tmp_path / "mine.csv")
+    seen = []
+
+    def loader(_name, seed):
+        seen.extend(pool["num_threads"] for pool in threadpoolctl.threadpool_info())
+        return D.load_user_csv(path, "text", "label", seed)
+
+    T.run_experiment(T.Plan(tasks=["mine"], seeds=[0], hyper={"mine": TINY}, threads=1, loader=loader))
+    assert seen and set(seen) == {1}
