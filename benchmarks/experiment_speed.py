@@ -33,7 +33,6 @@ def main(argv: list[str] | None = None) -> int:
 
     import numpy as np
     import torch
-    from torch import nn
 
     from survey.experiment import data as D
     from survey.experiment import train as T
@@ -48,17 +47,9 @@ def main(argv: list[str] | None = None) -> int:
             T.setup_torch(0, args.threads)
             model = T.build_model(kind, task, hyper).to(args.device)
             opt = T.optimizer(model, hyper)
-            batches = T.bucketed_batches(task.train.lengths, hyper.batch_size, np.random.default_rng(0),
-                                         exact=kind == "lstm")
-            batches = batches[:args.batches or None]
-            model.train()
-            wall, cpu, seen = time.perf_counter(), time.process_time(), 0
-            for idx in batches:
-                x, lengths, y = T.tensors(task.train, idx, args.device)
-                opt.zero_grad(set_to_none=True)
-                nn.functional.cross_entropy(model(x, lengths), y).backward()
-                opt.step()
-                seen += len(idx)
+            wall, cpu = time.perf_counter(), time.process_time()
+            seen = T.train_epoch(kind, model, opt, task.train, hyper, np.random.default_rng(0), args.device,
+                                 max_batches=args.batches or None)
             train_wall, train_cpu = time.perf_counter() - wall, time.process_time() - cpu
             wall = time.perf_counter()
             T.predict(model, task.val, hyper.batch_size, args.device)

@@ -213,7 +213,8 @@ def test_perfect_validation_ends_a_run_even_before_min_epochs(tmp_path):
 
 
 def test_units_run_with_native_thread_pools_limited(tmp_path):
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import threadpoolctl
+
     path = tiny_csv(tmp_path / "mine.csv")
     seen = []
 

@@ -19,6 +19,15 @@ KIM_WIDTHS = (3, 4, 5)  # Kim (2014): filter widths, each with KIM_MAPS feature 
 KIM_MAPS = 100
 
 
+def padded(lengths: torch.Tensor, steps: int) -> bool:
+    """Whether any row of a batch of ``steps`` steps is shorter than the batch.
+
+    Length-bucketed batches mostly hold one length; the models skip their padding
+    handling for those, which would only cost time.
+    """
+    return not bool((lengths == steps).all())
+
+
 class Inputs(nn.Module):
     """Token ids through an embedding (row 0 fixed at zero), or features passed through."""
 
@@ -66,16 +75,15 @@ class CNNClassifier(Classifier):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         h = self.inputs(x).transpose(1, 2)  # [B, D, T]
-        if self.inputs.embedding is None:
+        mask = padded(lengths, h.shape[2])
+        if mask and self.inputs.embedding is None:
             # feature padding must be zero vectors, as id 0 embeds to for tokens
             steps = torch.arange(h.shape[2], device=h.device)
             h = h * (steps[None, :] < lengths[:, None]).unsqueeze(1).to(h.dtype)
-        # Length-sorted batches mostly hold one length; masking them would only cost time.
-        padded = not bool((lengths == h.shape[2]).all())
         pooled = []
         for w, conv in zip(self.widths, self.convs):
             c = torch.relu(conv(h))  # [B, maps, T + w - 1]; position j sees inputs j-w+1..j
-            if padded:
+            if mask:
                 valid = torch.arange(c.shape[2], device=c.device)[None, :] < (lengths[:, None] + w - 1)
                 c = c.masked_fill(~valid.unsqueeze(1), float("-inf"))
             pooled.append(c.max(dim=2).values)
@@ -101,12 +109,11 @@ class LSTMClassifier(Classifier):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         h = self.inputs(x)
-        if bool((lengths == h.shape[1]).all()):
-            # Length-bucketed batches are mostly unpadded: skip packing, which costs time.
-            _, (hn, _) = self.lstm(h)
-        else:
+        if padded(lengths, h.shape[1]):
             packed = pack_padded_sequence(h, lengths.cpu(), batch_first=True, enforce_sorted=False)
             _, (hn, _) = self.lstm(packed)
+        else:
+            _, (hn, _) = self.lstm(h)
         return self.out(self.dropout(hn[-1]))
 
 

@@ -10,12 +10,14 @@ deterministic kernels on a fixed number of threads.
 from __future__ import annotations
 
 import copy
+import functools
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 from torch import nn
 
 from survey.experiment import data as D
@@ -176,23 +178,31 @@ class Fit:
     params_no_embedding: int
 
 
+def train_epoch(kind: str, model: nn.Module, opt: torch.optim.Optimizer, split: D.Split, hyper: Hyper,
+                rng: np.random.Generator, device: str, max_batches: int | None = None) -> int:
+    """One pass of Adam steps over shuffled length-bucketed batches; returns the samples seen."""
+    model.train()
+    seen = 0
+    for idx in bucketed_batches(split.lengths, hyper.batch_size, rng, exact=kind == "lstm")[:max_batches]:
+        x, lengths, y = tensors(split, idx, device)
+        opt.zero_grad(set_to_none=True)
+        nn.functional.cross_entropy(model(x, lengths), y).backward()
+        opt.step()
+        seen += len(idx)
+    return seen
+
+
 def fit(kind: str, task: D.TaskData, hyper: Hyper, seed: int, device: str = "cpu",
         on_epoch: EpochCallback | None = None, threads: int = THREADS) -> Fit:
     """Adam with early stopping on validation accuracy; test scored with the best epoch's weights."""
     setup_torch(seed, threads)
     model = build_model(kind, task, hyper).to(device)
     opt = optimizer(model, hyper)
-    loss_fn = nn.CrossEntropyLoss()
     rng = np.random.default_rng(seed)
     best_acc, best_epoch, best_state = -1.0, 0, None
     start = time.perf_counter()
     for epoch in range(1, hyper.max_epochs + 1):
-        model.train()
-        for idx in bucketed_batches(task.train.lengths, hyper.batch_size, rng, exact=kind == "lstm"):
-            x, lengths, y = tensors(task.train, idx, device)
-            opt.zero_grad(set_to_none=True)
-            loss_fn(model(x, lengths), y).backward()
-            opt.step()
+        train_epoch(kind, model, opt, task.train, hyper, rng, device)
         val_acc = accuracy(task.val.y, predict(model, task.val, hyper.batch_size, device))
         if val_acc > best_acc:
             best_acc, best_epoch = val_acc, epoch
@@ -315,16 +325,20 @@ class _Unit:
 
 def _run_unit(unit: _Unit, progress: ProgressFactory | None) -> tuple[list[RunRecord], dict]:
     """The baselines, or one neural model, of one task and seed, on ``unit.threads`` threads."""
-    from threadpoolctl import threadpool_limits
-
     # torch.set_num_threads leaves numpy's BLAS and OpenMP at one thread per core: two
     # workers fitting TF-IDF at once then ran 2.4x slower than one alone.
     with threadpool_limits(limits=unit.threads):
         return _unit_runs(unit, progress)
 
 
+@functools.lru_cache(maxsize=4)
+def _load(loader: Callable[[str, int], D.TaskData], task: str, seed: int) -> D.TaskData:
+    # A task and seed's units mostly run in the same process: load (and read a user's CSV) once.
+    return loader(task, seed)
+
+
 def _unit_runs(unit: _Unit, progress: ProgressFactory | None) -> tuple[list[RunRecord], dict]:
-    task = unit.loader(unit.task, unit.seed)
+    task = _load(unit.loader, unit.task, unit.seed)
     name, seed = unit.task, unit.seed
 
     def record(model, kind, acc, f1, seconds, val=None, best_epoch=None, epochs=None, params=None,
@@ -402,8 +416,8 @@ def _run_parallel(units: list[_Unit], jobs: int, progress: ProgressFactory | Non
 # Rough training seconds of each unit in the default suite on a 2-core CPU (from
 # data/experiments/reference.json). Only the order matters: units start heaviest first, so
 # the last to start are short ones and the workers finish together.
-_COST = {("tweets", "cnn"): 22, ("tweets", "lstm"): 17, ("order", "tcn"): 13, ("order", "cnn"): 9,
-         ("order", "lstm"): 8, ("tweets", BASELINES): 4, ("digits", "cnn"): 4, ("digits", "lstm"): 3}
+_COST = {("tweets", "cnn"): 21, ("tweets", "lstm"): 16, ("order", "tcn"): 11, ("order", "cnn"): 8,
+         ("order", "lstm"): 7, ("tweets", BASELINES): 4, ("digits", "cnn"): 4, ("digits", "lstm"): 3}
 
 
 def _cost(unit: _Unit) -> float:
@@ -414,6 +428,7 @@ def _cost(unit: _Unit) -> float:
 
 def run_experiment(plan: Plan, progress: ProgressFactory | None = None) -> Results:
     wall, cpu = time.perf_counter(), time.process_time()
+    _load.cache_clear()  # a file read by an earlier run in this process may have changed since
     loader = plan.loader or BuiltinLoader(full=plan.mode == "full")
     hypers = {t: plan.hyper.get(t) or hyper_for(t, plan.mode) for t in plan.tasks}
     units = [_Unit(t, s, part, hypers[t], plan.device, plan.threads, loader)
