@@ -1,0 +1,135 @@
+"""What every command shares: the Context, option decorators, source resolution, output helpers."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import timedelta
+
+import click
+
+from survey.errors import BadInput, SurveyError
+
+
+
+class Context:
+    """What every command needs: settings, output switches. Built once per invocation."""
+
+    def __init__(self, home, config, verbosity: int, progress: bool):
+        self._home, self._config = home, config
+        self.verbosity = verbosity
+        self.progress = progress
+        self._settings = None
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            from survey.config import load_settings
+
+            self._settings = load_settings(self._home, self._config)
+        return self._settings
+
+    def store(self):
+        from survey.store import Store
+
+        return Store(self.settings.cache_path)
+
+    def echo(self, message: str = "", err: bool = False):
+        if self.verbosity >= 0 or err:
+            click.echo(message, err=err)
+
+
+class SurveyGroup(click.Group):
+    """Turns survey's typed errors into one line on stderr and the documented exit codes."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except SurveyError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def query_option(f):
+    return click.option("-q", "--query", "query_path", required=True, type=click.Path(dir_okay=False),
+                        help="Query definition file (TOML), e.g. queries/lstm_vs_cnn.toml.")(f)
+
+
+def format_option(*choices, default="table"):
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
+                        help="Output format.")
+
+
+def parse_max_age(value: str) -> timedelta | None:
+    """'30d', '12h', '90m', '45s', '0' (always refetch) or 'never' (cached forever)."""
+    text = value.strip().lower()
+    if text in ("never", "inf", "forever"):
+        return None
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([dhms]?)", text)
+    if not m:
+        raise BadInput(f"--max-age {value!r}: expected a number with a unit d, h, m or s (e.g. 30d), or 'never'")
+    number, unit = float(m.group(1)), m.group(2) or "d"
+    return timedelta(**{{"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}[unit]: number})
+
+
+def resolve_sources(ctx: Context, names, use_all: bool) -> dict:
+    from survey.sources import make_source, source_names
+
+    if use_all:
+        chosen = {}
+        for name in source_names(ctx.settings):
+            source = make_source(name, ctx.settings)
+            ok, why = source.configured()
+            if ok:
+                chosen[name] = source
+            else:
+                source.close()
+                ctx.echo(f"skipping {name}: {why}", err=True)
+        return chosen
+    if not names:
+        raise BadInput("name at least one source with -s NAME (see `survey sources`), or use --all")
+    return {n: make_source(n, ctx.settings) for n in names}
+
+
+
+def _console():
+    """A terminal fits tables to its width; a pipe or file gets wide lines rather than wrapped cells."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 200)
+
+
+class _progress:
+    """A rich progress bar on stderr, or nothing with --no-progress."""
+
+    def __init__(self, ctx: Context, total: int | None, label: str):
+        self.ctx, self.total, self.label = ctx, total, label
+        self.bar = None
+
+    def __enter__(self):
+        if not self.ctx.progress or self.total == 0:
+            return lambda n=1, total=None: None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=Console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task(self.label, total=self.total)
+
+        def advance(n: int = 1, total: int | None = None):
+            if total is not None:
+                self.bar.update(task, total=total, completed=n)
+            else:
+                self.bar.advance(task, n)
+
+        return advance
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
+
+
