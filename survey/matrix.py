@@ -1,7 +1,9 @@
 """Query definitions: a TOML file of methods x tasks x windows, parsed into a Matrix of Cells.
 
 Each cell's query is a small tree, ``AllOf(AnyOf(method terms), AnyOf(task terms))``, that
-every source compiles into its own syntax. A term with a space in it is a phrase.
+every source compiles into its own syntax. A term with a space in it is a phrase. A term is
+stemmed where the source stems, unless it is marked exact (``{ term = "x", exact = true }``,
+or ``stem = false`` for the whole file): then it matches the word as written (case aside).
 """
 
 from __future__ import annotations
@@ -18,16 +20,18 @@ MIN_YEAR, MAX_YEAR = 1000, 2200
 
 @dataclass(frozen=True)
 class Term:
-    """One word."""
+    """One word; ``exact``: never stemmed."""
 
     text: str
+    exact: bool = False
 
 
 @dataclass(frozen=True)
 class Phrase:
-    """Consecutive words, in order."""
+    """Consecutive words, in order; ``exact``: none of them stemmed."""
 
     words: tuple[str, ...]
+    exact: bool = False
 
     @property
     def text(self) -> str:
@@ -50,13 +54,25 @@ class AllOf:
 Query = AllOf
 
 
-def atom(text: str) -> Atom:
+def atom(text: str, exact: bool = False) -> Atom:
     words = tuple(text.split())
-    return Term(words[0]) if len(words) == 1 else Phrase(words)
+    return Term(words[0], exact) if len(words) == 1 else Phrase(words, exact)
+
+
+@dataclass(frozen=True)
+class TermSpec:
+    """A term as the query file gives it: its text and whether it is matched unstemmed."""
+
+    text: str
+    exact: bool = False
+
+    def __str__(self) -> str:
+        return f"={self.text}" if self.exact else self.text
 
 
 def any_of(terms) -> AnyOf:
-    return AnyOf(tuple(atom(t) for t in terms))
+    """Plain strings are stemmed terms; TermSpecs carry their own exactness."""
+    return AnyOf(tuple(atom(t.text, t.exact) if isinstance(t, TermSpec) else atom(t) for t in terms))
 
 
 @dataclass(frozen=True)
@@ -102,11 +118,14 @@ class Cell:
 class Matrix:
     name: str
     title: str
-    methods: dict[str, tuple[str, ...]]
-    tasks: dict[str, tuple[str, ...]]
+    methods: dict[str, tuple]  # label -> terms (str, or TermSpec for an exact term)
+    tasks: dict[str, tuple]
     windows: list[Window]
     trend: Trend | None = None
     path: Path | None = None
+    ratios: list[tuple[str, str]] = field(default_factory=list)  # pairs (numerator, denominator) to show
+    reference: Path | None = None  # published tables to set beside today's counts
+    experiment: Path | None = None  # experiment results to show in the report
     cells: list[Cell] = field(init=False)
 
     def __post_init__(self):
@@ -140,7 +159,8 @@ def cell_query(method_terms, task_terms) -> Query:
 
 # ---------------------------------------------------------------- parsing
 
-_TOP_KEYS = {"name", "title", "methods", "tasks", "windows", "trend"}
+_TOP_KEYS = {"name", "title", "stem", "methods", "tasks", "windows", "trend", "ratios", "reference", "experiment"}
+_TERM_KEYS = {"term", "exact"}
 _WINDOW_KEYS = {"name", "from", "to"}
 _TREND_KEYS = {"from", "to"}
 
@@ -211,11 +231,53 @@ class _Parser:
                 )
         name = self.string(doc, "name", default=self.path.stem)
         title = self.string(doc, "title", default=name)
-        methods = self.labels(doc, "methods", allow_empty_terms=False)
-        tasks = self.labels(doc, "tasks", allow_empty_terms=True)
+        stem = doc.get("stem", True)
+        if not isinstance(stem, bool):
+            self.fail(f"'stem' must be true or false, got {stem!r}", self.key_line(None, "stem"))
+        methods = self.labels(doc, "methods", allow_empty_terms=False, stem=stem)
+        tasks = self.labels(doc, "tasks", allow_empty_terms=True, stem=stem)
         windows = self.windows(doc.get("windows"))
         trend = self.trend(doc.get("trend"))
-        return Matrix(name, title, methods, tasks, windows, trend, self.path)
+        ratios = self.ratios(doc.get("ratios", []), methods)
+        reference = self.file_key(doc, "reference")
+        experiment = self.file_key(doc, "experiment")
+        return Matrix(name, title, methods, tasks, windows, trend, self.path, ratios, reference, experiment)
+
+    def ratios(self, raw, methods: dict) -> list[tuple[str, str]]:
+        line = self.key_line(None, "ratios")
+        expected = 'a list of [numerator, denominator] method pairs, e.g. ratios = [["LSTM", "CNN"]]'
+        if not isinstance(raw, list):
+            self.fail(f"'ratios' must be {expected}", line)
+        by_fold = {m.lower(): m for m in methods}
+        out = []
+        for pair in raw:
+            if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+                self.fail(f"'ratios' entry {pair!r}: expected {expected}", line)
+            resolved = []
+            for label in pair:
+                if label.strip().lower() not in by_fold:
+                    self.fail(f"'ratios' names {label!r}, which is not a method; methods are {', '.join(methods)}", line)
+                resolved.append(by_fold[label.strip().lower()])
+            if resolved[0] == resolved[1]:
+                self.fail(f"'ratios' entry {pair!r} compares a method with itself", line)
+            out.append((resolved[0], resolved[1]))
+        return out
+
+    def file_key(self, doc, key: str) -> Path | None:
+        """A file the query names, relative to the query file's folder, else to the working folder."""
+        if key not in doc:
+            return None
+        value = doc[key]
+        line = self.key_line(None, key)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"'{key}' must be a file path (a string)", line)
+        raw = Path(value.strip()).expanduser()
+        candidates = [raw] if raw.is_absolute() else [self.path.parent / raw, Path.cwd() / raw]
+        for candidate in candidates:
+            if candidate.is_file():
+                return candidate
+        tried = " or ".join(str(c) for c in dict.fromkeys(candidates))
+        self.fail(f"'{key}' names {value!r}, which is not a file (looked for {tried})", line)
 
     def string(self, doc, key, default):
         value = doc.get(key, default)
@@ -223,7 +285,7 @@ class _Parser:
             self.fail(f"{key!r} must be a non-empty string", self.key_line(None, key))
         return value.strip()
 
-    def labels(self, doc, table: str, allow_empty_terms: bool) -> dict[str, tuple[str, ...]]:
+    def labels(self, doc, table: str, allow_empty_terms: bool, stem: bool = True) -> dict[str, tuple]:
         if table not in doc:
             self.fail(f"missing [{table}] table: expected label = [\"term\", \"a phrase\", ...]")
         section = doc[table]
@@ -248,17 +310,35 @@ class _Parser:
                 self.fail(f"method {label!r} has no terms: give at least one term or phrase", line)
             clean = []
             for term in terms:
-                if not isinstance(term, str):
-                    self.fail(f"[{table}] {label!r}: term {term!r} is a {type(term).__name__}, expected a string", line)
-                if not term.strip():
-                    self.fail(f"[{table}] {label!r}: empty term; remove it or give a word", line)
-                if not any(ch.isalnum() for ch in term):
-                    self.fail(f"[{table}] {label!r}: term {term!r} has no letters or digits", line)
-                clean.append(" ".join(term.split()))
-            if len({t.lower() for t in clean}) != len(clean):
+                text, exact = self.term(table, label, term, line, default_exact=not stem)
+                clean.append(TermSpec(text, True) if exact else text)
+            if len({(str(t).lower()) for t in clean}) != len(clean):
                 self.fail(f"[{table}] {label!r} lists the same term twice", line)
             out[label.strip()] = tuple(clean)
         return out
+
+    def term(self, table: str, label: str, term, line, default_exact: bool) -> tuple[str, bool]:
+        """A term: a string, or an inline table { term = "...", exact = true|false }."""
+        exact = default_exact
+        if isinstance(term, dict):
+            unknown = set(term) - _TERM_KEYS
+            if unknown or "term" not in term:
+                self.fail(
+                    f"[{table}] {label!r}: a term table takes term = \"...\" and exact = true|false, "
+                    f"got {', '.join(sorted(term)) or 'nothing'}",
+                    line,
+                )
+            exact = term.get("exact", default_exact)
+            if not isinstance(exact, bool):
+                self.fail(f"[{table}] {label!r}: exact must be true or false, got {exact!r}", line)
+            term = term["term"]
+        if not isinstance(term, str):
+            self.fail(f"[{table}] {label!r}: term {term!r} is a {type(term).__name__}, expected a string", line)
+        if not term.strip():
+            self.fail(f"[{table}] {label!r}: empty term; remove it or give a word", line)
+        if not any(ch.isalnum() for ch in term):
+            self.fail(f"[{table}] {label!r}: term {term!r} has no letters or digits", line)
+        return " ".join(term.split()), exact
 
     def year(self, value, what: str, line):
         if isinstance(value, bool) or not isinstance(value, int):

@@ -12,7 +12,7 @@ from survey.errors import SourceError
 from survey.http import short
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, hit_count, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
 
 NS = {"atom": "http://www.w3.org/2005/Atom", "opensearch": "http://a9.com/-/spec/opensearch/1.1/"}
 FIRST_DAY = "199101010000"  # before arXiv's first submission (August 1991)
@@ -41,6 +41,7 @@ class ArxivSource(OnlineSource):
         for group in query.items:
             alts = []
             for atom in group.items:
+                require_exact(atom, self)
                 require_plain(atom.text, self.name, '"():[]')
                 text = f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text
                 alts += [f"ti:{text}", f"abs:{text}"]

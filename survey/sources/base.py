@@ -20,6 +20,7 @@ class Capabilities:
     fields: str  # what is searched, in words ("title and abstract", "titles", "full text")
     per_year_one_call: bool  # count_by_year costs one request rather than one per year
     records: bool = False  # sample() returns matched records (for the precision audit)
+    exact: bool = False  # can match a term unstemmed where it stems by default
     notes: str = ""  # known biases, shown in `survey sources` and the report
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from survey.errors import SourceError, Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, hit_count, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
 
 
 class CrossrefSource(OnlineSource):
@@ -55,6 +55,7 @@ class CrossrefSource(OnlineSource):
                 raise Unsupported(
                     f"crossref has no phrase search: {atom.text!r} would count works with any of its words"
                 )
+            require_exact(atom, self)
             require_plain(atom.text, self.name, '+-"()')
             words.append(atom.text)
         return " ".join(words)

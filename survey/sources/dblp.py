@@ -11,7 +11,7 @@ from __future__ import annotations
 from survey.errors import Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, hit_count, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
 
 
 class DblpSource(OnlineSource):
@@ -42,6 +42,7 @@ class DblpSource(OnlineSource):
                     raise Unsupported(
                         f"dblp has no phrase search: {atom.text!r} cannot be matched as consecutive words"
                     )
+                require_exact(atom, self)
                 require_plain(atom.text, self.name, "|$*:-.")
                 words.append(atom.text)
             groups.append("|".join(words))

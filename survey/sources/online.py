@@ -100,6 +100,16 @@ def require_plain(text: str, source: str, forbidden: str) -> None:
         raise Unsupported(f"{source} cannot search {text!r}: {' '.join(bad)} is query syntax there")
 
 
+def require_exact(atom, source) -> None:
+    """Refuse an exact term where the provider stems every term and has no way to stop it."""
+    caps = source.capabilities
+    if getattr(atom, "exact", False) and caps.stemming and not caps.exact:
+        raise Unsupported(
+            f"{source.name} stems every term and has no unstemmed search, so exact term {atom.text!r} "
+            "cannot be matched as written"
+        )
+
+
 def hit_count(value, source: str, where: str) -> int:
     """A provider's total as a non-negative int; some send it as a string (dblp's "@total")."""
     if isinstance(value, str) and value.strip().isdigit():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from survey.errors import ConfigError, SourceError, Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities, Record
-from survey.sources.online import OnlineSource, hit_count, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
 
 # OpenAlex search fields: the filter searched by default, and the alternative a setting picks.
 FIELDS = {
@@ -56,6 +56,7 @@ class OpenAlexSource(OnlineSource):
             alts = []
             for atom in group.items:
                 # A comma ends a filter value and a pipe is OR between filter values.
+                require_exact(atom, self)
                 require_plain(atom.text, self.name, ',|"()')
                 alts.append(f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text)
             groups.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")

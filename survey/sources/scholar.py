@@ -19,7 +19,7 @@ from survey.errors import Blocked, SourceError, Unsupported
 from survey.http import HTTPStatusError, RetryPolicy, register_secret
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, require_plain
+from survey.sources.online import OnlineSource, require_exact, require_plain
 
 # Markers of a refusal, from scholarly's own captcha checks and Google's "sorry" pages.
 _BLOCK_IDS = ("gs_captcha_ccl", "recaptcha", "captcha-form", "gs_captcha_f")
@@ -67,6 +67,7 @@ class ScholarSource(OnlineSource):
         for group in query.items:
             alts = []
             for atom in group.items:
+                require_exact(atom, self)
                 require_plain(atom.text, self.name, '"()')
                 alts.append(f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text)
             groups.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from survey.errors import Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, hit_count, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
 
 PATH = "/paper/search/bulk"
 
@@ -51,6 +51,7 @@ class SemanticScholarSource(OnlineSource):
             alts = []
             for atom in group.items:
                 # Inside quotes only a quote is special; a bare word must not start with "-" (NOT).
+                require_exact(atom, self)
                 require_plain(atom.text, self.name, '"' if isinstance(atom, Phrase) else '+|"()*~')
                 if atom.text.startswith("-"):
                     raise Unsupported(f"semanticscholar cannot search {atom.text!r}: a leading - means NOT")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, hit_count, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
 
 FIRST_YEAR = 1900  # the Web of Science Core Collection's earliest coverage
 
@@ -37,6 +37,7 @@ class WosSource(OnlineSource):
         for group in query.items:
             alts = []
             for atom in group.items:
+                require_exact(atom, self)
                 require_plain(atom.text, self.name, '"()=')
                 alts.append(f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text)
             groups.append("(" + " OR ".join(alts) + ")")
