@@ -54,6 +54,18 @@ class AllOf:
 Query = AllOf
 
 
+def describe(query: Query) -> str:
+    """The query tree in words, source-neutral: ``(LSTM OR "long short-term memory") AND (dialog)``.
+
+    Exact terms carry a leading ``=``. Distinct trees give distinct descriptions.
+    """
+    def one(a: Atom) -> str:
+        text = f'"{a.text}"' if isinstance(a, Phrase) else a.text
+        return f"={text}" if a.exact else text
+
+    return " AND ".join("(" + " OR ".join(one(a) for a in group.items) + ")" for group in query.items)
+
+
 def atom(text: str, exact: bool = False) -> Atom:
     words = tuple(text.split())
     return Term(words[0], exact) if len(words) == 1 else Phrase(words, exact)

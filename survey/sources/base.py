@@ -63,6 +63,14 @@ class Source(ABC):
     def sample(self, query: Query, start: int | None, end: int | None, n: int) -> list[Record]:
         raise NotImplementedError(f"{self.name} does not return records")
 
+    def identity(self) -> str | None:
+        """What a count depends on beyond the query: a local corpus's content id; "" online.
+
+        None: unknown here (a corpus that is not on this machine), so reads take the latest
+        stored answer to the same query whatever corpus gave it, and say so.
+        """
+        return ""
+
     def configured(self) -> tuple[bool, str]:
         """Whether the source can be used as configured, and why not."""
         return True, "ok"
