@@ -31,6 +31,11 @@ CAPABILITIES = Capabilities(
 )
 
 
+def totals_sql(start: int, end: int) -> str:
+    """The statement behind ``year_totals``, runnable as is with ``sqlite3 CORPUS.sqlite``."""
+    return f"SELECT year, count(*) FROM records WHERE year BETWEEN {int(start)} AND {int(end)} GROUP BY year"
+
+
 def corpus_names(settings) -> list[str]:
     """Names of the corpora under ``settings.corpora_dir``, sorted."""
     folder = Path(settings.corpora_dir)
@@ -85,9 +90,13 @@ class LocalSource(Source):
     def count_by_year(self, query: Query, start: int, end: int) -> dict[int, int]:
         return self.corpus.count_by_year(query, start, end)
 
+    def totals_query(self, start: int, end: int) -> str:
+        return totals_sql(start, end)
+
     def year_totals(self, start: int, end: int) -> dict[int, int]:
+        """Records per year, every year from start to end (0 where the corpus has none)."""
         per_year = self.corpus.stats()["per_year"]
-        return {int(y): int(n) for y, n in per_year.items() if start <= int(y) <= end}
+        return {y: int(per_year.get(y, per_year.get(str(y), 0))) for y in range(start, end + 1)}
 
     def sample(self, query: Query, start: int | None, end: int | None, n: int, seed: int = 0) -> list[Record]:
         return self.corpus.sample(query, start, end, n, seed)
