@@ -7,7 +7,7 @@ QUERY  ?= queries/lstm_vs_cnn.toml
 export SURVEY_HOME ?= $(CURDIR)/.state
 ACL    ?= ../shared/corpora/acl-anthology/papers.jsonl.gz
 
-.PHONY: report counts test install install-test experiment clean
+.PHONY: report counts test install install-test experiment mutation clean
 
 $(BIN)/survey: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,5 +50,17 @@ test: install-test
 experiment: install-test
 	$(BIN)/survey experiment run -o data/experiments/reference.json --force
 
+# Mutation testing of the core, configured in pyproject.toml ([tool.mutmut]); slow, so not part
+# of `make test` or CI. Results are kept in mutants/ and reused: a rerun checks only mutants of
+# changed code. MUTANTS narrows a run, e.g. make mutation MUTANTS='survey.store.*'.
+MUTANTS       ?=
+MUTATION_JOBS ?= 2
+SHARED_DIR    ?= $(abspath ../shared)
+
+mutation: install-test
+	$(BIN)/pip install --quiet -e '.[mutation]'
+	SURVEY_SHARED_DIR=$(SHARED_DIR) $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
+	$(BIN)/python tools/mutation_score.py --fail-under 90
+
 clean:
-	rm -rf $(VENV) .state
+	rm -rf $(VENV) .state mutants

@@ -8,7 +8,8 @@ import pytest
 from survey.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# `make mutation` runs the tests from a copy in mutants/, one level deeper: it names shared/.
+SHARED = Path(os.environ.get("SURVEY_SHARED_DIR") or REPO.parent / "shared")
 
 
 @pytest.fixture

@@ -1,0 +1,105 @@
+"""The mutation score per core module, from the results `mutmut run` leaves in mutants/.
+
+    python tools/mutation_score.py [--survivors] [--fail-under 90]
+
+Score = mutants the tests detect (killed or timed out) / mutants checked, where a mutant listed
+in mutation-equivalents.txt (one name a line, then why) counts for neither: no test can tell it
+from the original. Modules with mutants not yet run are marked partial rather than scored as if
+complete. mutmut's own summary is one figure for the whole tree; this prints one per module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from mutmut.stats import status_by_exit_code
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "mutants"
+EQUIVALENTS = ROOT / "mutation-equivalents.txt"
+DETECTED = {"killed", "timeout", "caught by type check"}
+
+
+def load_equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
+    out = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                name, _, why = line.partition(" ")
+                out[name] = why.strip()
+    return out
+
+
+def module_of(meta: Path) -> str:
+    """mutants/survey/sources/openalex.py.meta -> sources/openalex"""
+    rel = meta.relative_to(RESULTS / "survey").as_posix()
+    return rel.removesuffix(".py.meta")
+
+
+def collect(equivalents: dict[str, str]) -> dict[str, dict]:
+    modules = {}
+    for meta in sorted(RESULTS.glob("survey/**/*.py.meta")):
+        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        if not codes:
+            continue
+        counts: Counter = Counter()
+        survivors = []
+        for name, code in codes.items():
+            status = "equivalent" if name in equivalents else status_by_exit_code[code]
+            counts[status] += 1
+            if status in ("survived", "no tests", "suspicious", "segfault"):
+                survivors.append(f"{name} ({status})")
+        modules[module_of(meta)] = {"counts": counts, "names": set(codes), "survivors": survivors}
+    return modules
+
+
+def score(counts: Counter) -> tuple[int, int]:
+    detected = sum(counts[s] for s in DETECTED)
+    checked = sum(counts.values()) - counts["not checked"] - counts["skipped"] - counts["equivalent"]
+    return detected, checked
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--survivors", action="store_true", help="list every surviving mutant")
+    ap.add_argument("--fail-under", type=float, help="exit 1 if a fully checked module scores below this")
+    args = ap.parse_args(argv)
+    if not RESULTS.is_dir():
+        print(f"{RESULTS}: no results; run `make mutation` first", file=sys.stderr)
+        return 2
+    equivalents = load_equivalents()
+    modules = collect(equivalents)
+    header = f"{'module':<26}{'score':>8}{'killed':>8}{'checked':>9}{'survived':>10}{'no tests':>10}{'equiv':>7}{'pending':>9}"
+    print(header)
+    print("-" * len(header))
+    low = []
+    for name, m in modules.items():
+        c = m["counts"]
+        detected, checked = score(c)
+        pct = f"{100 * detected / checked:.1f}%" if checked else "-"
+        pending = c["not checked"]
+        note = "  partial" if pending else ""
+        print(f"{name:<26}{pct:>8}{detected:>8}{checked:>9}{c['survived']:>10}{c['no tests']:>10}"
+              f"{c['equivalent']:>7}{pending:>9}{note}")
+        if args.fail_under is not None and checked and not pending and 100 * detected / checked < args.fail_under:
+            low.append(name)
+    if args.survivors:
+        for name, m in modules.items():
+            for s in m["survivors"]:
+                print(s)
+    stale = sorted(set(equivalents) - {k for m in modules.values() for k in m["names"]})
+    if stale and modules:
+        print(f"note: {len(stale)} listed equivalent(s) match no current mutant: {', '.join(stale[:5])}")
+    if low:
+        print(f"below {args.fail_under:g}%: {', '.join(low)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
