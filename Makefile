@@ -41,7 +41,7 @@ report: install
 	$(BIN)/survey report -q $(QUERY) --preface $(PREFACE)
 
 counts: install
-	$(BIN)/survey cache export -q $(QUERY) -s local:acl $(COUNTS)
+	$(BIN)/survey cache export -q $(QUERY) $(COUNTS)
 
 test: install-test
 	$(BIN)/python -m pytest -q

@@ -354,6 +354,27 @@ def export_counts(path: Pathish, query=None, sources: Iterable[str] | None = Non
         return store.export_csv(path, rows)
 
 
+def history(method: str, task: str, query=None, source: str | None = None, *, home=None, config=None):
+    """Every observation of a cell, oldest first per query: with ``query``, only the fetches of that
+    file's compiled queries for the cell; else every observation so labelled."""
+    settings = load_settings(home, config)
+    with _store(settings, write=False) as store:
+        if source is not None and source not in store.sources():
+            source = resolve_name(source, settings, store)
+        if query is None:
+            rows = store.history(method, task, source)
+        else:
+            matrix = _matrix(query)
+            cell = matrix.cell(method, task)
+            reading = read(matrix, store, settings, [source] if source else None, by_year=True)
+            reading.close()
+            mine = [i for i in reading.items if i.cell is cell]
+            keys = {(i.source, i.window.start, i.window.end, i.year, i.query) for i in mine}
+            rows = [o for o in store.history(queries={i.query for i in mine})
+                    if (o.source, o.year_from, o.year_to, o.year, o.query) in keys]
+    return sorted(rows, key=lambda o: (o.source, o.year is not None, o.year or 0, o.query, o.fetched_at))
+
+
 def import_counts(path: Pathish, *, home=None, config=None) -> tuple[int, int]:
     """Add the observations of an exported CSV; returns (added, already cached)."""
     settings = load_settings(home, config)

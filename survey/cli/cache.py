@@ -26,22 +26,29 @@ def cache_stats(ctx: Context):
 
 @cache.command("history")
 @click.argument("cell")
+@click.option("-q", "--query", "query_path", type=click.Path(dir_okay=False),
+              help="Only the fetches of this query file's queries for CELL (default: every query so labelled).")
 @click.option("-s", "--source", default=None, help="Only this source.")
 @pass_context
-def cache_history(ctx: Context, cell, source):
-    """Every observation of CELL (METHOD:TASK), oldest first."""
+def cache_history(ctx: Context, cell, query_path, source):
+    """Every observation of CELL (METHOD:TASK), oldest first, grouped by the query that was sent."""
+    from survey import api
+
     method, sep, task = cell.partition(":")
     if not sep or not method or not task:
         raise BadInput(f"cell {cell!r}: expected METHOD:TASK, e.g. LSTM:classification")
-    with ctx.store() as store:
-        rows = store.history(method, task, source)
+    rows = api.history(method, task, query_path, source, home=ctx.home, config=ctx.config)
     if not rows:
         raise BadInput(f"no observations of {cell}" + (f" from {source}" if source else ""))
+    shown = None
     for o in rows:
+        if (o.source, o.query) != shown:
+            shown = (o.source, o.query)
+            click.echo(f"{o.source}: {o.query}" + (f"  [corpus {o.corpus}]" if o.corpus else ""))
         when = o.fetched_at[:19].replace("T", " ")
         year = "" if o.year is None else f" {o.year}"
         value = o.count if o.status == "ok" else f"{o.status}: {o.error}"
-        click.echo(f"{when}  {o.source:<16} {o.window + year:<16} {value}")
+        click.echo(f"  {when}  {o.window + year:<16} {value}")
 
 
 @cache.command("export")
