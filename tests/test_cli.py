@@ -82,25 +82,6 @@ def test_unknown_source_lists_valid_ones(cli):
     assert "unknown source 'nosuch'; valid sources:" in result.output
 
 
-def test_reference_tables_in_every_format(cli):
-    csv_out = cli("counts", "-q", STUDY, "--reference", "--format", "csv")
-    assert csv_out.exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
-    assert list(rows[0]) == ["source", "window", "method", "task", "count"]
-    got = {(r["source"], r["method"], r["task"]): r["count"] for r in rows}
-    assert got[("scholar", "LSTM", "classification")] == "1900"
-    assert got[("scholar", "CNN", "total")] == "5670"
-    assert got[("wos", "CNN", "classification")] == "373"
-    assert got[("wos", "LSTM", "dialog")] == "", "unplaced Web of Science values are never put in a column"
-    md = cli("counts", "-q", STUDY, "--reference", "--format", "markdown")
-    assert "| LSTM | 1900 | 148 | 616 | 373 | 27 | 59 | 3690 |" in md.output
-    assert "LSTM 2; CNN 25, 2" in md.output
-    table = cli("counts", "-q", STUDY, "--reference")
-    assert "5060" in table.output and "LSTM:CNN" in table.output
-    js = json.loads(cli("counts", "-q", STUDY, "--reference", "--format", "json").stdout)
-    assert {"source", "window", "method", "task", "count", "status"} <= set(js[0])
-
-
 def test_counts_on_empty_cache_says_what_to_do(cli):
     result = cli("counts", "-q", STUDY)
     assert result.exit_code == 2 and "holds no counts for" in result.output and "run `survey refresh" in result.output
