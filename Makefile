@@ -29,7 +29,7 @@ PREFACE  = reports/acl_anthology_preface.md
 
 report: install
 	@if [ -f "$(ACL)" ] && ! $(BIN)/survey corpus stats --name acl >/dev/null 2>&1; then \
-		$(BIN)/survey corpus import "$(ACL)" --name acl; fi
+		$(BIN)/survey corpus import "$(ACL)" --name acl --replace; fi
 	@# A failed or unreachable source must not stop the report: it says what is missing.
 	-$(BIN)/survey refresh -q $(QUERY) $(SOURCES) --by-year
 	$(BIN)/survey report -q $(QUERY) \

@@ -9,7 +9,8 @@ import sqlite3
 import pytest
 
 from survey.corpus import Corpus, import_corpus
-from survey.corpus.importers import Entry, normalise_doi, normalise_title, parse_year, read_records
+from survey.corpus.readers import read_records
+from survey.corpus.records import Entry, normalise_doi, normalise_title, parse_year
 from survey.errors import BadInput, CorpusFormatError
 
 

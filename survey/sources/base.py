@@ -32,6 +32,8 @@ class Record:
     year: int | None = None
     id: str | None = None
     doi: str | None = None
+    snippet: str | None = None  # where the source gives one: the abstract around the matches, marked
+    matched: tuple[str, ...] = ()  # where the source gives them: the words that matched, as written
 
 
 class Source(ABC):
@@ -55,6 +57,10 @@ class Source(ABC):
     def count_by_year(self, query: Query, start: int, end: int) -> dict[int, int]:
         """Hits per publication year, every year from start to end present."""
         return {year: self.count(query, year, year) for year in range(start, end + 1)}
+
+    def identity(self) -> str:
+        """What the counts depend on beyond the query (a local corpus's content hash); "" if nothing."""
+        return ""
 
     def year_totals(self, start: int, end: int) -> dict[int, int]:
         """Works per year regardless of query, for normalising trends; {} where unknown."""
