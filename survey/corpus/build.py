@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from survey.corpus.query import INDEX_TOKENIZER, STEM_TOKENIZER, YEAR_SHIFT
+from survey.corpus.query import EXACT, EXACT_TOKENIZER, STEMMED, STEMMED_TOKENIZER, YEAR_SHIFT
 from survey.corpus.readers import WHAT, read_records
 from survey.corpus.records import Entry, digest64, normalise_doi, normalise_title
 from survey.errors import BadInput, CorpusFormatError
@@ -52,11 +52,12 @@ CREATE TABLE records (
     title_key INTEGER NOT NULL,
     digest INTEGER NOT NULL
 );
--- External content: the text lives once, in records; fts holds only the index.
-CREATE VIRTUAL TABLE fts USING fts5(title, abstract, content='records', content_rowid='id', tokenize='{INDEX_TOKENIZER}');
--- Every indexed word under its Porter stem: a stemmed query term searches all its forms.
-CREATE TABLE stems (stem TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (stem, term)) WITHOUT ROWID;
+-- External content: the text lives once, in records; the FTS5 tables hold only their indexes.
+-- Stemmed terms are searched in {STEMMED}, exact ones in {EXACT}.
+CREATE VIRTUAL TABLE {STEMMED} USING fts5(title, abstract, content='records', content_rowid='id', tokenize='{STEMMED_TOKENIZER}');
+CREATE VIRTUAL TABLE {EXACT} USING fts5(title, abstract, content='records', content_rowid='id', tokenize='{EXACT_TOKENIZER}');
 """
+INDEXES = (STEMMED, EXACT)
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -132,7 +133,8 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
             else:
                 conn.executescript(SCHEMA)
             # Merging index segments once at the end costs less than merging as batches arrive.
-            conn.execute("INSERT INTO fts (fts, rank) VALUES ('automerge', 0)")
+            for table in INDEXES:
+                conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)")
             for stream in streams:
                 before = (report.read, report.skipped, len(keys.ids))
                 _fill(conn, stream, report, keys, progress)
@@ -143,9 +145,9 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
                     raise CorpusFormatError(f"{stream.path}: none of the {read} records could be used "
                                             f"({_first_reason(report, before[1])}); expected {WHAT[stream.format]}")
             _merge_duplicates(conn, keys, report)
-            _build_stems(conn)
-            conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
-            conn.execute("INSERT INTO fts (fts, rank) VALUES ('automerge', 4)")  # FTS5's default, for any later writer
+            for table in INDEXES:
+                conn.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+                conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 4)")  # FTS5's default
             report.records, report.identity = _identity(conn)
             _write_meta(conn, report, paths, previous)
             conn.commit()
@@ -218,7 +220,9 @@ def _fill(conn: sqlite3.Connection, stream, report: ImportReport, keys: _Keys, p
         try:
             while (batch := batches.get()) is not None:
                 conn.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
-                conn.executemany("INSERT INTO fts (rowid, title, abstract) VALUES (?, ?, ?)", [row[:3] for row in batch])
+                texts = [row[:3] for row in batch]
+                for table in INDEXES:
+                    conn.executemany(f"INSERT INTO {table} (rowid, title, abstract) VALUES (?, ?, ?)", texts)
         except BaseException as exc:  # handed to the reading thread, which raises it
             failure.append(exc)
             while batches.get() is not None:  # drain so the reader never blocks on a full queue
@@ -307,25 +311,11 @@ def _merge_duplicates(conn: sqlite3.Connection, keys: _Keys, report: ImportRepor
     conn.execute("CREATE TEMP TABLE dups (id INTEGER PRIMARY KEY)")
     conn.executemany("INSERT INTO dups VALUES (?)", ((int(i),) for i in ids))
     # External-content FTS5 forgets a row only when told its indexed text.
-    conn.execute("INSERT INTO fts (fts, rowid, title, abstract) "
-                 "SELECT 'delete', id, title, abstract FROM records WHERE id IN (SELECT id FROM dups)")
+    for table in INDEXES:
+        conn.execute(f"INSERT INTO {table} ({table}, rowid, title, abstract) "
+                     "SELECT 'delete', id, title, abstract FROM records WHERE id IN (SELECT id FROM dups)")
     conn.execute("DELETE FROM records WHERE id IN (SELECT id FROM dups)")
     conn.execute("DROP TABLE dups")
-
-
-def _build_stems(conn: sqlite3.Connection) -> None:
-    """Every indexed word under its Porter stem, stemmed by FTS5's own porter tokenizer."""
-    conn.execute("DELETE FROM stems")
-    conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, fts, 'row')")
-    conn.execute("CREATE TEMP TABLE words (id INTEGER PRIMARY KEY, term TEXT)")
-    conn.execute("INSERT INTO temp.words (term) SELECT term FROM temp.vocab")
-    conn.execute(f"CREATE VIRTUAL TABLE temp.stemmer USING fts5(x, tokenize='{STEM_TOKENIZER}')")
-    conn.execute("INSERT INTO temp.stemmer (rowid, x) SELECT id, term FROM temp.words")
-    conn.execute("CREATE VIRTUAL TABLE temp.stemmed USING fts5vocab(temp, stemmer, 'instance')")
-    conn.execute("INSERT OR IGNORE INTO stems (stem, term) "
-                 "SELECT s.term, w.term FROM temp.stemmed s JOIN temp.words w ON w.id = s.doc")
-    for table in ("stemmed", "stemmer", "words", "vocab"):
-        conn.execute(f"DROP TABLE temp.{table}")
 
 
 def _identity(conn: sqlite3.Connection) -> tuple[int, str]:
@@ -345,7 +335,7 @@ def _write_meta(conn: sqlite3.Connection, report: ImportReport, paths: list[Path
     sources = json.loads(previous.get("sources", "[]")) + [str(p.resolve()) for p in paths]
     meta = {
         "schema": SCHEMA_VERSION,
-        "tokenizer": INDEX_TOKENIZER,
+        "tokenizers": f"{STEMMED}: {STEMMED_TOKENIZER}; {EXACT}: {EXACT_TOKENIZER}",
         "sources": json.dumps(sources),
         "format": "+".join(dict.fromkeys(filter(None, [*previous.get("format", "").split("+"), *report.format.split("+")]))),
         "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

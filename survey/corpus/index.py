@@ -17,13 +17,12 @@ Matching semantics (what a count in a local corpus means):
 - Year bounds are inclusive. Records without a year are left out of every window with a
   bound; they count only in an all-time window.
 
-How the index and queries are built is in :mod:`survey.corpus.query` and
-:mod:`survey.corpus.build`.
+How the indexes and queries are built is in :mod:`survey.corpus.build` and
+:mod:`survey.corpus.query`.
 """
 
 from __future__ import annotations
 
-import functools
 import random
 import re
 import sqlite3
@@ -32,12 +31,13 @@ from pathlib import Path
 from urllib.request import pathname2url
 
 from survey.corpus.build import SCHEMA_VERSION, ImportReport, import_corpus
-from survey.corpus.query import YEAR_SHIFT, count_statement, match_expression, tokenize, with_literals, year_condition
+from survey.corpus.query import (EXACT, STEMMED, by_year_statement, count_sql, count_statement, ids_statement, match_expression,
+                                 match_groups, tokenize)
 from survey.errors import BadInput, Unsupported
 from survey.matrix import Query
 from survey.sources.base import Record
 
-__all__ = ["Corpus", "ImportReport", "import_corpus", "tokenize", "SCHEMA_VERSION"]
+__all__ = ["Corpus", "ImportReport", "import_corpus", "count_sql", "match_expression", "tokenize", "SCHEMA_VERSION"]
 
 # Private-use characters mark matches in highlight(): they cannot occur in imported text
 # by accident the way brackets or asterisks can.
@@ -67,8 +67,6 @@ class Corpus:
                 f"{self.path}: corpus schema {self._meta.get('schema')!r}, this version reads {SCHEMA_VERSION!r}; "
                 f"re-import it with `survey corpus import PATH --name {self.path.stem} --replace`"
             )
-        self._forms = functools.lru_cache(maxsize=4096)(self._stem_forms)
-        self._expressions = functools.lru_cache(maxsize=1024)(self._expression)
 
     def close(self) -> None:
         self._conn.close()
@@ -91,30 +89,18 @@ class Corpus:
             except sqlite3.OperationalError as exc:
                 raise Unsupported(f"FTS5 rejected the query ({exc}): {params[0] if params else sql}") from None
 
-    def _stem_forms(self, stem: str) -> tuple[str, ...]:
-        return tuple(t for (t,) in self._rows("SELECT term FROM stems WHERE stem = ?", (stem,)))
-
-    def _expression(self, query: Query) -> str:
-        return match_expression(query, self._forms)
-
-    def match_expression(self, query: Query) -> str:
-        """The FTS5 MATCH string for ``query`` in this corpus (stemmed terms spelled out as their forms)."""
-        return self._expressions(query)
-
     def count_sql(self, query: Query, start: int | None = None, end: int | None = None) -> str:
         """The exact statement ``count`` runs, with literals in place, to paste into sqlite3."""
-        return with_literals(*count_statement(self.match_expression(query), start, end))
+        return count_sql(query, start, end)
 
     def count(self, query: Query, start: int | None = None, end: int | None = None) -> int:
-        return self._rows(*count_statement(self.match_expression(query), start, end))[0][0]
+        return self._rows(*count_statement(query, start, end))[0][0]
 
     def count_by_year(self, query: Query, start: int, end: int) -> dict[int, int]:
         """Matches per year, every year from start to end present (zeros included)."""
         if start > end:
             raise BadInput(f"year range {start}-{end}: start is after end")
-        where, params = year_condition(start, end)
-        sql = f"SELECT rowid >> {YEAR_SHIFT}, count(*) FROM fts WHERE fts MATCH ?{where} GROUP BY 1"
-        found = dict(self._rows(sql, (self.match_expression(query), *params)))
+        found = dict(self._rows(*by_year_statement(query, start, end)))
         return {year: found.get(year, 0) for year in range(start, end + 1)}
 
     def sample(self, query: Query, start: int | None = None, end: int | None = None, n: int = 20, seed: int = 0,
@@ -125,28 +111,41 @@ class Corpus:
         and ``snippet`` (a short stretch of the abstract around the matches, each wrapped in
         ``marks``; None without an abstract).
         """
-        expression = self.match_expression(query)
-        where, params = year_condition(start, end)
-        ids = [r for (r,) in self._rows(f"SELECT rowid FROM fts WHERE fts MATCH ?{where} ORDER BY rowid", (expression, *params))]
+        ids = [r for (r,) in self._rows(*ids_statement(query, start, end))]
         chosen = sorted(random.Random(seed).sample(ids, min(n, len(ids))))
         if not chosen:
             return []
-        marks_sql = ",".join("?" * len(chosen))
-        rows = self._rows(
-            "SELECT r.title, r.year, r.source_id, r.doi, r.abstract, highlight(fts, 0, ?, ?), highlight(fts, 1, ?, ?), "
-            f"snippet(fts, 1, ?, ?, '…', {SNIPPET_TOKENS}) FROM fts JOIN records r ON r.id = fts.rowid "
-            f"WHERE fts MATCH ? AND fts.rowid IN ({marks_sql}) ORDER BY fts.rowid",
-            (_OPEN, _CLOSE, _OPEN, _CLOSE, _OPEN, _CLOSE, expression, *chosen),
-        )
+        found: dict[int, list] = {}
+        # Each index marks the words its own atoms matched; the atoms of all groups are OR-ed
+        # here, since the records are already known to match the whole query.
+        for table in (STEMMED, EXACT):
+            atoms = [group[table] for group in match_groups(query) if table in group]
+            if not atoms:
+                continue
+            rows = self._rows(
+                f"SELECT rowid, highlight({table}, 0, ?, ?), highlight({table}, 1, ?, ?), "
+                f"snippet({table}, 1, ?, ?, '…', {SNIPPET_TOKENS}) FROM {table} "
+                f"WHERE {table} MATCH ? AND rowid IN ({','.join('?' * len(chosen))})",
+                (_OPEN, _CLOSE, _OPEN, _CLOSE, _OPEN, _CLOSE, " OR ".join(f"({a})" for a in atoms), *chosen),
+            )
+            for rowid, title_marked, abstract_marked, snippet in rows:
+                words, snippets = found.setdefault(rowid, [[], []])
+                words += _MARKED.findall(title_marked or "") + _MARKED.findall(abstract_marked or "")
+                if _OPEN in (snippet or ""):
+                    snippets.append(snippet)
+        rows = self._rows(f"SELECT id, title, year, source_id, doi, abstract FROM records WHERE id IN "
+                          f"({','.join('?' * len(chosen))}) ORDER BY id", tuple(chosen))
         records = []
-        for title, year, source_id, doi, abstract, title_marked, abstract_marked, snippet in rows:
-            words = _MARKED.findall(title_marked or "") + _MARKED.findall(abstract_marked or "")
+        for rowid, title, year, source_id, doi, abstract in rows:
+            words, snippets = found.get(rowid, [[], []])
             first_seen: dict[str, str] = {}
             for word in words:
                 first_seen.setdefault(word.casefold(), word)
-            matched = tuple(first_seen.values())
-            text = snippet.replace(_OPEN, marks[0]).replace(_CLOSE, marks[1]) if abstract else None
-            records.append(Record(title=title, year=year, id=source_id, doi=doi, snippet=text, matched=matched))
+            snippet = (snippets[0] if snippets else abstract[:200]) if abstract else None
+            if snippet is not None:
+                snippet = snippet.replace(_OPEN, marks[0]).replace(_CLOSE, marks[1])
+            records.append(Record(title=title, year=year, id=source_id, doi=doi, snippet=snippet,
+                                  matched=tuple(first_seen.values())))
         return records
 
     def stats(self) -> dict:

@@ -1,10 +1,11 @@
 """Compiling a query tree into the FTS5 statement a corpus counts with.
 
-The index holds words as written (``unicode61 remove_diacritics 2``: case and diacritics
-folded, no stemming), and the corpus keeps a table from each Porter stem to the indexed words
-that have it. An exact atom is searched as its words; a stemmed atom as every indexed form of
-its words' stems (``LSTM`` becomes ``("lstm" OR "lstms")``). That matches exactly what a Porter
-index would, with one index instead of two, and the statement stays runnable by hand.
+A corpus has two FTS5 indexes over the same titles and abstracts: ``fts`` with English Porter
+stemming (``porter unicode61 remove_diacritics 2``) and ``fts_exact`` without it. A stemmed atom
+is searched in the first, an exact one in the second. A cell whose atoms are all of one kind is
+one MATCH; a cell that mixes them is the intersection, over its groups, of the union of each
+index's matches. The statement depends on the query alone, never on the corpus, so a count can
+be found again by its statement and rerun by hand with ``sqlite3``.
 
 Every term is quoted as an FTS5 string, so words with a meaning in FTS5 syntax (``AND``, ``OR``,
 ``NOT``, ``NEAR``, ``"``, ``*``, ``-``, ``:``, ``^``) are searched as text, never interpreted.
@@ -15,24 +16,21 @@ the index alone.
 from __future__ import annotations
 
 import functools
-import itertools
 import sqlite3
 import threading
-from typing import Callable
 
 from survey.errors import Unsupported
 from survey.matrix import AllOf, Query
 
-INDEX_TOKENIZER = "unicode61 remove_diacritics 2"
-STEM_TOKENIZER = "porter unicode61 remove_diacritics 2"
-# A stemmed phrase becomes one FTS5 phrase per combination of its words' forms.
-MAX_FORMS = 5000
+STEMMED_TOKENIZER = "porter unicode61 remove_diacritics 2"
+EXACT_TOKENIZER = "unicode61 remove_diacritics 2"
+STEMMED, EXACT = "fts", "fts_exact"
 YEAR_SHIFT = 32
 LOW_BITS = (1 << YEAR_SHIFT) - 1
 
 
 class _Tokenizer:
-    """An FTS5 tokenizer run on query text."""
+    """An FTS5 tokenizer run on query text, to reject a term that would index as nothing."""
 
     def __init__(self, tokenizer: str):
         self._lock = threading.Lock()
@@ -54,20 +52,9 @@ def _tokenizer(kind: str) -> _Tokenizer:
     return _Tokenizer(kind)
 
 
-@functools.lru_cache(maxsize=4096)
-def words(text: str) -> tuple[str, ...]:
-    """The index terms of ``text``: lowercased, diacritics folded, unstemmed."""
-    return tuple(_tokenizer(INDEX_TOKENIZER).tokens(text))
-
-
 def tokenize(text: str) -> list[str]:
-    """The Porter stems of ``text``'s words: what a stemmed term matches on."""
-    return _tokenizer(STEM_TOKENIZER).tokens(text)
-
-
-@functools.lru_cache(maxsize=4096)
-def stem(word: str) -> str:
-    return tokenize(word)[0]
+    """The index terms (lowercased, folded, stemmed) that ``text`` becomes in the stemmed index."""
+    return _tokenizer(STEMMED_TOKENIZER).tokens(text)
 
 
 def fts_string(text: str) -> str:
@@ -75,38 +62,36 @@ def fts_string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def match_expression(query: Query, forms: Callable[[str], list[str]]) -> str:
-    """The FTS5 MATCH string: AND of parenthesised ORs; ``forms(stem)`` lists the indexed words."""
+@functools.lru_cache(maxsize=1024)
+def match_groups(query: Query) -> tuple[dict[str, str], ...]:
+    """Per AND group, the MATCH string of its atoms in each index they go to."""
     if not isinstance(query, AllOf) or not query.items:
         raise Unsupported(f"expected a non-empty AllOf query, got {query!r}")
     groups = []
     for group in query.items:
-        alternatives: list[str] = []
+        parts: dict[str, list[str]] = {}
         for atom in group.items:
-            ws = words(atom.text)
-            if not ws:
+            exact = getattr(atom, "exact", False)
+            if not _tokenizer(EXACT_TOKENIZER if exact else STEMMED_TOKENIZER).tokens(atom.text):
                 raise Unsupported(
                     f"term {atom.text!r} has no letters or digits the word index keeps, so it cannot be searched; "
                     "use a word or phrase"
                 )
-            if getattr(atom, "exact", False):
-                choices = [[w] for w in ws]
-            else:
-                # A stem no record has still compiles, to its own word, which then matches nothing.
-                choices = [sorted(set(forms(stem(w)))) or [w] for w in ws]
-            combos = 1
-            for c in choices:
-                combos *= len(c)
-            if combos > MAX_FORMS:
-                raise Unsupported(
-                    f"term {atom.text!r} has {combos} stemmed forms in this corpus (at most {MAX_FORMS}); mark it exact"
-                )
-            for combo in itertools.product(*choices):
-                alternatives.append(fts_string(" ".join(combo)))
-        if not alternatives:
+            parts.setdefault(EXACT if exact else STEMMED, []).append(fts_string(atom.text))
+        if not parts:
             raise Unsupported("a query group has no terms")
-        groups.append("(" + " OR ".join(dict.fromkeys(alternatives)) + ")")
-    return " AND ".join(groups)
+        groups.append({table: " OR ".join(dict.fromkeys(atoms)) for table, atoms in parts.items()})
+    return tuple(groups)
+
+
+def match_expression(query: Query) -> str:
+    """The one MATCH string of a query whose atoms are all stemmed or all exact."""
+    groups = match_groups(query)
+    tables = {t for g in groups for t in g}
+    if len(tables) != 1 or any(len(g) != 1 for g in groups):
+        raise Unsupported("a query mixing exact and stemmed terms has no single MATCH string")
+    [table] = tables
+    return " AND ".join(f"({g[table]})" for g in groups)
 
 
 def year_condition(start: int | None, end: int | None) -> tuple[str, tuple]:
@@ -123,14 +108,46 @@ def year_condition(start: int | None, end: int | None) -> tuple[str, tuple]:
     return "", ()
 
 
-def count_statement(expression: str, start: int | None, end: int | None) -> tuple[str, tuple]:
-    where, params = year_condition(start, end)
-    return f"SELECT count(*) FROM fts WHERE fts MATCH ?{where}", (expression, *params)
+def rowid_statement(query: Query, start: int | None, end: int | None) -> tuple[str, str, tuple]:
+    """(FROM clause, its rowid column, parameters) of the records ``query`` matches in the window."""
+    where, years = year_condition(start, end)
+    groups = match_groups(query)
+    tables = {t for g in groups for t in g}
+    if len(tables) == 1 and all(len(g) == 1 for g in groups):
+        [table] = tables
+        expression = " AND ".join(f"({g[table]})" for g in groups)
+        return f"{table} WHERE {table} MATCH ?{where}", "rowid", (expression, *years)
+    selects, params = [], []
+    for group in groups:
+        union = " UNION ".join(f"SELECT rowid AS id FROM {table} WHERE {table} MATCH ?{where}" for table in group)
+        for table in group:
+            params += [group[table], *years]
+        selects.append(f"SELECT id FROM ({union})")
+    return "(" + " INTERSECT ".join(selects) + ")", "id", tuple(params)
+
+
+def count_statement(query: Query, start: int | None, end: int | None) -> tuple[str, tuple]:
+    source, _, params = rowid_statement(query, start, end)
+    return f"SELECT count(*) FROM {source}", params
+
+
+def by_year_statement(query: Query, start: int, end: int) -> tuple[str, tuple]:
+    source, rowid, params = rowid_statement(query, start, end)
+    return f"SELECT {rowid} >> {YEAR_SHIFT}, count(*) FROM {source} GROUP BY 1", params
+
+
+def ids_statement(query: Query, start: int | None, end: int | None) -> tuple[str, tuple]:
+    source, rowid, params = rowid_statement(query, start, end)
+    return f"SELECT {rowid} FROM {source} ORDER BY 1", params
 
 
 def with_literals(sql: str, params: tuple) -> str:
     """``sql`` with its parameters written in, to paste into sqlite3."""
-    expr, *years = params
-    literals = ["'" + expr.replace("'", "''") + "'", *(str(int(y)) for y in years)]
-    parts = sql.split("?")  # the expression may hold a "?" of its own: fill the template's, once each
+    literals = ["'" + p.replace("'", "''") + "'" if isinstance(p, str) else str(int(p)) for p in params]
+    parts = sql.split("?")  # expressions are parameters, so every "?" here is the template's
     return "".join(part + literal for part, literal in zip(parts, literals)) + parts[-1]
+
+
+def count_sql(query: Query, start: int | None, end: int | None) -> str:
+    """The exact statement a corpus counts ``query`` with, literals in place, to paste into sqlite3."""
+    return with_literals(*count_statement(query, start, end))
