@@ -12,12 +12,12 @@ import threading
 import time
 from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
 from survey.errors import Blocked, SourceError, Unreachable, Unsupported
-from survey.matrix import Cell, Matrix, Window
+from survey.matrix import Cell, Matrix, Window, describe
 from survey.sources.base import Source
 from survey.store import Key, Observation, Store, is_fresh
 
@@ -35,11 +35,12 @@ class PlanItem:
     cached: Observation | None
     fresh: bool
 
+    corpus: str | None = ""  # the source's identity(); None: any (a corpus not on this machine)
+    rate: float | None = None  # the source's requests per second, for time estimates
+
     @property
     def key(self) -> Key:
-        return Key(
-            self.source, self.cell.method, self.cell.task, self.window.start, self.window.end, self.year, self.query
-        )
+        return Key(self.source, self.corpus or "", self.window.start, self.window.end, self.year, self.query)
 
     @property
     def due(self) -> bool:
@@ -60,28 +61,49 @@ def plan(
     now: datetime | None = None,
     windows: list[Window] | None = None,
 ) -> list[PlanItem]:
+    """Every (source, cell, window[, trend year]) with its compiled query and the row answering it.
+
+    A row answers only the same source, corpus identity, compiled query, window and year; its
+    labels are relabelled to the cell's, so a renamed row keeps its counts.
+    """
     now = now or store.clock()
     items: list[PlanItem] = []
     for name, source in sources.items():
-        latest = store.latest_by_key(name)
+        corpus = source.identity()
+        latest = _answers(store.latest(name), corpus)
         for cell in matrix.cells:
             for window in windows or matrix.windows:
-                items.append(_item(name, source, cell, window, None, latest, max_age, force, now))
+                items.append(_item(name, corpus, source, cell, window, None, latest, max_age, force, now))
             if by_year and matrix.trend:
                 for year in matrix.trend.years(now.year):
-                    items.append(_item(name, source, cell, Window(TREND, year, year), year, latest, max_age, force, now))
+                    trend = Window(TREND, year, year)
+                    items.append(_item(name, corpus, source, cell, trend, year, latest, max_age, force, now))
     return items
 
 
-def _item(name, source, cell, window, year, latest, max_age, force, now) -> PlanItem:
+def _answers(rows: list[Observation], corpus: str | None) -> dict[Key, Observation]:
+    """Rows by key; with an unknown corpus (None), the latest answer of any corpus per query."""
+    if corpus is not None:
+        return {o.key: o for o in rows if o.corpus == corpus}
+    best: dict[Key, Observation] = {}
+    for o in rows:
+        key = replace(o.key, corpus="")
+        if key not in best or (o.status == "ok", o.fetched_at) > (best[key].status == "ok", best[key].fetched_at):
+            best[key] = o
+    return best
+
+
+def _item(name, corpus, source, cell, window, year, latest, max_age, force, now) -> PlanItem:
     try:
         query, reason = source.compile(cell.query, window.start, window.end), None
     except Unsupported as exc:
-        query, reason = UNSUPPORTED_QUERY, str(exc)
-    key = Key(name, cell.method, cell.task, window.start, window.end, year, query)
-    cached = latest.get(key)
+        # Each cell keeps its own key: the source-neutral tree stands in for the query not sent.
+        query, reason = f"{UNSUPPORTED_QUERY} {describe(cell.query)}", str(exc)
+    cached = latest.get(Key(name, corpus or "", window.start, window.end, year, query))
+    if cached is not None and (cached.method, cached.task) != (cell.method, cell.task):
+        cached = replace(cached, method=cell.method, task=cell.task)
     fresh = not force and is_fresh(cached, max_age, now)
-    return PlanItem(name, cell, window, year, query, reason, cached, fresh)
+    return PlanItem(name, cell, window, year, query, reason, cached, fresh, corpus, source.rate_limit)
 
 
 @dataclass
@@ -248,7 +270,10 @@ def run(
 
 
 def _observation(item: PlanItem, count, status, error, duration) -> Observation:
+    if item.corpus is None:
+        raise Unreachable(f"{item.source}: its corpus is not on this machine, so nothing can be counted in it")
     return Observation(
+        corpus=item.corpus,
         source=item.source,
         method=item.cell.method,
         task=item.cell.task,

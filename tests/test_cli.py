@@ -103,16 +103,28 @@ def test_reference_tables_in_every_format(cli):
 
 def test_counts_on_empty_cache_says_what_to_do(cli):
     result = cli("counts", "-q", STUDY)
-    assert result.exit_code == 2 and "holds no counts; run `survey refresh" in result.output
+    assert result.exit_code == 2 and "holds no counts for" in result.output and "run `survey refresh" in result.output
 
 
 def _seed(home: Path):
+    """Counts as `survey refresh -s openalex` stores them: under the queries openalex compiles."""
+    from survey.config import load_settings
+    from survey.matrix import load_matrix
+    from survey.sources import make_source
+
+    matrix, source = load_matrix(STUDY), make_source("openalex", load_settings(home, env={}))
+
+    def query(method, task, start, end):
+        return source.compile(matrix.cell(method, task).query, start, end)
+
     with Store(home / "cache.sqlite") as store:
         for method, task, n in (("LSTM", "total", 5), ("CNN", "total", 7), ("LSTM", "dialog", 2)):
-            store.record(Observation("fake", method, task, "all time", None, None, None, f"q {method} {task}", n, "ok"))
-        store.record(Observation("fake", "CNN", "dialog", "all time", None, None, None, "(unsupported)", None,
-                                 "unsupported", "no phrase search"))
-        store.record(Observation("fake", "LSTM", "total", "trend", 2020, 2020, 2020, "q y", 3, "ok"))
+            store.record(Observation("openalex", method, task, "all time", None, None, None,
+                                     query(method, task, None, None), n, "ok"))
+        store.record(Observation("openalex", "CNN", "dialog", "all time", None, None, None,
+                                 query("CNN", "dialog", None, None), None, "unsupported", "no phrase search"))
+        store.record(Observation("openalex", "LSTM", "total", "trend", 2020, 2020, 2020,
+                                 query("LSTM", "total", 2020, 2020), 3, "ok"))
 
 
 def test_counts_from_cache(cli, home):
@@ -124,7 +136,7 @@ def test_counts_from_cache(cli, home):
     assert "unsupported by this source: no phrase search" in md
     assert "| LSTM:CNN |" in md and "0.71" in md
     by_year = cli("counts", "-q", STUDY, "--by-year", "--format", "csv").stdout
-    assert by_year.splitlines() == ["source,window,method,task,year,count", "fake,trend,LSTM,total,2020,3"]
+    assert by_year.splitlines() == ["source,window,method,task,year,count", "openalex,trend,LSTM,total,2020,3"]
     bad_window = cli("counts", "-q", STUDY, "--window", "nope")
     assert bad_window.exit_code == 2
     assert "no window 'nope'; windows are since 2006, all time" in bad_window.output

@@ -46,12 +46,27 @@ def cache_history(ctx: Context, cell, source):
 
 @cache.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@click.option("-q", "--query", "query_path", type=click.Path(dir_okay=False),
+              help="Only the observations behind this query file's counts (every fetch of its queries).")
+@click.option("-s", "--source", "names", multiple=True, help="Only these sources (with -q).")
 @pass_context
-def cache_export(ctx: Context, file):
-    """Write every observation to FILE as CSV."""
-    with ctx.store() as store:
-        n = store.export_csv(file)
+def cache_export(ctx: Context, file, query_path, names):
+    """Write observations to FILE as CSV (every field; `survey cache import` reads it back)."""
+    from survey import api
+
+    n = api.export_counts(file, query_path, list(names) or None, home=ctx.home, config=ctx.config)
     ctx.echo(f"{n} observations written to {file}")
+
+
+@cache.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@pass_context
+def cache_import(ctx: Context, file):
+    """Add the observations of a CSV written by `survey cache export` (rows already cached are skipped)."""
+    from survey import api
+
+    added, present = api.import_counts(file, home=ctx.home, config=ctx.config)
+    ctx.echo(f"{added} observations imported from {file} ({present} already cached)")
 
 
 @cache.command("clear")
@@ -60,6 +75,12 @@ def cache_export(ctx: Context, file):
 @pass_context
 def cache_clear(ctx: Context, source, yes):
     """Delete observations (all, or one source's). History goes too."""
+    if source is not None:
+        from survey import api
+
+        with ctx.store() as store:
+            if source not in store.sources():
+                source = api.resolve_name(source, ctx.settings, store)
     what = f"every observation from {source}" if source else "every observation"
     if not yes and not click.confirm(f"Delete {what} in {ctx.settings.cache_path}?", default=False):
         raise click.Abort()

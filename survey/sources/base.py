@@ -58,16 +58,20 @@ class Source(ABC):
         """Hits per publication year, every year from start to end present."""
         return {year: self.count(query, year, year) for year in range(start, end + 1)}
 
-    def identity(self) -> str:
-        """What the counts depend on beyond the query (a local corpus's content hash); "" if nothing."""
-        return ""
-
     def year_totals(self, start: int, end: int) -> dict[int, int]:
         """Works per year regardless of query, for normalising trends; {} where unknown."""
         return {}
 
     def sample(self, query: Query, start: int | None, end: int | None, n: int) -> list[Record]:
         raise NotImplementedError(f"{self.name} does not return records")
+
+    def identity(self) -> str | None:
+        """What a count depends on beyond the query: a local corpus's content id; "" online.
+
+        None: unknown here (a corpus that is not on this machine), so reads take the latest
+        stored answer to the same query whatever corpus gave it, and say so.
+        """
+        return ""
 
     def configured(self) -> tuple[bool, str]:
         """Whether the source can be used as configured, and why not."""
