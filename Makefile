@@ -33,7 +33,7 @@ COUNTS  ?= data/counts/lstm_vs_cnn.csv
 
 report: install
 	@if [ -f "$(ACL)" ]; then \
-		$(BIN)/survey corpus stats --name acl >/dev/null 2>&1 || $(BIN)/survey corpus import "$(ACL)" --name acl; \
+		$(BIN)/survey corpus stats --name acl >/dev/null 2>&1 || $(BIN)/survey corpus import "$(ACL)" --name acl --replace; \
 	else echo "no ACL Anthology corpus at $(ACL): reporting the committed counts; count in your own with \`survey corpus import FILE --name NAME\`"; fi
 	@if [ -f "$(COUNTS)" ]; then $(BIN)/survey cache import "$(COUNTS)"; fi
 	@# A failed or unreachable source must not stop the report: it says what is missing.

@@ -33,6 +33,8 @@ class Record:
     year: int | None = None
     id: str | None = None
     doi: str | None = None
+    snippet: str | None = None  # where the source gives one: the abstract around the matches, marked
+    matched: tuple[str, ...] = ()  # where the source gives them: the words that matched, as written
 
 
 class Source(ABC):
