@@ -6,13 +6,11 @@ import gzip
 import itertools
 import json
 import re
-from functools import lru_cache
 
 import pytest
 
+from aclscan import Scan, kept
 from survey.corpus import Corpus, import_corpus
-from survey.corpus.records import normalise_doi, normalise_title
-from survey.corpus.index import tokenize
 from survey.matrix import cell_query
 
 SLICE = 5000
@@ -25,19 +23,8 @@ def load(path):
 
 
 def expected_kept(records) -> int:
-    """Records left after dedup, by the rule written out independently, one record at a time:
-    DOI and title, else title + year."""
-    dois, titles, kept = set(), set(), 0
-    for r in records:
-        doi = normalise_doi(r["doi"])
-        title = normalise_title(r["title"])
-        if (doi, title) in dois if doi else (title, r["year"]) in titles:
-            continue
-        if doi:
-            dois.add((doi, title))
-        titles.add((title, r["year"]))
-        kept += 1
-    return kept
+    """Records left after dedup, by the rule written out independently in aclscan."""
+    return len(kept(records))
 
 
 def test_sample_import_matches_readme(acl, tmp_path):
@@ -82,36 +69,7 @@ def test_slice_import(acl_slice):
     assert records[0]["id"].startswith("1952.")
 
 
-@lru_cache(maxsize=None)
-def stem(word: str) -> tuple[str, ...]:
-    return tuple(tokenize(word))
-
-
-def scan(records, groups, start=None, end=None) -> int:
-    """Count with a per-record Python scan: regex words, stems per word, phrases per field."""
-
-    def words(text):
-        return [s for w in re.findall(r"[^\W_]+", text) for s in stem(w)]
-
-    def has(field, phrase):
-        n = len(phrase)
-        return any(tuple(field[i : i + n]) == phrase for i in range(len(field) - n + 1))
-
-    kept = {}
-    for r in records:  # the corpus keeps the first of each duplicate; do the same
-        key = normalise_doi(r["doi"]) or (normalise_title(r["title"]), r["year"])
-        kept.setdefault(key, r)
-    count = 0
-    for r in kept.values():
-        if start is not None and (r["year"] is None or r["year"] < start):
-            continue
-        if end is not None and (r["year"] is None or r["year"] > end):
-            continue
-        fields = [words(r["title"]), words(r["abstract"])]
-        phrases = [[sum((stem(w) for w in re.findall(r"[^\W_]+", t)), ()) for t in g] for g in groups]
-        if all(any(has(f, p) for f in fields for p in group) for group in phrases):
-            count += 1
-    return count
+_scans: dict = {}  # the slice's plain scan, built once
 
 
 @pytest.mark.parametrize(
@@ -125,21 +83,18 @@ def scan(records, groups, start=None, end=None) -> int:
 )
 def test_slice_counts_match_an_independent_scan(acl_slice, groups):
     records, _, corpus = acl_slice
+    scan = _scans.setdefault(id(records), Scan(records))
     query = cell_query(*groups) if len(groups) == 2 else cell_query(groups[0], [])
     assert corpus.count(query) > 0
-    assert corpus.count(query) == scan(records, groups)
-    assert corpus.count(query, 1990, 1999) == scan(records, groups, 1990, 1999)
-    by_year = corpus.count_by_year(query, 1980, 1989)
-    assert sum(by_year.values()) == scan(records, groups, 1980, 1989)
+    assert corpus.count(query) == scan.count(groups)
+    assert corpus.count(query, 1990, 1999) == scan.count(groups, 1990, 1999)
+    assert corpus.count_by_year(query, 1980, 1989) == {y: scan.count(groups, y, y) for y in range(1980, 1990)}
 
 
 def test_slice_stemming_against_hand_listed_forms(acl_slice):
     """Porter folds dialogs into dialog and dialogues into dialogue, nothing else in this slice."""
     records, _, corpus = acl_slice
     dialog = re.compile(r"(?<![^\W_])dialogs?(?![^\W_])", re.I)
-    seen = {}
-    for r in records:
-        seen.setdefault(normalise_doi(r["doi"]) or (normalise_title(r["title"]), r["year"]), r)
-    expected = sum(1 for r in seen.values() if dialog.search(r["title"]) or dialog.search(r["abstract"]))
+    expected = sum(1 for r in kept(records) if dialog.search(r["title"]) or dialog.search(r["abstract"]))
     assert expected > 0
     assert corpus.count(cell_query(["dialog"], [])) == expected
