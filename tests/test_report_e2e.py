@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
+from aclscan import Scan, kept
 from survey.cli import main
 from survey.report.render import md
 
@@ -55,13 +58,31 @@ def test_corpus_to_report_with_trends_and_audit(home, acl_records, tmp_path, mon
     assert r.stdout.strip().splitlines()[-1] == str(out)
     text = out.read_text(encoding="utf-8")
 
-    # Tables parse, with the corpus's counts and a ratio row.
+    # Tables parse: which sections hold them, one per window and reference, one trend table.
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
-    assert sum(t.type == "table_open" for t in tokens) >= 6
-    acl_table = text.split("### `local:acl`, since 2006")[1].split("###")[0]
-    lstm_total = int(re.search(r"^\| LSTM \|(?: \d+ \|){6} (\d+) \|$", acl_table, re.M).group(1))
-    assert lstm_total > 50
-    assert "| LSTM:CNN |" in acl_table
+    section, tables = None, []
+    for i, t in enumerate(tokens):
+        if t.type == "heading_open" and t.tag == "h2":
+            section = tokens[i + 1].content.split(".")[0]
+        tables += [section] if t.type == "table_open" else []
+    assert tables == ["2", "2", "3", "3", "4", "5", "7", "9", "9", "9"]
+
+    # Every count cell and ratio equals a plain scan of the imported lines (tests/aclscan.py).
+    study = tomllib.loads((REPO / QUERY).read_text(encoding="utf-8"))
+    methods, tasks = study["methods"], study["tasks"]
+    records = [json.loads(line) for line in acl_records.read_text(encoding="utf-8").splitlines()]
+    scan = Scan(records)
+
+    def count(method, task, start=None, end=None):
+        return scan.count([methods[method]] + ([tasks[task]] if tasks[task] else []), start, end)
+
+    for heading, start in (("since 2006 (2006–now)", 2006), ("all time (all years)", None)):
+        table = text.split(f"### `local:acl`, {heading}")[1].split("###")[0]
+        for method in methods:
+            assert f"| {method} | " + " | ".join(str(count(method, t, start)) for t in tasks) + " |" in table
+        ratios = [f"{count('LSTM', t, start) / count('CNN', t, start):.2f}" for t in tasks]
+        assert "| LSTM:CNN | " + " | ".join(ratios) + " |" in table
+    assert count("LSTM", "total", 2006) == 235, "the fixed input: sample + the first 400 lines naming a method"
 
     # Trends: the three figures of a corpus (counts, share, per 1,000), each a real PNG.
     trends = text.split("## 4. Trends")[1].split("## 5.")[0]
@@ -71,6 +92,14 @@ def test_corpus_to_report_with_trends_and_audit(home, acl_records, tmp_path, mon
     for f in figures:
         assert (out.parent / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| year | LSTM | CNN | LSTM share | all records |" in trends
+    shown = re.findall(r"^\| (\d{4}) \| (\d+) \| (\d+) \| (\d+)% \| (\d+) \|", trends, re.M)
+    assert [int(y) for y, *_ in shown] == list(range(2016, 2021))
+    for year, lstm, cnn, share, everything in shown:
+        y = int(year)
+        expected = (count("LSTM", "total", y, y), count("CNN", "total", y, y))
+        assert (int(lstm), int(cnn)) == expected
+        assert int(share) == round(100 * expected[0] / sum(expected))
+        assert int(everything) == sum(1 for r in kept(records) if r["year"] == y)
 
     # The audit: real titles per cell, and the same sample from the terminal command.
     audit = text.split("## 6. Precision audit")[1].split("## 7.")[0]
