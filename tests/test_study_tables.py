@@ -1,0 +1,209 @@
+"""survey.analysis and survey.tables on small hand-made observations, with exact expected values."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from survey.analysis import (
+    NOT_FETCHED, agreement, drift, long_counts, per_year_frame, reference_table, sources_in, spearman, study_table,
+)  # fmt: skip
+from survey.matrix import Window, parse_matrix
+from survey.reference import ReferenceTable
+from survey.store import Observation
+from survey.tables import display, format_count, format_ratio, markdown_footnotes, markdown_rows, markdown_table
+
+MATRIX = parse_matrix("""
+[methods]
+A = ["alpha"]
+B = ["beta"]
+[tasks]
+x = ["ex"]
+y = ["why"]
+total = []
+[[windows]]
+name = "recent"
+from = 2020
+[[windows]]
+name = "all time"
+""")
+RECENT, ALL = MATRIX.windows
+
+
+def obs(method, task, count, status="ok", *, source="s", window=ALL, year=None, error=None, at="2026-01-01T00:00:00.000000Z",
+        query=None, id=None):
+    return Observation(
+        source=source, method=method, task=task, window=window.name if year is None else "trend",
+        year_from=window.start if year is None else year, year_to=window.end if year is None else year, year=year,
+        query=query or f"{method}/{task}", count=count if status == "ok" else None, status=status, error=error,
+        fetched_at=at, id=id,
+    )  # fmt: skip
+
+
+def cells(frame: pd.DataFrame) -> dict:
+    return {(m, t): (None if pd.isna(v) else v) for (m, t), v in frame.stack(future_stack=True).items()}
+
+
+def test_study_table_takes_only_the_source_window_and_cells_asked_for():
+    rows = [
+        obs("A", "x", 5, at="2026-01-02T00:00:00.000000Z"),
+        obs("A", "y", None, "unsupported", error="no phrases"),
+        obs("B", "x", None, "error"),  # no error text: the status stands in
+        obs("B", "total", 0, at="2026-01-03T00:00:00.000000Z"),
+        obs("A", "total", 99, source="other"),
+        obs("A", "total", 98, window=RECENT),
+        obs("A", "total", 97, year=2021),
+        obs("C", "x", 96),
+        obs("A", "z", 95),
+    ]
+    t = study_table(rows, MATRIX, "s", ALL)
+    assert (t.source, t.window) == ("s", ALL)
+    assert list(t.counts.index) == ["A", "B"] and list(t.counts.columns) == ["x", "y", "total"]
+    assert cells(t.counts) == {("A", "x"): 5, ("A", "y"): None, ("A", "total"): None,
+                               ("B", "x"): None, ("B", "y"): None, ("B", "total"): 0}  # fmt: skip
+    assert cells(t.status) == {("A", "x"): "ok", ("A", "y"): "unsupported", ("A", "total"): NOT_FETCHED,
+                               ("B", "x"): "error", ("B", "y"): NOT_FETCHED, ("B", "total"): "ok"}  # fmt: skip
+    assert t.notes == {("A", "y"): "no phrases", ("B", "x"): "error"}
+    assert [str(x) for x in t.fetched] == ["2026-01-01 00:00:00+00:00", "2026-01-03 00:00:00+00:00"]
+    assert t.has_data is True
+    empty = study_table([], MATRIX, "s", ALL)
+    assert empty.has_data is False and empty.fetched is None
+
+
+def test_ratio_is_missing_where_either_count_is_or_the_denominator_is_zero():
+    t = study_table([obs("A", "x", 6), obs("B", "x", 4), obs("A", "y", 3), obs("B", "y", 0), obs("B", "total", 2)],
+                    MATRIX, "s", ALL)  # fmt: skip
+    r = t.ratio("A", "B")
+    assert r.name == "A:B"
+    assert r["x"] == 1.5 and pd.isna(r["y"]) and pd.isna(r["total"])
+
+
+def test_reference_table_marks_unplaced_and_unpublished_cells():
+    ref = ReferenceTable(
+        study="s", source="wos", source_label="WoS", window=ALL, note="",
+        counts={"A": {"x": 7, "total": 70}, "B": {"x": 0}}, unplaced={"A": [2]}, unplaced_columns=["y"],
+    )  # fmt: skip
+    t = reference_table(ref, MATRIX)
+    assert (t.source, t.window) == ("wos", ALL)
+    assert cells(t.counts) == {("A", "x"): 7, ("A", "y"): None, ("A", "total"): 70,
+                               ("B", "x"): 0, ("B", "y"): None, ("B", "total"): None}  # fmt: skip
+    assert cells(t.status) == {("A", "x"): "ok", ("A", "y"): "unplaced", ("A", "total"): "ok",
+                               ("B", "x"): "ok", ("B", "y"): "not published", ("B", "total"): "not published"}  # fmt: skip
+    assert t.notes == {("A", "y"): "published, but the column is not shown (see unplaced values)"}
+
+
+def test_per_year_frame_keeps_ok_year_rows_sorted():
+    rows = [obs("B", "x", 2, year=2021), obs("A", "x", 4, year=2022), obs("A", "x", 3, year=2021),
+            obs("A", "x", None, "error", year=2020), obs("A", "x", 9)]  # fmt: skip
+    f = per_year_frame(rows)
+    assert list(f.columns) == ["source", "method", "task", "year", "count"]
+    assert [tuple(r) for r in f.itertuples(index=False)] == [("s", "A", "x", 2021, 3), ("s", "A", "x", 2022, 4),
+                                                             ("s", "B", "x", 2021, 2)]  # fmt: skip
+    assert str(f["year"].dtype) == "Int64" and str(f["count"].dtype) == "Int64"
+    assert per_year_frame([]).empty
+
+
+def test_long_counts_one_row_per_cell_with_its_status():
+    t = study_table([obs("A", "x", 5, window=RECENT), obs("B", "y", None, "blocked", window=RECENT)], MATRIX, "s", RECENT)
+    f = long_counts(t)
+    assert list(f.columns) == ["source", "window", "method", "task", "count", "status"]
+    assert len(f) == 6 and set(f["source"]) == {"s"} and set(f["window"]) == {"recent"}
+    assert f.iloc[0][["method", "task", "count", "status"]].tolist() == ["A", "x", 5, "ok"]
+    blocked = f[(f["method"] == "B") & (f["task"] == "y")].iloc[0]
+    assert pd.isna(blocked["count"]) and blocked["status"] == "blocked"
+    assert sources_in([obs("A", "x", 1, source="b"), obs("A", "x", 1, source="a"), obs("B", "x", 1, source="b")]) == ["a", "b"]
+
+
+def test_spearman_exact_values_and_when_it_says_nothing():
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert spearman([1, 2, 3], [1, 3, 2]) == pytest.approx(0.5)
+    assert spearman([1, 2], [1, 2]) is None  # fewer than 3
+    assert spearman([5, 5, 5], [1, 2, 3]) is None and spearman([1, 2, 3], [7, 7, 7]) is None
+
+
+def test_agreement_ranks_largest_first_and_lists_the_widest_gaps():
+    a = study_table([obs("A", "x", 100, source="a"), obs("A", "y", 50, source="a"), obs("A", "total", 10, source="a"),
+                     obs("B", "x", 1, source="a")], MATRIX, "a", ALL)  # fmt: skip
+    b = study_table([obs("A", "x", 5, source="b"), obs("A", "y", 500, source="b"), obs("A", "total", 50, source="b")],
+                    MATRIX, "b", ALL)  # fmt: skip
+    ag = agreement(a, b, "left", "right", top=1)
+    assert (ag.a, ag.b, ag.window, ag.cells) == ("left", "right", "all time", 3)
+    assert ag.rho == pytest.approx(-0.5)
+    assert ag.disagreements.to_dict("records") == [
+        {"method": "A", "task": "x", "count_a": 100, "count_b": 5, "rank_a": 1, "rank_b": 3, "gap": 2 / 3}
+    ]
+    full = agreement(a, b)
+    assert (full.a, full.b) == ("a", "b")
+    assert [(r["method"], r["task"], r["rank_a"], r["rank_b"]) for r in full.disagreements.to_dict("records")] == [
+        ("A", "x", 1, 3), ("A", "y", 2, 1), ("A", "total", 3, 2)]  # fmt: skip
+    none = agreement(a, study_table([], MATRIX, "c", ALL))
+    assert (none.cells, none.rho, len(none.disagreements)) == (0, None, 0)
+    assert list(none.disagreements.columns) == ["method", "task", "count_a", "count_b", "rank_a", "rank_b", "gap"]
+
+
+def test_drift_compares_the_last_two_ok_counts_of_a_key():
+    rows = [
+        obs("A", "x", 10, at="2026-01-01T00:00:00.000000Z", id=1),
+        obs("A", "x", 99, at="2026-01-02T00:00:00.000000Z", id=2),
+        obs("A", "x", 12, at="2026-01-03T00:00:00.000000Z", id=3),  # previous 99, latest 12
+        obs("A", "x", None, "error", at="2026-01-04T00:00:00.000000Z", id=4),  # not a count
+        obs("B", "x", 0, at="2026-01-01T00:00:00.000000Z"),
+        obs("B", "x", 5, at="2026-01-02T00:00:00.000000Z"),  # from 0: no relative size
+        obs("A", "y", 100, at="2026-01-01T00:00:00.000000Z"),
+        obs("A", "y", 150, at="2026-01-02T00:00:00.000000Z"),
+        obs("B", "y", 7),  # seen once
+        obs("A", "x", 3, query="other", at="2026-01-05T00:00:00.000000Z"),  # another key
+    ]
+    d = drift(rows)
+    got = [(r["method"], r["task"], r["previous"], r["latest"], r["change"]) for r in d.to_dict("records")]
+    assert got == [("A", "x", 99, 12, -87), ("A", "y", 100, 150, 50), ("B", "x", 0, 5, 5)]
+    assert d["relative"].iloc[0] == pytest.approx(-87 / 99) and d["relative"].iloc[1] == pytest.approx(0.5)
+    assert pd.isna(d["relative"].iloc[2])
+    assert str(d["previous_at"].iloc[0]) == "2026-01-02 00:00:00+00:00" and d["year"].isna().all()
+    assert len(drift(rows, top=1)) == 1 and len(drift(rows, top=None)) == 3
+    assert drift(rows[:1]).empty and list(drift([]).columns)[:3] == ["source", "method", "task"]
+
+
+def test_formatting_counts_and_ratios():
+    assert format_count(pd.NA) == "n/a" and format_count(7) == "7" and format_count(0) == "0"
+    assert format_ratio(pd.NA) == "n/a" and format_ratio(float("nan")) == "n/a"
+    assert format_ratio(0.375) == "0.38" and format_ratio(9.994) == "9.99" and format_ratio(10) == "10.0"
+    assert format_ratio(12.34) == "12.3" and format_ratio(0) == "0.00"
+
+
+def test_display_numbers_each_reason_once_across_tables():
+    t = study_table([obs("A", "x", 5), obs("B", "x", 0), obs("A", "y", None, "unsupported", error="no  phrase\nsearch"),
+                     obs("B", "y", None, "blocked")], MATRIX, "s", ALL)  # fmt: skip
+    shared: list[str] = ["fetch failed"]
+    d = display(t, footnotes=shared)
+    assert d.footnotes is shared
+    assert shared == ["fetch failed", "unsupported by this source: no phrase search", "not fetched yet",
+                      "blocked by the source"]  # fmt: skip
+    assert d.frame.index.name == "method" and list(d.frame.columns) == ["x", "y", "total"]
+    assert d.frame.to_dict("index") == {
+        "A": {"x": "5", "y": "n/a [2]", "total": "n/a [3]"},
+        "B": {"x": "0", "y": "n/a [4]", "total": "n/a [3]"},
+        "A:B": {"x": "n/a", "y": "n/a", "total": "n/a"},
+    }
+    alone = display(study_table([obs("A", "x", 3)], parse_matrix('[methods]\nA = ["a"]\n[tasks]\nx = []\n'), "s",
+                                Window("all time")))  # fmt: skip
+    assert alone.frame.to_dict("index") == {"A": {"x": "3"}} and alone.footnotes == []
+    chosen = display(t, ratio=("B", "A"))
+    assert list(chosen.frame.index) == ["A", "B", "B:A"] and chosen.frame.loc["B:A", "x"] == "0.00"
+
+
+def test_markdown_tables_and_footnotes():
+    frame = pd.DataFrame({"a|b": ["1", "x|y"]}, index=pd.Index(["m", "n"], name="method"))
+    assert markdown_table(frame) == "| method | a\\|b |\n| :--- | ---: |\n| m | 1 |\n| n | x\\|y |"
+    assert markdown_table(frame, "row").splitlines()[0] == "| row | a\\|b |"
+    assert markdown_footnotes(["one", "two"]) == "[1] one  \n[2] two  "
+    assert markdown_rows(["k", "v"], [["a", " 1  2 "]]) == "| k | v |\n| :--- | ---: |\n| a | 1 2 |"
+    assert markdown_rows(["k", "v"], [["a", "b|c"]], align="rl").splitlines()[1:] == ["| ---: | :--- |", "| a | b\\|c |"]
+    for leak in ("", " ", "nan", "None", "<NA>", "NaT", None):
+        with pytest.raises(ValueError, match="empty or missing value"):
+            markdown_rows(["k", "v"], [["a", leak]])
+    with pytest.raises(ValueError, match="align 'l' has 1 columns, header has 2"):
+        markdown_rows(["k", "v"], [], align="l")
+    with pytest.raises(ValueError, match=r"has 1 cells, header has 2"):
+        markdown_rows(["k", "v"], [["a"]])
