@@ -1,0 +1,131 @@
+"""Exact wording of the store's one-line errors and of the observations CSV, field for field.
+
+A check for a fragment ("move it aside") passes whatever the rest of the line says; these
+compare whole lines, so a dropped path, hint or reason shows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from survey.errors import BadInput
+from survey.observations_csv import read_observations, write_observations
+from survey.store import FIELDS, Observation, Store, StoreError
+
+DAMAGED = "it is not a survey cache or is damaged; move it aside (the next run starts a new one)"
+UNWRITABLE = "it cannot be written; make it writable or point --home (SURVEY_HOME) elsewhere"
+FULL = "the disk is full; free space and rerun (everything saved so far is kept)"
+OTHER = "check the file and its folder, or point --home (SURVEY_HOME) elsewhere"
+
+
+def obs(count=1, query="q", **kw):
+    return Observation("openalex", "LSTM", "total", "all time", None, None, None, query, count, "ok", **kw)
+
+
+def test_a_file_that_is_not_a_database(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    path.write_bytes(b"not a database at all\n" * 10)
+    with pytest.raises(StoreError) as err:
+        Store(path)
+    assert str(err.value) == f"{path}: cannot open the cache (file is not a database): {DAMAGED}"
+    assert err.value.exit_code == 2
+
+
+def test_a_full_disk(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    with Store(path) as store:
+        store.record(obs())
+        pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+        store._db.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(StoreError) as err:
+            for i in range(2000):
+                store.record(obs(i, query="x" * 2000 + str(i)))
+    assert str(err.value) == f"{path}: cannot write to the cache (database or disk is full): {FULL}"
+
+
+@pytest.mark.parametrize(
+    ("exc", "why", "hint"),
+    [
+        (sqlite3.DatabaseError("database disk image is malformed"), "database disk image is malformed", DAMAGED),
+        (sqlite3.OperationalError("attempt to write a readonly database"), "attempt to write a readonly database", UNWRITABLE),
+        (sqlite3.OperationalError("the file is read-only"), "the file is read-only", UNWRITABLE),
+        (PermissionError(13, "Permission denied"), "[Errno 13] Permission denied", UNWRITABLE),
+        (OSError(28, "No space left on device"), "[Errno 28] No space left on device", FULL),
+        (sqlite3.OperationalError("unable to open database file"), "unable to open database file", OTHER),
+        (sqlite3.OperationalError(""), "OperationalError", OTHER),  # no text: the kind of error stands in
+    ],
+)
+def test_each_kind_of_failure_gets_its_hint(tmp_path, exc, why, hint):
+    # The faults themselves (a read-only file as root, a real full disk) cannot be staged here;
+    # this is the one place their lines are worded.
+    with Store(tmp_path / "cache.sqlite") as store:
+        assert str(store._error("cannot write to", exc)) == f"{store.path}: cannot write to the cache ({why}): {hint}"
+
+
+ROWS = [
+    Observation("openalex", "LSTM", "QA", "since 2006", 2006, None, None, 'q "x", y', 0, "ok",
+                fetched_at="2026-01-02T03:04:05.000006Z", duration_s=0.25, tool_version="9.9", corpus=""),
+    Observation("local:acl", "", "", "trend", 2020, 2020, 2020, "(all works)", 12, "ok",
+                fetched_at="2026-01-02T03:04:06.000000Z", corpus="abc123"),
+    Observation("wos", "CNN", "dialog", "all time", None, None, None, "TS=(x)", None, "error", error="HTTP 500\nafter 3",
+                fetched_at="2026-01-02T03:04:07.000000Z"),
+]  # fmt: skip
+
+
+def test_the_csv_has_every_field_and_reads_back_the_same(tmp_path):
+    path = tmp_path / "obs.csv"
+    write_observations(path, ROWS)
+    assert not (tmp_path / "obs.csv.tmp").exists()
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines[0] == ",".join(FIELDS)
+    assert lines[1] == ('openalex,LSTM,QA,since 2006,2006,,,"q ""x"", y",0,ok,,2026-01-02T03:04:05.000006Z,0.25,9.9,')
+    assert lines[2].startswith("local:acl,,,trend,2020,2020,2020,(all works),12,ok,,")
+    back = read_observations(path)
+    assert back == ROWS
+    assert back[0].count == 0 and back[0].year_to is None and back[1].method == "" and back[2].count is None
+
+
+def bad_file(tmp_path, header, *rows):
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def good_row(**changes):
+    values = {f: "" for f in FIELDS}
+    values.update(source="s", window="w", query="q", count="3", status="ok", fetched_at="2026-01-01T00:00:00.000000Z")
+    values.update(changes)
+    return ",".join(values[f] for f in FIELDS)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (good_row(status="fine"), "status 'fine' is not one of ok, error, unsupported, blocked"),
+        (good_row(count="three"), "invalid literal for int() with base 10: 'three'"),
+        (good_row(duration_s="slow"), "could not convert string to float: 'slow'"),
+        (good_row(fetched_at="yesterday"), "time data 'yesterday' does not match format '%Y-%m-%dT%H:%M:%S.%fZ'"),
+    ],
+)
+def test_a_bad_row_names_its_line(tmp_path, row, message):
+    path = bad_file(tmp_path, ",".join(FIELDS), good_row(), row)
+    with pytest.raises(BadInput) as err:
+        read_observations(path)
+    assert str(err.value) == f"{path}:3: {message}"
+
+
+def test_a_file_that_is_not_an_observations_file(tmp_path):
+    path = bad_file(tmp_path, "source,query,count", "s,q,1")
+    with pytest.raises(BadInput) as err:
+        read_observations(path)
+    assert str(err.value) == f"{path}:1: not a survey observations file (no column status, fetched_at, window)"
+    missing = tmp_path / "nowhere.csv"
+    with pytest.raises(StoreError) as err:
+        read_observations(missing)
+    assert str(err.value) == f"{missing}: cannot read (No such file or directory)"
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(BadInput, match="no column source, query, status, fetched_at, window"):
+        read_observations(empty)
