@@ -51,15 +51,20 @@ experiment: install-test
 	$(BIN)/survey experiment run -o data/experiments/reference.json --force
 
 # Mutation testing of the core, configured in pyproject.toml ([tool.mutmut]); slow, so not part
-# of `make test` or CI. Results are kept in mutants/ and reused: a rerun checks only mutants of
-# changed code. MUTANTS narrows a run, e.g. make mutation MUTANTS='survey.store.*'.
+# of `make test` or CI. Results are kept in mutants/ and reused: a rerun checks mutants of
+# changed code and last run's survivors. MUTANTS narrows a run, e.g. MUTANTS='survey.store.*'.
 MUTANTS       ?=
 MUTATION_JOBS ?= 2
 SHARED_DIR    ?= $(abspath ../shared)
 
 mutation: install-test
 	$(BIN)/pip install --quiet -e '.[mutation]'
-	SURVEY_SHARED_DIR=$(SHARED_DIR) $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
+	@# mutmut keeps a verdict until the code changes, so last run's survivors are named again
+	@# for new tests to reach them; named mutants (MUTANTS) are always run afresh.
+	@export SURVEY_SHARED_DIR=$(SHARED_DIR); run="$(BIN)/mutmut run --max-children $(MUTATION_JOBS)"; \
+	if [ -n "$(MUTANTS)" ]; then $$run $(MUTANTS); else \
+		survivors=$$($(BIN)/python tools/mutation_score.py --survivor-names); \
+		if [ -n "$$survivors" ]; then $$run $$survivors; fi; $$run; fi
 	$(BIN)/python tools/mutation_score.py --fail-under 90
 
 clean:

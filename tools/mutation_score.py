@@ -1,6 +1,7 @@
 """The mutation score per core module, from the results `mutmut run` leaves in mutants/.
 
     python tools/mutation_score.py [--survivors] [--fail-under 90]
+    python tools/mutation_score.py --survivor-names ['survey.store.*' ...]
 
 Score = mutants the tests detect (killed or timed out) / mutants checked, where a mutant listed
 in mutation-equivalents.txt (one name a line, then why) counts for neither: no test can tell it
@@ -11,6 +12,7 @@ complete. mutmut's own summary is one figure for the whole tree; this prints one
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import sys
 from collections import Counter
@@ -68,12 +70,25 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--survivors", action="store_true", help="list every surviving mutant")
     ap.add_argument("--fail-under", type=float, help="exit 1 if a fully checked module scores below this")
+    ap.add_argument("--survivor-names", nargs="*", metavar="PATTERN",
+                    help="print only the names of surviving mutants (matching a pattern), for a rerun")
     args = ap.parse_args(argv)
     if not RESULTS.is_dir():
+        if args.survivor_names is not None:
+            return 0  # nothing has run yet: nothing to rerun
         print(f"{RESULTS}: no results; run `make mutation` first", file=sys.stderr)
         return 2
     equivalents = load_equivalents()
     modules = collect(equivalents)
+    if args.survivor_names is not None:
+        # mutmut keeps a verdict until the code changes; new tests only reach survivors named again.
+        patterns = args.survivor_names or ["*"]
+        for m in modules.values():
+            for s in m["survivors"]:
+                name = s.split(" ", 1)[0]
+                if any(fnmatch.fnmatch(name, p) for p in patterns):
+                    print(name)
+        return 0
     header = f"{'module':<26}{'score':>8}{'killed':>8}{'checked':>9}{'survived':>10}{'no tests':>10}{'equiv':>7}{'pending':>9}"
     print(header)
     print("-" * len(header))
@@ -83,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         detected, checked = score(c)
         pct = f"{100 * detected / checked:.1f}%" if checked else "-"
         pending = c["not checked"]
-        note = "  partial" if pending else ""
+        note = ("  not run" if not checked else "  partial") if pending else ""
         print(f"{name:<26}{pct:>8}{detected:>8}{checked:>9}{c['survived']:>10}{c['no tests']:>10}"
               f"{c['equivalent']:>7}{pending:>9}{note}")
         if args.fail_under is not None and checked and not pending and 100 * detected / checked < args.fail_under:
