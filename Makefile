@@ -61,7 +61,7 @@ mutation: install-test
 	$(BIN)/pip install --quiet -e '.[mutation]'
 	@# mutmut keeps a verdict until the code changes, so last run's survivors are named again
 	@# for new tests to reach them; named mutants (MUTANTS) are always run afresh.
-	@export SURVEY_SHARED_DIR=$(SHARED_DIR); run="$(BIN)/mutmut run --max-children $(MUTATION_JOBS)"; \
+	@set -f; export SURVEY_SHARED_DIR=$(SHARED_DIR); run="$(BIN)/mutmut run --max-children $(MUTATION_JOBS)"; \
 	if [ -n "$(MUTANTS)" ]; then $$run $(MUTANTS); else \
 		survivors=$$($(BIN)/python tools/mutation_score.py --survivor-names); \
 		if [ -n "$$survivors" ]; then $$run $$survivors; fi; $$run; fi
