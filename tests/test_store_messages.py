@@ -10,6 +10,7 @@ import sqlite3
 
 import pytest
 
+from survey import __version__
 from survey.errors import BadInput
 from survey.observations_csv import read_observations, write_observations
 from survey.store import FIELDS, Observation, Store, StoreError
@@ -69,16 +70,21 @@ ROWS = [
                 fetched_at="2026-01-02T03:04:05.000006Z", duration_s=0.25, tool_version="9.9", corpus=""),
     Observation("local:acl", "", "", "trend", 2020, 2020, 2020, "(all works)", 12, "ok",
                 fetched_at="2026-01-02T03:04:06.000000Z", corpus="abc123"),
-    Observation("wos", "CNN", "dialog", "all time", None, None, None, "TS=(x)", None, "error", error="HTTP 500\nafter 3",
+    Observation("wos", "CNN", "dialog", "all time", None, None, None, "TS=(x)", None, "error", error="HTTP 500\r\nafter 3\n",
                 fetched_at="2026-01-02T03:04:07.000000Z"),
 ]  # fmt: skip
 
 
-def test_the_csv_has_every_field_and_reads_back_the_same(tmp_path):
+def test_the_csv_has_every_field_and_reads_back_the_same(tmp_path, monkeypatch):
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
     path = tmp_path / "obs.csv"
     write_observations(path, ROWS)
-    assert not (tmp_path / "obs.csv.tmp").exists()
-    lines = path.read_text(encoding="utf-8").split("\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cwd", "obs.csv"] and not any(elsewhere.iterdir())
+    raw = path.read_bytes().decode("utf-8")
+    assert raw.endswith(f'"HTTP 500\r\nafter 3\n",2026-01-02T03:04:07.000000Z,,{__version__},\n'), "rows end in \\n"
+    lines = raw.split("\n")
     assert lines[0] == ",".join(FIELDS)
     assert lines[1] == ('openalex,LSTM,QA,since 2006,2006,,,"q ""x"", y",0,ok,,2026-01-02T03:04:05.000006Z,0.25,9.9,')
     assert lines[2].startswith("local:acl,,,trend,2020,2020,2020,(all works),12,ok,,")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from survey.observations_csv import write_observations
 from survey.store import Observation, Store, StoreError, format_time, parse_time
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)
@@ -106,6 +109,42 @@ def test_sources_stats_and_clear(store, tmp_path):
     assert store.clear("nobody") == 0
     assert store.clear("alpha") == 3 and store.sources() == ["zeta"]
     assert store.clear() == 1 and store.all() == []
+
+
+def test_times_are_written_in_utc_whatever_the_machines_zone(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert format_time(datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)) == "2026-03-01T09:30:00.000000Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_status_outside_the_four_is_refused_by_name(store):
+    with pytest.raises(ValueError) as err:
+        store.record(obs(status="fine"))
+    assert str(err.value) == "status 'fine' is not one of ('ok', 'error', 'unsupported', 'blocked')"
+
+
+def test_reads_on_a_cache_whose_table_went_missing_say_so(store):
+    store.record(obs())
+    with sqlite3.connect(store.path) as other:
+        other.execute("DROP TABLE observations")
+    for read in (store.sources, store.stats, store.latest):
+        with pytest.raises(StoreError) as err:
+            read()
+        assert str(err.value) == (f"{store.path}: cannot read the cache (no such table: observations): "
+                                  "check the file and its folder, or point --home (SURVEY_HOME) elsewhere")
+
+
+def test_import_adds_only_rows_not_already_there_even_twice_in_one_file(store, tmp_path):
+    kept = store.record(obs(count=1))
+    new = Observation(**{**obs(count=2).__dict__, "fetched_at": "2027-01-01T00:00:00.000000Z"})
+    path = tmp_path / "in.csv"
+    write_observations(path, [kept, new, new])  # one already stored, then one new row twice
+    assert store.import_csv(path) == (1, 2)
+    assert [o.count for o in store.all()] == [1, 2]
 
 
 def test_export_then_import_round_trips_every_field(store, tmp_path):
