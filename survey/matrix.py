@@ -392,7 +392,7 @@ class _Parser:
     def trend(self, raw) -> Trend | None:
         if raw is None:
             return None
-        line = self.line_of(r"^\s*\[\s*trend\s*\]")
+        line = self.line_of(r"^\s*\[\s*trend\s*\]") or self.key_line(None, "trend")
         if not isinstance(raw, dict):
             self.fail("[trend] must be a table with from (and optional to)", line)
         for key in raw:

@@ -45,7 +45,10 @@ BAD = [
     ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[[windows]]\nfrom = 2000\n', ':5: window has no name'),  # window no name
     ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[[windows]]\nname = " "\n', ':5: window name must be a non-empty string'),  # window name blank
     ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[[windows]]\nname = "W"\n[[windows]]\nname = "w"\n', ":7: duplicate window name 'w'"),  # window dup
-    ('trend = 3\n[methods]\nA = ["a"]\n[tasks]\nt = []\n', ': [trend] must be a table with from (and optional to)'),  # trend not table
+    ('trend = 3\n[methods]\nA = ["a"]\n[tasks]\nt = []\n', ':1: [trend] must be a table with from (and optional to)'),  # trend not table
+    ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = "x"\n', ":5: trend from must be a year (an integer), got 'x'"),
+    ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2000\nto = 3000\n', ':5: trend to = 3000 is not a plausible year (1000-2200)'),
+    ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2000\nto = "now"\n', ":5: trend to must be a year (an integer), got 'now'"),
     ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2001\nto = 2000\n', ':5: trend: from 2001 is after to 2000'),  # trend reversed
     ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2000\nstep = 1\n', ":5: unknown key 'step' in [trend]; expected from, to"),  # trend key
     ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nto = 2000\n', ':5: [trend] needs from = YEAR'),  # trend no from
@@ -102,6 +105,21 @@ def test_names_titles_terms_and_lookups():
     titled = parse_matrix('name = " n "\ntitle = "T"\nstem = false\n[methods]\nA = ["a"]\n[tasks]\nt = []\n')
     assert (titled.name, titled.title, titled.methods["A"]) == ("n", "T", (TermSpec("a", True),))
     assert parse_matrix('[methods]\nA = ["a"]\n[tasks]\nt = []\n').name == "<query>"
+
+
+def test_years_from_1000_to_2200_ratios_resolved_and_windows_listed(tmp_path):
+    m = parse_matrix('ratios = [["b", " A"]]\n[methods]\nA = ["a"]\nB = ["b"]\n[tasks]\nt = []\n'
+                     '[[windows]]\nname = "old"\nfrom = 1000\n[[windows]]\nname = "far"\nto = 2200\n')  # fmt: skip
+    assert m.ratios == [("B", "A")]
+    assert [(w.name, w.start, w.end) for w in m.windows] == [("old", 1000, None), ("far", None, 2200)]
+    with pytest.raises(BadInput) as err:
+        m.window("recent")
+    assert str(err.value) == "no window 'recent'; windows are old, far"
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b"\xff[methods]\n")
+    with pytest.raises(QueryFileError) as err:
+        load_matrix(latin)
+    assert str(err.value) == f"{latin}: cannot read: 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"
 
 
 def test_describe_and_term_text():

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from survey.errors import Blocked, Unsupported
+from survey.errors import Blocked, SourceError, Unreachable, Unsupported
 from survey.matrix import parse_matrix
 from survey.refresh import plan, run
 from survey.sources.base import Capabilities, Source
@@ -76,6 +76,8 @@ class Fake(Source):
         self._call(query, "by_year", start, end)
         return {y: y - 2000 for y in range(start, end + 1)}
 
+
+class Cancellable(Fake):
     def cancel(self):
         self.cancelled.set()
         if self.hold is not None:
@@ -153,7 +155,7 @@ def test_a_source_is_never_asked_more_at_once_than_it_allows(store, concurrency)
 
 def test_a_stop_set_by_the_caller_ends_the_run_and_cancels_waits(store):
     stop = threading.Event()
-    src = Fake(hold=threading.Event())
+    src = Cancellable(hold=threading.Event())
     started = time.monotonic()
     timer = threading.Timer(0.3, stop.set)
     timer.start()
@@ -185,3 +187,119 @@ def test_offline_reports_its_time_and_skips_every_fetch(store):
     _, summary = go(store, src, offline=True)
     assert src.calls == [] and [i.cell.method for i in summary.skipped] == ["A", "B"]
     assert summary.seconds is not None and 0 <= summary.seconds < 4 and summary.interrupted is False
+
+
+def test_a_source_without_cancel_can_still_be_stopped(store):
+    stop = threading.Event()
+    src = Fake(delay=0.4)
+    threading.Timer(0.1, stop.set).start()
+    _, summary = go(store, src, stop=stop)
+    assert summary.interrupted is True
+
+
+def test_an_answer_in_hand_when_stopped_is_saved_before_run_returns(store):
+    stop = threading.Event()
+    src = Cancellable(hold=threading.Event(), delay=0.3)  # released by cancel, then answers 0.3 s later
+    threading.Timer(0.2, stop.set).start()
+    _, summary = go(store, src, stop=stop)
+    assert summary.interrupted is True
+    assert [(o.method, o.status, o.count) for o in store.all()] == [("A", "ok", 10)]
+    assert summary.fetched == 1 and [i.cell.method for i in summary.skipped] == ["B"]
+
+
+def test_a_request_abandoned_by_a_stop_is_not_recorded(store):
+    stop = threading.Event()
+    src = Cancellable(hold=threading.Event(), fail={"alpha": SourceError("fake: request cancelled")})
+    threading.Timer(0.2, stop.set).start()
+    _, summary = go(store, src, stop=stop)
+    assert store.all() == [] and summary.errors == []
+    assert sorted(i.cell.method for i in summary.skipped) == ["A", "B"]
+
+
+def test_every_failure_row_has_a_duration_within_the_run(store):
+    src = Fake(delay=0.05, fail={"alpha": SourceError("fake: HTTP 500"), "beta": KeyError("meta")})
+    text = QUERY.replace('B = ["beta"]', 'B = ["beta"]\nC = ["gamma"]\nD = ["delta"]')
+    src.fail.update(gamma=Unsupported("fake: no"), delta=Blocked("fake: captcha"))
+    started = time.monotonic()
+    _, summary = go(store, src, text=text)
+    wall = time.monotonic() - started
+    rows = {o.method: o for o in store.all()}
+    assert {m: (o.status, o.error) for m, o in rows.items()} == {
+        "A": ("error", "fake: HTTP 500"), "B": ("error", "KeyError: 'meta'"), "C": ("unsupported", "fake: no"),
+        "D": ("blocked", "fake: captcha")}  # fmt: skip
+    assert all(0.05 <= o.duration_s <= wall and round(o.duration_s, 4) == o.duration_s for o in rows.values())
+
+
+def test_cells_unsupported_at_plan_time_are_stored_at_once_with_the_reason(store):
+    src = Fake()
+    src.compile = lambda query, start, end: (_ for _ in ()).throw(Unsupported("fake: no phrases"))
+    _, summary = go(store, src)
+    assert [(o.status, o.error, o.duration_s, o.query) for o in store.all()] == [
+        ("unsupported", "fake: no phrases", 0.0, "(unsupported) (alpha)"),
+        ("unsupported", "fake: no phrases", 0.0, "(unsupported) (beta)")]  # fmt: skip
+    assert summary.unsupported == 2 and src.calls == []
+
+
+def test_counts_of_a_corpus_not_on_this_machine_are_refused(store):
+    src = Fake()
+    src.identity = lambda: None
+    with pytest.raises(Unreachable) as err:
+        go(store, src)
+    assert str(err.value) == "fake: its corpus is not on this machine, so nothing can be counted in it"
+
+
+# ---------------------------------------------------------------- plan
+
+
+def test_plan_ages_and_forces_per_year_rows_like_window_totals(store):
+    src = Fake(per_year=True)
+    src.totals_query = lambda start, end: f"all [{start}-{end}]"
+    src.year_totals = lambda start, end: {y: 1000 for y in range(start, end + 1)}
+    go(store, src, by_year=True)
+    text, fake = parse_matrix(QUERY), {"fake": src}
+    later = datetime(2026, 7, 2, tzinfo=timezone.utc)  # 31 days on
+    assert not any(i.due for i in plan(text, fake, store, by_year=True))
+    stale = plan(text, fake, store, by_year=True, now=later)
+    assert all(i.due for i in stale) and len(stale) == 2 + 2 * 3 + 3
+    forced = plan(text, fake, store, by_year=True, force=True)
+    assert all(i.due for i in forced)
+    works = [i for i in forced if i.year is not None and i.cell.method == "(all works)"]
+    assert [(i.year, i.query, i.cached.count) for i in works] == [(y, f"all [{y}-{y}]", 1000) for y in (2021, 2022, 2023)]
+
+
+def test_plan_compiles_both_ends_and_carries_the_rate(store):
+    src = Fake()
+    src.rate_limit = 2.5
+    text = QUERY.replace("from = 2020", "from = 2020\nto = 2024")
+    items = plan(parse_matrix(text), {"fake": src}, store)
+    assert [(i.query, i.rate) for i in items] == [("alpha [2020-2024]", 2.5), ("beta [2020-2024]", 2.5)]
+
+
+def test_a_renamed_label_keeps_its_count_under_the_new_name(store):
+    src = Fake()
+    go(store, src)
+    renamed = QUERY.replace('A = ["alpha"]', 'Alpha = ["alpha"]').replace("total = []", "everything = []")
+    items = plan(parse_matrix(renamed), {"fake": src}, store)
+    first = items[0]
+    assert (first.cell.method, first.cached.method, first.cached.task, first.cached.count) == ("Alpha", "Alpha", "everything", 10)
+    assert not first.due
+
+
+def test_a_corpus_not_on_this_machine_is_answered_by_the_best_row_of_any_corpus(store):
+    from survey.store import Observation
+
+    def row(corpus, status, count, at):
+        return Observation("fake", "A", "total", "recent", 2020, None, None, "alpha [2020-None]", count, status,
+                           None if status == "ok" else "x", at, corpus=corpus)  # fmt: skip
+
+    store.record(row("c1", "ok", 5, "2026-01-01T00:00:00.000000Z"))
+    store.record(row("c2", "ok", 6, "2026-02-01T00:00:00.000000Z"))
+    store.record(row("c3", "error", None, "2026-03-01T00:00:00.000000Z"))
+    store.record(row("c0", "ok", 4, "2025-01-01T00:00:00.000000Z"))
+    src = Fake()
+    src.identity = lambda: None
+    items = plan(parse_matrix(QUERY), {"fake": src}, store)
+    assert (items[0].cached.corpus, items[0].cached.count) == ("c2", 6), "newest ok, not the newer error"
+    assert items[0].key.corpus == "" and items[1].cached is None
+    src.identity = lambda: "c1"
+    assert plan(parse_matrix(QUERY), {"fake": src}, store)[0].cached.count == 5
