@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mutate", nargs="+", required=True, help="source files (globs as in only_mutate)")
     ap.add_argument("--tests", nargs="+", required=True, help="test files or node ids to run")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--rerun-survivors", action="store_true",
+                    help="first run last time's survivors again (mutmut keeps a verdict until the code changes)")
     args = ap.parse_args(argv)
 
     work = args.workdir.resolve()
@@ -53,10 +55,16 @@ def main(argv: list[str] | None = None) -> int:
 
     env = {**os.environ, "SURVEY_SHARED_DIR": os.environ.get("SURVEY_SHARED_DIR", str(ROOT.parent / "shared"))}
     mutmut = Path(sys.executable).with_name("mutmut")
+    score = [sys.executable, str(work / "tools" / "mutation_score.py")]
+    runs = [[]]
+    if args.rerun_survivors:
+        names = subprocess.run([*score, "--survivor-names"], cwd=work, capture_output=True, text=True).stdout.split()
+        runs = [names, []] if names else runs
     with open(work / "mutmut.log", "w", encoding="utf-8") as log:  # progress and any failure, kept
-        subprocess.run([str(mutmut), "run", "--max-children", str(args.jobs)], cwd=work, env=env, check=False,
-                       stdout=log, stderr=subprocess.STDOUT)
-    return subprocess.run([sys.executable, str(work / "tools" / "mutation_score.py")], cwd=work).returncode
+        for names in runs:
+            subprocess.run([str(mutmut), "run", "--max-children", str(args.jobs), *names], cwd=work, env=env,
+                           check=False, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.run(score, cwd=work).returncode
 
 
 if __name__ == "__main__":
