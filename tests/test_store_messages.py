@@ -135,3 +135,88 @@ def test_a_file_that_is_not_an_observations_file(tmp_path):
     empty.write_text("", encoding="utf-8")
     with pytest.raises(BadInput, match="no column source, query, status, fetched_at, window"):
         read_observations(empty)
+
+
+V1 = """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta VALUES ('schema_version', '1');
+    CREATE TABLE observations (id INTEGER PRIMARY KEY, source TEXT NOT NULL, method TEXT NOT NULL,
+        task TEXT NOT NULL, window TEXT NOT NULL, year_from INTEGER, year_to INTEGER, year INTEGER,
+        query TEXT NOT NULL, count INTEGER, status TEXT NOT NULL, error TEXT, fetched_at TEXT NOT NULL,
+        duration_s REAL, tool_version TEXT);
+"""
+
+
+def open_error(path, **kw) -> str:
+    with pytest.raises(StoreError) as err:
+        Store(path, **kw)
+    return str(err.value)
+
+
+def test_read_only_opening_names_what_is_missing(tmp_path):
+    missing = tmp_path / "none.sqlite"
+    assert open_error(missing, readonly=True) == f"{missing}: no cache here yet; run `survey refresh` first"
+    assert not missing.exists()
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE t (x)")
+    assert open_error(other, readonly=True) == f"{other}: not a survey cache (no observations table)"
+    old = tmp_path / "v1.sqlite"
+    with sqlite3.connect(old) as db:
+        db.executescript(V1)
+    assert open_error(old, readonly=True) == (
+        f"{old}: the cache needs a one-time upgrade to schema 2, which needs write access; make it writable and rerun")
+    unversioned = tmp_path / "unversioned.sqlite"
+    with sqlite3.connect(unversioned) as db:
+        db.executescript(V1.replace("INSERT INTO meta VALUES ('schema_version', '1');", ""))
+    assert "needs a one-time upgrade to schema 2" in open_error(unversioned, readonly=True)
+    newer = tmp_path / "newer.sqlite"
+    with Store(newer):
+        pass
+    with sqlite3.connect(newer) as db:
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    message = f"{newer}: cache schema version 3 is newer than this survey understands (2); upgrade survey"
+    assert open_error(newer, readonly=True) == message and open_error(newer) == message
+
+
+def test_a_read_only_store_cannot_write_even_underneath(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    with Store(path) as s:
+        s.record(obs())
+    with Store(path, readonly=True) as ro:
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            ro._db.execute("DELETE FROM observations")  # the connection itself is read-only, not only the API
+        assert len(ro.all()) == 1
+
+
+def test_a_schema_version_that_is_not_a_number(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    with Store(path):
+        pass
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = 'two' WHERE key = 'schema_version'")
+    assert open_error(path) == (f"{path}: cache schema version 'two' is not a number; the file was changed by "
+                                "something other than survey: move it aside (the next run starts a new one)")
+
+
+def test_where_the_cache_cannot_be(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    assert open_error(blocker / "cache.sqlite") == (
+        f"{blocker}: cannot create the cache folder (File exists); point --home (SURVEY_HOME) at a folder")
+    folder = tmp_path / "cache.sqlite"
+    folder.mkdir()
+    assert open_error(folder) == f"{folder}: is not a file; point --home (SURVEY_HOME) elsewhere"
+    deep = tmp_path / "a" / "b" / "cache.sqlite"
+    with Store(deep) as s:
+        assert s.record(obs()).id == 1
+
+
+def test_a_new_cache_is_wal_with_a_busy_timeout_and_a_version(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    with Store(path, timeout=2.5) as s:
+        assert s._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert s._db.execute("PRAGMA busy_timeout").fetchone()[0] == 2500
+        assert s._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
