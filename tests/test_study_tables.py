@@ -207,3 +207,30 @@ def test_markdown_tables_and_footnotes():
         markdown_rows(["k", "v"], [], align="l")
     with pytest.raises(ValueError, match=r"has 1 cells, header has 2"):
         markdown_rows(["k", "v"], [["a"]])
+
+
+def test_agreement_with_one_shared_cell_ties_and_labels_on_an_empty_comparison():
+    a = study_table([obs("A", "x", 5, source="a"), obs("A", "y", 5, source="a"), obs("B", "x", 5, source="a"),
+                     obs("B", "y", 1, source="a")], MATRIX, "a", ALL)  # fmt: skip
+    b = study_table([obs("A", "x", 7, source="b"), obs("A", "y", 7, source="b"), obs("B", "x", 2, source="b"),
+                     obs("B", "y", 9, source="b")], MATRIX, "b", ALL)  # fmt: skip
+    ag = agreement(a, b, top=2)
+    # a three-way tie on the left takes the best rank (1), not the average (2); a tie of two on the right too
+    assert [(r["method"], r["task"], r["rank_a"], r["rank_b"]) for r in ag.disagreements.to_dict("records")] == [
+        ("B", "x", 1, 4), ("B", "y", 4, 1)]  # fmt: skip
+    every = agreement(a, b, top=4).disagreements
+    assert {(r["method"], r["task"], r["rank_a"], r["rank_b"]) for r in every.to_dict("records")} == {
+        ("B", "x", 1, 4), ("B", "y", 4, 1), ("A", "x", 1, 2), ("A", "y", 1, 2)}  # fmt: skip
+    assert str(ag.disagreements["count_a"].dtype) == "int64" and str(ag.disagreements["rank_b"].dtype) == "int64"
+    one = agreement(study_table([obs("A", "x", 3, source="a")], MATRIX, "a", Window("w")),
+                    study_table([obs("A", "x", 4, source="b")], MATRIX, "b", Window("w")))  # fmt: skip
+    assert (one.cells, one.rho, len(one.disagreements)) == (1, None, 0)
+    empty = study_table([], MATRIX, "c", ALL)
+    labelled = agreement(empty, a, "left", "right")
+    assert (labelled.a, labelled.b, labelled.window, labelled.cells) == ("left", "right", "all time", 0)
+    plain = agreement(a, empty)
+    assert (plain.a, plain.b, plain.window) == ("a", "c", "all time")
+
+
+def test_spearman_with_ties_in_the_second_argument():
+    assert spearman([1, 2, 3], [1, 1, 2]) == pytest.approx(0.8660254)
