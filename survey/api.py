@@ -351,3 +351,80 @@ def report(query, output: Pathish | None = None, *, sources: Iterable[str] | Non
                                 preface=preface, results_path=experiment, online_samples=online_samples)
         finally:
             reading.close()
+
+
+# ---------------------------------------------------------------- precision labels
+
+
+def parse_cell(matrix: Matrix, text: str):
+    """``METHOD:TASK`` to the matrix's cell; a malformed or unknown cell is one line naming the known ones."""
+    method, sep, task = text.partition(":")
+    if not sep or not method.strip() or not task.strip():
+        raise BadInput(f"--cell {text!r}: expected METHOD:TASK, e.g. {matrix.cells[0].label}")
+    return matrix.cell(method.strip(), task.strip())
+
+
+def labelling(query, source: str, cell: str, *, n: int = 30, window: str | None = None, seed: int = 0,
+              home=None, config=None):
+    """Open the labelled sample of one cell (``METHOD:TASK``) in ``source``: drawn and stored on the first
+    call, continued (and extended to ``n``) after. Returns a ``survey.labels.LabelSession``; close it."""
+    from survey.labels import LabelSession, draw, open_labels, reproducible
+
+    matrix = _matrix(query)
+    the_cell = parse_cell(matrix, cell)
+    the_window = matrix.window(window) if window else matrix.windows[0]
+    settings = load_settings(home, config)
+    src = make_sources([source], settings)
+    (name, instance), = src.items()
+    try:
+        if not reproducible(instance):
+            able = [s for s in known_names(settings) if s.startswith("local:")]
+            raise BadInput(
+                f"{name} does not draw a seeded random sample of its matches (it returns records in its own "
+                f"order, or none), so its precision cannot be estimated without bias; label a local corpus: "
+                f"{', '.join(able) or 'import one with `survey corpus import FILE --name NAME`'}")
+        store = open_labels(settings, write=True)
+        try:
+            sample = draw(store, instance, the_cell, the_window, n, seed=seed)
+            matched = instance.count(the_cell.query, the_window.start, the_window.end)
+        except BaseException:
+            store.close()
+            raise
+    finally:
+        _close(src)
+    return LabelSession(store, sample, the_cell.query, matched)
+
+
+# ---------------------------------------------------------------- robustness and replay
+
+
+def robustness(query, source: str, *, fetch: bool = True, max_age="never", home=None, config=None):
+    """Every derived query variant counted in ``source`` (cached like any count; ``fetch=False`` reads
+    the cache only). Returns (rows, verdicts): ``survey.evidence.variants.Row`` and ``Verdict`` lists."""
+    from survey.evidence.variants import assess, count, derive
+
+    matrix = _matrix(query)
+    settings = load_settings(home, config)
+    with _store(settings, write=fetch) as store:
+        srcs = make_sources([source], settings, store, reading=not fetch)
+        try:
+            (name, instance), = srcs.items()
+            rows = count(derive(matrix, instance.capabilities), name, instance, store, fetch=fetch,
+                         max_age=parse_max_age(max_age))
+        finally:
+            _close(srcs)
+    return rows, assess(rows)
+
+
+def replay(manifest: Pathish, sources: Iterable[str] = (), *, home=None, config=None):
+    """Count every query of a report's manifest again; returns ``survey.report.manifest.Replay``."""
+    from survey.report.manifest import load_manifest, replay as run_replay
+
+    doc = load_manifest(manifest)
+    wanted = list(sources) or sorted({o["source"] for o in doc["observations"]})
+    settings = load_settings(home, config)
+    srcs = make_sources(wanted, settings)
+    try:
+        return run_replay(doc, srcs)
+    finally:
+        _close(srcs)
