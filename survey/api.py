@@ -331,11 +331,12 @@ def tables(query, sources: Iterable[str] | None = None, *, window: str | None = 
 
 def report(query, output: Pathish | None = None, *, sources: Iterable[str] | None = None, preface: str | None = None,
            experiment: Pathish | None = None, command: str | None = None, online_samples: bool = False,
-           home=None, config=None) -> "ReportResult":
+           home=None, config=None, labels: Iterable[Pathish] | None = None) -> "ReportResult":
     """Write the Markdown report (figures and plan CSV beside it) from the cache; never fetches counts.
 
     ``output`` defaults to ``reports/<query file stem>.md``. ``experiment``: a results file to show
     (default: the one the query file names, if any). ``preface``: Markdown placed under the title.
+    ``labels``: committed label files or folders of them (CSV), used beside the labels store.
     """
     from survey.report import write_report
 
@@ -348,7 +349,8 @@ def report(query, output: Pathish | None = None, *, sources: Iterable[str] | Non
         reading = read(matrix, store, settings, list(sources) if sources else None, by_year=True)
         try:
             return write_report(matrix, store, settings, out_path, reading=reading, command=command,
-                                preface=preface, results_path=experiment, online_samples=online_samples)
+                                preface=preface, results_path=experiment, online_samples=online_samples,
+                                labels=labels)
         finally:
             reading.close()
 
@@ -423,8 +425,17 @@ def replay(manifest: Pathish, sources: Iterable[str] = (), *, home=None, config=
     doc = load_manifest(manifest)
     wanted = list(sources) or sorted({o["source"] for o in doc["observations"]})
     settings = load_settings(home, config)
-    srcs = make_sources(wanted, settings)
+    srcs, unavailable = {}, []
+    for name in wanted:
+        try:
+            srcs.update(make_sources([name], settings))
+        except BadInput as exc:
+            if sources:
+                raise
+            unavailable.append(str(exc))  # by default, a source not on this machine is named, not fatal
     try:
-        return run_replay(doc, srcs)
+        result = run_replay(doc, srcs)
     finally:
         _close(srcs)
+    result.not_replayed[:0] = unavailable
+    return result

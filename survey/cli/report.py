@@ -10,6 +10,8 @@ from survey.cli import main as cli_main
 from survey.cli.common import Context, pass_context, query_option
 from survey.errors import BadInput
 
+DEFAULT_LABELS = Path("data") / "labels"
+
 def _report_command(query_path, out_path: Path, names, preface, online_samples, experiment=None) -> str:
     """The command line shown at the top of the report: relative paths only, no --home."""
     from survey.report.render import shown_path
@@ -37,8 +39,11 @@ def _report_command(query_path, out_path: Path, names, preface, online_samples, 
               help="Experiment results (JSON) to show; default: the file the query file names, if any.")
 @click.option("--online-samples", is_flag=True,
               help="Also sample matched records from online sources for the precision audit (sends requests).")
+@click.option("--labels", "label_paths", multiple=True, type=click.Path(exists=True),
+              help="Committed precision labels: a CSV (as `survey audit --export-labels` writes it) or a folder "
+                   "of them (repeatable; default: data/labels if there is one).")
 @pass_context
-def report(ctx: Context, query_path, out, names, preface, online_samples, experiment):
+def report(ctx: Context, query_path, out, names, preface, online_samples, experiment, label_paths):
     """Write the Markdown report with figures from the cache; print its path."""
     from survey import api
 
@@ -53,6 +58,7 @@ def report(ctx: Context, query_path, out, names, preface, online_samples, experi
         query_path, out_path, sources=list(names) or None, preface=text, experiment=experiment,
         command=_report_command(query_path, out_path, names, preface, online_samples, experiment),
         online_samples=online_samples, home=ctx.home, config=ctx.config,
+        labels=list(label_paths) or ([DEFAULT_LABELS] if DEFAULT_LABELS.is_dir() else []),
     )
     ctx.echo(f"{len(result.figures)} figures; queries in {result.plan_csv}; {result.seconds:.1f} s", err=True)
     if result.not_fetched:

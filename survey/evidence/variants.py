@@ -67,7 +67,7 @@ def derive(matrix: Matrix, capabilities=None) -> list[Variant]:
     shortest = min(len(ts) for ts in matrix.methods.values())
     for position in range(shortest if shortest > 1 and len(matrix.methods) > 1 else 0):
         picked = {m: (ts[position],) for m, ts in matrix.methods.items()}
-        name = f"every method by term {position + 1} only (" + ", ".join(_text(t[0]) for t in picked.values()) + ")"
+        name = f"every method by term {position + 1} only: " + " / ".join(_text(t[0]) for t in picked.values())
         out.append(Variant(name, "method term", _with(matrix, name, methods=picked)))
     if capabilities is not None and capabilities.stemming and capabilities.exact:
         terms = [t for ts in (*matrix.methods.values(), *matrix.tasks.values()) for t in ts]

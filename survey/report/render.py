@@ -36,7 +36,9 @@ from survey.matrix import Matrix, Window
 from survey.reference import ReferenceTable, load_reference
 from survey.refresh import PlanItem
 from survey.report import figures
+from survey.report import appendix, precision, robustness
 from survey.report.audit import AuditSample, sample_cell, supports_records
+from survey.report.manifest import write_manifest
 from survey.store import Observation, Store
 from survey.tables import display, format_ratio, markdown_footnotes, markdown_rows, markdown_table
 
@@ -76,6 +78,7 @@ def write_report(
     audit_n: int = 5,
     online_samples: bool = False,
     reading=None,
+    labels: list | None = None,
 ) -> ReportResult:
     """Write the report for ``matrix`` from ``store`` to ``out_path``; return what was written.
 
@@ -89,6 +92,7 @@ def write_report(
     ``online_samples``: also sample records from online sources that return them (OpenAlex);
     off by default because that is the one part of the report that sends requests.
     ``reading``: what the cache answers for ``matrix`` (``survey.api.read``); read here if not given.
+    ``labels``: committed label files or folders (CSV, as ``survey audit --export-labels`` writes them).
     """
     from survey.api import read
 
@@ -113,6 +117,7 @@ def write_report(
         online_samples=online_samples,
         reading=reading,
     )
+    builder.label_files = list(labels or [])
     try:
         text = builder.build()
     finally:
@@ -122,6 +127,7 @@ def write_report(
     # Written beside and renamed: an editor preview never shows half a report.
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out_path)
+    write_manifest(builder.manifest_path, matrix, reading.items + builder.variant_items, query_shown=builder.query_shown)
     return ReportResult(out_path, builder.figure_paths, builder.plan_csv, time.perf_counter() - started,
                         builder.not_fetched)
 
@@ -216,6 +222,7 @@ SECTIONS = [
     "7. Reference experiment",
     "8. Drift",
     "9. Method and provenance",
+    "10. Search appendix (PRISMA-S)",
 ]
 
 
@@ -275,7 +282,7 @@ class _Report:
         parts = [self.header()]
         for title, section in zip(SECTIONS, [
             self.headline, self.study_tables, self.then_and_now, self.trends, self.agreement,
-            self.audit, self.experiment, self.drift, self.provenance,
+            self.audit_and_evidence, self.experiment, self.drift, self.provenance, self.search_appendix,
         ]):
             parts.append(f"## {title}\n\n{section().strip()}\n")
         return "\n".join(parts).rstrip() + "\n"
@@ -698,6 +705,41 @@ class _Report:
                      for r in sample.records]
             out.append(head + "\n\n" + "\n".join(items))
         return "\n\n".join(out)
+
+    # Sections of survey/report/{precision,robustness,appendix}.py, each plain data -> Markdown.
+    label_files: list = []
+    variant_items: list = []
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.out_path.with_name(f"{self.stem}.manifest.json")
+
+    def audit_and_evidence(self) -> str:
+        from survey.labels import open_labels
+        from survey.labels_csv import read_files
+
+        store = open_labels(self.settings, write=False)
+        stored = store.labels() if store is not None else []
+        if store is not None:
+            store.close()
+        committed, problems = read_files(self.label_files)
+        labelled = precision.gather(self.reading.items, precision.merge(stored, committed), problems=problems,
+                                    query_shown=self.query_shown)
+        data = robustness.gather(self.matrix, self.instances, self.store, self.with_data)
+        self.variant_items = [i for d in data for i in d.items]
+        curves = {}
+        for d in data:
+            if d.counted:
+                path = robustness.specification_curve(d, self.matrix.windows[0].name,
+                                                      self.figure(f"{_slug(d.source)}_specification_curve"))
+                curves[d.source] = path
+        return "\n\n".join([self.audit(), precision.section(labelled),
+                              robustness.section(data, self.query_shown, curves, self.link)])
+
+    def search_appendix(self) -> str:
+        shown = lambda p: p.relative_to(self.out_path.parent).as_posix() if p else None  # noqa: E731
+        return appendix.section(appendix.gather(self.matrix, self.reading, plan_csv=shown(self.plan_csv),
+                                                manifest=shown(self.manifest_path), query_shown=self.query_shown))
 
     @staticmethod
     def record_id(record) -> str:
