@@ -14,24 +14,24 @@ CHOICES = {"y": True, "n": False, "s": None, "q": "quit"}
 PROMPT = "relevant? [y]es / [n]o / [s]kip / [q]uit"
 
 
-def _marker(color: bool):
-    if color:
-        return lambda s: click.style(s, bold=True, underline=True, fg="yellow")
-    return lambda s: f"[{s}]"
+def _mark(text: str) -> str:
+    # Styled, not bracketed: a terminal shows the matched words bold, a pipe gets the plain title
+    # (click strips the style there), so the output stays one record per line for scripts.
+    return click.style(text, bold=True, underline=True, fg="yellow")
 
 
-def _show(record, query, mark, position: int | None = None, total: int | None = None) -> str:
+def _show(record, query, prefix: str = "") -> str:
+    """One record: year, id, title with the matched words marked; the source's snippet under it where given."""
     from survey.report.audit import highlight
 
-    year = record.year if record.year is not None else "year unknown"
+    year = str(record.year) if record.year is not None else "----"
     rid = getattr(record, "record_id", None) or getattr(record, "id", None) or f"doi:{record.doi}"
-    head = f"{position}/{total}  " if position is not None else ""
     matched = tuple(getattr(record, "matched", None) or ())
-    lines = [f"{head}{year}  {rid}", "  " + highlight(" ".join(record.title.split()), query, matched, mark)]
+    line = f"{prefix}{year}  {rid:<24} {highlight(' '.join(record.title.split()), query, matched, _mark)}"
     snippet = getattr(record, "snippet", None)
     if snippet:
-        lines.append("  … " + highlight(" ".join(snippet.split()), query, matched, mark) + " …")
-    return "\n".join(lines)
+        line += "\n      … " + highlight(" ".join(snippet.split()), query, matched, _mark) + " …"
+    return line
 
 
 def _precision_line(verdicts) -> str:
@@ -65,9 +65,8 @@ def audit(ctx: Context, query_path, name, cell_label, n, window_name, label, exp
 
     if sum(map(bool, (label, export_path, import_path))) > 1:
         raise BadInput("give one of --label, --export-labels and --import-labels")
-    mark = _marker(sys.stdout.isatty() and ctx.verbosity >= 0)
     if not (label or export_path or import_path):
-        _print_sample(ctx, api, query_path, name, cell_label, n or 20, window_name, mark)
+        _print_sample(ctx, api, query_path, name, cell_label, n or 20, window_name)
         return
     session = api.labelling(query_path, name, cell_label, n=n or 30, window=window_name,
                             home=ctx.home, config=ctx.config)
@@ -85,12 +84,12 @@ def audit(ctx: Context, query_path, name, cell_label, n, window_name, label, exp
         elif import_path:
             _import(session, import_path)
         else:
-            _walk(session, mark)
+            _walk(session)
     finally:
         session.close()
 
 
-def _print_sample(ctx, api, query_path, name, cell_label, n, window_name, mark):
+def _print_sample(ctx, api, query_path, name, cell_label, n, window_name):
     from survey.matrix import load_matrix
     from survey.report.audit import sample_cell, supports_records
     from survey.sources import make_source
@@ -122,7 +121,7 @@ def _print_sample(ctx, api, query_path, name, cell_label, n, window_name, mark):
                f"{len(sample.records)} of {matched} matched records")
     click.echo(f"query: {query}")
     for record in sample.records:
-        click.echo(_show(record, cell.query, mark))
+        click.echo(_show(record, cell.query))
 
 
 def _import(session, path):
@@ -139,7 +138,7 @@ def _import(session, path):
         sys.exit(2)
 
 
-def _walk(session, mark):
+def _walk(session):
     sample = session.sample
     pending = session.pending()
     done = len(sample.records) - len(pending)
@@ -147,7 +146,7 @@ def _walk(session, mark):
         click.echo(f"continuing: {done} of {len(sample.records)} already labelled", err=True)
     for record in pending:
         click.echo("")
-        click.echo(_show(record, session.query, mark, record.position + 1, len(sample.records)))
+        click.echo(_show(record, session.query, f"{record.position + 1}/{len(sample.records)}  "))
         answer = click.prompt(PROMPT, type=click.Choice(list(CHOICES)), show_choices=False)
         if CHOICES[answer] == "quit":
             click.echo("stopped; run the same command to continue", err=True)

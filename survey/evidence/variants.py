@@ -97,12 +97,21 @@ class Row:
     share: float | None  # of the task's counts over the methods; None where any is missing
 
 
-def rows(source: str, variant: Variant, counts: dict) -> list[Row]:
-    """Rows from ``counts[(window name, method, task)] -> count or None``."""
+def changed_tasks(variant: Variant, baseline: Matrix) -> list[str]:
+    """The tasks whose cells the variant queries differently: the only ones it can say anything about."""
+    if variant.kind == "baseline":
+        return list(baseline.tasks)
+    before = {(c.method, c.task): c.query for c in baseline.cells}
+    return [t for t in variant.matrix.tasks
+            if any(before.get((c.method, c.task)) != c.query for c in variant.matrix.cells if c.task == t)]
+
+
+def rows(source: str, variant: Variant, counts: dict, tasks: list[str] | None = None) -> list[Row]:
+    """Rows from ``counts[(window name, method, task)] -> count or None``, for ``tasks`` (default: all)."""
     m = variant.matrix
     out = []
     for window in m.windows:
-        for task in m.tasks:
+        for task in (m.tasks if tasks is None else tasks):
             values = {method: counts.get((window.name, method, task)) for method in m.methods}
             total = sum(v for v in values.values() if v is not None)
             complete = all(v is not None for v in values.values()) and total > 0
@@ -162,12 +171,16 @@ def count(variants: list[Variant], name: str, source, store, *, fetch: bool = Tr
     from survey.refresh import plan, run
 
     out = []
+    baseline = variants[0].matrix
     for variant in variants:
+        tasks = changed_tasks(variant, baseline)
+        if not tasks:
+            continue
         items = plan(variant.matrix, {name: source}, store, max_age=max_age)
         if fetch and any(i.due for i in items):
             run(items, {name: source}, store)
             items = plan(variant.matrix, {name: source}, store, max_age=None)
         counts = {(i.window.name, i.cell.method, i.cell.task): i.cached.count
                   for i in items if i.cached is not None and i.cached.status == "ok"}
-        out.extend(rows(name, variant, counts))
+        out.extend(rows(name, variant, counts, tasks))
     return out

@@ -42,11 +42,12 @@ def _specs(raw) -> tuple:
 def manifest(matrix, items, *, query_shown: str | None = None, now: datetime | None = None) -> dict:
     """The manifest of a report made from ``items`` (plan items with their cached answers)."""
     path = Path(matrix.path) if matrix.path else None
-    observations = []
+    observations, seen = [], set()
     for i in items:
         o = i.cached
-        if o is None:
-            continue
+        if o is None or (o.source, o.corpus, o.query, o.year_from, o.year_to, o.year) in seen:
+            continue  # a variant's cell that the file queries the same way is the same count
+        seen.add((o.source, o.corpus, o.query, o.year_from, o.year_to, o.year))
         terms = _cell_terms(i.cell)
         observations.append({
             "source": o.source, "corpus": o.corpus, "method": i.cell.method, "task": i.cell.task,

@@ -109,6 +109,10 @@ def section(data: PrecisionData) -> str:
                 p = c.precision
                 low, high = p.interval
                 est, clow, chigh = p.corrected(c.count)
+                if p.judged >= c.count:  # every match judged: a census, no sampling error to state
+                    body.append([f"{c.method}:{c.task}", _count(c.count), f"{p.relevant} of {p.judged} (all)",
+                                 f"{_pct(p.estimate)} (every match judged)", f"{_count(p.relevant)} (exact)"])
+                    continue
                 body.append([f"{c.method}:{c.task}", _count(c.count), f"{p.relevant} of {p.judged}",
                              f"{_pct(p.estimate)} ({_pct(low)}–{_pct(high)})",
                              f"{_count(est)} ({_count(clow)}–{_count(chigh)})"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from survey.evidence.precision import wilson
-from survey.evidence.variants import BASELINE, Row, Verdict, assess, count, derive, leader_shares
+from survey.evidence.variants import BASELINE, Row, Verdict, assess, changed_tasks, count, derive, leader_shares
 from survey.tables import markdown_rows
 
 
@@ -42,7 +42,7 @@ def gather(matrix, sources: dict, store, names: list[str]) -> list[SourceRobustn
         variants = derive(matrix, src.capabilities)
         rows = count(variants, name, src, store, fetch=False)
         items = [i for v in variants[1:] for i in plan(v.matrix, {name: src}, store, max_age=None)
-                 if i.cached is not None]
+                 if i.cached is not None and i.cell.task in changed_tasks(v, matrix)]
         out.append(SourceRobustness(name, [v.name for v in variants], rows, assess(rows), items))
     return out
 
@@ -72,10 +72,12 @@ def section(data: list[SourceRobustness], query_shown: str, figures: dict[str, P
             continue
         body = []
         for v in d.verdicts:
-            flips = "; ".join(f"{f} ({v.leaders[f] or 'tie'})" for f in v.flips) or "none"
+            if BASELINE not in v.leaders:
+                continue  # the file's own counts are missing: nothing to compare against
+            flips = "; ".join(f"{f} ({v.leaders[f] or 'tie'})" for f in v.flips) or "no variant"
             if v.missing:
-                flips += f"; not counted: {len(v.missing)}"
-            body.append([v.window, v.task, v.leader or "none", _verdict_cell(v), flips])
+                flips += f"; {len(v.missing)} not counted"
+            body.append([v.window, v.task, v.leader or "no single leader", _verdict_cell(v), flips])
         robust = sum(1 for v in d.verdicts if v.robust)
         out.append(f"`{d.source}` ({len(d.variants) - 1} variants; {robust} of {len(d.verdicts)} task verdicts "
                    "robust):\n\n" + markdown_rows(
