@@ -73,8 +73,9 @@ def audit(ctx: Context, query_path, name, cell_label, n, window_name, label, exp
     try:
         sample = session.sample
         matched = f" of {session.matched:,} matched" if session.matched is not None else ""
-        click.echo(f"{sample.label} in {sample.key.source}: a sample of {len(sample.records)}{matched} records",
-                   err=True)
+        if not import_path:
+            click.echo(f"{sample.label} in {sample.key.source}: a sample of {len(sample.records)}{matched} records",
+                       err=True)
         if export_path:
             from survey.labels_csv import export_csv
 

@@ -91,6 +91,9 @@ def check_verdict(counts: Mapping[str, int], precisions: Mapping[str, Precision 
         p = precisions.get(method)
         if p is None:
             corrected[method] = (float(count), float(count), float(count))
+        elif p.judged >= count:  # every match judged: the relevant count is known, not estimated
+            corrected[method] = (float(p.relevant),) * 3
+            labelled.append(method)
         else:
             corrected[method] = p.corrected(count)
             labelled.append(method)
