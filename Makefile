@@ -32,6 +32,9 @@ report: install
 		$(BIN)/survey corpus import "$(ACL)" --name acl; fi
 	@# A failed or unreachable source must not stop the report: it says what is missing.
 	-$(BIN)/survey refresh -q $(QUERY) $(SOURCES) --by-year
+	@# Query variants for the robustness section; labels under data/labels are read by `survey report`.
+	@if $(BIN)/survey corpus stats --name acl >/dev/null 2>&1; then \
+		$(BIN)/survey robustness -q $(QUERY) -s local:acl >/dev/null; fi
 	$(BIN)/survey report -q $(QUERY) \
 		$$($(BIN)/survey corpus stats --name acl >/dev/null 2>&1 && echo --preface $(PREFACE))
 

@@ -423,7 +423,7 @@ class _Report:
         if inexpressible:
             out.append(f"{_and([f'`{s}`' for s in inexpressible])} cannot express any cell of this matrix "
                        f"faithfully, so {'it has' if len(inexpressible) == 1 else 'they have'} no table; "
-                       f"[{SECTIONS[-1]}](#{_anchor(SECTIONS[-1])}) gives the reason per cell.")
+                       f"[{SECTIONS[8]}](#{_anchor(SECTIONS[8])}) gives the reason per cell.")
         if self.not_fetched:
             out.append(f"Not fetched, so without a table: {_and([f'`{s}`' for s in self.not_fetched])} "
                        f"(the command that fetches them is under [{SECTIONS[0]}](#{_anchor(SECTIONS[0])})).")
