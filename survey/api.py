@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from survey.sources.base import Source
     from survey.store import Observation, Store
 
-__all__ = ["counts", "plan", "refresh", "report", "tables", "load_settings", "Reading", "read"]
+__all__ = ["counts", "plan", "refresh", "report", "tables", "export_counts", "import_counts", "load_settings",
+           "Reading", "read"]
 
 Pathish = str | os.PathLike
 
@@ -263,14 +264,17 @@ def read(matrix: Matrix, store: "Store", settings, names: Iterable[str] | None =
             configured = []
         wanted = list(dict.fromkeys(store.sources() + configured))
     srcs = make_sources(wanted, settings, store, reading=True)
-    items = make_plan(matrix, srcs, store, by_year=by_year, max_age=None, now=now)
+    items = make_plan(matrix, srcs, store, by_year=False, max_age=None, now=now)
     answered = {i.source for i in items if i.cached is not None}
+    if by_year and matrix.trend is not None:
+        # Per-year items only where there are answers: compiling every year of every source never
+        # fetched costs time and says nothing the window items do not.
+        yearly = make_plan(matrix, {n: s for n, s in srcs.items() if n in answered or explicit}, store,
+                           by_year=True, max_age=None, now=now)
+        items = [i for i in items if i.source not in answered and not explicit] + yearly
+        answered |= {i.source for i in yearly if i.cached is not None}
     with_data = [s for s in srcs if s in answered]
     without = [s for s in srcs if s not in answered]
-    if not explicit:
-        for name in without:
-            srcs.pop(name).close()
-        items = [i for i in items if i.source in answered]
     return Reading(matrix, srcs, items, with_data, without)
 
 
@@ -327,6 +331,55 @@ def tables(query, sources: Iterable[str] | None = None, *, window: str | None = 
     shown = reading.with_data if not sources else list(reading.sources)
     out = [analysis.study_table(reading.observations, matrix, s, w) for s in shown for w in windows]
     return out, reading.without_data
+
+
+def export_counts(path: Pathish, query=None, sources: Iterable[str] | None = None, *, home=None, config=None) -> int:
+    """Write observations as CSV: all of them, or with ``query`` every fetch of that file's queries
+    (window totals and trend years) from the named sources (default: those with answers)."""
+    settings = load_settings(home, config)
+    with _store(settings, write=False) as store:
+        if query is None:
+            return store.export_csv(path)
+        matrix = _matrix(query)
+        reading = read(matrix, store, settings, list(sources) if sources else None, by_year=True)
+        reading.close()
+        keys = {(i.source, i.window.start, i.window.end, i.year, i.query): i.corpus for i in reading.items}
+        rows = []
+        for o in store.history(queries={i.query for i in reading.items}):
+            corpus = keys.get((o.source, o.year_from, o.year_to, o.year, o.query), "-")
+            if corpus == "-" or (corpus is not None and corpus != o.corpus):
+                continue
+            rows.append(o)
+        rows.sort(key=lambda o: (o.source, o.query, o.year_from or 0, o.year or 0, o.fetched_at))
+        return store.export_csv(path, rows)
+
+
+def history(method: str, task: str, query=None, source: str | None = None, *, home=None, config=None):
+    """Every observation of a cell, oldest first per query: with ``query``, only the fetches of that
+    file's compiled queries for the cell; else every observation so labelled."""
+    settings = load_settings(home, config)
+    with _store(settings, write=False) as store:
+        if source is not None and source not in store.sources():
+            source = resolve_name(source, settings, store)
+        if query is None:
+            rows = store.history(method, task, source)
+        else:
+            matrix = _matrix(query)
+            cell = matrix.cell(method, task)
+            reading = read(matrix, store, settings, [source] if source else None, by_year=True)
+            reading.close()
+            mine = [i for i in reading.items if i.cell is cell]
+            keys = {(i.source, i.window.start, i.window.end, i.year, i.query) for i in mine}
+            rows = [o for o in store.history(queries={i.query for i in mine})
+                    if (o.source, o.year_from, o.year_to, o.year, o.query) in keys]
+    return sorted(rows, key=lambda o: (o.source, o.year is not None, o.year or 0, o.query, o.fetched_at))
+
+
+def import_counts(path: Pathish, *, home=None, config=None) -> tuple[int, int]:
+    """Add the observations of an exported CSV; returns (added, already cached)."""
+    settings = load_settings(home, config)
+    with _store(settings, write=True) as store:
+        return store.import_csv(path)
 
 
 def report(query, output: Pathish | None = None, *, sources: Iterable[str] | None = None, preface: str | None = None,

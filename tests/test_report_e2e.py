@@ -77,8 +77,10 @@ def test_corpus_to_report_with_trends_and_audit(home, acl_records, tmp_path, mon
     assert re.search(r"\*\*CNN:total\*\*: 5 of [\d,]+ matched records", audit)
     r = run(main, ["audit", "-q", QUERY, "-s", "local:acl", "--cell", "CNN:total", "-n", "5"])
     assert r.exit_code == 0, r.output
-    printed = r.stdout.splitlines()[2:]
-    assert len(printed) == 5
+    # One line per record; the indented line under it is the abstract snippet with the matches marked.
+    printed = [ln for ln in r.stdout.splitlines()[2:] if not ln.startswith(" ")]
+    snippets = [ln for ln in r.stdout.splitlines()[2:] if ln.startswith(" ")]
+    assert len(printed) == 5 and snippets and all("**" not in ln for ln in snippets)
     cnn_block = audit.split("**CNN:total**")[1].split("**")[0]
     for line in printed:
         year, ident, title = line.split(None, 2)

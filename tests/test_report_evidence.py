@@ -120,7 +120,7 @@ def test_report_sections_with_committed_labels_variants_and_appendix(study, home
 
     appendix = text.split("## 10. Search appendix (PRISMA-S)")[1]
     assert hashlib.sha256(src.read_bytes()).hexdigest() in appendix
-    assert "`local:mini` was imported from `mini.jsonl`" in appendix and "10 records read" in appendix
+    assert "`local:mini` was imported from `mini.jsonl` (SHA-256" in appendix and "10 records read" in appendix
     assert "[mini.plan.csv](mini.plan.csv)" in appendix and "[mini.manifest.json](mini.manifest.json)" in appendix
     assert "| `local:mini` |" in appendix and "title and abstract" in appendix
 

@@ -22,7 +22,7 @@ def _mark(text: str) -> str:
 
 def _show(record, query, prefix: str = "") -> str:
     """One record: year, id, title with the matched words marked; the source's snippet under it where given."""
-    from survey.report.audit import highlight
+    from survey.report.audit import highlight, restyle
 
     year = str(record.year) if record.year is not None else "----"
     rid = getattr(record, "record_id", None) or getattr(record, "id", None) or f"doi:{record.doi}"
@@ -30,7 +30,9 @@ def _show(record, query, prefix: str = "") -> str:
     line = f"{prefix}{year}  {rid:<24} {highlight(' '.join(record.title.split()), query, matched, _mark)}"
     snippet = getattr(record, "snippet", None)
     if snippet:
-        line += "\n      … " + highlight(" ".join(snippet.split()), query, matched, _mark) + " …"
+        text = " ".join(snippet.split())
+        text = restyle(text, _mark) if "**" in text else highlight(text, query, matched, _mark)
+        line += "\n      " + text
     return line
 
 

@@ -28,8 +28,9 @@ LOCAL = ("a local corpus imported with `survey corpus import` and searched offli
 
 @dataclass
 class CorpusImport:
-    file: str  # the import file's name (its folder is this machine's business)
-    sha256: str | None  # of the file as it is on disk now; None: not on this machine
+    # Each import file's name (its folder is this machine's business) and the SHA-256 of the file
+    # as it is on disk now (None: no longer where it was imported from).
+    files: list[tuple[str, str | None]]
     format: str | None
     imported_at: str | None
     read: int | None
@@ -68,11 +69,9 @@ def _corpus(src) -> CorpusImport | None:
     if corpus is None:
         return None
     stats = corpus.stats()
-    path = Path(stats["source"]) if stats.get("source") else None
-    records = stats.get("records")
-    return CorpusImport(path.name if path else "unknown", sha256(path) if path else None, stats.get("format"),
-                        stats.get("imported_at"), stats.get("read"), records, stats.get("duplicates"),
-                        stats.get("skipped"))
+    paths = [Path(p) for p in stats.get("sources") or ([stats["source"]] if stats.get("source") else [])]
+    return CorpusImport([(p.name, sha256(p)) for p in paths], stats.get("format"), stats.get("imported_at"),
+                        stats.get("read"), stats.get("records"), stats.get("duplicates"), stats.get("skipped"))
 
 
 def gather(matrix, reading, *, plan_csv: str | None, manifest: str | None, query_shown: str) -> Appendix:
@@ -127,10 +126,12 @@ def section(data: Appendix) -> str:
             out.append(f"`{s.source}`: the corpus is not on this machine; its counts come from the cache"
                        + (f" (corpus identity `{s.corpus_identity}`)." if s.corpus_identity else "."))
             continue
-        checksum = f"SHA-256 `{c.sha256}`" if c.sha256 else "the file is no longer where it was imported from"
+        files = "; ".join(f"`{name}` (" + (f"SHA-256 `{digest}`" if digest else
+                                           "no longer where it was imported from, so no checksum") + ")"
+                          for name, digest in c.files) or "files not recorded"
         out.append(
-            f"`{s.source}` was imported from `{c.file}` ({checksum}; format {c.format or 'unknown'}; imported "
-            f"{(c.imported_at or 'unknown')[:10]}): {_n(c.read)} records read, {_n(c.duplicates)} duplicates "
+            f"`{s.source}` was imported from {files}, format {c.format or 'unknown'}, last imported "
+            f"{(c.imported_at or 'unknown')[:10]}: {_n(c.read)} records read, {_n(c.duplicates)} duplicates "
             f"merged (same DOI, else the same normalised title and year), {_n(c.skipped)} skipped as unusable, "
             f"{_n(c.imported)} records searched"
             + (f"; corpus identity `{s.corpus_identity}`." if s.corpus_identity else "."))

@@ -87,13 +87,13 @@ def matched_spans(text: str, query: Query) -> list[tuple[int, int]]:
 
 def highlight(text: str, query: Query | None = None, matched: tuple[str, ...] = (),
               mark=lambda s: f"[{s}]") -> str:
-    """``text`` with the words that matched wrapped by ``mark``: the words the source reported
-    (``matched``) where it did, else those the query's terms match."""
-    if matched:
+    """``text`` with the words that matched wrapped by ``mark``: those the query's terms match as the
+    corpus index matches them, else (no query) the words the source reported (``matched``)."""
+    if query is not None:  # the query knows phrases: "language" alone is no match of "language generation"
+        spans = matched_spans(text, query)
+    elif matched:
         wanted = {m.casefold() for m in matched}
         spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if m.group().casefold() in wanted]
-    elif query is not None:
-        spans = matched_spans(text, query)
     else:
         return text
     out, at = [], 0
@@ -103,3 +103,11 @@ def highlight(text: str, query: Query | None = None, matched: tuple[str, ...] = 
         out += [text[at:start], mark(text[start:end])]
         at = end
     return "".join(out) + text[at:]
+
+
+_MARKED = re.compile(r"\*\*(.+?)\*\*")
+
+
+def restyle(snippet: str, mark) -> str:
+    """A snippet whose matches the source wrapped in ``**`` (the local corpus does), with ``mark`` instead."""
+    return _MARKED.sub(lambda m: mark(m.group(1)), snippet)

@@ -65,8 +65,11 @@ def manifest(matrix, items, *, query_shown: str | None = None, now: datetime | N
     }
 
 
-def _cell_terms(cell) -> tuple[list, list]:
-    # From the query tree, not the file's labels: a variant's cell carries its own terms.
+def _cell_terms(cell) -> tuple[list | None, list | None]:
+    # From the query tree, not the file's labels: a variant's cell carries its own terms. A year's
+    # total output (all works) has no tree: its query is the source's own (``totals_query``).
+    if cell.query is None:
+        return None, None
     method_atoms, *task = cell.query.items
     return _atoms(method_atoms), (_atoms(task[0]) if task else [])
 
@@ -154,6 +157,9 @@ def replay(doc: dict, sources: dict) -> Replay:
         groups.setdefault(key, []).append(o)
     for (name, _, totals), obs in groups.items():
         source = sources[name]
+        if obs[0]["method_terms"] is None:
+            _replay_year_totals(source, name, obs, out)
+            continue
         query = cell_query(_specs(obs[0]["method_terms"]), _specs(obs[0]["task_terms"]))
         identity = source.identity()
         corpus_note = "corpus content changed since" if identity and identity != obs[0]["corpus"] else ""
@@ -183,3 +189,27 @@ def replay(doc: dict, sources: dict) -> Replay:
             if now != o["count"]:
                 out.changes.append(Change(name, cell, where, o["count"], now, corpus_note))
     return out
+
+
+def _replay_year_totals(source, name: str, obs: list[dict], out: Replay) -> None:
+    """All works per year (the denominators of per-1,000 trends), counted again in one call."""
+    years = [o["year"] for o in obs if o["year"] is not None]
+    if not years:
+        return
+    try:
+        now = source.year_totals(min(years), max(years))
+    except SourceError as exc:
+        out.not_replayed.append(f"{name} all works per year: {exc}")
+        return
+    for o in obs:
+        try:
+            compiled = source.totals_query(o["year_from"], o["year_to"])
+        except SourceError as exc:
+            compiled = f"(unsupported: {exc})"
+        cell = f"{o['method']}:{o['task']}"
+        if compiled != o["query"]:
+            out.changes.append(Change(name, cell, str(o["year"]), o["count"], None, "the query compiles differently now"))
+            continue
+        out.checked += 1
+        if now.get(o["year"]) != o["count"]:
+            out.changes.append(Change(name, cell, str(o["year"]), o["count"], now.get(o["year"])))

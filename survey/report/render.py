@@ -517,9 +517,12 @@ class _Report:
         return f"![{md(alt)}]({path.relative_to(self.out_path.parent).as_posix()})"
 
     def year_totals(self, source: str, years: list[int]) -> dict[int, int]:
-        """The source's count of all works per year, where it can give one (a local corpus can)."""
-        src = self.instances.get(source)
-        return src.year_totals(min(years), max(years)) if src is not None and years else {}
+        """The source's count of all works per year, as cached by `survey refresh --by-year`."""
+        from survey.refresh import WORKS
+
+        wanted = set(years)
+        return {o.year: o.count for o in self.latest
+                if o.source == source and o.method == WORKS and o.status == "ok" and o.year in wanted}
 
     def trends(self) -> str:
         if self.matrix.trend is None:
