@@ -492,3 +492,30 @@ def replay(manifest: Pathish, sources: Iterable[str] = (), *, home=None, config=
         _close(srcs)
     result.not_replayed[:0] = unavailable
     return result
+
+
+def export_variant_counts(path: Pathish, query, source: str, *, home=None, config=None) -> int:
+    """Write the cached counts of every query variant (``robustness``) as a ``survey cache export`` CSV,
+    so committed counts can carry the robustness section to a clone without the corpus."""
+    from survey.evidence.variants import changed_tasks, derive
+    from survey.refresh import plan as make_plan
+
+    matrix = _matrix(query)
+    settings = load_settings(home, config)
+    with _store(settings, write=False) as store:
+        srcs = make_sources([source], settings, store, reading=True)
+        try:
+            (name, instance), = srcs.items()
+            variants = derive(matrix, instance.capabilities)[1:]
+            seen, rows = set(), []
+            for v in variants:
+                tasks = set(changed_tasks(v, matrix))
+                for i in make_plan(v.matrix, srcs, store, max_age=None):
+                    o = i.cached
+                    if o is not None and i.cell.task in tasks and o.key not in seen:
+                        seen.add(o.key)
+                        rows.append(o)
+        finally:
+            _close(srcs)
+        rows.sort(key=lambda o: (o.source, o.query, o.year_from or 0, o.year or 0, o.fetched_at))
+        return store.export_csv(path, rows)

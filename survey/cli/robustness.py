@@ -19,14 +19,19 @@ COLUMNS = ["source", "window", "task", "variant", "method", "count", "share"]
 @click.option("--offline", is_flag=True, help="Count nothing: show what the cache holds for the variants.")
 @click.option("--max-age", default="never", show_default=True,
               help="Count a variant's cell again when its cached count is older than this (30d, 12h, never).")
+@click.option("--export-counts", "export_path", type=click.Path(dir_okay=False),
+              help="Also write the variants' cached counts to FILE (as `survey cache export` does), to commit them.")
 @format_option("table", "csv")
 @pass_context
-def robustness(ctx: Context, query_path, name, offline, max_age, fmt):
+def robustness(ctx: Context, query_path, name, offline, max_age, fmt, export_path):
     """Count query variants (each method by one term, exact vs stemmed, tasks without synonyms); show whether each task's leader holds."""
     from survey import api
 
     rows, verdicts = api.robustness(query_path, name, fetch=not offline, max_age=max_age,
                                     home=ctx.home, config=ctx.config)
+    if export_path:
+        n = api.export_variant_counts(export_path, query_path, name, home=ctx.home, config=ctx.config)
+        click.echo(f"{n} variant counts written to {export_path}", err=True)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
