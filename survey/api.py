@@ -423,31 +423,18 @@ def labelling(query, source: str, cell: str, *, n: int = 30, window: str | None 
               home=None, config=None):
     """Open the labelled sample of one cell (``METHOD:TASK``) in ``source``: drawn and stored on the first
     call, continued (and extended to ``n``) after. Returns a ``survey.labels.LabelSession``; close it."""
-    from survey.labels import LabelSession, draw, open_labels, reproducible
+    from survey.labels import open_session
 
     matrix = _matrix(query)
     the_cell = parse_cell(matrix, cell)
     the_window = matrix.window(window) if window else matrix.windows[0]
     settings = load_settings(home, config)
     src = make_sources([source], settings)
-    (name, instance), = src.items()
     try:
-        if not reproducible(instance):
-            able = [s for s in known_names(settings) if s.startswith("local:")]
-            raise BadInput(
-                f"{name} does not draw a seeded random sample of its matches (it returns records in its own "
-                f"order, or none), so its precision cannot be estimated without bias; label a local corpus: "
-                f"{', '.join(able) or 'import one with `survey corpus import FILE --name NAME`'}")
-        store = open_labels(settings, write=True)
-        try:
-            sample = draw(store, instance, the_cell, the_window, n, seed=seed)
-            matched = instance.count(the_cell.query, the_window.start, the_window.end)
-        except BaseException:
-            store.close()
-            raise
+        local = [s for s in known_names(settings) if s.startswith("local:")]
+        return open_session(settings, next(iter(src.values())), the_cell, the_window, n, seed=seed, local=local)
     finally:
         _close(src)
-    return LabelSession(store, sample, the_cell.query, matched)
 
 
 # ---------------------------------------------------------------- robustness and replay
@@ -497,25 +484,14 @@ def replay(manifest: Pathish, sources: Iterable[str] = (), *, home=None, config=
 def export_variant_counts(path: Pathish, query, source: str, *, home=None, config=None) -> int:
     """Write the cached counts of every query variant (``robustness``) as a ``survey cache export`` CSV,
     so committed counts can carry the robustness section to a clone without the corpus."""
-    from survey.evidence.variants import changed_tasks, derive
-    from survey.refresh import plan as make_plan
+    from survey.evidence.variants import cached_observations
 
     matrix = _matrix(query)
     settings = load_settings(home, config)
     with _store(settings, write=False) as store:
         srcs = make_sources([source], settings, store, reading=True)
         try:
-            (name, instance), = srcs.items()
-            variants = derive(matrix, instance.capabilities)[1:]
-            seen, rows = set(), []
-            for v in variants:
-                tasks = set(changed_tasks(v, matrix))
-                for i in make_plan(v.matrix, srcs, store, max_age=None):
-                    o = i.cached
-                    if o is not None and i.cell.task in tasks and o.key not in seen:
-                        seen.add(o.key)
-                        rows.append(o)
+            rows = cached_observations(matrix, srcs, store)
         finally:
             _close(srcs)
-        rows.sort(key=lambda o: (o.source, o.query, o.year_from or 0, o.year or 0, o.fetched_at))
         return store.export_csv(path, rows)

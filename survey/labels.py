@@ -299,3 +299,23 @@ class LabelSession:
 
     def close(self) -> None:
         self.store.close()
+
+
+def open_session(settings, source, cell, window, n: int, *, seed: int = 0, local=()) -> LabelSession:
+    """Draw (or continue) the sample of ``cell`` in ``source`` and open it for labelling.
+
+    ``local``: the local sources to suggest where ``source`` cannot draw a seeded sample.
+    """
+    if not reproducible(source):
+        raise BadInput(
+            f"{source.name} does not draw a seeded random sample of its matches (it returns records in its own "
+            f"order, or none), so its precision cannot be estimated without bias; label a local corpus: "
+            f"{', '.join(local) or 'import one with `survey corpus import FILE --name NAME`'}")
+    store = open_labels(settings, write=True)
+    try:
+        sample = draw(store, source, cell, window, n, seed=seed)
+        matched = source.count(cell.query, window.start, window.end)
+    except BaseException:
+        store.close()
+        raise
+    return LabelSession(store, sample, cell.query, matched)

@@ -155,3 +155,23 @@ def test_labels_for_another_query_do_not_correct_this_one(study, home, tmp_path)
     p = cells[("CNN", "total")].precision
     assert (p.relevant, p.judged) == (0, 1)
     assert cells[("LSTM", "total")].precision is None
+
+
+def test_committed_variant_counts_give_a_clone_without_the_corpus_the_same_sections(study, home, tmp_path):
+    query, _ = study
+    counts, variants = tmp_path / "counts.csv", tmp_path / "variants.csv"
+    r = run("robustness", "-q", str(query), "-s", "local:mini", "--export-counts", str(variants))
+    assert r.exit_code == 0 and "variant counts written" in r.stderr
+    assert run("cache", "export", str(counts), "-q", str(query)).exit_code == 0
+    here = tmp_path / "here.md"
+    assert run("report", "-q", str(query), "-o", str(here), "-s", "local:mini").exit_code == 0
+
+    clone = tmp_path / "clone"  # no corpus, an empty cache: only the committed files
+    for f in (counts, variants):
+        assert run("--home", str(clone), "cache", "import", str(f)).exit_code == 0
+    there = tmp_path / "there.md"
+    r = run("--home", str(clone), "report", "-q", str(query), "-o", str(there), "-s", "local:mini")
+    assert r.exit_code == 0, r.output
+    section = lambda p: _section(p.read_text(encoding="utf-8"), "### Robustness across query variants")  # noqa: E731
+    assert "| all time | total | CNN | flips in" in section(there)
+    assert section(there).replace("there", "here") == section(here)

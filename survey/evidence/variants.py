@@ -184,3 +184,19 @@ def count(variants: list[Variant], name: str, source, store, *, fetch: bool = Tr
                   for i in items if i.cached is not None and i.cached.status == "ok"}
         out.extend(rows(name, variant, counts, tasks))
     return out
+
+
+def cached_observations(matrix: Matrix, sources: dict, store) -> list:
+    """The cached observations of every variant's changed tasks (each count once), for export."""
+    from survey.refresh import plan
+
+    seen, out = set(), []
+    for name, source in sources.items():
+        for variant in derive(matrix, source.capabilities)[1:]:
+            tasks = set(changed_tasks(variant, matrix))
+            for i in plan(variant.matrix, {name: source}, store, max_age=None):
+                o = i.cached
+                if o is not None and i.cell.task in tasks and o.key not in seen:
+                    seen.add(o.key)
+                    out.append(o)
+    return sorted(out, key=lambda o: (o.source, o.query, o.year_from or 0, o.year or 0, o.fetched_at))
