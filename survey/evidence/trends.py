@@ -120,12 +120,15 @@ def crossover(fit: Slope | None, first: int, last: int, level: float = LEVEL, se
     """Where the fitted conditional share of a pair reaches one half, with a parametric bootstrap interval."""
     if fit is None:
         return Crossover(None, None, None, "no fit")
+    if fit.p_value >= 1 - level:
+        # A parity year of a slope indistinguishable from zero is an artefact of the fit, not a change of lead.
+        return Crossover(None, None, None, f"none: no significant trend (p = {fit.p_value:.2f})")
     b0, b1 = fit.params
     if b1 == 0:
-        return Crossover(None, None, None, "none in the range")
+        return Crossover(None, None, None, f"none in {first}–{last}")
     year = fit.centre - b0 / b1
     if not first <= year <= last:
-        return Crossover(None, None, None, "none in the range")
+        return Crossover(None, None, None, f"none in {first}–{last}")
     rng = np.random.default_rng(seed)
     draws = rng.multivariate_normal(fit.params, fit.cov, size=DRAWS)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -148,11 +151,12 @@ def _growth(fit: Slope | None) -> tuple:
 
 def trends(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[str], *,
            totals: dict[int, int] | None = None, incomplete_from: int | None = None,
-           level: float = LEVEL) -> pd.DataFrame:
+           level: float = LEVEL, fits: dict | None = None) -> pd.DataFrame:
     """One row per task and method: share odds ratio per year, count growth, and the task's crossover.
 
     ``per_year``: method, task, year, count (one source). ``totals``: the source's works per year,
-    where it gives them; a year with no works is a gap in coverage and is left out.
+    where it gives them; a year with no works is a gap in coverage and is left out. ``fits``: a dict
+    to fill with (task, method) -> the share fit (``Slope`` or None), for drawing the fitted curves.
     """
     frame = per_year.dropna(subset=["count"])
     frame = frame.assign(year=frame["year"].astype("int64"), count=frame["count"].astype("int64"))
@@ -166,6 +170,7 @@ def trends(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[
         ty = np.array(sorted(totals))
         literature = count_trend([totals[y] for y in ty], ty, level=level)
     rows = []
+    fits = fits if fits is not None else {}
     for task in tasks:
         wide = frame[frame["task"] == task].pivot_table(index="year", columns="method", values="count", aggfunc="sum")
         present = [m for m in methods if m in wide.columns]
@@ -181,9 +186,12 @@ def trends(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[
             a, b = ranked[0], ranked[1]
             pair = f"{a}/{b}"
             fit = share_trend(wide[a], wide[a] + wide[b], years, level)
-            cross = crossover(fit, int(years.min()), int(years.max()), level)
+            matched = years[(wide[a] + wide[b]).to_numpy() > 0]  # the range is where the pair has matches
+            if len(matched):
+                cross = crossover(fit, int(matched.min()), int(matched.max()), level)
         for m in present:
             share = share_trend(wide[m], all_matches, years, level) if len(present) > 1 else None
+            fits[(task, m)] = share
             growth = _growth(count_trend(wide[m], years, level=level))
             per_work = _growth(count_trend(wide[m], years, exposure, level)) if totals else (None, None, None)
             rows.append([
@@ -195,5 +203,6 @@ def trends(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[
             ])
     out = pd.DataFrame(rows, columns=COLUMNS)
     numeric = [c for c in COLUMNS if c not in ("source", "task", "method", "crossover_pair", "crossover_note")]
-    return out.astype({c: "float64" for c in numeric} | {"first_year": "Int64", "last_year": "Int64",
-                                                          "years": "Int64", "matches": "Int64"})
+    out = out.astype({c: "float64" for c in numeric} | {"first_year": "Int64", "last_year": "Int64",
+                                                         "years": "Int64", "matches": "Int64"})
+    return out
