@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from survey.sources.base import Source
     from survey.store import Observation, Store
 
-__all__ = ["counts", "plan", "refresh", "report", "tables", "load_settings", "Reading", "read"]
+__all__ = ["counts", "plan", "refresh", "report", "tables", "load_settings", "Reading", "read", "shares", "ratios",
+           "rates", "trend"]
 
 Pathish = str | os.PathLike
 
@@ -351,3 +352,101 @@ def report(query, output: Pathish | None = None, *, sources: Iterable[str] | Non
                                 preface=preface, results_path=experiment, online_samples=online_samples)
         finally:
             reading.close()
+
+
+# ---------------------------------------------------------------- evidence: shares, ratios, rates, trends
+
+
+def shares(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
+           home=None, config=None) -> "pd.DataFrame":
+    """Each method's count, its share of all method matches in the task, and the 95% Wilson interval.
+
+    One row per source, window, task and method (and year with ``by_year``, whose rows carry the
+    window name ``trend``). Columns: source, window, year (NA for window totals), task, method,
+    count, share, ci_low, ci_high (fractions). A task where a method's count is missing, or with
+    no match at all, has no share (NA), never a share of the methods that happen to be there.
+    """
+    from survey.evidence.shares import shares as with_intervals
+
+    frame = counts(query, source, window=window, by_year=by_year, home=home, config=config)
+    frame = frame[frame["status"] != "not fetched"] if source is None else frame
+    return with_intervals(frame)
+
+
+def ratios(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
+           home=None, config=None) -> "pd.DataFrame":
+    """The ratios the query file asks for (``ratios = [[A, B]]``) per task, with the interval from A / (A + B)."""
+    from survey.evidence.shares import ratios as ratio_rows
+
+    matrix = _matrix(query)
+    frame = counts(matrix, source, window=window, by_year=by_year, home=home, config=config)
+    frame = frame[frame["status"] != "not fetched"] if source is None else frame
+    return ratio_rows(frame, list(matrix.ratios))
+
+
+def _per_year_reading(matrix: Matrix, source: str, settings, store):
+    if matrix.trend is None:
+        raise BadInput(f"{matrix.path or matrix.name}: per-year counts need a [trend] table with from = YEAR")
+    reading = read(matrix, store, settings, [source], by_year=True)
+    rows = [{"method": i.cell.method, "task": i.cell.task, "year": i.year,
+             "count": i.cached.count if i.cached is not None and i.cached.status == "ok" else None}
+            for i in reading.items if i.year is not None]
+    return reading, rows
+
+
+def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd.DataFrame":
+    """Per-year counts beside the source's total works that year: columns source, method, task, year,
+    count, works, and ``per_<per>`` (matches per ``per`` works). Where the source gives no year
+    totals, works and the rate are NA (never a guessed total)."""
+    import pandas as pd
+
+    if per <= 0:
+        raise BadInput(f"--per {per}: expected a positive number of works, e.g. 1000")
+    matrix = _matrix(query)
+    settings = load_settings(home, config)
+    with _store(settings, write=False) as store:
+        name = resolve_name(source, settings, store)
+        reading, rows = _per_year_reading(matrix, name, settings, store)
+        try:
+            years = [r["year"] for r in rows]
+            src = reading.sources[name]
+            totals = src.year_totals(min(years), max(years)) if years else {}
+        finally:
+            reading.close()
+    frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"]).astype({"year": "Int64", "count": "Int64"})
+    frame.insert(0, "source", name)
+    works = frame["year"].map(lambda y: totals.get(int(y)) or None).astype("Int64")
+    frame["works"] = works
+    frame[f"per_{per}"] = (frame["count"].astype("Float64") * per / works.astype("Float64")).round(3)
+    return frame
+
+
+def trend(query, source: str, *, now=None, home=None, config=None) -> "pd.DataFrame":
+    """Tested trends per task and method for one source (``survey.evidence.trends``): the share's odds
+    ratio per year with its interval and p-value, count growth (and growth per work where the source
+    gives year totals), and the task's crossover year. The current year (``now``'s; default today,
+    UTC) and later ones are left out of every fit."""
+    from datetime import datetime, timezone
+
+    import pandas as pd
+
+    from survey.evidence.trends import trends
+
+    matrix = _matrix(query)
+    settings = load_settings(home, config)
+    year_now = (now or datetime.now(timezone.utc)).year
+    with _store(settings, write=False) as store:
+        name = resolve_name(source, settings, store)
+        reading, rows = _per_year_reading(matrix, name, settings, store)
+        try:
+            years = [r["year"] for r in rows if r["count"] is not None]
+            totals = reading.sources[name].year_totals(min(years), max(years)) if years else {}
+        finally:
+            reading.close()
+    if not years:
+        raise BadInput(f"no per-year counts cached from {name} for {matrix.path or matrix.name}; run "
+                       f"`survey refresh -q {matrix.path or 'FILE'} -s {name} --by-year` first")
+    frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"])
+    if totals:
+        frame = frame[frame["year"].map(lambda y: totals.get(int(y), 0) > 0)]  # years the source holds nothing for
+    return trends(frame, name, list(matrix.methods), list(matrix.tasks), totals=totals, incomplete_from=year_now)

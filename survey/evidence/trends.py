@@ -165,10 +165,6 @@ def trends(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[
     totals = {int(y): int(n) for y, n in (totals or {}).items() if n and (incomplete_from is None or y < incomplete_from)}
     if totals:
         frame = frame[frame["year"].isin(list(totals))]
-    literature = None
-    if totals:
-        ty = np.array(sorted(totals))
-        literature = count_trend([totals[y] for y in ty], ty, level=level)
     rows = []
     fits = fits if fits is not None else {}
     for task in tasks:
@@ -177,9 +173,14 @@ def trends(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[
         if len(present) < len(methods) or wide.empty:
             continue
         wide = wide[present].dropna()  # a year needs every method's count for its shares
+        # Before the first match of any method, the methods did not exist under these names: those
+        # structural zeros would drive every fit, so a task's series starts at its first match.
+        matched = wide.index[wide.sum(axis=1) > 0]
+        wide = wide.loc[matched.min():] if len(matched) else wide.iloc[:0]
         years = wide.index.to_numpy(dtype="float64")
         all_matches = wide.sum(axis=1).to_numpy()
         exposure = np.array([totals.get(int(y), 0) for y in years]) if totals else None
+        literature = count_trend(exposure, years, level=level) if totals else None
         ranked = sorted(present, key=lambda m: -wide[m].sum())
         pair, cross = "", Crossover(None, None, None, "one method only")
         if len(ranked) >= 2 and len(years):

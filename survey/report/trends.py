@@ -114,10 +114,15 @@ def _p(p: float) -> str:
     return "n/a" if pd.isna(p) else ("< 0.001" if p < 0.001 else f"{p:.3f}")
 
 
+def _signed(v: float) -> str:
+    n = round(100 * v) + 0  # + 0 turns -0 into 0
+    return f"{n:+d}" if n else "0"
+
+
 def _growth(v, lo, hi) -> str:
     if pd.isna(v):
         return "n/a"
-    return f"{100 * v:+.0f}% [{100 * lo:+.0f}, {100 * hi:+.0f}]"
+    return f"{_signed(v)}% [{_signed(lo)}, {_signed(hi)}]"
 
 
 def _or(v, lo, hi) -> str:
@@ -145,16 +150,15 @@ def literature(fitted: pd.DataFrame, source: str, totals: dict[int, int], incomp
     if not totals or fitted.empty or fitted["literature_growth"].isna().all():
         return ("" if totals else f"`{source}` gives no yearly total of its works, so counts cannot be set against "
                 "the literature's own growth here.")
-    r = fitted.iloc[0]
+    last = fitted[fitted["task"] == fitted["task"].iloc[-1]]  # the query file's last task: its overall column
+    r = last.iloc[0]
     lit = _growth(r.literature_growth, r.literature_growth_low, r.literature_growth_high)
-    span = f"{min(totals)}–{max(y for y in totals if incomplete is None or y < incomplete)}"
-    lines = [f"`{source}` itself grew {lit} a year over {span} (all its works, complete years). Beside it:"]
-    for m in dict.fromkeys(fitted["method"]):
-        rows = fitted[(fitted["method"] == m)]
-        row = rows[rows["task"] == rows["task"].iloc[-1]].iloc[0]  # the query file's last task, its overall column
+    lines = [f"Over {r.first_year}–{r.last_year} (the `{r.task}` column's complete years), `{source}` itself grew "
+             f"{lit} a year (all its works). Beside it:"]
+    for row in last.itertuples():
         if pd.isna(row.growth):
             continue
-        lines.append(f"- {m} ({row.task}): {_growth(row.growth, row.growth_low, row.growth_high)} a year; per 1,000 "
+        lines.append(f"- {row.method}: {_growth(row.growth, row.growth_low, row.growth_high)} a year; per 1,000 "
                      f"works {_growth(row.growth_per_work, row.growth_per_work_low, row.growth_per_work_high)}.")
     return "\n".join(lines)
 
