@@ -42,7 +42,9 @@ def format_ratio(value) -> str:
 def pct(x: float) -> str:
     """A share as a percentage: whole numbers, one decimal under 1% and over 99% so 0.4% is not 0%."""
     v = 100 * x
-    if 0 < v < 1 or 99 < v < 100:
+    if v < 0.05 or v > 99.95:  # 0 and n of n, and float noise around them
+        return f"{round(v):.0f}%"
+    if v < 1 or v > 99:
         return f"{v:.1f}%"
     return f"{v:.0f}%"
 
@@ -100,7 +102,7 @@ def display(table: StudyTable, ratios: list[tuple[str, str]] = (), footnotes: li
         rows.update(_share_rows(table))
     for a, b in ratios:
         if intervals:
-            rows[f"{a}:{b}"] = [_ratio_cell(table.counts.loc[a, t], table.counts.loc[b, t]) for t in tasks]
+            rows[f"{a}:{b}"] = [_ratio_cell(table.counts.loc[a, t], table.counts.loc[b, t], b) for t in tasks]
         else:
             rows[f"{a}:{b}"] = [format_ratio(v) for v in table.ratio(a, b)]
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=tasks)
@@ -126,7 +128,7 @@ def _share_rows(table: StudyTable) -> dict[str, list[str]]:
     return out
 
 
-def _ratio_cell(a, b) -> str:
+def _ratio_cell(a, b, denominator: str) -> str:
     from survey.evidence.intervals import ratio_interval
 
     if pd.isna(a) or pd.isna(b):
@@ -134,7 +136,7 @@ def _ratio_cell(a, b) -> str:
     if int(a) + int(b) == 0:
         return "n/a (no match)"
     r = ratio_interval(int(a), int(b))
-    return "n/a (÷0)" if b == 0 else ratio_words(r.value, r.low, r.high)
+    return f"n/a ({denominator} is 0)" if b == 0 else ratio_words(r.value, r.low, r.high)
 
 
 def _escape(text: str) -> str:

@@ -70,7 +70,8 @@ def test_corpus_to_report_with_trends_and_audit(home, acl_records, tmp_path, mon
                        for kind in ("counts_by_year", "share_by_year", "per_1000_by_year")]
     for f in figures:
         assert (out.parent / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "| year | LSTM | CNN | LSTM share | all records |" in trends
+    assert "| year | LSTM | CNN | LSTM share | CNN share | all records | LSTM per 1,000 | CNN per 1,000 |" in trends
+    assert "share: odds ratio per year" in trends and "growth per 1,000 works" in trends
 
     # The audit: real titles per cell, and the same sample from the terminal command.
     audit = text.split("## 6. Precision audit")[1].split("## 7.")[0]

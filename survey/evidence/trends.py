@@ -78,7 +78,9 @@ def _fit(family: str, endog, years: np.ndarray, offset=None, level: float = LEVE
             return None
     low, high = res.conf_int(alpha=1 - level)[1]
     slope, p = float(res.params[1]), float(res.pvalues[1])
-    if not all(map(math.isfinite, (slope, low, high, p))):
+    # A near-separated series (a method in every match of one year, none of the next) has a slope
+    # without a usable estimate: said as n/a, never an overflowing number.
+    if not all(map(math.isfinite, (slope, low, high, p))) or max(abs(slope), abs(low), abs(high)) > 50:
         return None
     return Slope(math.exp(slope), math.exp(low), math.exp(high), p, np.asarray(res.params),
                  np.asarray(res.cov_params()), centre)

@@ -137,7 +137,7 @@ def tests_table(fitted: pd.DataFrame, with_totals: bool) -> str:
         header.append("growth per 1,000 works")
     body = []
     for r in fitted.itertuples():
-        row = [r.task, r.method, f"{r.first_year}–{r.last_year}" if r.years else "none", thousands(r.matches),
+        row = [r.task, r.method, f"{r.first_year}–{r.last_year}" if r.years else "no match", thousands(r.matches),
                _or(r.odds_ratio, r.or_low, r.or_high), _p(r.p_value), _growth(r.growth, r.growth_low, r.growth_high)]
         if with_totals:
             row.append(_growth(r.growth_per_work, r.growth_per_work_low, r.growth_per_work_high))
