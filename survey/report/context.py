@@ -66,7 +66,7 @@ class Context:
         }
         self.with_data = [s for s in self.names if any(t.has_data for t in self.source_tables(s))]
         self.ref_tables = [(r, analysis.reference_table(r, matrix)) for r in self.references]
-        self._totals: dict[tuple, dict[int, int]] = {}
+        self._totals: dict[str, dict[int, int]] = {}
 
     def source_tables(self, source: str) -> list[analysis.StudyTable]:
         return [self.tables[(source, w.name)] for w in self.matrix.windows]
@@ -111,12 +111,11 @@ class Context:
         self.figure_paths.append(path)
         return f"![{md(alt)}]({path.relative_to(self.out_path.parent).as_posix()})"
 
-    def year_totals(self, source: str, years: list[int]) -> dict[int, int]:
-        """The source's count of all works per year, where it can give one (a local corpus can)."""
-        if not years:
-            return {}
-        key = (source, min(years), max(years))
-        if key not in self._totals:
+    def year_totals(self, source: str) -> dict[int, int]:
+        """The source's count of all works per year from the trend's first year (or 1900) to now,
+        where it can give one (a local corpus can); asked once per source and report."""
+        if source not in self._totals:
             src = self.instances.get(source)
-            self._totals[key] = src.year_totals(min(years), max(years)) if src is not None else {}
-        return self._totals[key]
+            start = self.matrix.trend.start if self.matrix.trend else 1900
+            self._totals[source] = src.year_totals(start, self.now.year) if src is not None else {}
+        return self._totals[source]

@@ -69,13 +69,15 @@ def share_bands(
                 ax.plot(solid.index, solid["share"].astype(float), color=c, lw=1.6, zorder=3)
                 complete = s if incomplete_from is None else s[s["year"] < incomplete_from]
                 strong = complete["total"] >= min_total
-                ax.scatter(complete["year"][strong], complete["share"][strong], color=c, marker=marker(i), s=18, zorder=4)
-                ax.scatter(complete["year"][~strong], complete["share"][~strong], color=c, marker=marker(i), s=18,
-                           alpha=FAINT, zorder=4)
+                # Markers as marker-only lines, not scatter: a tenth of the drawing time.
+                ax.plot(complete["year"][strong], complete["share"][strong], ls="none", color=c, marker=marker(i),
+                        ms=4.5, zorder=4)
+                ax.plot(complete["year"][~strong], complete["share"][~strong], ls="none", color=c, marker=marker(i),
+                        ms=4.5, alpha=FAINT, zorder=4)
                 if incomplete_from is not None:
                     late = s[s["year"] >= incomplete_from]
-                    ax.scatter(late["year"], late["share"], facecolors="white", edgecolors=c, marker=marker(i), s=26,
-                               zorder=4, linewidths=1.3)
+                    ax.plot(late["year"], late["share"], ls="none", marker=marker(i), ms=5.5, mfc="white", mec=c,
+                            mew=1.3, zorder=4)
                 fit = fits.get((task, method))
                 if fit is not None and not complete.empty:
                     xs = np.linspace(complete["year"].min(), complete["year"].max(), 60)

@@ -140,8 +140,8 @@ def _panels(
                 if not late.empty:  # the year still being indexed: hollow, joined by a dotted line
                     joined = pd.concat([done.tail(1), late])
                     ax.plot(joined["year"], joined[value], color=colour(i), ls=":", lw=1.2)
-                    ax.scatter(late["year"], late[value], marker=marker(i), facecolors="white",
-                               edgecolors=colour(i), s=28, zorder=4, linewidths=1.3)
+                    ax.plot(late["year"], late[value], ls="none", marker=marker(i), ms=5.5, mfc="white",
+                            mec=colour(i), mew=1.3, zorder=4)
             shaded = _incomplete(ax, part["year"], incomplete_from) or shaded
             ax.set_title(task)
             ax.set_ylim(bottom=0)

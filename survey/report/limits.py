@@ -35,7 +35,7 @@ def coverage(ctx: Context) -> str:
         fields = md(src.capabilities.fields) if src is not None else "unknown fields"
         text = f"- `{s}` searches {fields}"
         lo = ctx.matrix.trend.start if ctx.matrix.trend else 1900
-        totals = ctx.year_totals(s, list(range(lo, ctx.now.year + 1))) if src is not None else {}
+        totals = ctx.year_totals(s)
         held = sorted(y for y, n in totals.items() if n)
         if held:
             gaps = [y for y in range(held[0], held[-1] + 1) if not totals.get(y)]

@@ -57,7 +57,7 @@ def render(ctx: Context) -> str:
 def covered(ctx: Context, source: str, part: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, int]]:
     """The per-year counts of the years the source covers, and its year totals where it gives them."""
     years = sorted(int(y) for y in part["year"].unique())
-    totals = ctx.year_totals(source, years)
+    totals = {y: n for y, n in ctx.year_totals(source).items() if years and years[0] <= y <= years[-1]}
     if totals:
         # A year the source holds no works for is a gap in coverage, not a zero count.
         part = part[part["year"].isin([y for y in years if totals.get(y, 0) > 0])]
@@ -80,11 +80,13 @@ def block(ctx: Context, source: str, part: pd.DataFrame) -> str:
     fitted = trend_mod.trends(part, source, ctx.methods, ctx.tasks, totals=totals, incomplete_from=incomplete,
                               fits=fits)
     out = [f"### `{source}`, per publication year ({years[0]}–{years[-1]})" if years else f"### `{source}`"]
-    figs = [
-        (figures.counts_by_year(part, source, ctx.figure(f"{name}_counts_by_year"), incomplete_from=incomplete,
-                                methods=ctx.methods, tasks=ctx.tasks),
-         f"{source}: matching records per year for each method, one panel per task"),
-    ]
+    figs = []
+    if not totals:
+        # Where the source gives its year totals, matches per 1,000 works replace the raw counts (which the
+        # per-year table below still gives): a count that grows with the literature is not a trend.
+        figs.append((figures.counts_by_year(part, source, ctx.figure(f"{name}_counts_by_year"),
+                                            incomplete_from=incomplete, methods=ctx.methods, tasks=ctx.tasks),
+                     f"{source}: matching records per year for each method, one panel per task"))
     if len(ctx.methods) >= 2:
         figs.append((evidence_figures.share_bands(
             year_shares(part), source, ctx.figure(f"{name}_share_by_year"), fits=fits,
