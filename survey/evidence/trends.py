@@ -147,6 +147,13 @@ def fitted_share(fit: Slope, years) -> np.ndarray:
     return 1 / (1 + np.exp(-(fit.params[0] + fit.params[1] * x)))
 
 
+def _mirror(fit: Slope | None) -> Slope | None:
+    """The fit of 1 - share: the same model with the coefficients negated."""
+    if fit is None:
+        return None
+    return Slope(1 / fit.ratio, 1 / fit.high, 1 / fit.low, fit.p_value, -fit.params, fit.cov, fit.centre)
+
+
 def _growth(fit: Slope | None) -> tuple:
     return (None, None, None) if fit is None else (fit.ratio - 1, fit.low - 1, fit.high - 1)
 
@@ -169,6 +176,7 @@ def trends(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[
         frame = frame[frame["year"].isin(list(totals))]
     rows = []
     fits = fits if fits is not None else {}
+    cache: dict = {}  # the literature's growth over a span of years, fitted once per span
     for task in tasks:
         wide = frame[frame["task"] == task].pivot_table(index="year", columns="method", values="count", aggfunc="sum")
         present = [m for m in methods if m in wide.columns]
@@ -182,18 +190,30 @@ def trends(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[
         years = wide.index.to_numpy(dtype="float64")
         all_matches = wide.sum(axis=1).to_numpy()
         exposure = np.array([totals.get(int(y), 0) for y in years]) if totals else None
-        literature = count_trend(exposure, years, level=level) if totals else None
+        span = (tuple(years), "literature")
+        if totals and span not in cache:
+            cache[span] = count_trend(exposure, years, level=level)
+        literature = cache.get(span)
         ranked = sorted(present, key=lambda m: -wide[m].sum())
         pair, cross = "", Crossover(None, None, None, "one method only")
+        shares_fit: dict = {}
+        if len(present) > 1:
+            for m in present:
+                if len(present) == 2 and shares_fit:
+                    # Two methods: the other share is one minus this one, its fit the mirror image.
+                    shares_fit[m] = _mirror(next(iter(shares_fit.values())))
+                else:
+                    shares_fit[m] = share_trend(wide[m], all_matches, years, level)
         if len(ranked) >= 2 and len(years):
             a, b = ranked[0], ranked[1]
             pair = f"{a}/{b}"
-            fit = share_trend(wide[a], wide[a] + wide[b], years, level)
+            # with two methods the leader's share of all matches is its share against the runner-up
+            fit = shares_fit[a] if len(present) == 2 else share_trend(wide[a], wide[a] + wide[b], years, level)
             matched = years[(wide[a] + wide[b]).to_numpy() > 0]  # the range is where the pair has matches
             if len(matched):
                 cross = crossover(fit, int(matched.min()), int(matched.max()), level)
         for m in present:
-            share = share_trend(wide[m], all_matches, years, level) if len(present) > 1 else None
+            share = shares_fit.get(m)
             fits[(task, m)] = share
             growth = _growth(count_trend(wide[m], years, level=level))
             per_work = _growth(count_trend(wide[m], years, exposure, level)) if totals else (None, None, None)

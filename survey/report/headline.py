@@ -106,10 +106,13 @@ def task_sentence(ctx: Context, task: str, v: Verdict, table: analysis.StudyTabl
             text += (f"; against {v.runner_up}, "
                      f"{share_words(v.head_to_head, v.head_to_head_ci.low, v.head_to_head_ci.high)}")
     else:
-        text = (f"{name}: no clear leader: {v.leader} has {share_words(v.share, v.share_ci.low, v.share_ci.high)} "
-                f"of {total} ({counts})")
-        text += (f"; against {v.runner_up}, {share_words(v.head_to_head, v.head_to_head_ci.low, v.head_to_head_ci.high)}"
-                 ", an interval that includes parity" if v.head_to_head_ci else "")
+        text = f"{name}: no clear leader: {v.leader} has {share_words(v.share, v.share_ci.low, v.share_ci.high)} of {total}"
+        if len(v.counts) == 2:  # the share is the head-to-head share: its interval is the one that includes parity
+            text += f", an interval that includes parity ({counts})"
+        else:
+            text += (f" ({counts}); against {v.runner_up}, "
+                     f"{share_words(v.head_to_head, v.head_to_head_ci.low, v.head_to_head_ci.high)}, an interval "
+                     "that includes parity")
     return text + ratios_text(ctx, v) + "."
 
 

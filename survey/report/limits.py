@@ -66,7 +66,8 @@ def stemming(ctx: Context) -> str:
     parts = []
     if stems:
         terms = _terms(ctx)
-        shown = and_([f"“{md(t)}”" for t in terms[:6]]) + (f" and {len(terms) - 6} more" if len(terms) > 6 else "")
+        quoted = [f"“{md(t)}”" for t in terms]
+        shown = and_(quoted) if len(quoted) <= 6 else ", ".join(quoted[:6]) + f" and {len(quoted) - 6} more terms"
         parts.append(f"{and_([f'`{s}`' for s in stems])} stem{'s' if len(stems) == 1 else ''} words, so "
                      f"{shown} also match their other forms (a stemmed “classification” matches “classifier”); "
                      "a term written `{ term = ..., exact = true }` in the query file is matched as written where "

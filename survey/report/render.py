@@ -167,7 +167,7 @@ def header(ctx: Context) -> str:
     lines += ["Everything here derives from the query file: its methods, tasks and windows"
               + (", the ratios it asks for" if ctx.pairs else "")
               + (", the published tables it names" if ctx.references else "")
-              + (" and the experiment results it names" if ctx.results_path else "") + ".", ""]
+              + (" and the experiment results file named for it" if ctx.results_path else "") + ".", ""]
     if ctx.preface:
         lines += [ctx.preface.strip(), ""]
     lines.append("Contents: " + " · ".join(f"[{t}](#{anchor(t)})" for t in ctx.titles.values()))
