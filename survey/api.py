@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from survey.sources.base import Source
     from survey.store import Observation, Store
 
-__all__ = ["counts", "plan", "refresh", "report", "tables", "load_settings", "Reading", "read", "shares", "ratios",
-           "rates", "trend"]
+__all__ = ["counts", "plan", "refresh", "report", "tables", "export_counts", "import_counts", "load_settings",
+           "Reading", "read", "shares", "ratios", "rates", "trend"]
 
 Pathish = str | os.PathLike
 
@@ -264,14 +264,17 @@ def read(matrix: Matrix, store: "Store", settings, names: Iterable[str] | None =
             configured = []
         wanted = list(dict.fromkeys(store.sources() + configured))
     srcs = make_sources(wanted, settings, store, reading=True)
-    items = make_plan(matrix, srcs, store, by_year=by_year, max_age=None, now=now)
+    items = make_plan(matrix, srcs, store, by_year=False, max_age=None, now=now)
     answered = {i.source for i in items if i.cached is not None}
+    if by_year and matrix.trend is not None:
+        # Per-year items only where there are answers: compiling every year of every source never
+        # fetched costs time and says nothing the window items do not.
+        yearly = make_plan(matrix, {n: s for n, s in srcs.items() if n in answered or explicit}, store,
+                           by_year=True, max_age=None, now=now)
+        items = [i for i in items if i.source not in answered and not explicit] + yearly
+        answered |= {i.source for i in yearly if i.cached is not None}
     with_data = [s for s in srcs if s in answered]
     without = [s for s in srcs if s not in answered]
-    if not explicit:
-        for name in without:
-            srcs.pop(name).close()
-        items = [i for i in items if i.source in answered]
     return Reading(matrix, srcs, items, with_data, without)
 
 
@@ -330,6 +333,55 @@ def tables(query, sources: Iterable[str] | None = None, *, window: str | None = 
     return out, reading.without_data
 
 
+def export_counts(path: Pathish, query=None, sources: Iterable[str] | None = None, *, home=None, config=None) -> int:
+    """Write observations as CSV: all of them, or with ``query`` every fetch of that file's queries
+    (window totals and trend years) from the named sources (default: those with answers)."""
+    settings = load_settings(home, config)
+    with _store(settings, write=False) as store:
+        if query is None:
+            return store.export_csv(path)
+        matrix = _matrix(query)
+        reading = read(matrix, store, settings, list(sources) if sources else None, by_year=True)
+        reading.close()
+        keys = {(i.source, i.window.start, i.window.end, i.year, i.query): i.corpus for i in reading.items}
+        rows = []
+        for o in store.history(queries={i.query for i in reading.items}):
+            corpus = keys.get((o.source, o.year_from, o.year_to, o.year, o.query), "-")
+            if corpus == "-" or (corpus is not None and corpus != o.corpus):
+                continue
+            rows.append(o)
+        rows.sort(key=lambda o: (o.source, o.query, o.year_from or 0, o.year or 0, o.fetched_at))
+        return store.export_csv(path, rows)
+
+
+def history(method: str, task: str, query=None, source: str | None = None, *, home=None, config=None):
+    """Every observation of a cell, oldest first per query: with ``query``, only the fetches of that
+    file's compiled queries for the cell; else every observation so labelled."""
+    settings = load_settings(home, config)
+    with _store(settings, write=False) as store:
+        if source is not None and source not in store.sources():
+            source = resolve_name(source, settings, store)
+        if query is None:
+            rows = store.history(method, task, source)
+        else:
+            matrix = _matrix(query)
+            cell = matrix.cell(method, task)
+            reading = read(matrix, store, settings, [source] if source else None, by_year=True)
+            reading.close()
+            mine = [i for i in reading.items if i.cell is cell]
+            keys = {(i.source, i.window.start, i.window.end, i.year, i.query) for i in mine}
+            rows = [o for o in store.history(queries={i.query for i in mine})
+                    if (o.source, o.year_from, o.year_to, o.year, o.query) in keys]
+    return sorted(rows, key=lambda o: (o.source, o.year is not None, o.year or 0, o.query, o.fetched_at))
+
+
+def import_counts(path: Pathish, *, home=None, config=None) -> tuple[int, int]:
+    """Add the observations of an exported CSV; returns (added, already cached)."""
+    settings = load_settings(home, config)
+    with _store(settings, write=True) as store:
+        return store.import_csv(path)
+
+
 def report(query, output: Pathish | None = None, *, sources: Iterable[str] | None = None, preface: str | None = None,
            experiment: Pathish | None = None, command: str | None = None, online_samples: bool = False,
            home=None, config=None) -> "ReportResult":
@@ -368,9 +420,16 @@ def shares(query, source: str | Iterable[str] | None = None, *, window: str | No
     """
     from survey.evidence.shares import shares as with_intervals
 
+    return with_intervals(_method_counts(query, source, window, by_year, home, config))
+
+
+def _method_counts(query, source, window, by_year, home, config) -> "pd.DataFrame":
+    """``counts`` without the year totals' rows (they are no method) and, unless named, the sources never fetched."""
+    from survey.refresh import WORKS
+
     frame = counts(query, source, window=window, by_year=by_year, home=home, config=config)
-    frame = frame[frame["status"] != "not fetched"] if source is None else frame
-    return with_intervals(frame)
+    frame = frame[frame["method"] != WORKS]
+    return frame[frame["status"] != "not fetched"] if source is None else frame
 
 
 def ratios(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
@@ -379,25 +438,33 @@ def ratios(query, source: str | Iterable[str] | None = None, *, window: str | No
     from survey.evidence.shares import ratios as ratio_rows
 
     matrix = _matrix(query)
-    frame = counts(matrix, source, window=window, by_year=by_year, home=home, config=config)
-    frame = frame[frame["status"] != "not fetched"] if source is None else frame
-    return ratio_rows(frame, list(matrix.ratios))
+    return ratio_rows(_method_counts(matrix, source, window, by_year, home, config), list(matrix.ratios))
 
 
 def _per_year_reading(matrix: Matrix, source: str, settings, store):
     if matrix.trend is None:
         raise BadInput(f"{matrix.path or matrix.name}: per-year counts need a [trend] table with from = YEAR")
+    from survey.refresh import WORKS
+
     reading = read(matrix, store, settings, [source], by_year=True)
-    rows = [{"method": i.cell.method, "task": i.cell.task, "year": i.year,
-             "count": i.cached.count if i.cached is not None and i.cached.status == "ok" else None}
-            for i in reading.items if i.year is not None]
-    return reading, rows
+    reading.close()
+    rows, totals = [], {}
+    for i in reading.items:
+        if i.year is None:
+            continue
+        count = i.cached.count if i.cached is not None and i.cached.status == "ok" else None
+        if i.cell.method == WORKS:
+            if count:  # the year's total output, cached by `survey refresh --by-year`
+                totals[i.year] = count
+        else:
+            rows.append({"method": i.cell.method, "task": i.cell.task, "year": i.year, "count": count})
+    return rows, totals
 
 
 def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd.DataFrame":
     """Per-year counts beside the source's total works that year: columns source, method, task, year,
-    count, works, and ``per_<per>`` (matches per ``per`` works). Where the source gives no year
-    totals, works and the rate are NA (never a guessed total)."""
+    count, works, and ``per_<per>`` (matches per ``per`` works). The totals are those cached by
+    `survey refresh --by-year`; where there are none, works and the rate are NA (never a guessed total)."""
     import pandas as pd
 
     if per <= 0:
@@ -406,13 +473,7 @@ def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd
     settings = load_settings(home, config)
     with _store(settings, write=False) as store:
         name = resolve_name(source, settings, store)
-        reading, rows = _per_year_reading(matrix, name, settings, store)
-        try:
-            years = [r["year"] for r in rows]
-            src = reading.sources[name]
-            totals = src.year_totals(min(years), max(years)) if years else {}
-        finally:
-            reading.close()
+        rows, totals = _per_year_reading(matrix, name, settings, store)
     frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"]).astype({"year": "Int64", "count": "Int64"})
     frame.insert(0, "source", name)
     works = frame["year"].map(lambda y: totals.get(int(y)) or None).astype("Int64")
@@ -437,12 +498,8 @@ def trend(query, source: str, *, now=None, home=None, config=None) -> "pd.DataFr
     year_now = (now or datetime.now(timezone.utc)).year
     with _store(settings, write=False) as store:
         name = resolve_name(source, settings, store)
-        reading, rows = _per_year_reading(matrix, name, settings, store)
-        try:
-            years = [r["year"] for r in rows if r["count"] is not None]
-            totals = reading.sources[name].year_totals(min(years), max(years)) if years else {}
-        finally:
-            reading.close()
+        rows, totals = _per_year_reading(matrix, name, settings, store)
+    years = [r["year"] for r in rows if r["count"] is not None]
     if not years:
         raise BadInput(f"no per-year counts cached from {name} for {matrix.path or matrix.name}; run "
                        f"`survey refresh -q {matrix.path or 'FILE'} -s {name} --by-year` first")

@@ -8,6 +8,7 @@ or ``stem = false`` for the whole file): then it matches the word as written (ca
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -285,6 +286,7 @@ class _Parser:
             self.fail(f"'{key}' must be a file path (a string)", line)
         raw = Path(value.strip()).expanduser()
         candidates = [raw] if raw.is_absolute() else [self.path.parent / raw, Path.cwd() / raw]
+        candidates = [Path(os.path.normpath(c)) for c in candidates]
         for candidate in candidates:
             if candidate.is_file():
                 return candidate

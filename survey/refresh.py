@@ -22,6 +22,10 @@ from survey.sources.base import Source
 from survey.store import Key, Observation, Store, is_fresh
 
 TREND = "trend"
+# The method and task label of a year's total output (all works, no query): the denominator of
+# "matches per 1,000 works". Stored and cached like any count, under the source's own query.
+WORKS = "(all works)"
+WORKS_CELL = Cell(WORKS, WORKS, None)
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,10 @@ def plan(
                 for year in matrix.trend.years(now.year):
                     trend = Window(TREND, year, year)
                     items.append(_item(name, corpus, source, cell, trend, year, latest, max_age, force, now))
+        if by_year and matrix.trend:
+            for year in matrix.trend.years(now.year):
+                trend = Window(TREND, year, year)
+                items.append(_item(name, corpus, source, WORKS_CELL, trend, year, latest, max_age, force, now))
     return items
 
 
@@ -95,10 +103,13 @@ def _answers(rows: list[Observation], corpus: str | None) -> dict[Key, Observati
 
 def _item(name, corpus, source, cell, window, year, latest, max_age, force, now) -> PlanItem:
     try:
-        query, reason = source.compile(cell.query, window.start, window.end), None
+        if cell is WORKS_CELL:
+            query, reason = source.totals_query(window.start, window.end), None
+        else:
+            query, reason = source.compile(cell.query, window.start, window.end), None
     except Unsupported as exc:
         # Each cell keeps its own key: the source-neutral tree stands in for the query not sent.
-        query, reason = f"{UNSUPPORTED_QUERY} {describe(cell.query)}", str(exc)
+        query, reason = f"{UNSUPPORTED_QUERY} {WORKS if cell is WORKS_CELL else describe(cell.query)}", str(exc)
     cached = latest.get(Key(name, corpus or "", window.start, window.end, year, query))
     if cached is not None and (cached.method, cached.task) != (cell.method, cell.task):
         cached = replace(cached, method=cell.method, task=cell.task)
@@ -133,7 +144,9 @@ def _jobs(due: list[PlanItem], sources: dict[str, Source]) -> list[_Job]:
     jobs: list[_Job] = []
     per_year: dict[tuple[str, str, str], list[PlanItem]] = defaultdict(list)
     for item in due:
-        if item.year is not None and sources[item.source].capabilities.per_year_one_call:
+        if item.cell is WORKS_CELL:
+            per_year[(item.source, WORKS, WORKS)].append(item)
+        elif item.year is not None and sources[item.source].capabilities.per_year_one_call:
             per_year[(item.source, item.cell.method, item.cell.task)].append(item)
         else:
             jobs.append(_Job(item.source, [item]))
@@ -172,8 +185,14 @@ def run(
             on_observation(obs)
 
     due = [i for i in items if i.due]
-    for item in [i for i in due if i.unsupported]:
-        save(_observation(item, None, "unsupported", item.unsupported, 0.0))
+    try:
+        for item in [i for i in due if i.unsupported]:
+            save(_observation(item, None, "unsupported", item.unsupported, 0.0))
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        summary.skipped.extend(i for i in due if not i.unsupported)
+        summary.seconds = time.monotonic() - started
+        return summary
     due = [i for i in due if not i.unsupported]
     if offline:
         summary.skipped.extend(due)
@@ -191,7 +210,10 @@ def run(
         source = sources[job.source]
         t0 = time.monotonic()
         try:
-            if job.items[0].year is None or not source.capabilities.per_year_one_call:
+            if job.items[0].cell is WORKS_CELL:
+                years = [i.year for i in job.items]
+                results = source.year_totals(min(years), max(years))
+            elif job.items[0].year is None or not source.capabilities.per_year_one_call:
                 item = job.items[0]
                 results = {item.year: source.count(item.cell.query, item.window.start, item.window.end)}
             else:

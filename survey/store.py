@@ -11,7 +11,6 @@ Every observation commits on its own, so an interrupted refresh loses nothing.
 
 from __future__ import annotations
 
-import csv
 import os
 import sqlite3
 import threading
@@ -22,7 +21,7 @@ from typing import Callable, Iterable
 from urllib.request import pathname2url
 
 from survey import __version__
-from survey.errors import BadInput, SurveyError
+from survey.errors import SurveyError
 
 SCHEMA_VERSION = 2
 STATUSES = ("ok", "error", "unsupported", "blocked")
@@ -106,7 +105,8 @@ class Observation:
         return parse_time(self.fetched_at)
 
 
-_FIELDS = [f.name for f in fields(Observation) if f.name != "id"]
+FIELDS = [f.name for f in fields(Observation) if f.name != "id"]  # every column but the row id
+_FIELDS = FIELDS
 
 
 class StoreError(SurveyError):
@@ -377,6 +377,8 @@ class Store:
 
     def export_csv(self, path, observations: list[Observation] | None = None) -> int:
         """Write observations (default: all) as CSV, one row each, every field; ``import_csv`` reads it back."""
+        from survey.observations_csv import write_observations
+
         rows = self.all() if observations is None else observations
         write_observations(path, rows)
         return len(rows)
@@ -387,6 +389,8 @@ class Store:
         A row is already present when an observation with the same key, fetch time, status and
         count is stored, so importing the same file twice adds nothing.
         """
+        from survey.observations_csv import read_observations
+
         incoming = read_observations(path)
         with self._lock:
             present = {
@@ -404,56 +408,6 @@ class Store:
             present.add(mark)
             added += 1
         return added, len(incoming) - added
-
-
-_INT_FIELDS = {"year_from", "year_to", "year", "count"}
-
-
-def write_observations(path, rows: list[Observation]) -> None:
-    """CSV with a header of every field; None is an empty cell (no field uses '' to mean something)."""
-    tmp = Path(str(path) + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(_FIELDS)
-        for o in rows:
-            writer.writerow(["" if getattr(o, f) is None else getattr(o, f) for f in _FIELDS])
-    tmp.replace(path)
-
-
-def read_observations(path) -> list[Observation]:
-    """The observations of an ``export_csv`` file; a malformed row is an error naming its line."""
-    path = Path(path)
-    try:
-        fh = open(path, newline="", encoding="utf-8")
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    out: list[Observation] = []
-    with fh:
-        reader = csv.DictReader(fh)
-        missing = [f for f in ("source", "query", "status", "fetched_at", "window") if f not in (reader.fieldnames or [])]
-        if missing:
-            raise BadInput(f"{path}:1: not a survey observations file (no column {', '.join(missing)})")
-        for row in reader:
-            line = reader.line_num
-            try:
-                values = {}
-                for f in _FIELDS:
-                    raw = row.get(f)
-                    if raw is None or raw == "":
-                        values[f] = "" if f in ("corpus", "method", "task") else None
-                    elif f in _INT_FIELDS:
-                        values[f] = int(raw)
-                    elif f == "duration_s":
-                        values[f] = float(raw)
-                    else:
-                        values[f] = raw
-                if values["status"] not in STATUSES:
-                    raise ValueError(f"status {values['status']!r} is not one of {', '.join(STATUSES)}")
-                parse_time(values["fetched_at"])
-                out.append(Observation(**values))
-            except (ValueError, TypeError) as exc:
-                raise BadInput(f"{path}:{line}: {exc}") from None
-    return out
 
 
 def is_fresh(obs: Observation | None, max_age: timedelta | None, now: datetime) -> bool:

@@ -144,17 +144,30 @@ def test_counts_from_cache(cli, home):
 
 def test_cache_commands(cli, home, tmp_path):
     _seed(home)
-    stats = cli("cache", "stats")
-    assert "5 observations" in stats.output and "unsupported" in stats.output
-    hist = cli("cache", "history", "LSTM:total")
-    assert hist.exit_code == 0 and len(hist.output.strip().splitlines()) == 2
+    stats = cli("cache", "stats").output.splitlines()
+    assert stats[0].endswith("5 observations of 5 keys, " + stats[0].rsplit(", ", 1)[1])
+    assert [line.split()[:3] for line in stats[1:]] == [["openalex", "ok", "4"], ["openalex", "unsupported", "1"]]
+    hist = cli("cache", "history", "LSTM:total").output.splitlines()
+    # one group per query sent: the all-time total, then the 2020 trend year
+    assert len(hist) == 4 and hist[0].startswith("openalex: https://") and hist[2].startswith("openalex: https://")
+    assert hist[1].split()[-3:] == ["all", "time", "5"] and hist[3].split()[-2:] == ["2020", "3"]
     assert cli("cache", "history", "LSTM").exit_code == 2
     out = tmp_path / "export.csv"
     assert cli("cache", "export", str(out)).exit_code == 0
-    assert len(list(csv.DictReader(open(out, encoding="utf-8")))) == 5
+    exported = list(csv.DictReader(open(out, encoding="utf-8")))
+    assert sorted((r["method"], r["task"], r["count"], r["status"]) for r in exported) == [
+        ("CNN", "dialog", "", "unsupported"), ("CNN", "total", "7", "ok"), ("LSTM", "dialog", "2", "ok"),
+        ("LSTM", "total", "3", "ok"), ("LSTM", "total", "5", "ok")]
     assert cli("cache", "clear", input="n\n").exit_code == 1  # declined: nothing deleted
     assert "5 observations" in cli("cache", "stats").output
     assert "5 observations deleted" in cli("cache", "clear", "--yes").output
+    assert cli("cache", "stats").output.startswith(str(home / "cache.sqlite") + ": 0 observations")
+    # the export reads back field for field, and a second import adds nothing
+    assert "5 observations imported" in cli("cache", "import", str(out)).output
+    assert "0 observations imported from" in cli("cache", "import", str(out)).output
+    again = tmp_path / "again.csv"
+    cli("cache", "export", str(again))
+    assert sorted(open(again, encoding="utf-8").read().splitlines()) == sorted(open(out, encoding="utf-8").read().splitlines())
 
 
 def test_max_age_parsing():

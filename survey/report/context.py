@@ -112,10 +112,11 @@ class Context:
         return f"![{md(alt)}]({path.relative_to(self.out_path.parent).as_posix()})"
 
     def year_totals(self, source: str) -> dict[int, int]:
-        """The source's count of all works per year from the trend's first year (or 1900) to now,
-        where it can give one (a local corpus can); asked once per source and report."""
+        """The source's count of all works per year, as cached by `survey refresh --by-year`; {} where none."""
         if source not in self._totals:
-            src = self.instances.get(source)
-            start = self.matrix.trend.start if self.matrix.trend else 1900
-            self._totals[source] = src.year_totals(start, self.now.year) if src is not None else {}
+            from survey.refresh import WORKS
+
+            self._totals[source] = {o.year: o.count for o in self.latest
+                                    if o.source == source and o.method == WORKS and o.status == "ok"
+                                    and o.year is not None and o.count is not None}
         return self._totals[source]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from survey.errors import Unsupported
 from survey.matrix import Query
 
 
@@ -32,6 +33,8 @@ class Record:
     year: int | None = None
     id: str | None = None
     doi: str | None = None
+    snippet: str | None = None  # where the source gives one: the abstract around the matches, marked
+    matched: tuple[str, ...] = ()  # where the source gives them: the words that matched, as written
 
 
 class Source(ABC):
@@ -56,9 +59,16 @@ class Source(ABC):
         """Hits per publication year, every year from start to end present."""
         return {year: self.count(query, year, year) for year in range(start, end + 1)}
 
+    def totals_query(self, start: int, end: int) -> str:
+        """The exact query (or request) that counts all works of years start..end, for ``year_totals``.
+
+        Raises Unsupported where the source cannot count its whole output.
+        """
+        raise Unsupported(f"{self.name} cannot count all of its works per year")
+
     def year_totals(self, start: int, end: int) -> dict[int, int]:
-        """Works per year regardless of query, for normalising trends; {} where unknown."""
-        return {}
+        """All works per year regardless of query (every year from start to end), for normalising trends."""
+        raise Unsupported(f"{self.name} cannot count all of its works per year")
 
     def sample(self, query: Query, start: int | None, end: int | None, n: int) -> list[Record]:
         raise NotImplementedError(f"{self.name} does not return records")

@@ -28,6 +28,11 @@ class StoredLocalSource(Source):
 
         return count_sql(query, start, end)
 
+    def totals_query(self, start: int, end: int) -> str:
+        from survey.sources.local import totals_sql
+
+        return totals_sql(start, end)
+
     def count(self, query: Query, start: int | None, end: int | None) -> int:
         raise Unreachable(f"{self.name}: the corpus is not on this machine; import it with `survey corpus import`")
 
