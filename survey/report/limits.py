@@ -69,7 +69,7 @@ def stemming(ctx: Context) -> str:
         quoted = [f"“{md(t)}”" for t in terms]
         shown = and_(quoted) if len(quoted) <= 6 else ", ".join(quoted[:6]) + f" and {len(quoted) - 6} more terms"
         parts.append(f"{and_([f'`{s}`' for s in stems])} stem{'s' if len(stems) == 1 else ''} words, so "
-                     f"{shown} also match their other forms (a stemmed “classification” matches “classifier”); "
+                     f"{shown} also match their other forms (a plural matches its singular, “networks” matches “network”); "
                      "a term written `{ term = ..., exact = true }` in the query file is matched as written where "
                      "the source can do so")
     if plain:
