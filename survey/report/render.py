@@ -290,6 +290,11 @@ class _Report:
             by_year = any(o.year is not None for o in self.latest if o.source in filled)
             made += f", from the counts cached by `{self.refresh_command(filled, by_year)}`"
         lines += [made + ". The report reads the cache and the committed data; it sends no request.", ""]
+        from survey.report.origin import cache_only_note
+
+        note = cache_only_note(self.reading, self.refresh_command([s for s in filled if s.startswith("local:")]))
+        if note:
+            lines += [note, ""]
         if self.preface:
             lines += [self.preface.strip(), ""]
         lines.append("Contents: " + " · ".join(f"[{t}](#{_anchor(t)})" for t in SECTIONS))
@@ -687,6 +692,10 @@ class _Report:
             count = table.counts.loc[cell.method, cell.task]
             if pd.isna(count):
                 out.append(f"**{md(cell.label)}**: no count cached, so no sample.")
+                continue
+            if src.identity() is None:
+                out.append(f"**{md(cell.label)}**: no sample here: the corpus is not on this machine (its counts "
+                           "are read from the cache).")
                 continue
             try:
                 sample: AuditSample = sample_cell(src, cell, window, self.audit_n, matched=int(count))
