@@ -73,7 +73,7 @@ def parse_max_age(value: str | timedelta | None) -> timedelta | None:
         return None
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([dhms]?)", text)
     if not m:
-        raise BadInput(f"max age {value!r}: expected a number with a unit d, h, m or s (e.g. 30d), or 'never'")
+        raise BadInput(f"--max-age {value!r}: expected a number with a unit d, h, m or s (e.g. 30d), or 'never'")
     number, unit = float(m.group(1)), m.group(2) or "d"
     return timedelta(**{{"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}[unit]: number})
 

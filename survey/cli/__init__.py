@@ -12,7 +12,8 @@ import sys
 import click
 
 from survey import __version__
-from survey.cli.common import Context, SurveyGroup, parse_max_age  # noqa: F401  (public: tests and scripts)
+from survey.api import parse_max_age  # noqa: F401  (public: tests and scripts)
+from survey.cli.common import Context, SurveyGroup
 
 log = logging.getLogger("survey")
 

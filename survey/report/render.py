@@ -164,6 +164,11 @@ def header(ctx: Context) -> str:
         by_year = any(o.year is not None for o in ctx.latest if o.source in filled)
         made += f", from the counts cached by `{ctx.refresh_command(filled, by_year)}`"
     lines += [made + ". The report reads the cache and the files its query file names; it sends no request.", ""]
+    from survey.report.origin import cache_only_note
+
+    note = cache_only_note(ctx.reading, ctx.refresh_command([s for s in filled if s.startswith("local:")]))
+    if note:
+        lines += [note, ""]
     lines += ["Everything here derives from the query file: its methods, tasks and windows"
               + (", the ratios it asks for" if ctx.pairs else "")
               + (", the published tables it names" if ctx.references else "")

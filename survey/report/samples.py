@@ -45,6 +45,10 @@ def audit_block(ctx: Context, name: str, src, window: Window) -> str:
         if pd.isna(count):
             out.append(f"**{md(cell.label)}**: no count cached, so no sample.")
             continue
+        if src.identity() is None:
+            out.append(f"**{md(cell.label)}**: no sample here: the corpus is not on this machine (its counts "
+                       "are read from the cache).")
+            continue
         try:
             sample: AuditSample = sample_cell(src, cell, window, ctx.audit_n, matched=int(count))
         except (SurveyError, NotImplementedError) as exc:
