@@ -145,7 +145,8 @@ def flips(ctx: Context, table: analysis.StudyTable, now: dict[str, Verdict]) -> 
         if w is None or w.kind == NO_DATA or v.kind == NO_DATA:
             continue
         if is_flip(w, v):
-            flipped.append(f"{task} (then {w.leader}, now {v.leader})")
+            flipped.append(f"{task} (then {w.leader} {share_words(w.share, w.share_ci.low, w.share_ci.high)}, "
+                           f"now {v.leader} {share_words(v.share, v.share_ci.low, v.share_ci.high)})")
         elif w.is_lead and v.is_lead:
             same += 1
         else:
