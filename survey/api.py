@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from survey.store import Observation, Store
 
 __all__ = ["counts", "plan", "refresh", "report", "tables", "export_counts", "import_counts", "load_settings",
-           "Reading", "read"]
+           "Reading", "read", "shares", "ratios", "rates", "trend"]
 
 Pathish = str | os.PathLike
 
@@ -73,7 +73,7 @@ def parse_max_age(value: str | timedelta | None) -> timedelta | None:
         return None
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([dhms]?)", text)
     if not m:
-        raise BadInput(f"max age {value!r}: expected a number with a unit d, h, m or s (e.g. 30d), or 'never'")
+        raise BadInput(f"--max-age {value!r}: expected a number with a unit d, h, m or s (e.g. 30d), or 'never'")
     number, unit = float(m.group(1)), m.group(2) or "d"
     return timedelta(**{{"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}[unit]: number})
 
@@ -406,6 +406,109 @@ def report(query, output: Pathish | None = None, *, sources: Iterable[str] | Non
                                 labels=labels)
         finally:
             reading.close()
+
+
+# ---------------------------------------------------------------- evidence: shares, ratios, rates, trends
+
+
+def shares(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
+           home=None, config=None) -> "pd.DataFrame":
+    """Each method's count, its share of all method matches in the task, and the 95% Wilson interval.
+
+    One row per source, window, task and method (and year with ``by_year``, whose rows carry the
+    window name ``trend``). Columns: source, window, year (NA for window totals), task, method,
+    count, share, ci_low, ci_high (fractions). A task where a method's count is missing, or with
+    no match at all, has no share (NA), never a share of the methods that happen to be there.
+    """
+    from survey.evidence.shares import shares as with_intervals
+
+    return with_intervals(_method_counts(query, source, window, by_year, home, config))
+
+
+def _method_counts(query, source, window, by_year, home, config) -> "pd.DataFrame":
+    """``counts`` without the year totals' rows (they are no method) and, unless named, the sources never fetched."""
+    from survey.refresh import WORKS
+
+    frame = counts(query, source, window=window, by_year=by_year, home=home, config=config)
+    frame = frame[frame["method"] != WORKS]
+    return frame[frame["status"] != "not fetched"] if source is None else frame
+
+
+def ratios(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
+           home=None, config=None) -> "pd.DataFrame":
+    """The ratios the query file asks for (``ratios = [[A, B]]``) per task, with the interval from A / (A + B)."""
+    from survey.evidence.shares import ratios as ratio_rows
+
+    matrix = _matrix(query)
+    return ratio_rows(_method_counts(matrix, source, window, by_year, home, config), list(matrix.ratios))
+
+
+def _per_year_reading(matrix: Matrix, source: str, settings, store):
+    if matrix.trend is None:
+        raise BadInput(f"{matrix.path or matrix.name}: per-year counts need a [trend] table with from = YEAR")
+    from survey.refresh import WORKS
+
+    reading = read(matrix, store, settings, [source], by_year=True)
+    reading.close()
+    rows, totals = [], {}
+    for i in reading.items:
+        if i.year is None:
+            continue
+        count = i.cached.count if i.cached is not None and i.cached.status == "ok" else None
+        if i.cell.method == WORKS:
+            if count:  # the year's total output, cached by `survey refresh --by-year`
+                totals[i.year] = count
+        else:
+            rows.append({"method": i.cell.method, "task": i.cell.task, "year": i.year, "count": count})
+    return rows, totals
+
+
+def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd.DataFrame":
+    """Per-year counts beside the source's total works that year: columns source, method, task, year,
+    count, works, and ``per_<per>`` (matches per ``per`` works). The totals are those cached by
+    `survey refresh --by-year`; where there are none, works and the rate are NA (never a guessed total)."""
+    import pandas as pd
+
+    if per <= 0:
+        raise BadInput(f"--per {per}: expected a positive number of works, e.g. 1000")
+    matrix = _matrix(query)
+    settings = load_settings(home, config)
+    with _store(settings, write=False) as store:
+        name = resolve_name(source, settings, store)
+        rows, totals = _per_year_reading(matrix, name, settings, store)
+    frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"]).astype({"year": "Int64", "count": "Int64"})
+    frame.insert(0, "source", name)
+    works = frame["year"].map(lambda y: totals.get(int(y)) or None).astype("Int64")
+    frame["works"] = works
+    frame[f"per_{per}"] = (frame["count"].astype("Float64") * per / works.astype("Float64")).round(3)
+    return frame
+
+
+def trend(query, source: str, *, now=None, home=None, config=None) -> "pd.DataFrame":
+    """Tested trends per task and method for one source (``survey.evidence.trends``): the share's odds
+    ratio per year with its interval and p-value, count growth (and growth per work where the source
+    gives year totals), and the task's crossover year. The current year (``now``'s; default today,
+    UTC) and later ones are left out of every fit."""
+    from datetime import datetime, timezone
+
+    import pandas as pd
+
+    from survey.evidence.trends import trends
+
+    matrix = _matrix(query)
+    settings = load_settings(home, config)
+    year_now = (now or datetime.now(timezone.utc)).year
+    with _store(settings, write=False) as store:
+        name = resolve_name(source, settings, store)
+        rows, totals = _per_year_reading(matrix, name, settings, store)
+    years = [r["year"] for r in rows if r["count"] is not None]
+    if not years:
+        raise BadInput(f"no per-year counts cached from {name} for {matrix.path or matrix.name}; run "
+                       f"`survey refresh -q {matrix.path or 'FILE'} -s {name} --by-year` first")
+    frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"])
+    if totals:
+        frame = frame[frame["year"].map(lambda y: totals.get(int(y), 0) > 0)]  # years the source holds nothing for
+    return trends(frame, name, list(matrix.methods), list(matrix.tasks), totals=totals, incomplete_from=year_now)
 
 
 # ---------------------------------------------------------------- precision labels

@@ -63,14 +63,14 @@ def test_corpus_to_report_with_trends_and_audit(home, acl_records, tmp_path, mon
     assert lstm_total > 50
     assert "| LSTM:CNN |" in acl_table
 
-    # Trends: the three figures of a corpus (counts, share, per 1,000), each a real PNG.
+    # Trends: the figures of a corpus (shares with bands and fits, matches per 1,000 works), each a real PNG.
     trends = text.split("## 4. Trends")[1].split("## 5.")[0]
     figures = re.findall(r"!\[[^\]]*\]\((figures/[^)]+\.png)\)", trends)
-    assert figures == [f"figures/lstm_vs_cnn_local-acl_{kind}.png"
-                       for kind in ("counts_by_year", "share_by_year", "per_1000_by_year")]
+    assert figures == [f"figures/lstm_vs_cnn_local-acl_{kind}.png" for kind in ("share_by_year", "per_1000_by_year")]
     for f in figures:
         assert (out.parent / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "| year | LSTM | CNN | LSTM share | all records |" in trends
+    assert "| year | LSTM | CNN | LSTM share | CNN share | all records | LSTM per 1,000 | CNN per 1,000 |" in trends
+    assert "share: odds ratio per year" in trends and "growth per 1,000 works" in trends
 
     # The audit: real titles per cell, and the same sample from the terminal command.
     audit = text.split("## 6. Precision audit")[1].split("## 7.")[0]

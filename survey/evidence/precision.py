@@ -6,8 +6,7 @@ the count times the precision, with the interval scaled the same way: the count 
 corpus is a census, so the uncertainty is in the precision alone. (For an online source the
 count is the provider's, taken as given; its own error is not in this interval.)
 
-The Wilson interval is computed here with statsmodels rather than shared with the intervals of
-the headline, which live in another module of this package; both call the same function.
+The Wilson interval is the headline's own, ``survey.evidence.intervals.wilson`` (statsmodels).
 """
 
 from __future__ import annotations
@@ -19,13 +18,12 @@ CONFIDENCE = 0.95
 
 
 def wilson(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """The Wilson score interval for ``successes`` out of ``trials`` (trials > 0)."""
-    from statsmodels.stats.proportion import proportion_confint
+    """The Wilson score interval for ``successes`` out of ``trials`` (trials > 0): the headline's own."""
+    from survey.evidence.intervals import wilson as interval
 
     if trials <= 0:
         raise ValueError("a proportion needs at least one trial")
-    low, high = proportion_confint(successes, trials, alpha=1 - confidence, method="wilson")
-    return float(low), float(high)
+    return interval(successes, trials, confidence)
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,12 @@ def section(data: Appendix) -> str:
     out.append("No search filters beyond the year limits, no language limits and no peer-review filter were "
                "applied; counts are of records, not deduplicated across sources.")
     return "\n\n".join(out)
+
+
+def render(ctx) -> str:
+    def shown(path):
+        return path.relative_to(ctx.out_path.parent).as_posix() if path else None
+
+    manifest = ctx.out_path.with_name(f"{ctx.stem}.manifest.json")
+    return section(gather(ctx.matrix, ctx.reading, plan_csv=shown(ctx.plan_csv), manifest=shown(manifest),
+                          query_shown=ctx.query_shown))

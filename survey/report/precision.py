@@ -94,8 +94,7 @@ def _verdict_words(check: VerdictCheck) -> str:
 
 def section(data: PrecisionData) -> str:
     """Markdown: the precision table per labelled source and window, the verdict checks, how to label."""
-    out = ["### Labelled precision",
-           "A person judged a seeded random sample of each labelled cell's matches relevant or not. Precision is "
+    out = ["A person judged a seeded random sample of each labelled cell's matches relevant or not. Precision is "
            "the share judged relevant, with a 95% Wilson interval; the corrected count is the count times the "
            "precision (and times the interval's ends). Labels count only for the query they were made on."]
     labelled = data.labelled()
@@ -143,3 +142,21 @@ def section(data: PrecisionData) -> str:
                    + "\n".join(f"- {p}" for p in data.problems[:10])
                    + (f"\n- and {len(data.problems) - 10} more" if len(data.problems) > 10 else ""))
     return "\n\n".join(out)
+
+
+def applies(ctx) -> bool:
+    """Only with counts: labels correct counts."""
+    return bool(ctx.with_data)
+
+
+def render(ctx) -> str:
+    """The section from the report's context: the labels store's labels and the committed label files."""
+    from survey.labels import open_labels
+    from survey.labels_csv import read_files
+
+    store = open_labels(ctx.settings, write=False)
+    stored = store.labels() if store is not None else []
+    if store is not None:
+        store.close()
+    committed, problems = read_files(getattr(ctx, "label_files", []))
+    return section(gather(ctx.reading.items, merge(stored, committed), problems=problems, query_shown=ctx.query_shown))

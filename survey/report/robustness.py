@@ -58,8 +58,7 @@ def _verdict_cell(v: Verdict) -> str:
 def section(data: list[SourceRobustness], query_shown: str, figures: dict[str, Path | None] | None = None,
             link=lambda path, alt: "") -> str:
     """Markdown: per source and window, each task's leader, whether it is robust, and what flips it."""
-    out = ["### Robustness across query variants",
-           "Each task's leader under variants of the query derived from the query file: each method by one "
+    out = ["Each task's leader under variants of the query derived from the query file: each method by one "
            "term at a time, every method by the term in the same place, exact against stemmed terms where the "
            "source can search both, and the tasks without their synonyms. A leader is robust when every "
            "variant keeps it."]
@@ -146,3 +145,20 @@ def specification_curve(d: SourceRobustness, window: str, path: Path) -> Path | 
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def applies(ctx) -> bool:
+    """Only with counts: variants are compared against the file's own."""
+    return bool(ctx.with_data)
+
+
+def render(ctx) -> str:
+    """The section from the report's context; the variants' plan items go to the manifest (``ctx.variant_items``)."""
+    data = gather(ctx.matrix, ctx.instances, ctx.store, ctx.with_data)
+    ctx.variant_items = [i for d in data for i in d.items]
+    curves = {}
+    for d in data:
+        if d.counted:
+            slug = "".join(ch if ch.isalnum() else "-" for ch in d.source.lower())
+            curves[d.source] = specification_curve(d, ctx.matrix.windows[0].name, ctx.figure(f"{slug}_specification_curve"))
+    return section(data, ctx.query_shown, curves, ctx.link)
