@@ -90,8 +90,8 @@ def main() -> int:
                 reports.append(result.seconds)
                 print(f"write_report run {i + 1}: {result.seconds:.2f} s ({len(result.figures)} figures)")
             text = result.path.read_text(encoding="utf-8")
-            assert "### Labelled precision" in text and "| CNN:total |" in text, "labels not shown"
-            assert "specification_curve.png" in text and "## 10. Search appendix" in text
+            assert ". Labelled precision" in text and "| CNN:total |" in text, "labels not shown"
+            assert "specification_curve.png" in text and ". Search appendix (PRISMA-S)" in text
 
     failed = False
     for what, times in (("survey robustness (study matrix, full ACL)", robustness),
