@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from urllib.parse import unquote_plus
 
 import pytest
@@ -18,6 +19,7 @@ KEY = "oa-planted-key-4242"
 
 def source(httpserver, **kw):
     kw.setdefault("key", KEY)
+    kw.setdefault("today", lambda: datetime(2026, 5, 1, tzinfo=timezone.utc))
     return fast(OpenAlexSource, httpserver, **kw)
 
 
@@ -31,8 +33,8 @@ def test_count_parses_meta_count_and_sends_the_compiled_request(httpserver, fixt
     req = httpserver.log[0][0]
     assert req.args["api_key"] == KEY and req.args["per_page"] == "1"
     assert req.args["filter"] == (
-        'title_and_abstract.search:(LSTM OR "long short-term memory") AND classification,'
-        "from_publication_date:2006-01-01"
+        'title_and_abstract.search:(LSTM OR "long short-term memory") AND (classification),'
+        "from_publication_date:2006-01-01,to_publication_date:2026-12-31"
     )
     shown = src.compile(LSTM_CLASSIFICATION, 2006, None)
     assert KEY not in shown and "api_key=***" in shown

@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from survey.errors import Unsupported
 from survey.matrix import Query
 
 
@@ -55,6 +56,16 @@ class Source(ABC):
     def count_by_year(self, query: Query, start: int, end: int) -> dict[int, int]:
         """Hits per publication year, every year from start to end present."""
         return {year: self.count(query, year, year) for year in range(start, end + 1)}
+
+    def compile_by_year(self, query: Query, start: int, end: int) -> dict[int, str]:
+        """The request that answers each year's count in ``count_by_year(query, start, end)``:
+        one per year, or the same one for every year where a single call answers them all.
+        Raises Unsupported like ``compile``."""
+        return {year: self.compile(query, year, year) for year in range(start, end + 1)}
+
+    def compile_year_totals(self, start: int, end: int) -> dict[int, str]:
+        """The request behind each year of ``year_totals(start, end)``, for the cache key."""
+        raise Unsupported(f"{self.name} does not count every work of a year")
 
     def year_totals(self, start: int, end: int) -> dict[int, int]:
         """Works per year regardless of query, for normalising trends; {} where unknown."""
