@@ -158,3 +158,44 @@ def test_settings_override_url_rate_concurrency_key(tmp_path):
     assert default.rate_limit == OpenAlexSource.rate_limit and default.base_url == "https://api.openalex.org"
     with pytest.raises(ConfigError):
         make_source("openalex", Settings(home=tmp_path, env={"SURVEY_OPENALEX_CONCURRENCY": "0"}))
+
+
+def test_per_year_rows_store_the_group_by_request_actually_sent(httpserver, tmp_path):
+    from datetime import timedelta
+
+    from survey.matrix import parse_matrix
+    from survey.refresh import plan, run
+    from survey.store import Store
+
+    groups = [{"key": str(y), "count": y - 2000} for y in range(2015, 2019)]
+    httpserver.expect_request("/works").respond_with_json({"meta": {"count": 1, "groups_count": 4}, "group_by": groups})
+    matrix = parse_matrix('[methods]\nLSTM = ["LSTM"]\n[tasks]\ntotal = []\n[[windows]]\nname = "all time"\n'
+                          "[trend]\nfrom = 2015\nto = 2018\n")
+    src = source(httpserver)
+    with Store(tmp_path / "cache.sqlite") as store:
+        items = [i for i in plan(matrix, {"openalex": src}, store, by_year=True) if i.year is not None]
+        run(items, {"openalex": src}, store)
+        rows = sorted((o for o in store.all() if o.year is not None), key=lambda o: o.year)
+        # A rerun after one year went stale sends the same full request, not a one-year one.
+        again = plan(matrix, {"openalex": src}, store, by_year=True, max_age=timedelta(days=30))
+    sent = httpserver.log[0][0]
+    assert len(httpserver.log) == 1 and sent.args["group_by"] == "publication_year"
+    shown = {i.query for i in items}
+    assert len(shown) == 1, "every year of one group_by call shows that one request"
+    (query,) = shown
+    assert "group_by=publication_year" in query and "per_page=1&" not in query and KEY not in query
+    assert unquote_plus(query.replace("***", KEY)) == unquote_plus(sent.url)
+    assert [(o.year, o.count, o.query) for o in rows] == [(y, y - 2000, query) for y in range(2015, 2019)]
+    assert all(not i.due for i in again if i.year is not None)
+
+
+def test_year_totals_in_one_group_by_over_all_works(httpserver):
+    groups = [{"key": "2015", "count": 9_100_000}, {"key": "2016", "count": 9_400_000}]
+    httpserver.expect_request("/works").respond_with_json({"meta": {"count": 1, "groups_count": 2}, "group_by": groups})
+    src = source(httpserver)
+    assert src.year_totals(2015, 2017) == {2015: 9_100_000, 2016: 9_400_000, 2017: 0}
+    args = httpserver.log[0][0].args
+    assert args["filter"] == "from_publication_date:2015-01-01,to_publication_date:2017-12-31"
+    assert args["group_by"] == "publication_year" and "search" not in args
+    urls = src.compile_year_totals(2015, 2017)
+    assert len(set(urls.values())) == 1 and unquote_plus(urls[2015].replace("***", KEY)) == unquote_plus(httpserver.log[0][0].url)

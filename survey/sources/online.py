@@ -44,8 +44,8 @@ class OnlineSource(Source):
         if self.key and len(self.key) < MIN_SECRET_LENGTH:
             # A key this short could not be told apart from ordinary text when masking it.
             raise ConfigError(
-                f"{env_name(self.name, 'key')} is {len(self.key)} characters long; an API key has at least "
-                f"{MIN_SECRET_LENGTH} (is the whole key set?)"
+                f"{env_name(self.name, 'key')} has {len(self.key)} character{'s' if len(self.key) > 1 else ''}; "
+                f"an API key has at least {MIN_SECRET_LENGTH} (is the whole key set?)"
             )
         self.mailto = mailto
         self.rate_limit = rate if rate is not None else type(self).rate_limit

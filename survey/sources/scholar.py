@@ -98,11 +98,12 @@ class ScholarSource(OnlineSource):
         if self.proxy:
             return self._fetch_via_proxy(url)
         try:
-            return self.http.get(url).text
+            resp = self.http.get(url)
         except HTTPStatusError as exc:
             if exc.status in (403, 429):
                 raise Blocked(f"scholar: HTTP {exc.status}: Google is refusing automated requests") from None
             raise
+        return page_text(resp.content, resp.headers.get("Content-Type", ""))
 
     def _fetch_via_proxy(self, url: str) -> str:
         if self._proxy_session is None:
@@ -128,6 +129,17 @@ class ScholarSource(OnlineSource):
     def count(self, query: Query, start: int | None, end: int | None) -> int:
         html = self.fetch(self.base_url + self.path(query, start, end))
         return hit_count(parse_count(html), self.name, "the count line")
+
+
+def page_text(content: bytes, content_type: str) -> str:
+    """The page as text: its declared charset, else UTF-8 (what Scholar serves). requests would
+    guess ISO-8859-1 for text/html without a charset, turning a narrow no-break space inside a
+    count into three letters."""
+    m = re.search(r"charset=([\w-]+)", content_type, re.I)
+    try:
+        return content.decode(m.group(1) if m else "utf-8", errors="replace")
+    except LookupError:
+        return content.decode("utf-8", errors="replace")
 
 
 def blocked_reason(html: str) -> str | None:
@@ -179,4 +191,7 @@ def read_count_line(line: str) -> int | None:
     numbers = _NUMBER.findall(text)
     if not numbers:
         return None
-    return int(re.sub(r"[^0-9]", "", numbers[-1]))
+    digits = re.sub(r"[^0-9]", "", numbers[-1])
+    if len(digits) > 1 and digits[0] == "0":
+        return None  # "000" is the tail of a number split by something unreadable, not a count
+    return int(digits)
