@@ -28,7 +28,8 @@ from typing import Callable
 from filelock import FileLock
 
 # Allowance for requests leaving together but arriving a little apart.
-MARGIN = 0.02
+MARGIN = 0.05
+LATE = 0.025  # woken later than this after its moment, a caller books again
 _KEEP = 256  # send times kept in the log, enough for any sane limit
 _HORIZON = 3600.0  # no booking or pause reaches further ahead than this
 
@@ -87,8 +88,8 @@ class RateLimiter:
 
     # -------------------------------------------------------------- use
 
-    def reserve(self) -> float:
-        """Book the earliest allowed send moment; return how long to wait for it."""
+    def reserve(self) -> tuple[float, float]:
+        """Book the earliest allowed send moment; return it and how long to wait for it."""
         with self._state():
             now = self.clock()
             # A clock set back (or a log from before a reboot) must not hold sends for hours.
@@ -102,14 +103,29 @@ class RateLimiter:
                 if len(self._sends) >= limit:
                     slot = max(slot, self._sends[-limit] + period + self.margin)
                 self._sends.append(slot)
-            return slot - now
+            return slot, slot - now
+
+    def release(self, slot: float) -> None:
+        """Give a booked moment back (it was missed); the log only gets sparser."""
+        with self._state():
+            if slot in self._sends:
+                self._sends.remove(slot)
 
     def acquire(self) -> float:
-        """Block until this caller may send; returns the seconds waited."""
-        wait = self.reserve()
-        if wait > 0:
-            self.sleep(wait)
-        return wait
+        """Block until this caller may send; returns the seconds waited.
+
+        A caller woken well after its moment (a loaded machine, a descheduled process) books
+        again rather than send late, where its request would bunch with the ones booked after it.
+        """
+        started = self.clock()
+        for attempt in range(5):
+            slot, wait = self.reserve()
+            if wait > 0:
+                self.sleep(wait)
+            if self.rate is None or self.clock() - slot <= LATE or attempt == 4:
+                break
+            self.release(slot)
+        return self.clock() - started
 
     def slow_down(self, factor: float = 0.8, floor: float = 0.25) -> None:
         """A 429 says the provider counts differently from us: go slower for the rest of the run

@@ -200,6 +200,8 @@ def read_body(resp: requests.Response, cap: int) -> bytes:
         out += decoder.flush()
         if not decoder.eof:
             raise zlib.error("compressed body ends early")
+        if decoder.unused_data:
+            raise zlib.error("data after the end of the compressed body")
         if len(out) > cap:
             raise BodyTooLarge(f"body larger than {cap} bytes decoded")
     return bytes(out)

@@ -121,8 +121,12 @@ class OnlineSource(Source):
         return {year: self.compile_year_total(year) for year in range(start, end + 1)}
 
     def year_totals(self, start: int, end: int) -> dict[int, int]:
-        """Every work per year, one date-only request per year; Unsupported where the source cannot."""
-        self.compile_year_total(start)  # Unsupported before any request where there is no such query
+        """Every work per year, one date-only request per year; {} where the source has no such
+        query (compile_year_totals says why)."""
+        try:
+            self.compile_year_total(start)
+        except Unsupported:
+            return {}
         return {year: self.year_total(year) for year in range(start, end + 1)}
 
     def close(self) -> None:
