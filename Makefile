@@ -7,7 +7,7 @@ QUERY  ?= queries/lstm_vs_cnn.toml
 export SURVEY_HOME ?= $(CURDIR)/.state
 ACL    ?= ../shared/corpora/acl-anthology/papers.jsonl.gz
 
-.PHONY: report test install install-test experiment clean
+.PHONY: report counts test install install-test experiment clean
 
 $(BIN)/survey: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,19 +27,28 @@ install-test: $(VENV)/.test-installed
 SOURCES ?= --all
 PREFACE  = reports/acl_anthology_preface.md
 
+# The committed counts behind the committed report: read into the cache first, so a clone with
+# no corpus and no network renders the same numbers; `make counts` writes them after a refresh.
+COUNTS  ?= data/counts/lstm_vs_cnn.csv
+
 report: install
-	@if [ -f "$(ACL)" ] && ! $(BIN)/survey corpus stats --name acl >/dev/null 2>&1; then \
-		$(BIN)/survey corpus import "$(ACL)" --name acl; fi
+	@if [ -f "$(ACL)" ]; then \
+		$(BIN)/survey corpus stats --name acl >/dev/null 2>&1 || $(BIN)/survey corpus import "$(ACL)" --name acl --replace; \
+	else echo "no ACL Anthology corpus at $(ACL): reporting the committed counts; count in your own with \`survey corpus import FILE --name NAME\`"; fi
+	@if [ -f "$(COUNTS)" ]; then $(BIN)/survey cache import "$(COUNTS)"; fi
 	@# A failed or unreachable source must not stop the report: it says what is missing.
 	-$(BIN)/survey refresh -q $(QUERY) $(SOURCES) --by-year
-	$(BIN)/survey report -q $(QUERY) \
-		$$($(BIN)/survey corpus stats --name acl >/dev/null 2>&1 && echo --preface $(PREFACE))
+	$(BIN)/survey report -q $(QUERY) --preface $(PREFACE)
+
+counts: install
+	$(BIN)/survey cache export -q $(QUERY) $(COUNTS)
 
 test: install-test
 	$(BIN)/python -m pytest -q
 
+# Regenerates the committed reference results on purpose (a plain `survey experiment run` never does).
 experiment: install-test
-	$(BIN)/survey experiment run
+	$(BIN)/survey experiment run -o data/experiments/reference.json --force
 
 clean:
 	rm -rf $(VENV) .state

@@ -1,3 +1,20 @@
-"""survey: reproducible literature surveys of method x task hit counts."""
+"""survey: reproducible literature surveys of method x task hit counts.
+
+The public API (see ``survey.api`` for every argument)::
+
+    import survey
+    survey.refresh("queries/x.toml", sources=["local:acl"], by_year=True)
+    frame = survey.counts("queries/x.toml", source="local:acl", by_year=True)
+    survey.report("queries/x.toml", "reports/x.md")
+"""
 
 __version__ = "0.1.0"
+
+from survey.api import counts, plan, refresh, report, tables  # noqa: E402
+from survey.errors import BadInput, QueryFileError, SurveyError, UnknownSource  # noqa: E402
+from survey.store import StoreError  # noqa: E402
+
+__all__ = [
+    "__version__", "counts", "plan", "refresh", "report", "tables",
+    "SurveyError", "BadInput", "QueryFileError", "UnknownSource", "StoreError",
+]

@@ -40,7 +40,7 @@ class StudyTable:
 
 
 def study_table(observations: list[Observation], matrix: Matrix, source: str, window: Window) -> StudyTable:
-    """The window totals of one source, shaped like the study. Pass ``store.latest(per_query=False)``."""
+    """The window totals of one source, shaped like the study, from the observations answering its cells."""
     methods, tasks = list(matrix.methods), list(matrix.tasks)
     counts = pd.DataFrame(pd.NA, index=pd.Index(methods, name="method"), columns=tasks, dtype="Int64")
     status = pd.DataFrame(NOT_FETCHED, index=counts.index, columns=tasks, dtype=object)
@@ -184,7 +184,7 @@ def drift(observations: list[Observation], top: int | None = 10) -> pd.DataFrame
         prev, last = seen[-2], seen[-1]
         change = last.count - prev.count
         rows.append({
-            "source": key.source, "method": key.method, "task": key.task, "window": last.window,
+            "source": key.source, "method": last.method, "task": last.task, "window": last.window,
             "year": key.year, "previous": prev.count, "latest": last.count,
             "previous_at": prev.fetched, "latest_at": last.fetched, "change": change,
             "relative": change / prev.count if prev.count else float("nan"),

@@ -8,6 +8,7 @@ or ``stem = false`` for the whole file): then it matches the word as written (ca
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -52,6 +53,18 @@ class AllOf:
 
 
 Query = AllOf
+
+
+def describe(query: Query) -> str:
+    """The query tree in words, source-neutral: ``(LSTM OR "long short-term memory") AND (dialog)``.
+
+    Exact terms carry a leading ``=``. Distinct trees give distinct descriptions.
+    """
+    def one(a: Atom) -> str:
+        text = f'"{a.text}"' if isinstance(a, Phrase) else a.text
+        return f"={text}" if a.exact else text
+
+    return " AND ".join("(" + " OR ".join(one(a) for a in group.items) + ")" for group in query.items)
 
 
 def atom(text: str, exact: bool = False) -> Atom:
@@ -273,6 +286,7 @@ class _Parser:
             self.fail(f"'{key}' must be a file path (a string)", line)
         raw = Path(value.strip()).expanduser()
         candidates = [raw] if raw.is_absolute() else [self.path.parent / raw, Path.cwd() / raw]
+        candidates = [Path(os.path.normpath(c)) for c in candidates]
         for candidate in candidates:
             if candidate.is_file():
                 return candidate

@@ -11,16 +11,20 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
 from survey.errors import Blocked, SourceError, Unreachable, Unsupported
-from survey.matrix import Cell, Matrix, Window
+from survey.matrix import Cell, Matrix, Window, describe
 from survey.sources.base import Source
 from survey.store import Key, Observation, Store, is_fresh
 
 TREND = "trend"
+# The method and task label of a year's total output (all works, no query): the denominator of
+# "matches per 1,000 works". Stored and cached like any count, under the source's own query.
+WORKS = "(all works)"
+WORKS_CELL = Cell(WORKS, WORKS, None)
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,12 @@ class PlanItem:
     cached: Observation | None
     fresh: bool
 
+    corpus: str | None = ""  # the source's identity(); None: any (a corpus not on this machine)
+    rate: float | None = None  # the source's requests per second, for time estimates
+
     @property
     def key(self) -> Key:
-        return Key(
-            self.source, self.cell.method, self.cell.task, self.window.start, self.window.end, self.year, self.query
-        )
+        return Key(self.source, self.corpus or "", self.window.start, self.window.end, self.year, self.query)
 
     @property
     def due(self) -> bool:
@@ -59,43 +64,73 @@ def plan(
     now: datetime | None = None,
     windows: list[Window] | None = None,
 ) -> list[PlanItem]:
+    """Every (source, cell, window[, trend year]) with its compiled query and the row answering it.
+
+    A row answers only the same source, corpus identity, compiled query, window and year; its
+    labels are relabelled to the cell's, so a renamed row keeps its counts.
+    """
     now = now or store.clock()
     items: list[PlanItem] = []
     for name, source in sources.items():
-        latest = store.latest_by_key(name)
+        corpus = source.identity()
+        latest = _answers(store.latest(name), corpus)
         for cell in matrix.cells:
             for window in windows or matrix.windows:
-                items.append(_item(name, source, cell, window, None, latest, max_age, force, now))
+                items.append(_item(name, corpus, source, cell, window, None, latest, max_age, force, now))
             if by_year and matrix.trend:
                 years = matrix.trend.years(now.year)
                 compiled = _compile_by_year(source, cell, years)
                 for year in years:
-                    items.append(_item(name, source, cell, Window(TREND, year, year), year, latest, max_age, force, now,
-                                       compiled[year]))
+                    trend = Window(TREND, year, year)
+                    items.append(_item(name, corpus, source, cell, trend, year, latest, max_age, force, now, compiled[year]))
+        if by_year and matrix.trend:
+            years = matrix.trend.years(now.year)
+            compiled = _compile_by_year(source, WORKS_CELL, years)
+            for year in years:
+                trend = Window(TREND, year, year)
+                items.append(_item(name, corpus, source, WORKS_CELL, trend, year, latest, max_age, force, now, compiled[year]))
     return items
 
 
 def _compile_by_year(source, cell, years) -> dict[int, tuple[str, str | None]]:
-    """Per year, the request that answers it (one shared request where the source has one call
-    for all years, as OpenAlex's group_by) and the reason where unsupported."""
+    """Per year, the request that answers it (one shared request where one call answers every
+    year, as OpenAlex's group_by) and the reason where unsupported."""
     try:
+        if cell is WORKS_CELL:
+            return {y: (q, None) for y, q in source.compile_year_totals(years[0], years[-1]).items()}
         return {y: (q, None) for y, q in source.compile_by_year(cell.query, years[0], years[-1]).items()}
     except Unsupported as exc:
-        return {y: (UNSUPPORTED_QUERY, str(exc)) for y in years}
+        # Each cell keeps its own key: the source-neutral tree stands in for the query not sent.
+        shown = WORKS if cell is WORKS_CELL else describe(cell.query)
+        return {y: (f"{UNSUPPORTED_QUERY} {shown}", str(exc)) for y in years}
 
 
-def _item(name, source, cell, window, year, latest, max_age, force, now, compiled=None) -> PlanItem:
+def _answers(rows: list[Observation], corpus: str | None) -> dict[Key, Observation]:
+    """Rows by key; with an unknown corpus (None), the latest answer of any corpus per query."""
+    if corpus is not None:
+        return {o.key: o for o in rows if o.corpus == corpus}
+    best: dict[Key, Observation] = {}
+    for o in rows:
+        key = replace(o.key, corpus="")
+        if key not in best or (o.status == "ok", o.fetched_at) > (best[key].status == "ok", best[key].fetched_at):
+            best[key] = o
+    return best
+
+
+def _item(name, corpus, source, cell, window, year, latest, max_age, force, now, compiled=None) -> PlanItem:
     if compiled is not None:
         query, reason = compiled
     else:
         try:
             query, reason = source.compile(cell.query, window.start, window.end), None
         except Unsupported as exc:
-            query, reason = UNSUPPORTED_QUERY, str(exc)
-    key = Key(name, cell.method, cell.task, window.start, window.end, year, query)
-    cached = latest.get(key)
+            # Each cell keeps its own key: the source-neutral tree stands in for the query not sent.
+            query, reason = f"{UNSUPPORTED_QUERY} {describe(cell.query)}", str(exc)
+    cached = latest.get(Key(name, corpus or "", window.start, window.end, year, query))
+    if cached is not None and (cached.method, cached.task) != (cell.method, cell.task):
+        cached = replace(cached, method=cell.method, task=cell.task)
     fresh = not force and is_fresh(cached, max_age, now)
-    return PlanItem(name, cell, window, year, query, reason, cached, fresh)
+    return PlanItem(name, cell, window, year, query, reason, cached, fresh, corpus, source.rate_limit)
 
 
 @dataclass
@@ -132,7 +167,7 @@ def _jobs(due: list[PlanItem], items: list[PlanItem], sources: dict[str, Source]
     jobs: list[_Job] = []
     per_year: dict[tuple, list[PlanItem]] = defaultdict(list)
     for item in due:
-        if item.year is not None and sources[item.source].capabilities.per_year_one_call:
+        if item.cell is WORKS_CELL or (item.year is not None and sources[item.source].capabilities.per_year_one_call):
             per_year[_group(item)].append(item)
         else:
             jobs.append(_Job(item.source, [item]))
@@ -143,7 +178,10 @@ def _jobs(due: list[PlanItem], items: list[PlanItem], sources: dict[str, Source]
         if item.year is not None:
             lo, hi = spans.get(_group(item), (item.year, item.year))
             spans[_group(item)] = (min(lo, item.year), max(hi, item.year))
-    jobs.extend(_Job(key[0], group, spans[key]) for key, group in per_year.items())
+    for key, group in per_year.items():
+        if not sources[key[0]].capabilities.per_year_one_call:  # one request per year anyway
+            spans[key] = (min(i.year for i in group), max(i.year for i in group))
+        jobs.append(_Job(key[0], group, spans[key]))
     return jobs
 
 
@@ -185,8 +223,14 @@ def run(
             on_observation(obs)
 
     due = [i for i in items if i.due]
-    for item in [i for i in due if i.unsupported]:
-        save(_observation(item, None, "unsupported", item.unsupported, 0.0))
+    try:
+        for item in [i for i in due if i.unsupported]:
+            save(_observation(item, None, "unsupported", item.unsupported, 0.0))
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        summary.skipped.extend(i for i in due if not i.unsupported)
+        summary.seconds = time.monotonic() - started
+        return summary
     due = [i for i in due if not i.unsupported]
     if offline:
         summary.skipped.extend(due)
@@ -208,6 +252,8 @@ def run(
             if job.span is None:
                 item = job.items[0]
                 results = {item.year: source.count(item.cell.query, item.window.start, item.window.end)}
+            elif job.items[0].cell is WORKS_CELL:
+                results = source.year_totals(*job.span)
             else:
                 results = source.count_by_year(job.items[0].cell.query, *job.span)
         except Blocked as exc:
@@ -315,7 +361,10 @@ def run(
 
 
 def _observation(item: PlanItem, count, status, error, duration) -> Observation:
+    if item.corpus is None:
+        raise Unreachable(f"{item.source}: its corpus is not on this machine, so nothing can be counted in it")
     return Observation(
+        corpus=item.corpus,
         source=item.source,
         method=item.cell.method,
         task=item.cell.task,

@@ -1,25 +1,29 @@
 """The SQLite store of count observations.
 
 One row per fetch, never updated: the latest ok row of a key answers reads, older rows are
-history. A key is (source, method, task, year_from, year_to, year, query): the compiled query
-is part of it, so editing a query file's terms makes the old counts misses, not wrong answers.
+history. A key is what a number depends on: (source, corpus, year_from, year_to, year, query).
+``corpus`` is the content identity of a local corpus ("" for online sources) and ``query`` the
+compiled query, so an edited query file or a re-imported corpus makes the old counts misses,
+never wrong answers. Method and task labels are stored for display and history only: two query
+files that both call a row ``CNN`` never share a count unless their queries are the same.
 Every observation commits on its own, so an interrupted refresh loses nothing.
 """
 
 from __future__ import annotations
 
-import csv
+import os
 import sqlite3
 import threading
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
+from urllib.request import pathname2url
 
 from survey import __version__
 from survey.errors import SurveyError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATUSES = ("ok", "error", "unsupported", "blocked")
 
 _SCHEMA = """
@@ -39,14 +43,16 @@ CREATE TABLE IF NOT EXISTS observations (
     error TEXT,
     fetched_at TEXT NOT NULL,
     duration_s REAL,
-    tool_version TEXT
+    tool_version TEXT,
+    corpus TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS observations_key
-    ON observations (source, method, task, year_from, year_to, year, query, fetched_at);
 CREATE INDEX IF NOT EXISTS observations_cell ON observations (method, task, fetched_at);
 """
+# Created after the migration adds `corpus` to a version-1 table.
+_KEY_INDEX = """CREATE INDEX IF NOT EXISTS observations_identity
+    ON observations (source, corpus, query, year_from, year_to, year, fetched_at)"""
 
-KEY_COLUMNS = ("source", "method", "task", "year_from", "year_to", "year", "query")
+KEY_COLUMNS = ("source", "corpus", "year_from", "year_to", "year", "query")
 
 
 def utcnow() -> datetime:
@@ -64,8 +70,7 @@ def parse_time(s: str) -> datetime:
 @dataclass(frozen=True)
 class Key:
     source: str
-    method: str
-    task: str
+    corpus: str  # a local corpus's content identity; "" for online sources
     year_from: int | None
     year_to: int | None
     year: int | None
@@ -88,6 +93,7 @@ class Observation:
     fetched_at: str = ""
     duration_s: float | None = None
     tool_version: str = __version__
+    corpus: str = ""
     id: int | None = None
 
     @property
@@ -99,46 +105,139 @@ class Observation:
         return parse_time(self.fetched_at)
 
 
-_FIELDS = [f.name for f in fields(Observation) if f.name != "id"]
+FIELDS = [f.name for f in fields(Observation) if f.name != "id"]  # every column but the row id
+_FIELDS = FIELDS
 
 
 class StoreError(SurveyError):
-    pass
+    """The cache file cannot be opened, read or written; the message names it and what to do."""
+
+    exit_code = 2
+
+
+# An earlier schema stored no corpus identity: such local counts answer no current corpus.
+UNRECORDED_CORPUS = "unrecorded"
 
 
 class Store:
-    """The count cache. Safe to share between threads; several processes may write at once."""
+    """The count cache. Safe to share between threads; several processes may write at once.
 
-    def __init__(self, path, *, clock: Callable[[], datetime] = utcnow, timeout: float = 60.0):
+    ``readonly``: open for reading only (also chosen by itself where the file or its folder
+    cannot be written), so reading commands work on a cache they may not change.
+    """
+
+    def __init__(self, path, *, clock: Callable[[], datetime] = utcnow, timeout: float = 60.0,
+                 readonly: bool | None = None):
         self.path = Path(path)
         self.clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        if readonly is None:
+            readonly = self.path.exists() and not (
+                os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+            )
+        self.readonly = readonly
         try:
-            self._db.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.OperationalError:
-            pass  # another process holds it; WAL is persistent once set
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._migrate()
+            self._db = self._connect(timeout)
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise self._error("cannot open", exc) from None
+
+    def _error(self, doing: str, exc: BaseException) -> StoreError:
+        why = str(exc) or type(exc).__name__
+        if "not a database" in why or "malformed" in why:
+            hint = "it is not a survey cache or is damaged; move it aside (the next run starts a new one)"
+        elif "readonly" in why or "read-only" in why or isinstance(exc, PermissionError):
+            hint = "it cannot be written; make it writable or point --home (SURVEY_HOME) elsewhere"
+        elif "disk is full" in why or "No space" in why:
+            hint = "the disk is full; free space and rerun (everything saved so far is kept)"
+        else:
+            hint = "check the file and its folder, or point --home (SURVEY_HOME) elsewhere"
+        return StoreError(f"{self.path}: {doing} the cache ({why}): {hint}")
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        if self.readonly:
+            if not self.path.is_file():
+                raise StoreError(f"{self.path}: no cache here yet; run `survey refresh` first")
+            uri = "file:" + pathname2url(str(self.path.resolve())) + "?mode=ro"
+            db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+            try:
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                # A WAL database in a folder we cannot write: read it as an immutable file.
+                db.close()
+                db = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+        else:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"{self.path.parent}: cannot create the cache folder ({exc.strerror or exc}); "
+                    "point --home (SURVEY_HOME) at a folder"
+                ) from None
+            if self.path.exists() and not self.path.is_file():
+                raise StoreError(f"{self.path}: is not a file; point --home (SURVEY_HOME) elsewhere")
+            db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        if not self.readonly:
+            try:
+                db.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError:
+                pass  # another process holds it; WAL is persistent once set
+            db.execute("PRAGMA synchronous = NORMAL")
+        return db
+
+    def _version(self) -> int | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            return None
+        try:
+            return int(row[0])
+        except ValueError:
+            raise StoreError(
+                f"{self.path}: cache schema version {row[0]!r} is not a number; the file was changed by "
+                "something other than survey: move it aside (the next run starts a new one)"
+            ) from None
+
+    def _check_version(self, version: int | None) -> None:
+        if version is not None and version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: cache schema version {version} is newer than this survey understands "
+                f"({SCHEMA_VERSION}); upgrade survey"
+            )
 
     def _migrate(self):
+        if self.readonly:
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "observations" not in tables:
+                raise StoreError(f"{self.path}: not a survey cache (no observations table)")
+            version = self._version()
+            self._check_version(version)
+            if version is None or version < SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: the cache needs a one-time upgrade to schema {SCHEMA_VERSION}, "
+                    "which needs write access; make it writable and rerun"
+                )
+            return
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 # executescript would commit mid-transaction, so statements run one by one
                 for stmt in filter(str.strip, _SCHEMA.split(";")):
                     self._db.execute(stmt)
-                row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                if row is None:
-                    self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-                elif int(row[0]) > SCHEMA_VERSION:
-                    raise StoreError(
-                        f"{self.path}: cache schema version {row[0]} is newer than this survey understands "
-                        f"({SCHEMA_VERSION}); upgrade survey"
+                version = self._version()
+                self._check_version(version)
+                columns = {r[1] for r in self._db.execute("PRAGMA table_info(observations)")}
+                if "corpus" not in columns:
+                    self._db.execute("ALTER TABLE observations ADD COLUMN corpus TEXT NOT NULL DEFAULT ''")
+                    self._db.execute(
+                        "UPDATE observations SET corpus = ? WHERE source LIKE 'local:%'", (UNRECORDED_CORPUS,)
                     )
+                    self._db.execute("DROP INDEX IF EXISTS observations_key")
+                self._db.execute(_KEY_INDEX)
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                )
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -156,6 +255,15 @@ class Store:
 
     # ------------------------------------------------------------ writes
 
+    def _write(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+        if self.readonly:
+            raise StoreError(f"{self.path}: the cache is open read-only; make it writable to save counts")
+        with self._lock:
+            try:
+                return self._db.execute(sql, tuple(params))
+            except sqlite3.DatabaseError as exc:
+                raise self._error("cannot write to", exc) from None
+
     def record(self, obs: Observation) -> Observation:
         """Append one observation and commit it. Returns it with id and fetched_at set."""
         if obs.status not in STATUSES:
@@ -164,33 +272,28 @@ class Store:
             obs = replace(obs, fetched_at=format_time(self.clock()))
         values = [getattr(obs, f) for f in _FIELDS]
         sql = f"INSERT INTO observations ({', '.join(_FIELDS)}) VALUES ({', '.join('?' * len(_FIELDS))})"
-        with self._lock:
-            cur = self._db.execute(sql, values)
+        cur = self._write(sql, values)
         return replace(obs, id=cur.lastrowid)
 
     def clear(self, source: str | None = None) -> int:
-        with self._lock:
-            if source is None:
-                cur = self._db.execute("DELETE FROM observations")
-            else:
-                cur = self._db.execute("DELETE FROM observations WHERE source = ?", (source,))
-        return cur.rowcount
+        if source is None:
+            return self._write("DELETE FROM observations").rowcount
+        return self._write("DELETE FROM observations WHERE source = ?", (source,)).rowcount
 
     # ------------------------------------------------------------ reads
 
     def _select(self, sql: str, params: Iterable = ()) -> list[Observation]:
         with self._lock:
-            rows = self._db.execute(sql, tuple(params)).fetchall()
+            try:
+                rows = self._db.execute(sql, tuple(params)).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise self._error("cannot read", exc) from None
         return [Observation(**{k: row[k] for k in row.keys() if k != "rn"}) for row in rows]
 
-    def latest(
-        self, source: str | None = None, *, years: bool | None = None, per_query: bool = True
-    ) -> list[Observation]:
+    def latest(self, source: str | None = None, *, years: bool | None = None) -> list[Observation]:
         """The row that answers each key: its latest ok row, else its latest row of any status.
 
         ``years``: True for per-year rows only, False for window totals only, None for both.
-        ``per_query=False`` ignores the query in the key: one answer per cell and years, as the
-        tables want after a query file's terms were edited and refreshed.
         """
         where, params = [], []
         if source is not None:
@@ -201,11 +304,10 @@ class Store:
         elif years is False:
             where.append("year IS NULL")
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        partition = ", ".join(c for c in KEY_COLUMNS if per_query or c != "query")
         sql = f"""
             SELECT * FROM (
                 SELECT *, ROW_NUMBER() OVER (
-                    PARTITION BY {partition}
+                    PARTITION BY {", ".join(KEY_COLUMNS)}
                     ORDER BY (status = 'ok') DESC, fetched_at DESC, id DESC
                 ) AS rn
                 FROM observations {clause}
@@ -217,12 +319,26 @@ class Store:
     def latest_by_key(self, source: str | None = None) -> dict[Key, Observation]:
         return {o.key: o for o in self.latest(source)}
 
-    def history(self, method: str | None = None, task: str | None = None, source: str | None = None) -> list[Observation]:
+    def sources(self) -> list[str]:
+        """Every source name with at least one observation."""
+        with self._lock:
+            try:
+                return [r[0] for r in self._db.execute("SELECT DISTINCT source FROM observations ORDER BY source")]
+            except sqlite3.DatabaseError as exc:
+                raise self._error("cannot read", exc) from None
+
+    def history(self, method: str | None = None, task: str | None = None, source: str | None = None,
+                queries: Iterable[str] | None = None) -> list[Observation]:
+        """Every observation of a cell by its labels, oldest first; ``queries`` keeps only those queries."""
         where, params = [], []
         for column, value in (("method", method), ("task", task), ("source", source)):
             if value is not None:
                 where.append(f"lower({column}) = lower(?)")
                 params.append(value)
+        if queries is not None:
+            queries = list(queries)
+            where.append(f"query IN ({', '.join('?' * len(queries))})")
+            params.extend(queries)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         return self._select(
             f"SELECT * FROM observations {clause} ORDER BY source, year_from, year_to, year, fetched_at, id", params
@@ -233,14 +349,17 @@ class Store:
 
     def stats(self) -> dict:
         with self._lock:
-            total = self._db.execute("SELECT count(*) FROM observations").fetchone()[0]
-            per = self._db.execute(
-                """SELECT source, status, count(*) AS n, min(fetched_at) AS first, max(fetched_at) AS last
-                   FROM observations GROUP BY source, status ORDER BY source, status"""
-            ).fetchall()
-            keys = self._db.execute(
-                f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(KEY_COLUMNS)} FROM observations)"
-            ).fetchone()[0]
+            try:
+                total = self._db.execute("SELECT count(*) FROM observations").fetchone()[0]
+                per = self._db.execute(
+                    """SELECT source, status, count(*) AS n, min(fetched_at) AS first, max(fetched_at) AS last
+                       FROM observations GROUP BY source, status ORDER BY source, status"""
+                ).fetchall()
+                keys = self._db.execute(
+                    f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(KEY_COLUMNS)} FROM observations)"
+                ).fetchone()[0]
+            except sqlite3.DatabaseError as exc:
+                raise self._error("cannot read", exc) from None
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
         return {
             "path": str(self.path),
@@ -250,28 +369,54 @@ class Store:
             "by_source": [dict(r) for r in per],
         }
 
-    def export_csv(self, path) -> int:
-        rows = self.all()
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["id", *_FIELDS])
-            for o in rows:
-                d = asdict(o)
-                writer.writerow([d["id"], *(d[f] for f in _FIELDS)])
-        return len(rows)
-
     def integrity_check(self) -> str:
         with self._lock:
             return self._db.execute("PRAGMA integrity_check").fetchone()[0]
+
+    # ------------------------------------------------------------ exchange
+
+    def export_csv(self, path, observations: list[Observation] | None = None) -> int:
+        """Write observations (default: all) as CSV, one row each, every field; ``import_csv`` reads it back."""
+        from survey.observations_csv import write_observations
+
+        rows = self.all() if observations is None else observations
+        write_observations(path, rows)
+        return len(rows)
+
+    def import_csv(self, path) -> tuple[int, int]:
+        """Add the observations of a CSV written by ``export_csv``; returns (added, already present).
+
+        A row is already present when an observation with the same key, fetch time, status and
+        count is stored, so importing the same file twice adds nothing.
+        """
+        from survey.observations_csv import read_observations
+
+        incoming = read_observations(path)
+        with self._lock:
+            present = {
+                (*row[:6], row[6], row[7], row[8])
+                for row in self._db.execute(
+                    f"SELECT {', '.join(KEY_COLUMNS)}, fetched_at, status, count FROM observations"
+                )
+            }
+        added = 0
+        for obs in incoming:
+            mark = (*(getattr(obs, c) for c in KEY_COLUMNS), obs.fetched_at, obs.status, obs.count)
+            if mark in present:
+                continue
+            self.record(obs)
+            present.add(mark)
+            added += 1
+        return added, len(incoming) - added
 
 
 def is_fresh(obs: Observation | None, max_age: timedelta | None, now: datetime) -> bool:
     """Whether a key's answering row can be served without fetching again.
 
     Errors and blocks are never fresh (they are retried); ok and unsupported rows are fresh while
-    younger than max_age (None: forever).
+    younger than max_age (None: forever): a row exactly max_age old is stale.
     """
     if obs is None or obs.status not in ("ok", "unsupported"):
         return False
-    return max_age is None or now - obs.fetched <= max_age
+    return max_age is None or now - obs.fetched < max_age
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime, timezone
 import io
 import json
 import subprocess
@@ -103,16 +104,30 @@ def test_reference_tables_in_every_format(cli):
 
 def test_counts_on_empty_cache_says_what_to_do(cli):
     result = cli("counts", "-q", STUDY)
-    assert result.exit_code == 2 and "holds no counts; run `survey refresh" in result.output
+    assert result.exit_code == 2 and "holds no counts for" in result.output and "run `survey refresh" in result.output
 
 
 def _seed(home: Path):
+    """Counts as `survey refresh -s openalex` stores them: under the queries openalex compiles."""
+    from survey.config import load_settings
+    from survey.matrix import load_matrix
+    from survey.sources import make_source
+
+    matrix, source = load_matrix(STUDY), make_source("openalex", load_settings(home, env={}))
+
+    def query(method, task, start, end):
+        return source.compile(matrix.cell(method, task).query, start, end)
+
     with Store(home / "cache.sqlite") as store:
         for method, task, n in (("LSTM", "total", 5), ("CNN", "total", 7), ("LSTM", "dialog", 2)):
-            store.record(Observation("fake", method, task, "all time", None, None, None, f"q {method} {task}", n, "ok"))
-        store.record(Observation("fake", "CNN", "dialog", "all time", None, None, None, "(unsupported)", None,
-                                 "unsupported", "no phrase search"))
-        store.record(Observation("fake", "LSTM", "total", "trend", 2020, 2020, 2020, "q y", 3, "ok"))
+            store.record(Observation("openalex", method, task, "all time", None, None, None,
+                                     query(method, task, None, None), n, "ok"))
+        store.record(Observation("openalex", "CNN", "dialog", "all time", None, None, None,
+                                 query("CNN", "dialog", None, None), None, "unsupported", "no phrase search"))
+        # Per-year rows carry the one group_by request that answered every trend year.
+        years = matrix.trend.years(datetime.now(timezone.utc).year)
+        by_year = source.compile_by_year(matrix.cell("LSTM", "total").query, years[0], years[-1])
+        store.record(Observation("openalex", "LSTM", "total", "trend", 2020, 2020, 2020, by_year[2020], 3, "ok"))
 
 
 def test_counts_from_cache(cli, home):
@@ -124,7 +139,7 @@ def test_counts_from_cache(cli, home):
     assert "unsupported by this source: no phrase search" in md
     assert "| LSTM:CNN |" in md and "0.71" in md
     by_year = cli("counts", "-q", STUDY, "--by-year", "--format", "csv").stdout
-    assert by_year.splitlines() == ["source,window,method,task,year,count", "fake,trend,LSTM,total,2020,3"]
+    assert by_year.splitlines() == ["source,window,method,task,year,count", "openalex,trend,LSTM,total,2020,3"]
     bad_window = cli("counts", "-q", STUDY, "--window", "nope")
     assert bad_window.exit_code == 2
     assert "no window 'nope'; windows are since 2006, all time" in bad_window.output
@@ -132,17 +147,30 @@ def test_counts_from_cache(cli, home):
 
 def test_cache_commands(cli, home, tmp_path):
     _seed(home)
-    stats = cli("cache", "stats")
-    assert "5 observations" in stats.output and "unsupported" in stats.output
-    hist = cli("cache", "history", "LSTM:total")
-    assert hist.exit_code == 0 and len(hist.output.strip().splitlines()) == 2
+    stats = cli("cache", "stats").output.splitlines()
+    assert stats[0].endswith("5 observations of 5 keys, " + stats[0].rsplit(", ", 1)[1])
+    assert [line.split()[:3] for line in stats[1:]] == [["openalex", "ok", "4"], ["openalex", "unsupported", "1"]]
+    hist = cli("cache", "history", "LSTM:total").output.splitlines()
+    # one group per query sent: the all-time total, then the 2020 trend year
+    assert len(hist) == 4 and hist[0].startswith("openalex: https://") and hist[2].startswith("openalex: https://")
+    assert hist[1].split()[-3:] == ["all", "time", "5"] and hist[3].split()[-2:] == ["2020", "3"]
     assert cli("cache", "history", "LSTM").exit_code == 2
     out = tmp_path / "export.csv"
     assert cli("cache", "export", str(out)).exit_code == 0
-    assert len(list(csv.DictReader(open(out, encoding="utf-8")))) == 5
+    exported = list(csv.DictReader(open(out, encoding="utf-8")))
+    assert sorted((r["method"], r["task"], r["count"], r["status"]) for r in exported) == [
+        ("CNN", "dialog", "", "unsupported"), ("CNN", "total", "7", "ok"), ("LSTM", "dialog", "2", "ok"),
+        ("LSTM", "total", "3", "ok"), ("LSTM", "total", "5", "ok")]
     assert cli("cache", "clear", input="n\n").exit_code == 1  # declined: nothing deleted
     assert "5 observations" in cli("cache", "stats").output
     assert "5 observations deleted" in cli("cache", "clear", "--yes").output
+    assert cli("cache", "stats").output.startswith(str(home / "cache.sqlite") + ": 0 observations")
+    # the export reads back field for field, and a second import adds nothing
+    assert "5 observations imported" in cli("cache", "import", str(out)).output
+    assert "0 observations imported from" in cli("cache", "import", str(out)).output
+    again = tmp_path / "again.csv"
+    cli("cache", "export", str(again))
+    assert sorted(open(again, encoding="utf-8").read().splitlines()) == sorted(open(out, encoding="utf-8").read().splitlines())
 
 
 def test_max_age_parsing():

@@ -25,7 +25,7 @@ RECORDS = [
     {"id": "c", "title": "Convolutional neural networks for machine translation", "abstract": "", "year": 2017},
     {"id": "d", "title": "Question answering with an LSTM", "abstract": "", "year": 2005},
     {"id": "e", "title": "Undated CNN note", "abstract": "", "year": None},
-    {"id": "b2", "title": "Duplicate by DOI", "abstract": "", "year": 2014, "doi": "https://doi.org/10.1/B"},
+    {"id": "b2", "title": "A CNN for sentence classification.", "abstract": "", "year": 2014, "doi": "https://doi.org/10.1/B"},
 ]
 
 
@@ -48,8 +48,9 @@ def test_import_plan_refresh_counts(cli, tmp_path, home):
     path.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n{not json\n", encoding="utf-8")
     imported = cli("corpus", "import", str(path), "--name", "mini")
     assert imported.exit_code == 0, imported.output
-    assert "5 records imported from 7 read (1 duplicates, 1 skipped)" in imported.output
-    assert "line 7: not valid JSON" in imported.output
+    assert ("5 records imported from 7 read (1 duplicates: 1 same DOI and title, 0 same title and year; 1 skipped)"
+            in imported.output)
+    assert "mini.jsonl line 7: not valid JSON" in imported.output
     assert (home / "corpora" / "mini.sqlite").is_file()
     stats = cli("corpus", "stats")
     assert "mini: 5 records" in stats.output and "(1 without a year)" in stats.output
@@ -121,6 +122,52 @@ def test_bad_corpus_file_exits_2_and_keeps_the_previous_corpus(cli, tmp_path, ho
     assert cli("corpus", "import", str(good), "--name", "c").exit_code == 0
     bad = tmp_path / "c.bin"
     bad.write_bytes(b"\x00\x01\x02 not a bibliography")
-    result = cli("corpus", "import", str(bad), "--name", "c")
+    result = cli("corpus", "import", str(bad), "--name", "c", "--replace")
     assert result.exit_code == 2 and str(bad) in result.output
     assert "c: 1 records" in cli("corpus", "stats").output
+
+
+def test_several_files_of_mixed_formats_into_one_corpus(cli, tmp_path, home):
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text(json.dumps({"title": "LSTMs for dialogue", "year": 2016, "doi": "10.1/x"}) + "\n", encoding="utf-8")
+    ris = tmp_path / "b.ris"
+    ris.write_text("TY  - JOUR\nTI  - LSTMs for dialogue\nPY  - 2016\nDO  - 10.1/X\nER  - \n"
+                   "TY  - JOUR\nTI  - A CNN paper\nER  - \n", encoding="utf-8")
+    result = cli("corpus", "import", str(jsonl), str(ris), "--name", "lib")
+    assert result.exit_code == 0, result.output
+    assert "2 records imported from 3 read (1 duplicates: 1 same DOI and title, 0 same title and year; 0 skipped)" in result.output
+    stats = cli("corpus", "stats", "--name", "lib").output
+    assert "lib: 2 records" in stats and "None" not in stats
+
+
+def test_existing_name_needs_replace_or_append(cli, tmp_path, home):
+    first = tmp_path / "one.jsonl"
+    first.write_text(json.dumps({"title": "First", "year": 2001}) + "\n", encoding="utf-8")
+    second = tmp_path / "two.jsonl"
+    second.write_text(json.dumps({"title": "Second", "year": 2002}) + "\n" + json.dumps({"title": "First", "year": 2001}) + "\n",
+                      encoding="utf-8")
+    assert cli("corpus", "import", str(first), "--name", "c").exit_code == 0
+    with Corpus(home / "corpora" / "c.sqlite") as c:
+        before = c.identity
+    refused = cli("corpus", "import", str(second), "--name", "c")
+    assert refused.exit_code == 2 and "--replace" in refused.output and "--append" in refused.output
+    assert "c: 1 records" in cli("corpus", "stats").output
+    appended = cli("corpus", "import", str(second), "--name", "c", "--append")
+    assert appended.exit_code == 0, appended.output
+    assert "1 records imported from 2 read (1 duplicates" in appended.output and "2 in the corpus" in appended.output
+    with Corpus(home / "corpora" / "c.sqlite") as c:
+        assert c.stats()["records"] == 2 and c.identity != before
+    replaced = cli("corpus", "import", str(first), "--name", "c", "--replace")
+    assert replaced.exit_code == 0
+    with Corpus(home / "corpora" / "c.sqlite") as c:
+        assert c.stats()["records"] == 1 and c.identity == before
+    both = cli("corpus", "import", str(first), "--name", "c", "--replace", "--append")
+    assert both.exit_code == 2
+
+
+def test_stats_of_a_corpus_without_years(cli, tmp_path):
+    path = tmp_path / "undated.jsonl"
+    path.write_text(json.dumps({"title": "No year here"}) + "\n", encoding="utf-8")
+    assert cli("corpus", "import", str(path)).exit_code == 0
+    stats = cli("corpus", "stats", "--name", "undated").output
+    assert "no years (1 without a year)" in stats and "None" not in stats

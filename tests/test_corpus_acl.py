@@ -11,7 +11,7 @@ from functools import lru_cache
 import pytest
 
 from survey.corpus import Corpus, import_corpus
-from survey.corpus.importers import normalise_doi, normalise_title
+from survey.corpus.records import normalise_doi, normalise_title
 from survey.corpus.index import tokenize
 from survey.matrix import cell_query
 
@@ -25,15 +25,17 @@ def load(path):
 
 
 def expected_kept(records) -> int:
-    """Records left after dedup, by the rule written out independently: DOI, else title + year."""
+    """Records left after dedup, by the rule written out independently, one record at a time:
+    DOI and title, else title + year."""
     dois, titles, kept = set(), set(), 0
     for r in records:
         doi = normalise_doi(r["doi"])
-        key = (normalise_title(r["title"]), r["year"])
-        if (doi in dois) if doi else (key in titles):
+        title = normalise_title(r["title"])
+        if (doi, title) in dois if doi else (title, r["year"]) in titles:
             continue
-        dois.add(doi) if doi else None
-        titles.add(key)
+        if doi:
+            dois.add((doi, title))
+        titles.add((title, r["year"]))
         kept += 1
     return kept
 

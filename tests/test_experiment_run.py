@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 
 import pytest
+from pathlib import Path
 from click.testing import CliRunner
 
 pytest.importorskip("torch")
@@ -142,6 +143,27 @@ def test_cli_runs_your_own_csv(tmp_path):
     assert doc["settings"]["tasks"] == ["mine"]
     assert {r["model"] for r in doc["summary"]} == {"majority", "tfidf_lr", "cnn", "lstm"}
     assert "wrote" in result.output
+
+
+def test_cli_never_overwrites_without_force(tmp_path, monkeypatch):
+    path = tiny_csv(tmp_path / "mine.csv", n=60)
+    out = tmp_path / "res.json"
+    out.write_text("precious\n", encoding="utf-8")
+    args = ["run", "--data", str(path), "--quick", "--no-progress", "--threads", "1", "--jobs", "1"]
+    refused = CliRunner().invoke(experiment, [*args, "-o", str(out)])
+    assert refused.exit_code == 2 and "exists; add --force" in refused.output
+    assert out.read_text(encoding="utf-8") == "precious\n"
+    # without -o: a new file under the state folder, the committed results untouched
+    monkeypatch.setenv("SURVEY_HOME", str(tmp_path / "home"))
+    committed = Path(__file__).resolve().parents[1] / "data" / "experiments" / "reference.json"
+    before = committed.read_bytes()
+    default = CliRunner().invoke(experiment, args)
+    assert default.exit_code == 0, default.output
+    [written] = (tmp_path / "home" / "experiments").glob("run-*.json")
+    assert R.load(written)["settings"]["tasks"] == ["mine"]
+    assert committed.read_bytes() == before
+    forced = CliRunner().invoke(experiment, [*args, "-o", str(out), "--force"])
+    assert forced.exit_code == 0 and R.load(out)["settings"]["mode"] == "quick"
 
 
 def test_cli_malformed_csv_exits_2_with_one_line(tmp_path):

@@ -37,8 +37,8 @@ RECORDS = [
     {"id": "r8", "title": 'Why NOT "AND" or NEAR? a*b', "abstract": "c-d and e:f", "year": 2010},
     # 9: BiLSTM is one word, not LSTM; CNNs is a plural
     {"id": "r9", "title": "BiLSTM versus CNNs", "abstract": "", "year": 2018},
-    # 10: the same work as r1 by DOI (dropped)
-    {"id": "r10", "title": "LSTMs for sentiment analysis (extended)", "year": 2016, "doi": "https://doi.org/10.1/R1"},
+    # 10: the same work as r1 by DOI and title, another year (dropped)
+    {"id": "r10", "title": "LSTMs for sentiment analysis.", "year": 2016, "doi": "https://doi.org/10.1/R1"},
     # 11: the same as r6 by title and year (dropped)
     {"id": "r11", "title": "dialog-state tracking!", "year": 2006},
     # 12: same title as r6 but another year: kept
@@ -197,7 +197,7 @@ def test_compiled_query_reruns_by_hand(local_settings):
         assert "MATCH '" in sql
         with sqlite3.connect(source.path) as raw:
             assert raw.execute(sql).fetchone()[0] == source.count(cell, start, end)
-    assert source.compile(cell, 2006, None).endswith("AND year >= 2006")
+    assert source.compile(cell, 2006, None).endswith("AND rowid >= 2006 << 32")  # rowid = year << 32 | n
     source.close()
 
 
@@ -269,7 +269,7 @@ def test_unsupported_exactly_when_the_tokenizer_keeps_nothing(text):
     query = AllOf((AnyOf((Term(text) if " " not in text else Phrase(tuple(text.split()) or ("",)),)),))
     has_tokens = bool(tokenize(text))
     try:
-        from survey.corpus.index import match_expression
+        from survey.corpus.query import match_expression
 
         expr = match_expression(query)
     except Unsupported:
@@ -287,7 +287,81 @@ def test_year_totals_count_every_kept_record_of_a_year(corpus_path):
     source = LocalSource(corpus_path)
     try:
         # kept records by year (r10 and r11 are duplicates): 2006 r6; 2008 r12; 2010 r8; 2014 r2; 2015 r1
-        assert source.year_totals(2006, 2015) == {2006: 1, 2008: 1, 2010: 1, 2014: 1, 2015: 1}
-        assert source.year_totals(2020, 2025) == {}
+        assert {y: n for y, n in source.year_totals(2006, 2015).items() if n} == {2006: 1, 2008: 1, 2010: 1, 2014: 1, 2015: 1}
+        assert source.year_totals(2006, 2015)[2007] == 0 and len(source.year_totals(2006, 2015)) == 10
+        assert source.year_totals(2020, 2022) == {2020: 0, 2021: 0, 2022: 0}
     finally:
         source.close()
+
+
+# ---------------------------------------------------------------- exact terms, samples, identity
+
+EXACT_RECORDS = [
+    {"id": "e1", "title": "The Transformer architecture", "abstract": "", "year": 2018},
+    {"id": "e2", "title": "Transformers for vision", "abstract": "", "year": 2020},
+    {"id": "e3", "title": "Data transformation pipelines", "abstract": "", "year": 2019},
+    {"id": "e4", "title": "On memory", "abstract": "A transformer-based model of neural networks.", "year": 2021},
+    {"id": "e5", "title": "Neural network pruning", "abstract": "", "year": 2021},
+]
+
+
+@pytest.fixture(scope="module")
+def exact_corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("exact")
+    src = folder / "e.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in EXACT_RECORDS), encoding="utf-8")
+    import_corpus(src, folder / "e.sqlite")
+    with Corpus(folder / "e.sqlite") as c:
+        yield c
+
+
+def test_exact_terms_are_not_stemmed(exact_corpus):
+    exact = AllOf((AnyOf((Term("transformer", exact=True),)),))
+    stemmed = AllOf((AnyOf((Term("transformer"),)),))
+    assert ids(exact_corpus, exact) == ["e1", "e4"]  # not Transformers (e2), not transformation (e3)
+    # Porter stems transformer, Transformers and transformation alike (transform)
+    assert tokenize("transformer Transformers transformation") == ["transform"] * 3
+    assert ids(exact_corpus, stemmed) == ["e1", "e2", "e3", "e4"]
+    assert exact_corpus.count(exact) == 2 and exact_corpus.count(stemmed) == 4
+    assert exact_corpus.count_by_year(exact, 2018, 2021) == {2018: 1, 2019: 0, 2020: 0, 2021: 1}
+
+
+def test_exact_phrase_and_a_cell_mixing_exact_and_stemmed(exact_corpus):
+    assert ids(exact_corpus, AllOf((AnyOf((Phrase(("neural", "network"), exact=True),)),))) == ["e5"]
+    assert ids(exact_corpus, AllOf((AnyOf((Phrase(("neural", "network")),)),))) == ["e4", "e5"]
+    mixed = AllOf((AnyOf((Term("transformer", exact=True), Term("transformers", exact=True))), AnyOf((Term("networks"),))))
+    assert ids(exact_corpus, mixed) == ["e4"]
+
+
+def test_compiled_exact_and_stemmed_queries_rerun_by_hand(exact_corpus):
+    query = AllOf((AnyOf((Term("transformer", exact=True), Term("vision"))),))
+    sql = exact_corpus.count_sql(query, 2018, 2020)
+    with sqlite3.connect(exact_corpus.path) as raw:
+        assert raw.execute(sql).fetchone()[0] == exact_corpus.count(query, 2018, 2020) == 2
+
+
+def test_sample_carries_matched_words_and_snippet(exact_corpus):
+    [record] = exact_corpus.sample(AllOf((AnyOf((Phrase(("neural", "networks")),)),)), 2021, 2021, n=5, seed=0)[:1]
+    assert record.id == "e4"
+    assert record.matched == ("neural networks",)  # a phrase is marked as one stretch
+    assert record.snippet == "A transformer-based model of **neural networks**."
+    title_only = exact_corpus.sample(AllOf((AnyOf((Term("transformers", exact=True),)),)), n=5)
+    assert [(r.id, r.matched, r.snippet) for r in title_only] == [("e2", ("Transformers",), None)]
+
+
+def test_identity_depends_on_content_not_order(tmp_path):
+    def build(name, records):
+        src = tmp_path / f"{name}.jsonl"
+        src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        import_corpus(src, tmp_path / f"{name}.sqlite")
+        with Corpus(tmp_path / f"{name}.sqlite") as c:
+            return c.identity
+
+    forward = build("a", EXACT_RECORDS)
+    assert build("b", EXACT_RECORDS[::-1]) == forward
+    assert build("c", EXACT_RECORDS[:-1]) != forward
+    changed = [dict(EXACT_RECORDS[0], abstract="edited")] + EXACT_RECORDS[1:]
+    assert build("d", changed) != forward
+    source = LocalSource(tmp_path / "a.sqlite")
+    assert source.identity() == forward and source.capabilities.exact
+    source.close()

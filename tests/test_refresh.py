@@ -7,7 +7,7 @@ import pytest
 
 from survey.errors import Blocked, SourceError, Unreachable, Unsupported
 from survey.matrix import parse_matrix
-from survey.refresh import plan, run
+from survey.refresh import WORKS, plan, run
 from survey.sources.base import Capabilities, Source
 from survey.store import Store
 
@@ -86,8 +86,11 @@ def test_plan_compiles_each_cell_and_marks_unsupported(store):
     m = parse_matrix(QUERY)
     src = FakeSource()
     items = plan(m, {"fake": src}, store, by_year=True)
-    # 4 cells x 2 windows + 4 cells x 3 years
-    assert len(items) == 8 + 12
+    # 4 cells x 2 windows + 4 cells x 3 years + the year's total output per year
+    assert len(items) == 8 + 12 + 3
+    works = [i for i in items if i.cell.method == WORKS]
+    assert [i.year for i in works] == [2020, 2021, 2022]
+    assert all(i.unsupported == "fake cannot count all of its works per year" for i in works)
     b_total = [i for i in items if i.cell.label == "B:total" and i.year is None]
     assert all(i.unsupported == "no phrases" for i in b_total)
     a_x = next(i for i in items if i.cell.label == "A:x" and i.window.name == "recent")
@@ -98,7 +101,7 @@ def test_run_fetches_then_serves_from_cache(store):
     m = parse_matrix(QUERY)
     src = FakeSource()
     summary = run(plan(m, {"fake": src}, store, by_year=True), {"fake": src}, store)
-    assert summary.fetched == 2 * 2 + 2 * 3 and summary.unsupported == 2 * 2 + 2 * 3
+    assert summary.fetched == 2 * 2 + 2 * 3 and summary.unsupported == 2 * 2 + 2 * 3 + 3
     assert not summary.failed
     rows = {(o.method, o.task, o.window, o.year): o for o in store.latest()}
     assert rows[("A", "x", "recent", None)].count == len("alpha OR ex [2020-None]")
@@ -107,7 +110,42 @@ def test_run_fetches_then_serves_from_cache(store):
     calls = len(src.calls)
     again = run(plan(m, {"fake": src}, store, by_year=True), {"fake": src}, store)
     assert len(src.calls) == calls, "a fully cached rerun sends nothing"
-    assert again.cached == 20 and again.fetched == 0
+    assert again.cached == 23 and again.fetched == 0
+
+
+class TotalsSource(FakeSource):
+    def totals_query(self, start, end):
+        return f"everything [{start}-{end}]"
+
+    def year_totals(self, start, end):
+        self.calls.append(("totals", start, end))
+        return {y: 1000 + y for y in range(start, end + 1)}
+
+
+def test_year_totals_are_fetched_in_one_call_and_cached_like_counts(store):
+    m = parse_matrix(QUERY)
+    src = TotalsSource()
+    run(plan(m, {"fake": src}, store, by_year=True), {"fake": src}, store)
+    assert src.calls.count(("totals", 2020, 2022)) == 1
+    works = {o.year: o for o in store.latest() if o.method == WORKS}
+    assert {y: o.count for y, o in works.items()} == {2020: 3020, 2021: 3021, 2022: 3022}
+    assert works[2021].query == "everything [2021-2021]" and works[2021].status == "ok"
+    calls = len(src.calls)
+    run(plan(m, {"fake": src}, store, by_year=True), {"fake": src}, store)
+    assert len(src.calls) == calls
+
+
+def test_a_year_missing_from_an_answer_is_an_error_not_a_zero(store):
+    class Gappy(TotalsSource):
+        def year_totals(self, start, end):
+            return {start: 5}
+
+    m = parse_matrix(QUERY)
+    summary = run(plan(m, {"fake": Gappy()}, store, by_year=True), {"fake": Gappy()}, store)
+    works = {o.year: o for o in store.latest() if o.method == WORKS}
+    assert works[2020].count == 5
+    assert works[2021].status == "error" and works[2021].count is None and "no count for 2021" in works[2021].error
+    assert summary.failed
 
 
 def test_stale_and_forced_cells_are_refetched(store):

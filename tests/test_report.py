@@ -42,12 +42,36 @@ def store(tmp_path):
         yield s
 
 
-def record(store, source, method, task, window, count, *, status="ok", error=None, at=T0, year=None,
-           query="q"):
+_SOURCES: dict = {}
+
+
+def compiled(source, method, task, start, end, year=None) -> str:
+    """The query `source` compiles for the cell: the key under which refresh stores its count
+    (for a trend year, the request that answers that year of the plan's trend)."""
+    from survey.config import load_settings
+    from survey.errors import Unsupported
+    from survey.refresh import UNSUPPORTED_QUERY
+    from survey.sources import make_source
+
+    if source not in _SOURCES:
+        _SOURCES[source] = make_source(source, load_settings("/nonexistent-survey-home", env={}))
+    cell = load_matrix(QUERY).cell(method, task)
+    try:
+        if year is not None:
+            years = load_matrix(QUERY).trend.years(NOW.year)
+            return _SOURCES[source].compile_by_year(cell.query, years[0], years[-1])[year]
+        return _SOURCES[source].compile(cell.query, start, end)
+    except Unsupported:
+        from survey.matrix import describe
+
+        return f"{UNSUPPORTED_QUERY} {describe(cell.query)}"
+
+
+def record(store, source, method, task, window, count, *, status="ok", error=None, at=T0, year=None):
     start, end = (year, year) if year is not None else {"since 2006": (2006, None), "all time": (None, None)}[window]
     store.record(Observation(
-        source, method, task, "trend" if year is not None else window, start, end, year, f"{query} {method}:{task}",
-        count if status == "ok" else None, status, error, format_time(at),
+        source, method, task, "trend" if year is not None else window, start, end, year,
+        compiled(source, method, task, start, end, year), count if status == "ok" else None, status, error, format_time(at),
     ))
 
 
@@ -172,7 +196,10 @@ def test_2016_numbers_appear_exactly(tmp_path, matrix, store, settings):
     assert "kept out of every column" in text
     # Scholar is cached, so today's row and the ratio change sit beside 2016.
     scholar = next(t for t in found if any(r[0] == "LSTM (now)" for r in t["rows"]))
-    now = analysis.study_table(store.latest(per_query=False), matrix, "scholar", matrix.window("since 2006"))
+    from survey.api import read
+
+    reading = read(matrix, store, settings, ["scholar"], by_year=False)
+    now = analysis.study_table(reading.observations, matrix, "scholar", matrix.window("since 2006"))
     assert row_of(scholar, "LSTM (now)")[1] == str(now.counts.loc["LSTM", "classification"])
     change = row_of(scholar, "ratio now ÷ 2016")
     then = 1900 / 5060
@@ -260,8 +287,10 @@ def test_drift_lists_the_largest_moves_with_both_dates(tmp_path, matrix, store, 
     record(store, "openalex", "CNN", "total", "all time", 500, at=T0)
     record(store, "openalex", "CNN", "total", "all time", 500, at=later)     # unchanged
     record(store, "openalex", "LSTM", "dialog", "all time", 10, at=T0)        # fetched once
-    record(store, "openalex", "LSTM", "QA", "all time", 5, at=T0, query="old")
-    record(store, "openalex", "LSTM", "QA", "all time", 500, at=later, query="edited")  # new query: not drift
+    # an edited query is a new key, not drift
+    store.record(Observation("openalex", "LSTM", "QA", "all time", None, None, None, "old", 5, "ok",
+                             fetched_at=format_time(T0)))
+    record(store, "openalex", "LSTM", "QA", "all time", 500, at=later)
 
     frame = analysis.drift(store.all())
     assert list(zip(frame["method"], frame["task"])) == [("CNN", "QA"), ("LSTM", "total"), ("CNN", "total")]

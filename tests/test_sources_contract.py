@@ -107,7 +107,7 @@ def test_openalex_parenthesises_every_group(httpserver):
 def test_year_totals_are_date_only_queries_per_year(cls, path, params, httpserver):
     src = make(cls, httpserver)
     urls = src.compile_year_totals(2015, 2016)
-    assert set(urls) == {2015, 2016} and urls[2015] != urls[2016]
+    assert set(urls) == {2015, 2016} and urls[2015] != urls[2016] and urls[2015] == src.totals_query(2015, 2015)
     args = {k: v[0] for k, v in parse_qs(urlsplit(urls[2015]).query).items()}
     assert urlsplit(urls[2015]).path.rstrip("/").endswith(path.rstrip("/"))
     for k, v in params.items():
@@ -118,9 +118,10 @@ def test_year_totals_are_date_only_queries_per_year(cls, path, params, httpserve
 @pytest.mark.parametrize("cls", [DblpSource, ScholarSource], ids=lambda c: c.name)
 def test_sources_without_a_date_only_query_say_so(cls, httpserver):
     src = make(cls, httpserver)
-    with pytest.raises(Unsupported, match="no query that counts every work of a year"):
+    with pytest.raises(Unsupported, match="cannot count all of its works per year"):
         src.compile_year_totals(2015, 2016)
-    assert src.year_totals(2015, 2016) == {}  # the Source contract: {} where unknown
+    with pytest.raises(Unsupported):
+        src.year_totals(2015, 2016)
     assert "No year totals" in src.capabilities.notes
     assert httpserver.log == []
 

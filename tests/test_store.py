@@ -69,8 +69,16 @@ def test_keys_separate_years_sources_and_queries(store):
     assert len(store.latest()) == 4
     assert [o.count for o in store.latest(years=True)] == [2]
     assert {o.count for o in store.latest("s", years=False)} == {1, 4}
-    # per_query=False: one answer per cell and years, the newest query winning
-    assert sorted(o.count for o in store.latest("s", years=False, per_query=False)) == [4]
+
+
+def test_labels_are_not_identity_but_corpus_is(store, clock):
+    """Two query files calling different rows by one query share it; another corpus does not."""
+    store.record(obs(1, method="LSTM"))
+    clock.tick(hours=1)
+    store.record(obs(2, method="Recurrent"))  # same source, query, window: the same key
+    store.record(Observation(**{**obs(3).__dict__, "corpus": "sha256:other"}))
+    answers = sorted((o.corpus, o.count) for o in store.latest("s"))
+    assert answers == [("", 2), ("sha256:other", 3)]
 
 
 def test_freshness(clock):

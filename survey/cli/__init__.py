@@ -35,7 +35,7 @@ def main(ctx, home, config, verbose, quiet, no_progress):
     ctx.obj = Context(home, config, verbosity, progress=not no_progress and not quiet)
 
 
-from survey.cli import cache, corpus, counts, report, sources  # noqa: E402,F401  (registers the commands)
+from survey.cli import cache, corpus, counts, init, report, sources  # noqa: E402,F401  (registers the commands)
 from survey.experiment.cli import experiment  # noqa: E402
 
 main.add_command(experiment)

@@ -22,6 +22,14 @@ class Context:
         self._settings = None
 
     @property
+    def home(self):
+        return self._home
+
+    @property
+    def config(self):
+        return self._config
+
+    @property
     def settings(self):
         if self._settings is None:
             from survey.config import load_settings

@@ -12,43 +12,64 @@ from survey.cli import main as cli_main
 from survey.cli.common import Context, format_option, pass_context, _progress
 from survey.errors import BadInput
 
+# Kept here, not imported from the readers, so `survey --help` stays light.
+FORMAT_CHOICES = ["auto", "jsonl", "json", "bibtex", "ris", "wos", "medline", "pubmed-xml", "endnote-xml",
+                  "zotero-rdf", "csv"]
+_NAME_SUFFIXES = (".gz", ".jsonl", ".ndjson", ".json", ".bib", ".bibtex", ".ris", ".nbib", ".csv", ".tsv",
+                  ".xml", ".rdf", ".ciw", ".txt")
+
+
 @cli_main.group()
 def corpus():
     """Import exported records into a local corpus, counted with -s local:NAME."""
 
 
 @corpus.command("import")
-@click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--name", default=None, help="Corpus name (default: the file's stem).")
-@click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "bibtex", "ris", "csv"]), default="auto",
-              show_default=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--name", default=None, help="Corpus name (default: the first file's stem).")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="auto", show_default=True,
+              help="Format of every file; auto tells it from the content.")
+@click.option("--encoding", default=None, help="Text encoding of every file (default: UTF-8, a byte-order mark, else detected).")
+@click.option("--replace", is_flag=True, help="Rebuild an existing corpus of that name from these files.")
+@click.option("--append", is_flag=True, help="Add these files' records to an existing corpus.")
 @pass_context
-def corpus_import(ctx: Context, path, name, fmt):
-    """Import PATH (JSON Lines, BibTeX, RIS or CSV; .gz read as is) into a local corpus."""
-    from survey.corpus.index import import_corpus
+def corpus_import(ctx: Context, paths, name, fmt, encoding, replace, append):
+    """Import PATHS (any mix of JSON Lines, JSON, BibTeX, RIS, Web of Science, MEDLINE, PubMed
+    XML, EndNote XML, Zotero RDF, CSV/TSV; .gz read as is) into one local corpus."""
+    from survey.corpus.build import import_corpus
     from survey.sources.local import corpus_path
 
-    name = name or _corpus_name(Path(path))
+    if replace and append:
+        raise BadInput("--replace and --append: pass one of them")
+    mode = "replace" if replace else "append" if append else "new"
+    name = name or _corpus_name(Path(paths[0]))
     # no leading dot: dot-files in the corpora folder are imports in progress
     if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*", name):
         raise BadInput(f"--name {name!r}: use letters, digits, '.', '_' or '-', not starting with '.'")
     target = corpus_path(ctx.settings, name)
-    with _progress(ctx, None, f"importing {Path(path).name}") as advance:
-        report = import_corpus(path, target, fmt=fmt, progress=lambda done, total: advance(done, total))
+    label = Path(paths[0]).name + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
+    with _progress(ctx, None, f"importing {label}") as advance:
+        report = import_corpus(paths, target, fmt=fmt, encoding=encoding, mode=mode,
+                               progress=lambda done, total: advance(done, total))
+    for line in report.encodings:
+        ctx.echo(f"  {line}", err=True)
+    merged = (f"{report.duplicates} duplicates: {report.merged_by_doi} same DOI and title, "
+              f"{report.merged_by_title} same title and year")
     ctx.echo(f"{name}: {report.imported} records imported from {report.read} read "
-             f"({report.duplicates} duplicates, {report.skipped} skipped) in {report.seconds:.1f} s; "
-             f"count with -s local:{name}")
+             f"({merged}; {report.skipped} skipped) in {report.seconds:.1f} s; "
+             f"{report.records} in the corpus; count with -s local:{name}")
     for reason in report.reasons:
         ctx.echo(f"  skipped: {reason}", err=True)
+    if report.skipped > len(report.reasons):
+        ctx.echo(f"  ... and {report.skipped - len(report.reasons)} more skipped", err=True)
 
 
 def _corpus_name(path: Path) -> str:
-    from survey.corpus.importers import EXTENSIONS
-
     name = path.name
-    for suffix in (".gz", *EXTENSIONS, ".txt"):
-        name = name.removesuffix(suffix)
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name) or "corpus"
+    for _ in range(2):  # records.csv.gz
+        for suffix in _NAME_SUFFIXES:
+            name = name.removesuffix(suffix)
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).lstrip(".") or "corpus"
 
 
 @corpus.command("stats")
@@ -69,17 +90,18 @@ def corpus_stats(ctx: Context, name, fmt):
         if not path.exists():
             raise BadInput(f"no corpus named {n!r} in {ctx.settings.corpora_dir} "
                            f"(corpora: {', '.join(corpus_names(ctx.settings)) or 'none'})")
-        out[n] = Corpus(path).stats()
+        with Corpus(path) as c:
+            out[n] = c.stats()
     if fmt == "json":
         click.echo(json.dumps(out, indent=2, default=str))
         return
     for n, s in out.items():
+        years = f"years {s['year_min']}-{s['year_max']}" if s["with_year"] else "no years"
         click.echo(f"{n}: {s['records']} records, {s['with_abstract']} with abstract, "
-                   f"years {s['year_min']}-{s['year_max']} ({s['records'] - s['with_year']} without a year)")
+                   f"{years} ({s['records'] - s['with_year']} without a year)")
         per_year = s.get("per_year", {})
         if per_year:
-            years = sorted(per_year, key=int)
             width = max(per_year.values())
-            for y in years:
+            for y in sorted(per_year, key=int):
                 bar = "#" * max(1, round(40 * per_year[y] / width)) if per_year[y] else ""
                 click.echo(f"  {y}  {per_year[y]:>7}  {bar}")

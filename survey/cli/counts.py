@@ -9,18 +9,11 @@ import sys
 import click
 
 from survey.cli import main as cli_main
-from survey.cli.common import Context, format_option, pass_context, _console, _progress, parse_max_age, query_option, resolve_sources
+from survey import api
+from survey.cli.common import Context, _console, _progress, format_option, pass_context, query_option
 from survey.errors import BadInput
 from survey.matrix import load_matrix
 
-def _plan(ctx, query_path, names, use_all, by_year, max_age, force):
-    from survey.refresh import plan
-
-    matrix = load_matrix(query_path)
-    srcs = resolve_sources(ctx, names, use_all)
-    store = ctx.store()
-    items = plan(matrix, srcs, store, by_year=by_year, max_age=parse_max_age(max_age), force=force)
-    return matrix, srcs, store, items
 
 
 def _cached_word(item) -> str:
@@ -46,10 +39,8 @@ def refresh_options(f):
 @pass_context
 def plan_cmd(ctx: Context, query_path, names, use_all, by_year, max_age, force, fmt):
     """Show the exact query each source will be sent per cell, and what is cached."""
-    matrix, srcs, store, items = _plan(ctx, query_path, names, use_all, by_year, max_age, force)
-    store.close()
-    for s in srcs.values():
-        s.close()
+    items = api.plan(query_path, names, all_sources=use_all, by_year=by_year, max_age=max_age, force=force,
+                     home=ctx.home, config=ctx.config, log=lambda m: ctx.echo(m, err=True))
     rows = [
         [i.source, i.window.name, i.cell.method, i.cell.task, "" if i.year is None else i.year,
          i.query if not i.unsupported else f"(unsupported: {i.unsupported})", _cached_word(i)]
@@ -71,10 +62,11 @@ def plan_cmd(ctx: Context, query_path, names, use_all, by_year, max_age, force, 
     _console().print(table)
     due = [i for i in items if i.due and not i.unsupported]
     estimate = []
-    for name, s in srcs.items():
+    rates = {i.source: i.rate for i in items}
+    for name, rate in rates.items():
         n = sum(1 for i in due if i.source == name)
-        if n and s.rate_limit:
-            estimate.append(f"{name}: {n} to fetch, about {n / s.rate_limit:.0f} s at {s.rate_limit:g}/s")
+        if n and rate:
+            estimate.append(f"{name}: {n} to fetch, about {n / rate:.0f} s at {rate:g}/s")
         elif n:
             estimate.append(f"{name}: {n} to fetch")
     cached = sum(1 for i in items if i.fresh)
@@ -87,14 +79,11 @@ def plan_cmd(ctx: Context, query_path, names, use_all, by_year, max_age, force, 
 @pass_context
 def refresh(ctx: Context, query_path, names, use_all, by_year, max_age, force, offline):
     """Fetch the counts that are missing or stale; every count is saved as it arrives."""
-    from survey.refresh import run
-
-    matrix, srcs, store, items = _plan(ctx, query_path, names, use_all, by_year, max_age, force)
-    due = [i for i in items if i.due]
-    with store, _progress(ctx, len(due), "fetching") as advance:
-        summary = run(items, srcs, store, offline=offline, on_observation=lambda o: advance())
-    for s in srcs.values():
-        s.close()
+    with _progress(ctx, None, "fetching") as advance:
+        summary = api.refresh(query_path, names, all_sources=use_all, by_year=by_year, max_age=max_age, force=force,
+                              offline=offline, home=ctx.home, config=ctx.config,
+                              log=lambda m: ctx.echo(m, err=True), on_start=lambda n: advance(0, n),
+                              on_observation=lambda o: advance())
     _print_summary(ctx, summary, query_path, by_year)
     if summary.failed:
         sys.exit(1)
@@ -149,7 +138,9 @@ def counts(ctx: Context, query_path, names, window_name, by_year, reference, fmt
     if reference:
         from survey.reference import load_reference
 
-        references = load_reference()
+        if matrix.reference is None:
+            raise BadInput(f"{query_path}: names no published reference (add reference = \"FILE.toml\" to it)")
+        references = load_reference(matrix.reference)
         tables = [analysis.reference_table(r, matrix) for r in references]
         _print_tables(ctx, tables, fmt, titles=[f"2016 study: {r.source_label}, {r.window.name}" for r in references])
         for r in references:
@@ -158,21 +149,21 @@ def counts(ctx: Context, query_path, names, window_name, by_year, reference, fmt
                 ctx.echo(f"{r.source_label} unplaced values ({vals}) belong to {', '.join(r.unplaced_columns)} "
                          "in an order the post does not show.", err=fmt in ("csv", "json"))
         return
-    with ctx.store() as store:
-        observations = store.latest(per_query=False)
-    wanted = list(names) or analysis.sources_in(observations)
-    if not wanted:
-        raise BadInput(f"the cache at {ctx.settings.cache_path} holds no counts; run `survey refresh -q {query_path} -s SOURCE` first")
     if by_year:
-        frame = analysis.per_year_frame(observations)
-        frame = frame[frame["source"].isin(wanted)]
-        frame = frame[frame["method"].isin(matrix.methods) & frame["task"].isin(matrix.tasks)]
-        frame.insert(1, "window", "trend")
+        frame = api.counts(matrix, list(names) or None, by_year=True, home=ctx.home, config=ctx.config)
+        frame = frame[frame["status"] != "not fetched"] if not names else frame
+        if frame.empty:
+            raise BadInput(f"no per-year counts cached for {query_path}; run "
+                           f"`survey refresh -q {query_path} -s SOURCE --by-year` first")
         _print_long(frame[["source", "window", "method", "task", "year", "count"]], fmt)
         return
-    windows = [matrix.window(window_name)] if window_name else matrix.windows
-    tables = [analysis.study_table(observations, matrix, s, w) for s in wanted for w in windows]
+    tables, without = api.tables(matrix, list(names) or None, window=window_name, home=ctx.home, config=ctx.config)
+    if not tables:
+        raise BadInput(f"the cache holds no counts for {query_path}; run `survey refresh -q {query_path} -s SOURCE` first")
     _print_tables(ctx, tables, fmt, titles=[f"{t.source}, {t.window.name} ({t.window.span})" for t in tables])
+    if without and not names:
+        ctx.echo(f"no counts cached for this query file from: {', '.join(without)}", err=True)
+
 
 
 def _print_long(frame, fmt):

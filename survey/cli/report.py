@@ -11,7 +11,7 @@ from survey.cli.common import Context, pass_context, query_option
 from survey.errors import BadInput, SurveyError
 from survey.matrix import load_matrix
 
-def _report_command(query_path, out_path: Path, names, preface, online_samples) -> str:
+def _report_command(query_path, out_path: Path, names, preface, online_samples, experiment=None) -> str:
     """The command line shown at the top of the report: relative paths only, no --home."""
     from survey.report.render import shown_path
 
@@ -19,20 +19,11 @@ def _report_command(query_path, out_path: Path, names, preface, online_samples) 
     parts += [f"-s {n}" for n in names]
     if preface:
         parts.append(f"--preface {shown_path(preface)}")
+    if experiment:
+        parts.append(f"--experiment {shown_path(experiment)}")
     if online_samples:
         parts.append("--online-samples")
     return " ".join(parts)
-
-
-def _check_sources(ctx: Context, names, store) -> None:
-    """A named source must be one survey knows or one the cache holds counts from."""
-    from survey.sources import make_source
-
-    cached = {o.source for o in store.latest(per_query=False)}
-    for name in names:
-        if name in cached:
-            continue
-        make_source(name, ctx.settings).close()  # raises UnknownSource (exit 2) with the valid names
 
 
 @cli_main.command()
@@ -43,30 +34,27 @@ def _check_sources(ctx: Context, names, store) -> None:
               help="Only these sources (repeatable; default: every source cached or configured).")
 @click.option("--preface", type=click.Path(dir_okay=False),
               help="A Markdown file placed under the title, e.g. the attribution a corpus requires.")
+@click.option("--experiment", type=click.Path(dir_okay=False, exists=True),
+              help="Experiment results (JSON) to show; default: the file the query file names, if any.")
 @click.option("--online-samples", is_flag=True,
               help="Also sample matched records from online sources for the precision audit (sends requests).")
 @pass_context
-def report(ctx: Context, query_path, out, names, preface, online_samples):
+def report(ctx: Context, query_path, out, names, preface, online_samples, experiment):
     """Write the Markdown report with figures from the cache; print its path."""
-    from survey.report import write_report
+    from survey import api
 
-    matrix = load_matrix(query_path)
-    out_path = Path(out) if out else Path("reports") / f"{Path(query_path).stem}.md"
-    if out_path.exists() and out_path.is_dir():
-        raise BadInput(f"-o {out}: is a directory; give a file name such as {out_path / 'report.md'}")
     text = None
     if preface:
         try:
             text = Path(preface).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise BadInput(f"--preface {preface}: cannot read: {exc}") from None
-    with ctx.store() as store:
-        _check_sources(ctx, names, store)
-        result = write_report(
-            matrix, store, ctx.settings, out_path, sources=list(names) or None,
-            command=_report_command(query_path, out_path, names, preface, online_samples),
-            preface=text, online_samples=online_samples,
-        )
+    out_path = Path(out) if out else Path("reports") / f"{Path(query_path).stem}.md"
+    result = api.report(
+        query_path, out_path, sources=list(names) or None, preface=text, experiment=experiment,
+        command=_report_command(query_path, out_path, names, preface, online_samples, experiment),
+        online_samples=online_samples, home=ctx.home, config=ctx.config,
+    )
     ctx.echo(f"{len(result.figures)} figures; queries in {result.plan_csv}; {result.seconds:.1f} s", err=True)
     if result.not_fetched:
         ctx.echo(f"not fetched yet: {', '.join(result.not_fetched)} (the report says how to fetch them)", err=True)

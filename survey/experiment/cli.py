@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 INSTALL_HINT = "pip install -e '.[experiment]'"
-DEFAULT_OUTPUT = "data/experiments/reference.json"
 TASK_CHOICES = ("tweets", "order", "digits", "all")
 
 
@@ -67,6 +66,28 @@ class _Bars:
         return on_epoch
 
 
+def _output_path(root, output: Path | None, force: bool, merge: bool) -> Path:
+    """-o as given (an existing file only with --force or --merge), else a new file in the state folder.
+
+    The committed reference results are regenerated on purpose (`make experiment`), never by a
+    plain run that happened to use the default name.
+    """
+    from datetime import datetime, timezone
+
+    if output is not None:
+        if output.exists() and not (force or merge):
+            _fail(f"{output} exists; add --force to overwrite it, --merge to add runs from another device, "
+                  "or name another file with -o")
+        return output
+    settings = getattr(root, "settings", None)
+    if settings is None:
+        from survey.config import load_settings
+
+        settings = load_settings()
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return Path(settings.home) / "experiments" / f"run-{stamp}.json"
+
+
 def _print_summary(doc: dict) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -99,8 +120,9 @@ def experiment():
 @click.option("--quick", "mode", flag_value="quick", help="1 seed, fewer epochs: a smoke run.")
 @click.option("--full", "mode", flag_value="full", help="Tweets with all three classes (negative, neutral, positive).")
 @click.option("--device", type=click.Choice(("cpu", "cuda")), default="cpu", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_OUTPUT, show_default=True, help="Results JSON to write.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Results JSON to write (default: a new file under the state folder's experiments/).")
+@click.option("--force", is_flag=True, help="Overwrite an existing -o file.")
 @click.option("--merge", is_flag=True,
               help="Keep the output file's runs from other devices (add a GPU run beside the CPU one).")
 @click.option("--data", "data_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -112,7 +134,7 @@ def experiment():
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
               help="torch CPU threads per worker. Numbers are reproducible for a given thread count.")
 @click.option("--progress/--no-progress", default=True, help="Progress bars on stderr.")
-def run(task, seeds, mode, device, output, merge, data_file, text_col, label_col, jobs, threads, progress):
+def run(task, seeds, mode, device, output, force, merge, data_file, text_col, label_col, jobs, threads, progress):
     """Train the baselines, CNN and LSTM (and TCN on order) per task and seed; write results JSON."""
     mode = mode or "default"
     # `survey --no-progress` sets it on the root context's object; read it without importing survey.cli
@@ -125,6 +147,7 @@ def run(task, seeds, mode, device, output, merge, data_file, text_col, label_col
     from survey.experiment import train as T
 
     n_seeds = seeds or (1 if mode == "quick" else 3)
+    output = _output_path(root, output, force, merge)
     try:
         if device == "cuda":
             import torch

@@ -24,9 +24,8 @@ import csv
 import io
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -35,10 +34,9 @@ from survey import __version__, analysis
 from survey.errors import SurveyError
 from survey.matrix import Matrix, Window
 from survey.reference import ReferenceTable, load_reference
-from survey.refresh import PlanItem, plan
+from survey.refresh import PlanItem
 from survey.report import figures
 from survey.report.audit import AuditSample, sample_cell, supports_records
-from survey.sources import make_source, source_names
 from survey.store import Observation, Store
 from survey.tables import display, format_ratio, markdown_footnotes, markdown_rows, markdown_table
 
@@ -77,6 +75,7 @@ def write_report(
     references: list[ReferenceTable] | None = None,
     audit_n: int = 5,
     online_samples: bool = False,
+    reading=None,
 ) -> ReportResult:
     """Write the report for ``matrix`` from ``store`` to ``out_path``; return what was written.
 
@@ -89,7 +88,13 @@ def write_report(
     (default: the committed 2016 tables). ``audit_n``: titles sampled per cell.
     ``online_samples``: also sample records from online sources that return them (OpenAlex);
     off by default because that is the one part of the report that sends requests.
+    ``reading``: what the cache answers for ``matrix`` (``survey.api.read``); read here if not given.
     """
+    from survey.api import read
+
+    own_reading = reading is None
+    if own_reading:
+        reading = read(matrix, store, settings, sources, by_year=True, now=now)
     started = time.perf_counter()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,15 +107,17 @@ def write_report(
         now=now or store.clock(),
         command=command,
         preface=preface,
-        results_path=results_path or default_results_path(),
-        references=load_reference() if references is None else references,
+        results_path=results_path or matrix.experiment,
+        references=(load_reference(matrix.reference) if matrix.reference else []) if references is None else references,
         audit_n=audit_n,
         online_samples=online_samples,
+        reading=reading,
     )
     try:
         text = builder.build()
     finally:
-        builder.close()
+        if own_reading:
+            reading.close()
     tmp = out_path.with_name(out_path.name + ".tmp")
     # Written beside and renamed: an editor preview never shows half a report.
     tmp.write_text(text, encoding="utf-8")
@@ -120,6 +127,22 @@ def write_report(
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _history(store: Store, items: list[PlanItem]) -> list[Observation]:
+    """Every stored observation of the items' keys, labelled as the query file labels them."""
+    by_key = {}
+    for i in items:
+        by_key[i.key] = i.cell
+        if i.corpus is None:  # a corpus not on this machine: its stored answers of any corpus
+            by_key[(i.source, i.window.start, i.window.end, i.year, i.query)] = i.cell
+    out = []
+    for o in store.history(queries={i.query for i in items}):
+        cell = by_key.get(o.key) or by_key.get((o.source, o.year_from, o.year_to, o.year, o.query))
+        if cell is not None:
+            out.append(replace(o, method=cell.method, task=cell.task))
+    return out
+
 
 # `|` is left alone: the table helpers escape it, and escaping twice would split a cell.
 _INLINE = re.compile(r"([\\`*_\[\]<>$#])")
@@ -198,7 +221,7 @@ SECTIONS = [
 
 class _Report:
     def __init__(self, *, matrix, store, settings, out_path, names, now, command, preface, results_path,
-                 references, audit_n, online_samples):
+                 references, audit_n, online_samples, reading):
         self.matrix: Matrix = matrix
         self.store: Store = store
         self.settings = settings
@@ -206,7 +229,7 @@ class _Report:
         self.now: datetime = now
         self.command = command
         self.preface = preface
-        self.results_path = Path(results_path)
+        self.results_path = Path(results_path) if results_path else None
         self.references: list[ReferenceTable] = references
         self.audit_n = audit_n
         self.online_samples = online_samples
@@ -216,15 +239,13 @@ class _Report:
         self.stem = out_path.stem
         self.query_shown = shown_path(matrix.path or f"{matrix.name}.toml")
 
-        self.latest: list[Observation] = store.latest(per_query=False)
-        self.history: list[Observation] = store.all()
-        in_store = analysis.sources_in(self.latest)
-        if names:
-            self.names = list(dict.fromkeys(names))
-        else:
-            self.names = list(dict.fromkeys(in_store + self._configured_names()))
-        self.not_fetched = [s for s in self.names if s not in in_store]
-        self.instances, self.unavailable = self._instances(self.names)
+        self.reading = reading
+        self.latest: list[Observation] = reading.observations
+        self.history: list[Observation] = _history(store, reading.items)
+        self.names = list(reading.with_data) + list(reading.without_data)
+        self.not_fetched = list(reading.without_data)
+        self.instances = dict(reading.sources)
+        self.unavailable: dict[str, str] = {}
         self.methods = list(matrix.methods)
         self.tasks = list(matrix.tasks)
         self.ratio = (self.methods[0], self.methods[1]) if len(self.methods) >= 2 else None
@@ -236,32 +257,8 @@ class _Report:
 
     # ------------------------------------------------------------ setup
 
-    def _configured_names(self) -> list[str]:
-        try:
-            return source_names(self.settings)
-        except Exception:  # a broken corpus directory must not stop the report; it names what it has
-            return []
-
-    def _instances(self, names):
-        instances, unavailable = {}, {}
-        for name in names:
-            try:
-                instances[name] = make_source(name, self.settings)
-            except SurveyError as exc:
-                unavailable[name] = str(exc)
-            except Exception as exc:  # an optional source's missing dependency, say
-                unavailable[name] = f"{type(exc).__name__}: {exc}"
-        return instances, unavailable
-
     def source_tables(self, source: str) -> list[analysis.StudyTable]:
         return [self.tables[(source, w.name)] for w in self.matrix.windows]
-
-    def close(self):
-        for src in self.instances.values():
-            try:
-                src.close()
-            except Exception:  # closing is best effort; the report is already built
-                pass
 
     def refresh_command(self, names: list[str], by_year: bool = True) -> str:
         flags = " ".join(f"-s {n}" for n in names)
@@ -293,6 +290,11 @@ class _Report:
             by_year = any(o.year is not None for o in self.latest if o.source in filled)
             made += f", from the counts cached by `{self.refresh_command(filled, by_year)}`"
         lines += [made + ". The report reads the cache and the committed data; it sends no request.", ""]
+        from survey.report.origin import cache_only_note
+
+        note = cache_only_note(self.reading, self.refresh_command([s for s in filled if s.startswith("local:")]))
+        if note:
+            lines += [note, ""]
         if self.preface:
             lines += [self.preface.strip(), ""]
         lines.append("Contents: " + " · ".join(f"[{t}](#{_anchor(t)})" for t in SECTIONS))
@@ -513,9 +515,12 @@ class _Report:
         return f"![{md(alt)}]({path.relative_to(self.out_path.parent).as_posix()})"
 
     def year_totals(self, source: str, years: list[int]) -> dict[int, int]:
-        """The source's count of all works per year, where it can give one (a local corpus can)."""
-        src = self.instances.get(source)
-        return src.year_totals(min(years), max(years)) if src is not None and years else {}
+        """The source's count of all works per year, as cached by `survey refresh --by-year`."""
+        from survey.refresh import WORKS
+
+        wanted = set(years)
+        return {o.year: o.count for o in self.latest
+                if o.source == source and o.method == WORKS and o.status == "ok" and o.year in wanted}
 
     def trends(self) -> str:
         if self.matrix.trend is None:
@@ -688,6 +693,10 @@ class _Report:
             if pd.isna(count):
                 out.append(f"**{md(cell.label)}**: no count cached, so no sample.")
                 continue
+            if src.identity() is None:
+                out.append(f"**{md(cell.label)}**: no sample here: the corpus is not on this machine (its counts "
+                           "are read from the cache).")
+                continue
             try:
                 sample: AuditSample = sample_cell(src, cell, window, self.audit_n, matched=int(count))
             except (SurveyError, NotImplementedError) as exc:
@@ -854,26 +863,20 @@ class _Report:
                 lines.append(f"- `{s}`: {md(src.capabilities.notes)}")
         return ("Known biases:\n\n" + "\n".join(lines)) if lines else ""
 
-    @cached_property
+    @property
     def plan_items(self) -> list[PlanItem]:
-        """``survey plan`` for every available source, compiled once for the cache hits, the CSV and the queries."""
-        fetched = {s: src for s, src in self.instances.items() if s not in self.not_fetched}
-        unfetched = {s: src for s, src in self.instances.items() if s in self.not_fetched}
-        # Per-year queries of a source never fetched differ from its window queries only in the
-        # year, and compiling them all costs a good part of the report's time: totals only.
-        return (plan(self.matrix, fetched, self.store, by_year=True, now=self.now)
-                + plan(self.matrix, unfetched, self.store, by_year=False, now=self.now))
+        """``survey plan`` for every source reported on, as compiled by the reading."""
+        return self.reading.items
 
     def cache_hits(self) -> str:
         if not self.instances:
             return ""
         by_year = self.matrix.trend is not None
         self.plan_csv = self.write_plan(self.plan_items)
-        years = len(self.matrix.trend.years(self.now.year)) if by_year else 0
         body = []
         for s in self.instances:
             mine = [i for i in self.plan_items if i.source == s]
-            planned = len(mine) + (years * len(self.matrix.cells) if s in self.not_fetched else 0)
+            planned = len(mine)
             fresh = sum(1 for i in mine if i.fresh)
             stale = sum(1 for i in mine if not i.fresh and i.cached is not None and i.cached.status == "ok")
             failed = sum(1 for i in mine if not i.fresh and i.cached is not None and i.cached.status != "ok")

@@ -33,6 +33,8 @@ class Record:
     year: int | None = None
     id: str | None = None
     doi: str | None = None
+    snippet: str | None = None  # where the source gives one: the abstract around the matches, marked
+    matched: tuple[str, ...] = ()  # where the source gives them: the words that matched, as written
 
 
 class Source(ABC):
@@ -63,16 +65,32 @@ class Source(ABC):
         Raises Unsupported like ``compile``."""
         return {year: self.compile(query, year, year) for year in range(start, end + 1)}
 
+    def totals_query(self, start: int, end: int) -> str:
+        """The exact query (or request) that counts all works of years start..end, for ``year_totals``.
+
+        Raises Unsupported where the source cannot count its whole output.
+        """
+        raise Unsupported(f"{self.name} cannot count all of its works per year")
+
     def compile_year_totals(self, start: int, end: int) -> dict[int, str]:
-        """The request behind each year of ``year_totals(start, end)``, for the cache key."""
-        raise Unsupported(f"{self.name} does not count every work of a year")
+        """The request behind each year of ``year_totals(start, end)``, for its cache key: one per
+        year by default, the same one for every year where a single call answers them all."""
+        return {year: self.totals_query(year, year) for year in range(start, end + 1)}
 
     def year_totals(self, start: int, end: int) -> dict[int, int]:
-        """Works per year regardless of query, for normalising trends; {} where unknown."""
-        return {}
+        """All works per year regardless of query (every year from start to end), for normalising trends."""
+        raise Unsupported(f"{self.name} cannot count all of its works per year")
 
     def sample(self, query: Query, start: int | None, end: int | None, n: int) -> list[Record]:
         raise NotImplementedError(f"{self.name} does not return records")
+
+    def identity(self) -> str | None:
+        """What a count depends on beyond the query: a local corpus's content id; "" online.
+
+        None: unknown here (a corpus that is not on this machine), so reads take the latest
+        stored answer to the same query whatever corpus gave it, and say so.
+        """
+        return ""
 
     def configured(self) -> tuple[bool, str]:
         """Whether the source can be used as configured, and why not."""

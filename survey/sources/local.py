@@ -1,15 +1,15 @@
 """Source ``local:NAME``: counts in a corpus imported with ``survey corpus import``.
 
 The matching semantics are those of :mod:`survey.corpus.index` (whole words, case and
-diacritics folded, Porter stemming, phrases within title or within abstract, inclusive years,
-undated records only in an all-time window).
+diacritics folded, Porter stemming unless a term is exact, phrases within title or within
+abstract, inclusive years, undated records only in an all-time window).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from survey.corpus.index import Corpus, count_sql
+from survey.corpus.index import Corpus
 from survey.errors import UnknownSource
 from survey.matrix import Query
 from survey.sources.base import Capabilities, Record, Source
@@ -23,12 +23,19 @@ CAPABILITIES = Capabilities(
     fields="title and abstract",
     per_year_one_call=True,
     records=True,
+    exact=True,
     notes=(
         "Counts only what was imported: coverage is that of the exported file. English Porter "
         "stemming conflates some unrelated words (general/generation); records without a year "
-        "count only in an all-time window; duplicates were merged on DOI, else title + year."
+        "count only in an all-time window; duplicates were merged on DOI (when the titles agree), else "
+        "title + year."
     ),
 )
+
+
+def totals_sql(start: int, end: int) -> str:
+    """The statement behind ``year_totals``, runnable as is with ``sqlite3 CORPUS.sqlite``."""
+    return f"SELECT year, count(*) FROM records WHERE year BETWEEN {int(start)} AND {int(end)} GROUP BY year"
 
 
 def corpus_names(settings) -> list[str]:
@@ -77,7 +84,7 @@ class LocalSource(Source):
 
     def compile(self, query: Query, start: int | None, end: int | None) -> str:
         """The SQL statement counted, runnable as is with ``sqlite3 CORPUS.sqlite``."""
-        return count_sql(query, start, end)
+        return self.corpus.count_sql(query, start, end)
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
         return self.corpus.count(query, start, end)
@@ -85,9 +92,17 @@ class LocalSource(Source):
     def count_by_year(self, query: Query, start: int, end: int) -> dict[int, int]:
         return self.corpus.count_by_year(query, start, end)
 
+    def totals_query(self, start: int, end: int) -> str:
+        return totals_sql(start, end)
+
+    def identity(self) -> str:
+        """The corpus's content hash: a re-import of other records makes earlier counts stale."""
+        return self.corpus.identity
+
     def year_totals(self, start: int, end: int) -> dict[int, int]:
+        """Records per year, every year from start to end (0 where the corpus has none)."""
         per_year = self.corpus.stats()["per_year"]
-        return {int(y): int(n) for y, n in per_year.items() if start <= int(y) <= end}
+        return {y: int(per_year.get(y, per_year.get(str(y), 0))) for y in range(start, end + 1)}
 
     def sample(self, query: Query, start: int | None, end: int | None, n: int, seed: int = 0) -> list[Record]:
         return self.corpus.sample(query, start, end, n, seed)

@@ -110,23 +110,13 @@ class OnlineSource(Source):
 
     # -------------------------------------------------------------- year totals
 
-    def compile_year_total(self, year: int) -> str:
-        """The request that counts every work of ``year`` (Unsupported where the source cannot)."""
-        raise Unsupported(f"{self.name} has no query that counts every work of a year")
-
     def year_total(self, year: int) -> int:
-        raise Unsupported(f"{self.name} has no query that counts every work of a year")
-
-    def compile_year_totals(self, start: int, end: int) -> dict[int, str]:
-        return {year: self.compile_year_total(year) for year in range(start, end + 1)}
+        raise Unsupported(f"{self.name} cannot count all of its works per year")
 
     def year_totals(self, start: int, end: int) -> dict[int, int]:
-        """Every work per year, one date-only request per year; {} where the source has no such
-        query (compile_year_totals says why)."""
-        try:
-            self.compile_year_total(start)
-        except Unsupported:
-            return {}
+        """Every work per year, one date-only request per year (``totals_query(year, year)``);
+        Unsupported, before any request, where the source has no such query."""
+        self.totals_query(start, start)
         return {year: self.year_total(year) for year in range(start, end + 1)}
 
     def close(self) -> None:

@@ -126,8 +126,12 @@ class OpenAlexSource(OnlineSource):
         url = self.http.public_url("/works", self._by_year_params(query, start, end))
         return {year: url for year in range(start, end + 1)}
 
+    def totals_query(self, start: int, end: int) -> str:
+        return self.http.public_url("/works", self._by_year_params(None, start, end))
+
     def compile_year_totals(self, start: int, end: int) -> dict[int, str]:
-        url = self.http.public_url("/works", self._by_year_params(None, start, end))
+        # One group_by over all works answers every year; each year's row records that request.
+        url = self.totals_query(start, end)
         return {year: url for year in range(start, end + 1)}
 
     # -------------------------------------------------------------- counts

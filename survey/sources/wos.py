@@ -69,8 +69,8 @@ class WosSource(OnlineSource):
     def count(self, query: Query, start: int | None, end: int | None) -> int:
         return self._total(self._params(query, start, end))
 
-    def compile_year_total(self, year: int) -> str:
-        return self.http.public_url("/documents", self._params(None, year, year))
+    def totals_query(self, start: int, end: int) -> str:
+        return self.http.public_url("/documents", self._params(None, start, end))
 
     def year_total(self, year: int) -> int:
         return self._total(self._params(None, year, year))

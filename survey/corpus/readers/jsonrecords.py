@@ -1,0 +1,137 @@
+"""JSON Lines and JSON documents, whatever produced them.
+
+One mapping reads the records of plain JSON Lines, OpenAlex works (``display_name``,
+``publication_year``, ``abstract_inverted_index``), Semantic Scholar papers
+(``externalIds.DOI``, ``paperId``), the arXiv metadata snapshot (no year field: the year of
+``versions[0].created``), CSL-JSON (``issued.date-parts``, ``DOI``) and Crossref
+(``title`` as a list). A JSON document is an array of such records or an API page holding
+one (OpenAlex ``results``, Semantic Scholar ``data``, Crossref ``message.items``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import orjson
+
+from survey.corpus.records import Entry, Item, first_year, make_entry
+
+_TAGS = re.compile(r"<[^>]+>")  # Crossref abstracts are JATS XML
+
+
+def inverted_index_text(index: dict) -> str:
+    """OpenAlex's ``abstract_inverted_index`` (word -> positions) back to running text."""
+    if not isinstance(index, dict):
+        raise ValueError("abstract_inverted_index is not an object")
+    slots: dict[int, str] = {}
+    for word, positions in index.items():
+        if not isinstance(positions, list):
+            raise ValueError(f"abstract_inverted_index[{word!r}] is not a list of positions")
+        for pos in positions:
+            slots[int(pos)] = word
+    return " ".join(slots[i] for i in sorted(slots))
+
+
+def _csl_year(issued):
+    if not isinstance(issued, dict):
+        return issued
+    parts = issued.get("date-parts")
+    if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+        return parts[0][0]
+    return issued.get("raw") or issued.get("literal")
+
+
+def _arxiv_year(versions):
+    if isinstance(versions, list) and versions and isinstance(versions[0], dict):
+        return versions[0].get("created")  # "Mon, 2 Apr 2007 19:18:42 GMT"
+    return None
+
+
+def json_entry(obj: dict) -> Entry | str:
+    title = obj.get("title")
+    if title is None or title == "" or title == []:
+        title = obj.get("display_name") or obj.get("Title")
+    if isinstance(title, list):  # Crossref
+        title = next((t for t in title if isinstance(t, str) and t.strip()), None)
+    abstract = obj.get("abstract")
+    if not abstract and obj.get("abstract_inverted_index"):
+        try:
+            abstract = inverted_index_text(obj["abstract_inverted_index"])
+        except (ValueError, TypeError) as exc:
+            return str(exc)
+    if isinstance(abstract, str) and "<" in abstract and "jats:" in abstract:
+        abstract = _TAGS.sub(" ", abstract)
+    elif abstract is not None and not isinstance(abstract, str):
+        abstract = None
+    try:
+        year = first_year(
+            obj.get("year"),
+            obj.get("publication_year"),
+            _csl_year(obj.get("issued")),
+            obj.get("publicationDate") or obj.get("publication_date"),
+            _arxiv_year(obj.get("versions")),
+            _csl_year(obj.get("published")),
+            obj.get("date"),
+        )
+    except ValueError as exc:
+        return str(exc)
+    ids = obj.get("externalIds") if isinstance(obj.get("externalIds"), dict) else {}
+    doi = obj.get("doi") or obj.get("DOI") or ids.get("DOI")
+    ident = obj.get("id") if obj.get("id") is not None else obj.get("paperId")
+    return make_entry(title, abstract, year, doi if isinstance(doi, str) else None, None if ident is None else str(ident))
+
+
+def _entry_or_reason(obj) -> Entry | str:
+    if not isinstance(obj, dict):
+        return f"expected a JSON object, got {_json_type(obj)}"
+    try:
+        return json_entry(obj)
+    except Exception as exc:  # one odd record never stops the import, whatever is odd about it
+        return f"cannot read the record ({type(exc).__name__}: {str(exc)[:80]})"
+
+
+def _json_type(obj) -> str:
+    return {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(obj), "null")
+
+
+def read_jsonl(lines) -> Iterator[Item]:
+    """One object per line; ``lines`` gives bytes (UTF-8, parsed as is) or text."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield f"line {number}", f"not valid JSON ({str(exc)[:100]})"
+            continue
+        yield f"line {number}", _entry_or_reason(obj)
+
+
+def read_json_document(text: str) -> tuple[list[Item], int]:
+    """An array of records, or an API page holding one."""
+    try:
+        doc = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({str(exc)[:100]})") from None
+    records = _records_of(doc)
+    if records is None:
+        keys = ", ".join(list(doc)[:8]) if isinstance(doc, dict) else _json_type(doc)
+        raise ValueError(f"found no list of records (top level: {keys})")
+    items = [(f"record {i}", _entry_or_reason(obj)) for i, obj in enumerate(records, 1)]
+    return items, len(items)
+
+
+def _records_of(doc):
+    if isinstance(doc, list):
+        return doc
+    if not isinstance(doc, dict):
+        return None
+    for key in ("results", "data", "items", "records"):
+        if isinstance(doc.get(key), list):
+            return doc[key]
+    if isinstance(doc.get("message"), dict):  # Crossref
+        return _records_of(doc["message"])
+    if "title" in doc or "display_name" in doc:  # a single record, pretty-printed
+        return [doc]
+    return None

@@ -1,0 +1,80 @@
+"""CSV and TSV exports: a header row naming the columns, one record per row.
+
+Columns are found by name, case-insensitively, through the synonyms each database uses. A row
+is read by the columns it has: Scopus writes rows one field longer than its header, and a
+short row still has its first columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import re
+from typing import Iterator
+
+from survey.corpus.records import Item, first_year, make_entry
+
+# Most specific first. Scopus (Title, Year, DOI, EID), Web of Science (Article Title,
+# Publication Year, UT (Unique WOS ID); tab-delimited: TI, PY, DI, UT), IEEE Xplore (Document
+# Title), Springer (Item Title, Item DOI), Lens (Lens ID, Date Published), OpenAlex
+# (display_name, publication_year), Dimensions (PubYear), Embase (the year only in Source),
+# Zotero (Abstract Note), asreview (primary_title, notes_abstract).
+COLUMNS = {
+    "title": ("title", "article title", "document title", "item title", "display_name", "primary_title", "ti"),
+    "abstract": ("abstract", "abstract note", "notes_abstract", "ab"),
+    "year": ("year", "publication year", "publication_year", "pubyear", "py"),
+    "date": ("publication date", "publication_date", "date published", "date", "issued", "online date"),
+    "doi": ("doi", "item doi", "di"),
+    "id": ("eid", "ut (unique wos id)", "ut", "lens id", "id", "pmid", "pubmed id", "accession number"),
+    "source": ("source",),
+}
+_TITLE_NAMES = set(COLUMNS["title"])
+_PAREN_YEAR = re.compile(r"\((\d{4})\)")  # Embase: "Endoscopic Ultrasound (2014) 3:3 (152-160)"
+
+
+def title_column(header_line: str) -> bool:
+    """Whether a header line names a title column, under any delimiter."""
+    names = re.split(r"[,;\t]", header_line)
+    return any(n.strip().strip('"').strip().lower().lstrip("\ufeff") in _TITLE_NAMES for n in names)
+
+
+def read_csv(lines, path) -> Iterator[Item]:
+    csv.field_size_limit(2**31 - 1)  # abstracts can be longer than the module's 128 KiB default
+    lines = iter(lines)
+    first = next(lines, "")
+    delimiter = max(",;\t", key=first.count)
+    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
+    header = next(reader, None)
+    if not header:
+        raise ValueError("empty CSV; expected a header row with a Title column")
+    names = [h.strip().lstrip("\ufeff").strip().lower() for h in header]
+    cols = {field: next((names.index(a) for a in aliases if a in names), None) for field, aliases in COLUMNS.items()}
+    if cols["title"] is None:
+        have = ", ".join(h.strip() for h in header[:12])
+        raise ValueError(f"CSV header has no title column (have: {have}); expected a column named Title")
+    width = len(header)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield f"line {reader.line_num}", f"malformed CSV row ({exc})"
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        yield f"line {reader.line_num}", _entry(row, cols, width)
+
+
+def _entry(row: list[str], cols: dict, width: int):
+    def cell(field):
+        i = cols[field]
+        return row[i] if i is not None and i < len(row) else None
+
+    source = cell("source")
+    embase_year = m.group(1) if source and (m := _PAREN_YEAR.search(source)) else None
+    try:
+        year = first_year(cell("year"), cell("date"), embase_year)
+    except ValueError as exc:
+        return str(exc)
+    return make_entry(cell("title"), cell("abstract"), year, cell("doi"), cell("id"))

@@ -1,0 +1,36 @@
+"""Web of Science plain text (the FN/PT/ER "Plain Text File" export; bibliometrix's default input).
+
+Parsed with rispy's WokParser, one PT..ER record at a time, so a broken record is skipped
+alone. The year is ``PY``, else the early-access date ``EA`` (early-access records have none
+until they are assigned an issue).
+"""
+
+from __future__ import annotations
+
+import re
+
+import rispy
+
+from survey.corpus.readers.ris import tagged_blocks
+from survey.corpus.records import Item, first_year, make_entry
+
+_TAG = re.compile(r"^([A-Z][A-Z0-9])(?: |$)")
+
+
+def read_wos(text: str) -> tuple[list[Item], int]:
+    items: list[Item] = []
+    for line, block in tagged_blocks(text, "PT", "ER", _TAG, rewrite=False):
+        where = f"line {line}"
+        try:
+            [ref] = rispy.loads("\n".join(block), implementation=rispy.WokParser, skip_unknown_tags=True)
+        except Exception as exc:  # rispy raises assorted errors on a malformed block
+            items.append((where, f"cannot read the Web of Science record ({type(exc).__name__}: {str(exc)[:80]})"))
+            continue
+        try:
+            year = first_year(ref.get("publication_year"), ref.get("early_access_year"), ref.get("early_access_date"))
+        except ValueError as exc:
+            items.append((where, str(exc)))
+            continue
+        items.append((where, make_entry(ref.get("document_title"), ref.get("abstract"), year, ref.get("doi"),
+                                        ref.get("accession_number"))))
+    return items, len(items)

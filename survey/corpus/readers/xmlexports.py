@@ -1,0 +1,127 @@
+"""XML exports: PubMed XML, EndNote XML and Zotero RDF.
+
+Parsed with defusedxml (entity expansion and external entities refused), from the bytes, so
+the XML declaration's encoding applies. PubMed and EndNote files are read record by record
+(iterparse) and a record's elements are freed once read; a file that turns malformed part-way
+keeps the records before the fault and reports the fault as a skipped record with its line.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from defusedxml import ElementTree as SafeET
+
+from survey.corpus.records import Item, first_year, make_entry
+
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+DCTERMS = "{http://purl.org/dc/terms/}"
+ZOTERO = "{http://www.zotero.org/namespaces/export#}"
+_NOT_RECORDS = {"attachment", "note"}
+
+
+def _text(el) -> str | None:
+    return None if el is None else " ".join("".join(el.itertext()).split()) or None
+
+
+def _iter_records(fh, tags: set[str], convert) -> Iterator[Item]:
+    number = 0
+    try:
+        for _, el in SafeET.iterparse(fh, events=("end",)):
+            if el.tag in tags:
+                number += 1
+                try:
+                    entry = convert(el)
+                except Exception as exc:  # one odd record never stops the others
+                    entry = f"cannot read the record ({type(exc).__name__}: {str(exc)[:80]})"
+                yield f"record {number}", entry
+                el.clear()
+    except SafeET.ParseError as exc:
+        line = exc.position[0] if getattr(exc, "position", None) else "?"
+        yield f"line {line}", f"malformed XML ({str(exc)[:100]}); nothing after it could be read"
+    except Exception as exc:  # defusedxml refuses entity declarations with its own errors
+        yield "file", f"XML refused ({type(exc).__name__}: {str(exc)[:100]}); nothing after it could be read"
+
+
+# ---------------------------------------------------------------- PubMed XML
+
+
+def _pubmed(el):
+    book = el.tag == "PubmedBookArticle"
+    base = el.find("BookDocument") if book else el.find("MedlineCitation")
+    if base is None:
+        return "no MedlineCitation or BookDocument"
+    article = base if book else base.find("Article")
+    if article is None:
+        return "no Article"
+    title = _text(article.find("ArticleTitle")) or _text(base.find("Book/BookTitle")) or _text(article.find("VernacularTitle"))
+    parts = []
+    for ab in article.findall("Abstract/AbstractText"):
+        text = _text(ab)
+        if text:
+            label = ab.get("Label")
+            parts.append(f"{label}: {text}" if label else text)
+    try:
+        year = first_year(
+            _text(article.find("Journal/JournalIssue/PubDate/Year")),
+            _text(article.find("Journal/JournalIssue/PubDate/MedlineDate")),
+            _text(base.find("Book/PubDate/Year")),
+            _text(article.find("ArticleDate/Year")),
+        )
+    except ValueError as exc:
+        return str(exc)
+    doi = next((_text(e) for e in article.findall("ELocationID") if e.get("EIdType") == "doi"), None)
+    if doi is None:
+        doi = next((_text(e) for e in el.findall("PubmedData/ArticleIdList/ArticleId") if e.get("IdType") == "doi"), None)
+    return make_entry(title, " ".join(parts), year, doi, _text(base.find("PMID")))
+
+
+def read_pubmed_xml(fh) -> Iterator[Item]:
+    return _iter_records(fh, {"PubmedArticle", "PubmedBookArticle"}, _pubmed)
+
+
+# ---------------------------------------------------------------- EndNote XML
+
+
+def _endnote(el):
+    title = _text(el.find("titles/title"))  # secondary-title is the journal
+    try:
+        year = first_year(_text(el.find("dates/year")), _text(el.find("dates/pub-dates/date")))
+    except ValueError as exc:
+        return str(exc)
+    return make_entry(title, _text(el.find("abstract")), year, _text(el.find("electronic-resource-num")), _text(el.find("rec-number")))
+
+
+def read_endnote_xml(fh) -> Iterator[Item]:
+    return _iter_records(fh, {"record"}, _endnote)
+
+
+# ---------------------------------------------------------------- Zotero RDF
+
+
+def read_zotero_rdf(fh) -> tuple[list[Item], int]:
+    """Items are the top-level descriptions with a ``z:itemType`` other than attachment or note."""
+    try:
+        root = SafeET.parse(fh).getroot()
+    except SafeET.ParseError as exc:
+        raise ValueError(f"malformed XML ({str(exc)[:100]})") from None
+    items: list[Item] = []
+    for el in root:
+        kind = _text(el.find(f"{ZOTERO}itemType"))
+        if kind is None or kind in _NOT_RECORDS:
+            continue  # journals, people, attachments and notes are described beside the items
+        where = f"record {len(items) + 1}"
+        try:
+            year = first_year(_text(el.find(f"{DC}date")), _text(el.find(f"{DCTERMS}dateSubmitted")))
+        except ValueError as exc:
+            items.append((where, str(exc)))
+            continue
+        doi = None
+        for ident in el.findall(f"{DC}identifier"):
+            text = _text(ident) or ""
+            if text.upper().startswith("DOI "):
+                doi = text[4:].strip()
+        items.append((where, make_entry(_text(el.find(f"{DC}title")), _text(el.find(f"{DCTERMS}abstract")), year, doi,
+                                        el.get(f"{RDF}about"))))
+    return items, len(items)

@@ -1,0 +1,173 @@
+"""What a reader hands the index: an Entry per usable record, or the reason a record was skipped.
+
+The field helpers here are shared by every reader, so a year, a placeholder abstract or a
+DOI means the same whatever format it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterator, NamedTuple
+
+from survey.matrix import MAX_YEAR, MIN_YEAR
+
+
+class Entry(NamedTuple):
+    """One usable record. A tuple, not a frozen dataclass: large imports create millions."""
+
+    title: str
+    abstract: str = ""
+    year: int | None = None
+    doi: str | None = None
+    id: str | None = None
+
+
+# (where, entry or reason): "line 12", "record 3 (key)" says where the record starts.
+Item = tuple[str, "Entry | str"]
+
+
+@dataclass
+class RecordStream:
+    """The records of one file, read lazily; ``total`` is known only for formats parsed whole."""
+
+    path: object
+    format: str
+    items: Iterator[Item]
+    total: int | None = None
+    encoding: str = "utf-8"
+    encoding_note: str = ""  # how the encoding was chosen, shown when it is not plain UTF-8
+
+
+# Exports write these where a field is empty (Scopus: "[No abstract available]").
+_PLACEHOLDER = re.compile(
+    r"^\s*[\[(]?\s*(no\s+(abstract|title)(\s+(is\s+)?available)?|(abstract|title)\s+not\s+available|"
+    r"n/?a|none|null|nan)\s*\.?\s*[\])]?\s*$",
+    re.I,
+)
+_YEAR_AT_START = re.compile(r"^\s*(\d{4})(?!\d)")
+_YEAR_ANYWHERE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+def parse_year(value) -> int | None:
+    """A year from an int or from text that holds one ("2016", "2016///", "1 Jan.-Feb. 2019").
+
+    Empty is None (an undated record is kept); text with no plausible four-digit year, or a
+    year out of range, is a ValueError (the record is bad).
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"year {value!r} is not a year")
+    if isinstance(value, int):
+        year = value
+    elif isinstance(value, float) and value.is_integer():
+        year = int(value)
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        m = _YEAR_AT_START.match(text)
+        if m is None:
+            m = next((c for c in _YEAR_ANYWHERE.finditer(text) if MIN_YEAR <= int(c.group(1)) <= MAX_YEAR), None)
+        if m is None:
+            raise ValueError(f"year {text[:40]!r} is not a four-digit year")
+        year = int(m.group(1))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"year {year} is out of range {MIN_YEAR}-{MAX_YEAR}")
+    return year
+
+
+def first_year(*values) -> int | None:
+    """The year of the first value that gives one; a bad value is passed over for the next."""
+    error = None
+    for value in values:
+        try:
+            year = parse_year(value)
+        except ValueError as exc:
+            error = error or exc
+            continue
+        if year is not None:
+            return year
+    if error is not None:
+        raise error
+    return None
+
+
+def text_of(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):  # RIS and some JSON exports repeat a field
+        value = " ".join(str(v) for v in value if v)
+    # Runs of whitespace are left alone: the tokenizer ignores them, and collapsing every
+    # abstract would cost a sizeable share of a large import.
+    text = str(value).strip()
+    return "" if _PLACEHOLDER.match(text) and len(text) < 40 else text
+
+
+def _opt(value) -> str | None:
+    return text_of(value) or None
+
+
+def _unencodable(field: str, text: str) -> str | None:
+    """Why ``text`` cannot be stored (a lone surrogate from a JSON escape), or None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"{field} has an invalid character {text[exc.start]!r} at position {exc.start} (a lone UTF-16 surrogate)"
+    return None
+
+
+def make_entry(title, abstract, year, doi, ident) -> Entry | str:
+    """An Entry, or the reason the fields do not make one."""
+    if title is not None and not isinstance(title, (str, list, tuple)):
+        return f"title is a {type(title).__name__}, expected text"
+    title = " ".join(text_of(title).split())
+    if not title:
+        return "no title"
+    abstract = text_of(abstract)
+    for field, text in (("title", title), ("abstract", abstract)):
+        if reason := _unencodable(field, text):
+            return reason
+    try:
+        parsed_year = year if isinstance(year, int) and not isinstance(year, bool) and MIN_YEAR <= year <= MAX_YEAR else parse_year(year)
+    except ValueError as exc:
+        return str(exc)
+    doi, ident = _opt(doi), _opt(ident)
+    for field, text in (("doi", doi), ("id", ident)):
+        if text and (reason := _unencodable(field, text)):
+            return reason
+    return Entry(title, abstract, parsed_year, doi, ident)
+
+
+# ---------------------------------------------------------------- dedup keys
+
+
+def normalise_doi(doi: str | None) -> str | None:
+    """Lowercase, without a resolver prefix (``https://doi.org/``, ``doi:``); None if empty."""
+    if not doi:
+        return None
+    text = doi.strip().lower()
+    text = re.sub(r"^(https?://)?(dx\.)?doi\.org/", "", text)
+    text = re.sub(r"^doi:\s*", "", text)
+    return text or None
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def normalise_title(title: str) -> str:
+    """Casefolded, diacritics dropped, words joined by single spaces: the dedup form of a title."""
+    if not title.isascii():  # most titles are ASCII; decomposing them would cost most of an import
+        decomposed = unicodedata.normalize("NFKD", title)
+        title = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_WORD.findall(title.casefold()))
+
+
+def digest64(text: str) -> int:
+    """A signed 64-bit digest: dedup keys are held as these, not as the strings they stand for."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little", signed=True)
