@@ -45,8 +45,9 @@ def store(tmp_path):
 _SOURCES: dict = {}
 
 
-def compiled(source, method, task, start, end) -> str:
-    """The query `source` compiles for the cell: the key under which refresh stores its count."""
+def compiled(source, method, task, start, end, year=None) -> str:
+    """The query `source` compiles for the cell: the key under which refresh stores its count
+    (for a trend year, the request that answers that year of the plan's trend)."""
     from survey.config import load_settings
     from survey.errors import Unsupported
     from survey.refresh import UNSUPPORTED_QUERY
@@ -56,6 +57,9 @@ def compiled(source, method, task, start, end) -> str:
         _SOURCES[source] = make_source(source, load_settings("/nonexistent-survey-home", env={}))
     cell = load_matrix(QUERY).cell(method, task)
     try:
+        if year is not None:
+            years = load_matrix(QUERY).trend.years(NOW.year)
+            return _SOURCES[source].compile_by_year(cell.query, years[0], years[-1])[year]
         return _SOURCES[source].compile(cell.query, start, end)
     except Unsupported:
         from survey.matrix import describe
@@ -67,7 +71,7 @@ def record(store, source, method, task, window, count, *, status="ok", error=Non
     start, end = (year, year) if year is not None else {"since 2006": (2006, None), "all time": (None, None)}[window]
     store.record(Observation(
         source, method, task, "trend" if year is not None else window, start, end, year,
-        compiled(source, method, task, start, end), count if status == "ok" else None, status, error, format_time(at),
+        compiled(source, method, task, start, end, year), count if status == "ok" else None, status, error, format_time(at),
     ))
 
 

@@ -109,9 +109,16 @@ def _print_summary(ctx: Context, summary, query_path, by_year: bool):
         ctx.echo(f"  ... and {len(summary.errors) + len(summary.blocked) - 10} more (see `survey cache stats`)", err=True)
     if summary.skipped:
         srcs = sorted({i.source for i in summary.skipped})
-        ctx.echo(f"not fetched: {len(summary.skipped)} counts from {', '.join(srcs)}; rerun "
-                 f"`survey refresh -q {query_path} " + " ".join(f"-s {s}" for s in srcs) + (" --by-year" if by_year else "") + "` with network.", err=True)
-    if summary.interrupted:
+        again = f"`survey refresh -q {query_path} " + " ".join(f"-s {s}" for s in srcs) + (" --by-year" if by_year else "") + "`"
+        if summary.interrupted:
+            ctx.echo(f"interrupted: {len(summary.skipped)} counts from {', '.join(srcs)} not fetched; everything "
+                     f"fetched so far is saved; rerun {again} to fetch the rest.", err=True)
+        elif summary.offline or summary.unreachable:
+            ctx.echo(f"not fetched: {len(summary.skipped)} counts from {', '.join(srcs)}; rerun {again} with network.", err=True)
+        else:
+            ctx.echo(f"not fetched: {len(summary.skipped)} counts from {', '.join(srcs)} (the source refused us); "
+                     f"rerun {again} later.", err=True)
+    elif summary.interrupted:
         ctx.echo("interrupted: everything fetched so far is saved; rerun to fetch the rest.", err=True)
 
 
