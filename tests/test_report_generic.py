@@ -66,10 +66,13 @@ def fill(store, matrix, source="openalex", per_year=True):
                                  src.compile(cell.query, w.start, w.end), COUNTS[cell.task][i], "ok", None,
                                  format_time(T0)))
         if per_year:
+            # stored under the request refresh sends for the trend's years (one call per cell on openalex)
+            years = matrix.trend.years(NOW.year)
+            queries = src.compile_by_year(cell.query, years[0], years[-1])
             for y in range(2017, 2027):
                 count = (y - 2016) * (3 - i) * 4 + 10
                 store.record(Observation(source, cell.method, cell.task, "trend", y, y, y,
-                                         src.compile(cell.query, y, y), count, "ok", None, format_time(T0)))
+                                         queries[y], count, "ok", None, format_time(T0)))
 
 
 def test_three_methods_no_reference_no_experiment(tmp_path, matrix, settings):
@@ -95,7 +98,7 @@ def test_three_methods_no_reference_no_experiment(tmp_path, matrix, settings):
     # Ratios: exactly the one the file asks for, in the headline and in the table.
     assert "Transformer:CNN 6.00 [" in lines["translation"]
     assert "Transformer:RNN" not in text and "RNN:CNN" not in text
-    table = text.split("### `openalex`, since 2017")[1].split("###")[0]
+    table = text.split("### `openalex`, since 2017")[1].split("###")[0].split("\n## ")[0]
     labels = [ln.split("|")[1].strip() for ln in table.splitlines() if ln.startswith("| ") and "---" not in ln]
     assert labels == ["method", "Transformer", "RNN", "CNN", "Transformer share", "RNN share", "CNN share",
                       "Transformer:CNN"]
