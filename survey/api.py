@@ -19,24 +19,31 @@ and year, and for a local corpus the same corpus content: labels are for display
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from survey.errors import BadInput, UnknownSource
+from survey.errors import BadInput
 from survey.matrix import Matrix, load_matrix
+from survey.reading import Reading, read
+from survey.source_names import close_all, configured_sources, known_names, make_sources, resolve_name, unknown_source
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from survey.refresh import PlanItem, Summary
     from survey.report import ReportResult
-    from survey.sources.base import Source
     from survey.store import Observation, Store
 
-__all__ = ["counts", "plan", "refresh", "report", "tables", "export_counts", "import_counts", "load_settings",
-           "Reading", "read", "shares", "ratios", "rates", "trend"]
+__all__ = [
+    # counting
+    "plan", "refresh", "counts", "tables", "history", "export_counts", "import_counts", "report",
+    # evidence
+    "shares", "ratios", "rates", "trend", "labelling", "robustness", "replay", "export_variant_counts",
+    # helpers the CLI shares
+    "load_settings", "parse_max_age", "parse_cell", "Reading", "read", "known_names", "resolve_name",
+    "unknown_source", "make_sources", "configured_sources",
+]
 
 Pathish = str | os.PathLike
 
@@ -91,93 +98,6 @@ def _check_writable(out_path: Path) -> None:
         raise BadInput(f"{out_path}: cannot write the report there ({exc.strerror or exc}); choose another -o") from None
 
 
-# ---------------------------------------------------------------- source names
-
-
-def known_names(settings, store: "Store | None" = None) -> list[str]:
-    """Every name a command accepts: online sources, imported corpora, and local sources with cached counts."""
-    from survey.sources import REGISTRY
-    from survey.sources.local import corpus_names
-
-    names = list(REGISTRY) + [f"local:{n}" for n in corpus_names(settings)]
-    if store is not None:
-        names += [s for s in store.sources() if s.startswith("local:") and s not in names]
-    return names
-
-
-def unknown_source(name: str, settings, store: "Store | None" = None) -> UnknownSource:
-    return UnknownSource(f"unknown source {name!r}; valid sources: {', '.join(known_names(settings, store))}")
-
-
-def resolve_name(name: str, settings, store: "Store | None" = None) -> str:
-    """The canonical name: ``local`` becomes ``local:NAME``; an unknown name is an error (exit 2)."""
-    from survey.sources import REGISTRY
-    from survey.sources.local import corpus_names
-
-    name = name.strip()
-    if name in REGISTRY:
-        return name
-    corpora = [f"local:{n}" for n in corpus_names(settings)]
-    stored = [s for s in (store.sources() if store is not None else []) if s.startswith("local:")]
-    if name == "local":
-        candidates = corpora or stored
-        if len(candidates) == 1:
-            return candidates[0]
-        if not candidates:
-            raise UnknownSource(
-                f"no local corpus in {settings.corpora_dir}; import one with `survey corpus import FILE --name NAME`"
-            )
-        raise UnknownSource(f"several local corpora, say which: {', '.join(candidates)}")
-    if name in corpora or name in stored:
-        return name
-    raise unknown_source(name, settings, store)
-
-
-def make_sources(names: Iterable[str], settings, store: "Store | None" = None, *, reading: bool = False) -> dict:
-    """Source objects by canonical name. ``reading``: a local corpus known only from the cache compiles
-    its queries (to find its stored answers) without being on this machine."""
-    from survey.sources import make_source
-    from survey.sources.local import corpus_names
-    from survey.sources.stored import StoredLocalSource
-
-    out: dict[str, Source] = {}
-    for raw in names:
-        name = resolve_name(raw, settings, store)
-        if name in out:
-            continue
-        if name.startswith("local:") and name.partition(":")[2] not in corpus_names(settings):
-            if not reading:
-                raise UnknownSource(
-                    f"{name}: the corpus is not on this machine (only its cached counts are); "
-                    f"import it with `survey corpus import FILE --name {name.partition(':')[2]}`"
-                )
-            out[name] = StoredLocalSource(name)
-        else:
-            out[name] = make_source(name, settings)
-    return out
-
-
-def configured_sources(settings, log: Callable[[str], None] = lambda m: None) -> dict:
-    """Every source usable as configured (``--all``); the others are named through ``log``."""
-    from survey.sources import make_source, source_names
-
-    chosen = {}
-    for name in source_names(settings):
-        source = make_source(name, settings)
-        ok, why = source.configured()
-        if ok:
-            chosen[name] = source
-        else:
-            source.close()
-            log(f"skipping {name}: {why}")
-    return chosen
-
-
-def _close(sources: dict) -> None:
-    for s in sources.values():
-        s.close()
-
-
 # ---------------------------------------------------------------- plan and refresh
 
 
@@ -193,7 +113,7 @@ def plan(query, sources: Iterable[str] = (), *, all_sources: bool = False, by_ye
         try:
             return make_plan(matrix, srcs, store, by_year=by_year, max_age=parse_max_age(max_age), force=force)
         finally:
-            _close(srcs)
+            close_all(srcs)
 
 
 def _chosen(names, all_sources: bool, settings, store, log) -> dict:
@@ -223,59 +143,7 @@ def refresh(query, sources: Iterable[str] = (), *, all_sources: bool = False, by
                 on_start(sum(1 for i in items if i.due))
             return run(items, srcs, store, offline=offline, on_observation=on_observation)
         finally:
-            _close(srcs)
-
-
-# ---------------------------------------------------------------- reading
-
-
-@dataclass
-class Reading:
-    """What the cache answers for a query file: per source, the plan items and their answers."""
-
-    matrix: Matrix
-    sources: dict  # name -> Source (a cache-only local source where its corpus is absent)
-    items: list  # PlanItem, window totals and (with by_year) trend years
-    with_data: list[str] = field(default_factory=list)  # sources with at least one answer
-    without_data: list[str] = field(default_factory=list)  # named or configured, nothing cached
-
-    @property
-    def observations(self) -> list["Observation"]:
-        """The answering observation of every item that has one, labelled as the query file labels it."""
-        return [i.cached for i in self.items if i.cached is not None]
-
-    def close(self) -> None:
-        _close(self.sources)
-
-
-def read(matrix: Matrix, store: "Store", settings, names: Iterable[str] | None = None, *,
-         by_year: bool = True, now=None) -> Reading:
-    """The answers in ``store`` to ``matrix`` for the named sources (default: every source with an answer)."""
-    from survey.refresh import plan as make_plan
-    from survey.sources import source_names
-
-    explicit = names is not None and len(list(names)) > 0
-    if explicit:
-        wanted = list(dict.fromkeys(names))
-    else:
-        try:
-            configured = source_names(settings)
-        except Exception:  # an unreadable corpora folder must not stop a read of the cache
-            configured = []
-        wanted = list(dict.fromkeys(store.sources() + configured))
-    srcs = make_sources(wanted, settings, store, reading=True)
-    items = make_plan(matrix, srcs, store, by_year=False, max_age=None, now=now)
-    answered = {i.source for i in items if i.cached is not None}
-    if by_year and matrix.trend is not None:
-        # Per-year items only where there are answers: compiling every year of every source never
-        # fetched costs time and says nothing the window items do not.
-        yearly = make_plan(matrix, {n: s for n, s in srcs.items() if n in answered or explicit}, store,
-                           by_year=True, max_age=None, now=now)
-        items = [i for i in items if i.source not in answered and not explicit] + yearly
-        answered |= {i.source for i in yearly if i.cached is not None}
-    with_data = [s for s in srcs if s in answered]
-    without = [s for s in srcs if s not in answered]
-    return Reading(matrix, srcs, items, with_data, without)
+            close_all(srcs)
 
 
 def counts(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
@@ -408,193 +276,7 @@ def report(query, output: Pathish | None = None, *, sources: Iterable[str] | Non
             reading.close()
 
 
-# ---------------------------------------------------------------- evidence: shares, ratios, rates, trends
-
-
-def shares(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
-           home=None, config=None) -> "pd.DataFrame":
-    """Each method's count, its share of all method matches in the task, and the 95% Wilson interval.
-
-    One row per source, window, task and method (and year with ``by_year``, whose rows carry the
-    window name ``trend``). Columns: source, window, year (NA for window totals), task, method,
-    count, share, ci_low, ci_high (fractions). A task where a method's count is missing, or with
-    no match at all, has no share (NA), never a share of the methods that happen to be there.
-    """
-    from survey.evidence.shares import shares as with_intervals
-
-    return with_intervals(_method_counts(query, source, window, by_year, home, config))
-
-
-def _method_counts(query, source, window, by_year, home, config) -> "pd.DataFrame":
-    """``counts`` without the year totals' rows (they are no method) and, unless named, the sources never fetched."""
-    from survey.refresh import WORKS
-
-    frame = counts(query, source, window=window, by_year=by_year, home=home, config=config)
-    frame = frame[frame["method"] != WORKS]
-    return frame[frame["status"] != "not fetched"] if source is None else frame
-
-
-def ratios(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
-           home=None, config=None) -> "pd.DataFrame":
-    """The ratios the query file asks for (``ratios = [[A, B]]``) per task, with the interval from A / (A + B)."""
-    from survey.evidence.shares import ratios as ratio_rows
-
-    matrix = _matrix(query)
-    return ratio_rows(_method_counts(matrix, source, window, by_year, home, config), list(matrix.ratios))
-
-
-def _per_year_reading(matrix: Matrix, source: str, settings, store):
-    if matrix.trend is None:
-        raise BadInput(f"{matrix.path or matrix.name}: per-year counts need a [trend] table with from = YEAR")
-    from survey.refresh import WORKS
-
-    reading = read(matrix, store, settings, [source], by_year=True)
-    reading.close()
-    rows, totals = [], {}
-    for i in reading.items:
-        if i.year is None:
-            continue
-        count = i.cached.count if i.cached is not None and i.cached.status == "ok" else None
-        if i.cell.method == WORKS:
-            if count:  # the year's total output, cached by `survey refresh --by-year`
-                totals[i.year] = count
-        else:
-            rows.append({"method": i.cell.method, "task": i.cell.task, "year": i.year, "count": count})
-    return rows, totals
-
-
-def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd.DataFrame":
-    """Per-year counts beside the source's total works that year: columns source, method, task, year,
-    count, works, and ``per_<per>`` (matches per ``per`` works). The totals are those cached by
-    `survey refresh --by-year`; where there are none, works and the rate are NA (never a guessed total)."""
-    import pandas as pd
-
-    if per <= 0:
-        raise BadInput(f"--per {per}: expected a positive number of works, e.g. 1000")
-    matrix = _matrix(query)
-    settings = load_settings(home, config)
-    with _store(settings, write=False) as store:
-        name = resolve_name(source, settings, store)
-        rows, totals = _per_year_reading(matrix, name, settings, store)
-    frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"]).astype({"year": "Int64", "count": "Int64"})
-    frame.insert(0, "source", name)
-    works = frame["year"].map(lambda y: totals.get(int(y)) or None).astype("Int64")
-    frame["works"] = works
-    frame[f"per_{per}"] = (frame["count"].astype("Float64") * per / works.astype("Float64")).round(3)
-    return frame
-
-
-def trend(query, source: str, *, now=None, home=None, config=None) -> "pd.DataFrame":
-    """Tested trends per task and method for one source (``survey.evidence.trends``): the share's odds
-    ratio per year with its interval and p-value, count growth (and growth per work where the source
-    gives year totals), and the task's crossover year. The current year (``now``'s; default today,
-    UTC) and later ones are left out of every fit."""
-    from datetime import datetime, timezone
-
-    import pandas as pd
-
-    from survey.evidence.trends import trends
-
-    matrix = _matrix(query)
-    settings = load_settings(home, config)
-    year_now = (now or datetime.now(timezone.utc)).year
-    with _store(settings, write=False) as store:
-        name = resolve_name(source, settings, store)
-        rows, totals = _per_year_reading(matrix, name, settings, store)
-    years = [r["year"] for r in rows if r["count"] is not None]
-    if not years:
-        raise BadInput(f"no per-year counts cached from {name} for {matrix.path or matrix.name}; run "
-                       f"`survey refresh -q {matrix.path or 'FILE'} -s {name} --by-year` first")
-    frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"])
-    if totals:
-        frame = frame[frame["year"].map(lambda y: totals.get(int(y), 0) > 0)]  # years the source holds nothing for
-    return trends(frame, name, list(matrix.methods), list(matrix.tasks), totals=totals, incomplete_from=year_now)
-
-
-# ---------------------------------------------------------------- precision labels
-
-
-def parse_cell(matrix: Matrix, text: str):
-    """``METHOD:TASK`` to the matrix's cell; a malformed or unknown cell is one line naming the known ones."""
-    method, sep, task = text.partition(":")
-    if not sep or not method.strip() or not task.strip():
-        raise BadInput(f"--cell {text!r}: expected METHOD:TASK, e.g. {matrix.cells[0].label}")
-    return matrix.cell(method.strip(), task.strip())
-
-
-def labelling(query, source: str, cell: str, *, n: int = 30, window: str | None = None, seed: int = 0,
-              home=None, config=None):
-    """Open the labelled sample of one cell (``METHOD:TASK``) in ``source``: drawn and stored on the first
-    call, continued (and extended to ``n``) after. Returns a ``survey.labels.LabelSession``; close it."""
-    from survey.labels import open_session
-
-    matrix = _matrix(query)
-    the_cell = parse_cell(matrix, cell)
-    the_window = matrix.window(window) if window else matrix.windows[0]
-    settings = load_settings(home, config)
-    src = make_sources([source], settings)
-    try:
-        local = [s for s in known_names(settings) if s.startswith("local:")]
-        return open_session(settings, next(iter(src.values())), the_cell, the_window, n, seed=seed, local=local)
-    finally:
-        _close(src)
-
-
-# ---------------------------------------------------------------- robustness and replay
-
-
-def robustness(query, source: str, *, fetch: bool = True, max_age="never", home=None, config=None):
-    """Every derived query variant counted in ``source`` (cached like any count; ``fetch=False`` reads
-    the cache only). Returns (rows, verdicts): ``survey.evidence.variants.Row`` and ``Verdict`` lists."""
-    from survey.evidence.variants import assess, count, derive
-
-    matrix = _matrix(query)
-    settings = load_settings(home, config)
-    with _store(settings, write=fetch) as store:
-        srcs = make_sources([source], settings, store, reading=not fetch)
-        try:
-            (name, instance), = srcs.items()
-            rows = count(derive(matrix, instance.capabilities), name, instance, store, fetch=fetch,
-                         max_age=parse_max_age(max_age))
-        finally:
-            _close(srcs)
-    return rows, assess(rows)
-
-
-def replay(manifest: Pathish, sources: Iterable[str] = (), *, home=None, config=None):
-    """Count every query of a report's manifest again; returns ``survey.report.manifest.Replay``."""
-    from survey.report.manifest import load_manifest, replay as run_replay
-
-    doc = load_manifest(manifest)
-    wanted = list(sources) or sorted({o["source"] for o in doc["observations"]})
-    settings = load_settings(home, config)
-    srcs, unavailable = {}, []
-    for name in wanted:
-        try:
-            srcs.update(make_sources([name], settings))
-        except BadInput as exc:
-            if sources:
-                raise
-            unavailable.append(str(exc))  # by default, a source not on this machine is named, not fatal
-    try:
-        result = run_replay(doc, srcs)
-    finally:
-        _close(srcs)
-    result.not_replayed[:0] = unavailable
-    return result
-
-
-def export_variant_counts(path: Pathish, query, source: str, *, home=None, config=None) -> int:
-    """Write the cached counts of every query variant (``robustness``) as a ``survey cache export`` CSV,
-    so committed counts can carry the robustness section to a clone without the corpus."""
-    from survey.evidence.variants import cached_observations
-
-    matrix = _matrix(query)
-    settings = load_settings(home, config)
-    with _store(settings, write=False) as store:
-        srcs = make_sources([source], settings, store, reading=True)
-        try:
-            rows = cached_observations(matrix, srcs, store)
-        finally:
-            _close(srcs)
-        return store.export_csv(path, rows)
+# The evidence calls live beside, imported last: they use the helpers above.
+from survey.api_evidence import (  # noqa: E402
+    export_variant_counts, labelling, parse_cell, rates, ratios, replay, robustness, shares, trend,
+)
