@@ -77,18 +77,13 @@ def plan(
         for cell in matrix.cells:
             for window in windows or matrix.windows:
                 items.append(_item(name, corpus, source, cell, window, None, latest, max_age, force, now))
-            if by_year and matrix.trend:
-                years = matrix.trend.years(now.year)
-                compiled = _compile_by_year(source, cell, years)
-                for year in years:
-                    trend = Window(TREND, year, year)
-                    items.append(_item(name, corpus, source, cell, trend, year, latest, max_age, force, now, compiled[year]))
-        if by_year and matrix.trend:
-            years = matrix.trend.years(now.year)
-            compiled = _compile_by_year(source, WORKS_CELL, years)
+        years = matrix.trend.years(now.year) if by_year and matrix.trend else []
+        # Per year: every cell, then the year's total output (the denominator of per-1,000 rates).
+        for cell in [*matrix.cells, WORKS_CELL] if years else []:
+            compiled = _compile_by_year(source, cell, years)
             for year in years:
                 trend = Window(TREND, year, year)
-                items.append(_item(name, corpus, source, WORKS_CELL, trend, year, latest, max_age, force, now, compiled[year]))
+                items.append(_item(name, corpus, source, cell, trend, year, latest, max_age, force, now, compiled[year]))
     return items
 
 
