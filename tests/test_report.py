@@ -511,7 +511,7 @@ def test_cli_audit_prints_the_sample(home, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == "CNN:total in local:c, since 2006 (2006–now): 4 of 6 matched records"
     assert lines[1].startswith("query: ")
-    assert len(lines) == 6 and all(re.match(r"20\d\d  \S+ +CNN model \d$", ln) for ln in lines[2:])
+    assert len(lines) == 6 and all(re.match(r"20\d\d  \S+ +\[CNN\] model \d$", ln) for ln in lines[2:])
 
 
 def test_help_does_not_import_pandas_or_matplotlib():

@@ -15,9 +15,11 @@ PROMPT = "relevant? [y]es / [n]o / [s]kip / [q]uit"
 
 
 def _mark(text: str) -> str:
-    # Styled, not bracketed: a terminal shows the matched words bold, a pipe gets the plain title
-    # (click strips the style there), so the output stays one record per line for scripts.
-    return click.style(text, bold=True, underline=True, fg="yellow")
+    # A terminal shows the matched words styled; a pipe or file (where click strips styles) gets
+    # them in [brackets], so what matched is visible wherever the output goes.
+    if sys.stdout.isatty():
+        return click.style(text, bold=True, underline=True, fg="yellow")
+    return f"[{text}]"
 
 
 def _show(record, query, prefix: str = "") -> str:
