@@ -30,18 +30,24 @@ PREFACE  = reports/acl_anthology_preface.md
 # The committed counts behind the committed report: read into the cache first, so a clone with
 # no corpus and no network renders the same numbers; `make counts` writes them after a refresh.
 COUNTS  ?= data/counts/lstm_vs_cnn.csv
+VARIANT_COUNTS ?= data/counts/lstm_vs_cnn.variants.csv
 
 report: install
 	@if [ -f "$(ACL)" ]; then \
 		$(BIN)/survey corpus stats --name acl >/dev/null 2>&1 || $(BIN)/survey corpus import "$(ACL)" --name acl --replace; \
 	else echo "no ACL Anthology corpus at $(ACL): reporting the committed counts; count in your own with \`survey corpus import FILE --name NAME\`"; fi
 	@if [ -f "$(COUNTS)" ]; then $(BIN)/survey cache import "$(COUNTS)"; fi
+	@if [ -f "$(VARIANT_COUNTS)" ]; then $(BIN)/survey cache import "$(VARIANT_COUNTS)"; fi
 	@# A failed or unreachable source must not stop the report: it says what is missing.
 	-$(BIN)/survey refresh -q $(QUERY) $(SOURCES) --by-year
+	@# Query variants for the robustness section; labels under data/labels are read by `survey report`.
+	@if $(BIN)/survey corpus stats --name acl >/dev/null 2>&1; then \
+		$(BIN)/survey robustness -q $(QUERY) -s local:acl >/dev/null; fi
 	$(BIN)/survey report -q $(QUERY) --preface $(PREFACE)
 
 counts: install
 	$(BIN)/survey cache export -q $(QUERY) $(COUNTS)
+	$(BIN)/survey robustness -q $(QUERY) -s local:acl --offline --export-counts $(VARIANT_COUNTS) >/dev/null
 
 test: install-test
 	$(BIN)/python -m pytest -q

@@ -19,24 +19,31 @@ and year, and for a local corpus the same corpus content: labels are for display
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from survey.errors import BadInput, UnknownSource
+from survey.errors import BadInput
 from survey.matrix import Matrix, load_matrix
+from survey.reading import Reading, read
+from survey.source_names import close_all, configured_sources, known_names, make_sources, resolve_name, unknown_source
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from survey.refresh import PlanItem, Summary
     from survey.report import ReportResult
-    from survey.sources.base import Source
     from survey.store import Observation, Store
 
-__all__ = ["counts", "plan", "refresh", "report", "tables", "export_counts", "import_counts", "load_settings",
-           "Reading", "read"]
+__all__ = [
+    # counting
+    "plan", "refresh", "counts", "tables", "history", "export_counts", "import_counts", "report",
+    # evidence
+    "shares", "ratios", "rates", "trend", "labelling", "robustness", "replay", "export_variant_counts",
+    # helpers the CLI shares
+    "load_settings", "parse_max_age", "parse_cell", "Reading", "read", "known_names", "resolve_name",
+    "unknown_source", "make_sources", "configured_sources",
+]
 
 Pathish = str | os.PathLike
 
@@ -73,7 +80,7 @@ def parse_max_age(value: str | timedelta | None) -> timedelta | None:
         return None
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([dhms]?)", text)
     if not m:
-        raise BadInput(f"max age {value!r}: expected a number with a unit d, h, m or s (e.g. 30d), or 'never'")
+        raise BadInput(f"--max-age {value!r}: expected a number with a unit d, h, m or s (e.g. 30d), or 'never'")
     number, unit = float(m.group(1)), m.group(2) or "d"
     return timedelta(**{{"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}[unit]: number})
 
@@ -91,93 +98,6 @@ def _check_writable(out_path: Path) -> None:
         raise BadInput(f"{out_path}: cannot write the report there ({exc.strerror or exc}); choose another -o") from None
 
 
-# ---------------------------------------------------------------- source names
-
-
-def known_names(settings, store: "Store | None" = None) -> list[str]:
-    """Every name a command accepts: online sources, imported corpora, and local sources with cached counts."""
-    from survey.sources import REGISTRY
-    from survey.sources.local import corpus_names
-
-    names = list(REGISTRY) + [f"local:{n}" for n in corpus_names(settings)]
-    if store is not None:
-        names += [s for s in store.sources() if s.startswith("local:") and s not in names]
-    return names
-
-
-def unknown_source(name: str, settings, store: "Store | None" = None) -> UnknownSource:
-    return UnknownSource(f"unknown source {name!r}; valid sources: {', '.join(known_names(settings, store))}")
-
-
-def resolve_name(name: str, settings, store: "Store | None" = None) -> str:
-    """The canonical name: ``local`` becomes ``local:NAME``; an unknown name is an error (exit 2)."""
-    from survey.sources import REGISTRY
-    from survey.sources.local import corpus_names
-
-    name = name.strip()
-    if name in REGISTRY:
-        return name
-    corpora = [f"local:{n}" for n in corpus_names(settings)]
-    stored = [s for s in (store.sources() if store is not None else []) if s.startswith("local:")]
-    if name == "local":
-        candidates = corpora or stored
-        if len(candidates) == 1:
-            return candidates[0]
-        if not candidates:
-            raise UnknownSource(
-                f"no local corpus in {settings.corpora_dir}; import one with `survey corpus import FILE --name NAME`"
-            )
-        raise UnknownSource(f"several local corpora, say which: {', '.join(candidates)}")
-    if name in corpora or name in stored:
-        return name
-    raise unknown_source(name, settings, store)
-
-
-def make_sources(names: Iterable[str], settings, store: "Store | None" = None, *, reading: bool = False) -> dict:
-    """Source objects by canonical name. ``reading``: a local corpus known only from the cache compiles
-    its queries (to find its stored answers) without being on this machine."""
-    from survey.sources import make_source
-    from survey.sources.local import corpus_names
-    from survey.sources.stored import StoredLocalSource
-
-    out: dict[str, Source] = {}
-    for raw in names:
-        name = resolve_name(raw, settings, store)
-        if name in out:
-            continue
-        if name.startswith("local:") and name.partition(":")[2] not in corpus_names(settings):
-            if not reading:
-                raise UnknownSource(
-                    f"{name}: the corpus is not on this machine (only its cached counts are); "
-                    f"import it with `survey corpus import FILE --name {name.partition(':')[2]}`"
-                )
-            out[name] = StoredLocalSource(name)
-        else:
-            out[name] = make_source(name, settings)
-    return out
-
-
-def configured_sources(settings, log: Callable[[str], None] = lambda m: None) -> dict:
-    """Every source usable as configured (``--all``); the others are named through ``log``."""
-    from survey.sources import make_source, source_names
-
-    chosen = {}
-    for name in source_names(settings):
-        source = make_source(name, settings)
-        ok, why = source.configured()
-        if ok:
-            chosen[name] = source
-        else:
-            source.close()
-            log(f"skipping {name}: {why}")
-    return chosen
-
-
-def _close(sources: dict) -> None:
-    for s in sources.values():
-        s.close()
-
-
 # ---------------------------------------------------------------- plan and refresh
 
 
@@ -193,7 +113,7 @@ def plan(query, sources: Iterable[str] = (), *, all_sources: bool = False, by_ye
         try:
             return make_plan(matrix, srcs, store, by_year=by_year, max_age=parse_max_age(max_age), force=force)
         finally:
-            _close(srcs)
+            close_all(srcs)
 
 
 def _chosen(names, all_sources: bool, settings, store, log) -> dict:
@@ -223,59 +143,7 @@ def refresh(query, sources: Iterable[str] = (), *, all_sources: bool = False, by
                 on_start(sum(1 for i in items if i.due))
             return run(items, srcs, store, offline=offline, on_observation=on_observation)
         finally:
-            _close(srcs)
-
-
-# ---------------------------------------------------------------- reading
-
-
-@dataclass
-class Reading:
-    """What the cache answers for a query file: per source, the plan items and their answers."""
-
-    matrix: Matrix
-    sources: dict  # name -> Source (a cache-only local source where its corpus is absent)
-    items: list  # PlanItem, window totals and (with by_year) trend years
-    with_data: list[str] = field(default_factory=list)  # sources with at least one answer
-    without_data: list[str] = field(default_factory=list)  # named or configured, nothing cached
-
-    @property
-    def observations(self) -> list["Observation"]:
-        """The answering observation of every item that has one, labelled as the query file labels it."""
-        return [i.cached for i in self.items if i.cached is not None]
-
-    def close(self) -> None:
-        _close(self.sources)
-
-
-def read(matrix: Matrix, store: "Store", settings, names: Iterable[str] | None = None, *,
-         by_year: bool = True, now=None) -> Reading:
-    """The answers in ``store`` to ``matrix`` for the named sources (default: every source with an answer)."""
-    from survey.refresh import plan as make_plan
-    from survey.sources import source_names
-
-    explicit = names is not None and len(list(names)) > 0
-    if explicit:
-        wanted = list(dict.fromkeys(names))
-    else:
-        try:
-            configured = source_names(settings)
-        except Exception:  # an unreadable corpora folder must not stop a read of the cache
-            configured = []
-        wanted = list(dict.fromkeys(store.sources() + configured))
-    srcs = make_sources(wanted, settings, store, reading=True)
-    items = make_plan(matrix, srcs, store, by_year=False, max_age=None, now=now)
-    answered = {i.source for i in items if i.cached is not None}
-    if by_year and matrix.trend is not None:
-        # Per-year items only where there are answers: compiling every year of every source never
-        # fetched costs time and says nothing the window items do not.
-        yearly = make_plan(matrix, {n: s for n, s in srcs.items() if n in answered or explicit}, store,
-                           by_year=True, max_age=None, now=now)
-        items = [i for i in items if i.source not in answered and not explicit] + yearly
-        answered |= {i.source for i in yearly if i.cached is not None}
-    with_data = [s for s in srcs if s in answered]
-    without = [s for s in srcs if s not in answered]
-    return Reading(matrix, srcs, items, with_data, without)
+            close_all(srcs)
 
 
 def counts(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
@@ -384,11 +252,12 @@ def import_counts(path: Pathish, *, home=None, config=None) -> tuple[int, int]:
 
 def report(query, output: Pathish | None = None, *, sources: Iterable[str] | None = None, preface: str | None = None,
            experiment: Pathish | None = None, command: str | None = None, online_samples: bool = False,
-           home=None, config=None) -> "ReportResult":
+           home=None, config=None, labels: Iterable[Pathish] | None = None) -> "ReportResult":
     """Write the Markdown report (figures and plan CSV beside it) from the cache; never fetches counts.
 
     ``output`` defaults to ``reports/<query file stem>.md``. ``experiment``: a results file to show
     (default: the one the query file names, if any). ``preface``: Markdown placed under the title.
+    ``labels``: committed label files or folders of them (CSV), used beside the labels store.
     """
     from survey.report import write_report
 
@@ -401,6 +270,13 @@ def report(query, output: Pathish | None = None, *, sources: Iterable[str] | Non
         reading = read(matrix, store, settings, list(sources) if sources else None, by_year=True)
         try:
             return write_report(matrix, store, settings, out_path, reading=reading, command=command,
-                                preface=preface, results_path=experiment, online_samples=online_samples)
+                                preface=preface, results_path=experiment, online_samples=online_samples,
+                                labels=labels)
         finally:
             reading.close()
+
+
+# The evidence calls live beside, imported last: they use the helpers above.
+from survey.api_evidence import (  # noqa: E402
+    export_variant_counts, labelling, parse_cell, rates, ratios, replay, robustness, shares, trend,
+)

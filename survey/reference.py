@@ -27,6 +27,11 @@ class ReferenceTable:
     counts: dict[str, dict[str, int]]
     unplaced: dict[str, list[int]] = field(default_factory=dict)
     unplaced_columns: list[str] = field(default_factory=list)
+    year: int | None = None  # when the study was published: labels its rows
+
+    @property
+    def label(self) -> str:
+        return str(self.year) if self.year else "published"
 
     def count(self, method: str, task: str) -> int | None:
         return self.counts.get(method, {}).get(task)
@@ -49,6 +54,7 @@ def load_reference(path: Path | None = None) -> list[ReferenceTable]:
                 counts={m: dict(v) for m, v in t["counts"].items()},
                 unplaced={m: list(v) for m, v in unplaced.items()},
                 unplaced_columns=list(columns),
+                year=doc.get("year"),
             )
         )
     return tables

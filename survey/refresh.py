@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections import defaultdict, deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable
@@ -78,15 +77,27 @@ def plan(
         for cell in matrix.cells:
             for window in windows or matrix.windows:
                 items.append(_item(name, corpus, source, cell, window, None, latest, max_age, force, now))
-            if by_year and matrix.trend:
-                for year in matrix.trend.years(now.year):
-                    trend = Window(TREND, year, year)
-                    items.append(_item(name, corpus, source, cell, trend, year, latest, max_age, force, now))
-        if by_year and matrix.trend:
-            for year in matrix.trend.years(now.year):
+        years = matrix.trend.years(now.year) if by_year and matrix.trend else []
+        # Per year: every cell, then the year's total output (the denominator of per-1,000 rates).
+        for cell in [*matrix.cells, WORKS_CELL] if years else []:
+            compiled = _compile_by_year(source, cell, years)
+            for year in years:
                 trend = Window(TREND, year, year)
-                items.append(_item(name, corpus, source, WORKS_CELL, trend, year, latest, max_age, force, now))
+                items.append(_item(name, corpus, source, cell, trend, year, latest, max_age, force, now, compiled[year]))
     return items
+
+
+def _compile_by_year(source, cell, years) -> dict[int, tuple[str, str | None]]:
+    """Per year, the request that answers it (one shared request where one call answers every
+    year, as OpenAlex's group_by) and the reason where unsupported."""
+    try:
+        if cell is WORKS_CELL:
+            return {y: (q, None) for y, q in source.compile_year_totals(years[0], years[-1]).items()}
+        return {y: (q, None) for y, q in source.compile_by_year(cell.query, years[0], years[-1]).items()}
+    except Unsupported as exc:
+        # Each cell keeps its own key: the source-neutral tree stands in for the query not sent.
+        shown = WORKS if cell is WORKS_CELL else describe(cell.query)
+        return {y: (f"{UNSUPPORTED_QUERY} {shown}", str(exc)) for y in years}
 
 
 def _answers(rows: list[Observation], corpus: str | None) -> dict[Key, Observation]:
@@ -101,15 +112,15 @@ def _answers(rows: list[Observation], corpus: str | None) -> dict[Key, Observati
     return best
 
 
-def _item(name, corpus, source, cell, window, year, latest, max_age, force, now) -> PlanItem:
-    try:
-        if cell is WORKS_CELL:
-            query, reason = source.totals_query(window.start, window.end), None
-        else:
+def _item(name, corpus, source, cell, window, year, latest, max_age, force, now, compiled=None) -> PlanItem:
+    if compiled is not None:
+        query, reason = compiled
+    else:
+        try:
             query, reason = source.compile(cell.query, window.start, window.end), None
-    except Unsupported as exc:
-        # Each cell keeps its own key: the source-neutral tree stands in for the query not sent.
-        query, reason = f"{UNSUPPORTED_QUERY} {WORKS if cell is WORKS_CELL else describe(cell.query)}", str(exc)
+        except Unsupported as exc:
+            # Each cell keeps its own key: the source-neutral tree stands in for the query not sent.
+            query, reason = f"{UNSUPPORTED_QUERY} {describe(cell.query)}", str(exc)
     cached = latest.get(Key(name, corpus or "", window.start, window.end, year, query))
     if cached is not None and (cached.method, cached.task) != (cell.method, cell.task):
         cached = replace(cached, method=cell.method, task=cell.task)
@@ -127,6 +138,7 @@ class Summary:
     skipped: list[PlanItem] = field(default_factory=list)  # not sent: offline, after a block, or interrupted
     unreachable: dict[str, str] = field(default_factory=dict)  # source -> why
     interrupted: bool = False
+    offline: bool = False
     seconds: float = 0.0
 
     @property
@@ -134,24 +146,42 @@ class Summary:
         return bool(self.errors or self.blocked or self.unreachable or self.interrupted)
 
 
-@dataclass
+# After Ctrl-C, requests in flight are cut (their sockets shut) and get this long to wind down;
+# whatever has not ended by then is abandoned, so one Ctrl-C ends any refresh within ~2 s.
+GRACE_S = 1.5
+
+
+@dataclass(eq=False)
 class _Job:
     source: str
     items: list[PlanItem]  # one item, or the per-year items of one cell fetched in one call
+    span: tuple[int, int] | None = None  # per-year jobs: the years the one request asks for
 
 
-def _jobs(due: list[PlanItem], sources: dict[str, Source]) -> list[_Job]:
+def _jobs(due: list[PlanItem], items: list[PlanItem], sources: dict[str, Source]) -> list[_Job]:
     jobs: list[_Job] = []
-    per_year: dict[tuple[str, str, str], list[PlanItem]] = defaultdict(list)
+    per_year: dict[tuple, list[PlanItem]] = defaultdict(list)
     for item in due:
-        if item.cell is WORKS_CELL:
-            per_year[(item.source, WORKS, WORKS)].append(item)
-        elif item.year is not None and sources[item.source].capabilities.per_year_one_call:
-            per_year[(item.source, item.cell.method, item.cell.task)].append(item)
+        if item.cell is WORKS_CELL or (item.year is not None and sources[item.source].capabilities.per_year_one_call):
+            per_year[_group(item)].append(item)
         else:
             jobs.append(_Job(item.source, [item]))
-    jobs.extend(_Job(src, items) for (src, _, _), items in per_year.items())
+    # The request must be the one the plan compiled and stored as each row's query: it spans
+    # every planned year of the cell, fresh ones included, not only the years now due.
+    spans: dict[tuple, tuple[int, int]] = {}
+    for item in items:
+        if item.year is not None:
+            lo, hi = spans.get(_group(item), (item.year, item.year))
+            spans[_group(item)] = (min(lo, item.year), max(hi, item.year))
+    for key, group in per_year.items():
+        if not sources[key[0]].capabilities.per_year_one_call:  # one request per year anyway
+            spans[key] = (min(i.year for i in group), max(i.year for i in group))
+        jobs.append(_Job(key[0], group, spans[key]))
     return jobs
+
+
+def _group(item: PlanItem) -> tuple:
+    return (item.source, item.cell.method, item.cell.task)
 
 
 def run(
@@ -165,14 +195,17 @@ def run(
 ) -> Summary:
     """Fetch every due item; return what happened. Safe to interrupt: see module docstring."""
     started = time.monotonic()
-    summary = Summary(cached=sum(1 for i in items if i.fresh))
+    summary = Summary(cached=sum(1 for i in items if i.fresh), offline=offline)
     stop = stop or threading.Event()
     lock = threading.Lock()
     blocked_sources: set[str] = set()
+    closed = threading.Event()  # set when run returns: abandoned workers record nothing after it
 
-    def save(obs: Observation):
-        obs = store.record(obs)
+    def save(obs: Observation) -> None:
         with lock:
+            if closed.is_set():
+                return
+            obs = store.record(obs)
             if obs.status == "ok":
                 summary.fetched += 1
             elif obs.status == "unsupported":
@@ -201,7 +234,8 @@ def run(
 
     def skip(job: _Job):
         with lock:
-            summary.skipped.extend(job.items)
+            if not closed.is_set():
+                summary.skipped.extend(job.items)
 
     def work(job: _Job):
         if stop.is_set() or job.source in blocked_sources:
@@ -210,15 +244,13 @@ def run(
         source = sources[job.source]
         t0 = time.monotonic()
         try:
-            if job.items[0].cell is WORKS_CELL:
-                years = [i.year for i in job.items]
-                results = source.year_totals(min(years), max(years))
-            elif job.items[0].year is None or not source.capabilities.per_year_one_call:
+            if job.span is None:
                 item = job.items[0]
                 results = {item.year: source.count(item.cell.query, item.window.start, item.window.end)}
+            elif job.items[0].cell is WORKS_CELL:
+                results = source.year_totals(*job.span)
             else:
-                years = [i.year for i in job.items]
-                results = source.count_by_year(job.items[0].cell.query, min(years), max(years))
+                results = source.count_by_year(job.items[0].cell.query, *job.span)
         except Blocked as exc:
             blocked_sources.add(job.source)
             for item in job.items:
@@ -230,7 +262,7 @@ def run(
             blocked_sources.add(job.source)
             with lock:
                 summary.unreachable[job.source] = str(exc)
-                summary.skipped.extend(job.items)
+            skip(job)
             return
         except Unsupported as exc:
             for item in job.items:
@@ -255,39 +287,71 @@ def run(
             else:
                 save(_observation(item, None, "error", f"no count for {item.year} in the response", elapsed))
 
-    jobs_by_source: dict[str, list[_Job]] = defaultdict(list)
-    for job in _jobs(due, sources):
-        jobs_by_source[job.source].append(job)
-    pools = {name: ThreadPoolExecutor(max_workers=max(1, sources[name].concurrency)) for name in jobs_by_source}
-    futures = {pools[name].submit(work, job): job for name, jobs in jobs_by_source.items() for job in jobs}
+    jobs = _jobs(due, items, sources)
+    unfinished = set(range(len(jobs)))
+    queues: dict[str, deque] = defaultdict(deque)
+    for n, job in enumerate(jobs):
+        queues[job.source].append((n, job))
+    failures: list[BaseException] = []
+    alive = [0]
+    all_done = threading.Event()
+
+    def worker(queue: deque):
+        try:
+            while not stop.is_set():
+                try:
+                    n, job = queue.popleft()
+                except IndexError:
+                    return
+                try:
+                    work(job)
+                except BaseException as exc:  # the store failing: end the run, report it
+                    with lock:
+                        failures.append(exc)
+                    stop.set()
+                with lock:
+                    unfinished.discard(n)
+        finally:
+            with lock:
+                alive[0] -= 1
+                if alive[0] == 0:
+                    all_done.set()
+
+    # Daemon threads, not an executor: a request that ignores everything must never keep the
+    # process alive after the user has asked it to stop.
+    threads = []
+    for name, queue in queues.items():
+        for _ in range(min(len(queue), max(1, sources[name].concurrency))):
+            threads.append(threading.Thread(target=worker, args=(queue,), name=f"survey-{name}", daemon=True))
+    alive[0] = len(threads)
+    if not threads:
+        all_done.set()
+    for t in threads:
+        t.start()
     try:
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for f in done:
-                f.result()
-            if stop.is_set() and not summary.interrupted:
-                raise KeyboardInterrupt  # a caller's stop event ends the run like Ctrl-C
-    except BaseException as exc:
-        # Ctrl-C (or a failing store): answers already in hand are saved, queued jobs are
-        # dropped, and waits in flight (rate limit, Retry-After) are cut short.
+        while not all_done.wait(0.1):
+            if stop.is_set():
+                summary.interrupted = not failures  # a caller's stop event ends the run like Ctrl-C
+                break
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    if not all_done.is_set():
         stop.set()
-        summary.interrupted = summary.interrupted or isinstance(exc, KeyboardInterrupt)
-        for name in pools:
-            cancel = getattr(sources[name], "cancel", None)
+        for source in sources.values():
+            cancel = getattr(source, "cancel", None)
             if cancel is not None:
-                cancel()
-        for pool in pools.values():
-            pool.shutdown(wait=False, cancel_futures=True)
-        for f, job in futures.items():
-            if f.cancelled():
-                skip(job)
-        if not isinstance(exc, KeyboardInterrupt):
-            raise
-    finally:
-        for pool in pools.values():
-            pool.shutdown(wait=True)
-        summary.seconds = time.monotonic() - started
+                cancel()  # waits end and sockets in flight are shut
+        try:
+            all_done.wait(GRACE_S)
+        except KeyboardInterrupt:
+            pass  # a second Ctrl-C: leave at once
+    with lock:
+        closed.set()
+        for n in sorted(unfinished):
+            summary.skipped.extend(jobs[n].items)
+    summary.seconds = time.monotonic() - started
+    if failures and not summary.interrupted:
+        raise failures[0]
     return summary
 
 

@@ -1,10 +1,12 @@
-"""Study tables as text: display cells with n/a footnotes, a ratio row, Markdown.
+"""Study tables as text: display cells with n/a footnotes, the ratio rows the query file asks for, Markdown.
 
-Shared by `survey counts` and the report so both print the same thing.
+Shared by `survey counts` and the report so both print the same thing. The report adds each
+method's share of the task's method matches and the ratios' intervals (``intervals=True``).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -37,19 +39,52 @@ def format_ratio(value) -> str:
     return f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
 
-def display(table: StudyTable, ratio: tuple[str, str] | None = None, footnotes: list[str] | None = None) -> Display:
+def pct(x: float) -> str:
+    """A share as a percentage: whole numbers, one decimal under 1% and over 99% so 0.4% is not 0%."""
+    v = 100 * x
+    if v < 0.05 or v > 99.95:  # 0 and n of n, and float noise around them
+        return f"{round(v):.0f}%"
+    if v < 1 or v > 99:
+        return f"{v:.1f}%"
+    return f"{v:.0f}%"
+
+
+def pct_interval(low: float, high: float) -> str:
+    return f"[{pct(low).rstrip('%')}–{pct(high)}]"
+
+
+def share_words(share: float, low: float, high: float) -> str:
+    """"54% [52–56%]"."""
+    return f"{pct(share)} {pct_interval(low, high)}"
+
+
+def number(v: float) -> str:
+    if math.isinf(v):
+        return "∞"
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}"
+
+
+def ratio_words(value: float, low: float, high: float) -> str:
+    """"1.25 [1.10–1.42]"; an unbounded side is written as ∞."""
+    return f"{number(value)} [{number(low)}–{number(high)}]"
+
+
+def display(table: StudyTable, ratios: list[tuple[str, str]] = (), footnotes: list[str] | None = None,
+            *, intervals: bool = False) -> Display:
     """Cells as text. Each distinct reason for a missing count becomes one numbered footnote.
 
+    ``ratios``: the (numerator, denominator) rows to add, as the query file's ``ratios`` names
+    them; none by default. ``intervals``: add a share row per method (its share of all method
+    matches in the task, with the 95% Wilson interval) and give each ratio its interval.
     Pass a shared ``footnotes`` list to number footnotes across several tables.
     """
     notes = footnotes if footnotes is not None else []
     methods = list(table.counts.index)
-    if ratio is None and len(methods) >= 2:
-        ratio = (methods[0], methods[1])
+    tasks = list(table.counts.columns)
     rows: dict[str, list[str]] = {}
     for m in methods:
         cells = []
-        for t in table.counts.columns:
+        for t in tasks:
             value = table.counts.loc[m, t]
             if not pd.isna(value):
                 cells.append(format_count(value))
@@ -63,11 +98,45 @@ def display(table: StudyTable, ratio: tuple[str, str] | None = None, footnotes: 
                 notes.append(text)
             cells.append(f"n/a [{notes.index(text) + 1}]")
         rows[m] = cells
-    if ratio:
-        rows[f"{ratio[0]}:{ratio[1]}"] = [format_ratio(v) for v in table.ratio(*ratio)]
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(table.counts.columns))
+    if intervals and len(methods) >= 2:
+        rows.update(_share_rows(table))
+    for a, b in ratios:
+        if intervals:
+            rows[f"{a}:{b}"] = [_ratio_cell(table.counts.loc[a, t], table.counts.loc[b, t], b) for t in tasks]
+        else:
+            rows[f"{a}:{b}"] = [format_ratio(v) for v in table.ratio(a, b)]
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=tasks)
     frame.index.name = "method"
     return Display(frame, notes)
+
+
+def _share_rows(table: StudyTable) -> dict[str, list[str]]:
+    from survey.evidence.intervals import wilson
+
+    out: dict[str, list[str]] = {f"{m} share": [] for m in table.counts.index}
+    for t in table.counts.columns:
+        column = table.counts[t]
+        total = None if column.isna().any() else int(column.sum())
+        for m in table.counts.index:
+            if total is None:
+                out[f"{m} share"].append("n/a")
+            elif total == 0:
+                out[f"{m} share"].append("n/a (no match)")
+            else:
+                low, high = wilson(int(column[m]), total)
+                out[f"{m} share"].append(share_words(int(column[m]) / total, low, high))
+    return out
+
+
+def _ratio_cell(a, b, denominator: str) -> str:
+    from survey.evidence.intervals import ratio_interval
+
+    if pd.isna(a) or pd.isna(b):
+        return "n/a"
+    if int(a) + int(b) == 0:
+        return "n/a (no match)"
+    r = ratio_interval(int(a), int(b))
+    return f"n/a ({denominator} is 0)" if b == 0 else ratio_words(r.value, r.low, r.high)
 
 
 def _escape(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from survey.matrix import cell_query
@@ -22,6 +23,8 @@ def body(fixtures: Path, rel: str) -> bytes:
 
 
 def fast(cls, httpserver, **kw):
-    """A source pointed at the loopback server, with no rate limit slowing the test."""
+    """A source pointed at the loopback server, with no rate limit or backoff slowing the test."""
     kw.setdefault("rate", 1000.0)
+    policy = cls.retry
+    kw.setdefault("retry", replace(policy, attempts=min(policy.attempts, 3), max_429=3, backoff=0.001, max_backoff=0.001))
     return cls(base_url=httpserver.url_for("").rstrip("/"), **kw)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime, timezone
 import io
 import subprocess
 import sys
@@ -103,8 +104,10 @@ def _seed(home: Path):
                                      query(method, task, None, None), n, "ok"))
         store.record(Observation("openalex", "CNN", "dialog", "all time", None, None, None,
                                  query("CNN", "dialog", None, None), None, "unsupported", "no phrase search"))
-        store.record(Observation("openalex", "LSTM", "total", "trend", 2020, 2020, 2020,
-                                 query("LSTM", "total", 2020, 2020), 3, "ok"))
+        # Per-year rows carry the one group_by request that answered every trend year.
+        years = matrix.trend.years(datetime.now(timezone.utc).year)
+        by_year = source.compile_by_year(matrix.cell("LSTM", "total").query, years[0], years[-1])
+        store.record(Observation("openalex", "LSTM", "total", "trend", 2020, 2020, 2020, by_year[2020], 3, "ok"))
 
 
 def test_counts_from_cache(cli, home):

@@ -193,17 +193,34 @@ def test_redaction_masks_registered_and_named_secrets():
     assert "q=x" in out
 
 
-def test_rate_limiter_spaces_requests_after_burst():
+def sends_per_window(stamps: list[float], period: float = 1.0) -> int:
+    """The most sends in any half-open window of ``period`` seconds."""
+    stamps = sorted(stamps)
+    return max(sum(1 for t in stamps[i:] if t < s + period) for i, s in enumerate(stamps))
+
+
+def test_rate_limiter_never_exceeds_the_rate_in_any_window():
+    # A token bucket lets a full bucket go out right after a full second of sends: 2x the rate
+    # inside one window. The sliding window never does.
     fake = FakeTime()
-    limiter = RateLimiter(10, burst=2, clock=fake.clock, sleep=fake.sleep)
-    waits = [limiter.acquire() for _ in range(6)]
-    assert waits[:2] == [0, 0]
-    assert fake.now - 1000.0 == pytest.approx(0.4)  # 4 more tokens at 10/s
+    limiter = RateLimiter(10, clock=fake.clock, sleep=fake.sleep, margin=0.0)
+    stamps = []
+    for _ in range(45):
+        limiter.acquire()
+        stamps.append(fake.now)
+    assert sends_per_window(stamps) == 10
+    assert stamps[9] == stamps[0] and stamps[10] == pytest.approx(stamps[0] + 1.0)  # 10 at once, then the next second
+    assert stamps[-1] - stamps[0] == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize("rate,window", [(10, (10, 1.0)), (2.5, (2, 1.0)), (1 / 3, (1, 3.0)), (0.2, (1, 5.0))])
+def test_rate_limiter_windows(rate, window):
+    assert RateLimiter(rate).window == (window[0], pytest.approx(window[1]))
 
 
 def test_rate_limiter_pause_holds_every_worker():
     fake = FakeTime()
-    limiter = RateLimiter(100, burst=1, clock=fake.clock, sleep=fake.sleep)
+    limiter = RateLimiter(100, clock=fake.clock, sleep=fake.sleep)
     limiter.acquire()
     limiter.pause(5)
     limiter.acquire()
@@ -211,7 +228,7 @@ def test_rate_limiter_pause_holds_every_worker():
 
 
 def test_rate_limiter_is_shared_by_threads_in_real_time():
-    limiter = RateLimiter(50, burst=1)
+    limiter = RateLimiter(10, margin=0.0)
     stamps: list[float] = []
     lock = threading.Lock()
 
@@ -226,10 +243,26 @@ def test_rate_limiter_is_shared_by_threads_in_real_time():
         t.start()
     for t in threads:
         t.join(10)
-    stamps.sort()
-    span = stamps[-1] - stamps[0]
-    # 20 requests at 50/s with no burst take at least 19/50 s, whatever the thread count.
-    assert len(stamps) == 20 and span >= 19 / 50 * 0.95
+    # 20 requests at 10/s: a window's worth at once, then the next second, whatever the threads.
+    assert len(stamps) == 20 and sends_per_window(stamps, 0.99) == 10
+    assert stamps[-1] - stamps[0] >= 0.99
+
+
+def test_rate_limiter_file_is_shared_by_limiters(tmp_path):
+    # Two limiters on one file (as two processes would have) share one window.
+    fake = FakeTime()
+    path = tmp_path / "pace" / "openalex.json"
+    a = RateLimiter(5, path=path, clock=fake.clock, sleep=fake.sleep, margin=0.0)
+    b = RateLimiter(5, path=path, clock=fake.clock, sleep=fake.sleep, margin=0.0)
+    stamps = []
+    for i in range(20):
+        (a if i % 2 else b).acquire()
+        stamps.append(fake.now)
+    assert sends_per_window(stamps) == 5
+    b.pause(30)
+    start = fake.now
+    a.acquire()
+    assert fake.now - start >= 30
 
 
 def test_parse_json_never_echoes_the_body():
@@ -247,7 +280,7 @@ def test_a_429_slows_the_shared_limiter_down(httpserver):
     httpserver.expect_ordered_request("/x").respond_with_json({})
     http, fake = make(httpserver, rate=10.0)
     http.get("/x")
-    assert http.limiter.rate < 10.0 and http.limiter.burst == 1
+    assert http.limiter.rate < 10.0
     for _ in range(20):
         http.limiter.slow_down()
     assert http.limiter.rate == pytest.approx(2.5)  # never below a quarter of the configured rate

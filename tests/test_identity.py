@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,20 @@ def test_default_counts_show_only_sources_with_data_and_name_the_rest(cli, corpu
     assert "local:mini" in result.stdout and "openalex" not in result.stdout
     [note] = [line for line in result.stderr.splitlines() if line.strip()]
     assert note.startswith("no counts cached for this query file from: ") and "openalex" in note
+
+
+def test_a_reimported_corpus_makes_its_counts_stale(cli, corpus, tmp_path):
+    cli("refresh", "-q", str(STUDY), "-s", "local:mini")
+    assert counts(cli, STUDY, "--window", "all time")[("local:mini", "all time", "CNN", "total", "")] == "3"
+    other = tmp_path / "other.jsonl"
+    other.write_text("".join(json.dumps(r) + "\n" for r in RECORDS[:2]), encoding="utf-8")  # a and b only
+    cli("corpus", "import", str(other), "--name", "mini", "--replace")
+    plan = cli("plan", "-q", str(STUDY), "-s", "local:mini", "--format", "csv").stdout
+    assert {r["cached"] for r in csv.DictReader(io.StringIO(plan))} == {"no"}
+    refreshed = cli("refresh", "-q", str(STUDY), "-s", "local:mini")
+    assert refreshed.output.startswith("28 fetched, 0 cached")
+    assert counts(cli, STUDY, "--window", "all time")[("local:mini", "all time", "CNN", "total", "")] == "1"
+    # the old corpus's answer stays in the history, under its own corpus identity
+    history = cli("cache", "history", "CNN:total", "-s", "local:mini").output
+    # two windows, each answered by both corpora
+    assert history.count("[corpus ") == 4 and len(set(re.findall(r"\[corpus ([^]]+)\]", history))) == 2

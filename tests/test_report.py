@@ -45,8 +45,9 @@ def store(tmp_path):
 _SOURCES: dict = {}
 
 
-def compiled(source, method, task, start, end) -> str:
-    """The query `source` compiles for the cell: the key under which refresh stores its count."""
+def compiled(source, method, task, start, end, year=None) -> str:
+    """The query `source` compiles for the cell: the key under which refresh stores its count
+    (for a trend year, the request that answers that year of the plan's trend)."""
     from survey.config import load_settings
     from survey.errors import Unsupported
     from survey.refresh import UNSUPPORTED_QUERY
@@ -56,6 +57,9 @@ def compiled(source, method, task, start, end) -> str:
         _SOURCES[source] = make_source(source, load_settings("/nonexistent-survey-home", env={}))
     cell = load_matrix(QUERY).cell(method, task)
     try:
+        if year is not None:
+            years = load_matrix(QUERY).trend.years(NOW.year)
+            return _SOURCES[source].compile_by_year(cell.query, years[0], years[-1])[year]
         return _SOURCES[source].compile(cell.query, start, end)
     except Unsupported:
         from survey.matrix import describe
@@ -67,7 +71,7 @@ def record(store, source, method, task, window, count, *, status="ok", error=Non
     start, end = (year, year) if year is not None else {"since 2006": (2006, None), "all time": (None, None)}[window]
     store.record(Observation(
         source, method, task, "trend" if year is not None else window, start, end, year,
-        compiled(source, method, task, start, end), count if status == "ok" else None, status, error, format_time(at),
+        compiled(source, method, task, start, end, year), count if status == "ok" else None, status, error, format_time(at),
     ))
 
 
@@ -164,7 +168,9 @@ def test_tables_are_well_formed_and_carry_no_missing_values(tmp_path, matrix, st
     assert "n/a [1]" in text and "blocked by the source: blocked by test" in text
     assert "not fetched yet" in text  # openalex CNN:dialog was never fetched
     openalex = tables(text.split("### `openalex`, all time")[1])[0]
-    assert row_of(openalex, "CNN")[6] == "0" and row_of(openalex, "LSTM:CNN")[6] == "n/a"
+    assert row_of(openalex, "CNN")[6] == "0" and row_of(openalex, "LSTM:CNN")[6] == "n/a (CNN is 0)"
+    # LSTM has every match of the QA column there: 100% with the interval of n of n.
+    assert row_of(openalex, "LSTM share")[6].startswith("100% [") and row_of(openalex, "CNN share")[6].startswith("0% [0–")
     assert result.path.exists() and result.seconds > 0
 
 
@@ -197,7 +203,7 @@ def test_2016_numbers_appear_exactly(tmp_path, matrix, store, settings):
     reading = read(matrix, store, settings, ["scholar"], by_year=False)
     now = analysis.study_table(reading.observations, matrix, "scholar", matrix.window("since 2006"))
     assert row_of(scholar, "LSTM (now)")[1] == str(now.counts.loc["LSTM", "classification"])
-    change = row_of(scholar, "ratio now ÷ 2016")
+    change = row_of(scholar, "LSTM:CNN now ÷ 2016")
     then = 1900 / 5060
     expected = now.counts.loc["LSTM", "classification"] / now.counts.loc["CNN", "classification"] / then
     assert change[1] == f"×{expected:.2f}"
@@ -255,20 +261,37 @@ def test_command_at_top_and_no_machine_paths(tmp_path, matrix, store, settings):
     assert str(tmp_path) not in text and "/tmp/" not in text
 
 
-def test_headline_quotes_ratios_and_flips_since_2016(tmp_path, matrix, store, settings):
+def test_headline_quotes_shares_intervals_ratios_and_flips_since_2016(tmp_path, matrix, store, settings):
+    from survey.evidence.intervals import wilson
+
     for w in matrix.windows:
         for task in matrix.tasks:
-            # LSTM now leads everywhere; in 2016 Scholar it trailed in classification.
-            record(store, "scholar", "LSTM", task, w.name, 300)
-            record(store, "scholar", "CNN", task, w.name, 100)
+            # LSTM now leads everywhere but classification, where the two tie.
+            tie = task == "classification"
+            record(store, "scholar", "LSTM", task, w.name, 200 if tie else 300)
+            record(store, "scholar", "CNN", task, w.name, 200 if tie else 100)
     _, text = report(tmp_path, matrix, store, settings, sources=["scholar"])
-    line = next(ln for ln in text.splitlines() if ln.startswith("- **`scholar`, since 2006"))
-    assert "LSTM:CNN is 3.00 for classification" in line and "3.00 overall" in line
-    assert "LSTM outnumbers CNN in 6 of 6 tasks" in line
-    flipped = re.search(r"the lead flipped in (.*)\.$", line).group(1)
-    for task in ("classification", "sentiment analysis", "language generation", "QA"):
-        assert f"{task} (now LSTM)" in flipped
-    assert "machine translation" not in flipped and "dialog" not in flipped  # LSTM led those in 2016 too
+    head = text.split("## 1. Headline")[1].split("## 2.")[0]
+    block = head.split("- **`scholar`, since 2006")[1].split("\n- **")[0]
+    summary = block.splitlines()[0]
+    assert "LSTM leads in 5 of 6 tasks (sentiment analysis, machine translation, dialog, language generation and QA)" in summary
+    assert "no clear leader in 1 (classification)" in summary  # a tie is never a lead
+    low, high = wilson(300, 400)
+    r_low, r_high = low / (1 - low), high / (1 - high)
+    assert (f"  - QA: **LSTM leads** with 75% [{100 * low:.0f}–{100 * high:.0f}%] of 400 method matches "
+            f"(LSTM 300, CNN 100); LSTM:CNN 3.00 [{r_low:.2f}–{r_high:.2f}].") in block.splitlines()
+    tie_line = next(ln for ln in block.splitlines() if ln.startswith("  - classification:"))
+    assert tie_line.startswith("  - classification: no clear leader: LSTM has 50% [")
+    assert "an interval that includes parity" in tie_line and "LSTM:CNN 1.00 [" in tie_line
+    # Then and now under the same rules: a clear lead in 2016 and now, by another method, is a flip; a tie
+    # now (classification, CNN's clear lead in 2016) and an unclear 2016 (sentiment analysis) are not.
+    flipped = re.search(r"a clear lead changed hands in (.*?);", summary).group(1)
+    qa_then, total_then = wilson(100, 159), wilson(5670, 9360)  # the 2016 Scholar counts: CNN's share
+    assert flipped == (f"QA (then CNN 63% [{100 * qa_then[0]:.0f}–{100 * qa_then[1]:.0f}%], now LSTM 75% "
+                       f"[{100 * low:.0f}–{100 * high:.0f}%]) and total (then CNN 61% [{100 * total_then[0]:.0f}–"
+                       f"{100 * total_then[1]:.0f}%], now LSTM 75% [{100 * low:.0f}–{100 * high:.0f}%])")
+    assert "classification" not in flipped and "sentiment analysis" not in flipped
+    assert "the same method leads in 2 others" in summary  # machine translation and dialog
 
 
 # ------------------------------------------------------------------ drift and agreement
@@ -488,7 +511,7 @@ def test_cli_audit_prints_the_sample(home, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == "CNN:total in local:c, since 2006 (2006–now): 4 of 6 matched records"
     assert lines[1].startswith("query: ")
-    assert len(lines) == 6 and all(re.match(r"20\d\d  \S+ +CNN model \d$", ln) for ln in lines[2:])
+    assert len(lines) == 6 and all(re.match(r"20\d\d  \S+ +\[CNN\] model \d$", ln) for ln in lines[2:])
 
 
 def test_help_does_not_import_pandas_or_matplotlib():
@@ -503,7 +526,8 @@ def test_a_source_that_only_failed_is_named_with_its_reason(tmp_path, matrix, st
             record(store, "scholar", cell.method, cell.task, w.name, None, status="blocked", error="captcha page")
     _, text = report(tmp_path, matrix, store, settings, sources=["scholar"])
     assert_well_formed(text)
-    assert ("**Fetched, but without a count:** `scholar` (captcha page); section 9 lists every cell. "
+    assert ("**Fetched, but without a count:** `scholar` (captcha page); "
+            "[10. Method and provenance](#10-method-and-provenance) lists every cell. "
             "`survey refresh -q queries/lstm_vs_cnn.toml -s scholar --by-year` tries again.") in text
     table = tables(text.split("### `scholar`, since 2006")[1])[0]
     assert row_of(table, "LSTM")[1:] == ["n/a [1]"] * 7

@@ -58,14 +58,14 @@ def test_corpus_to_report_with_trends_and_audit(home, acl_records, tmp_path, mon
     assert r.stdout.strip().splitlines()[-1] == str(out)
     text = out.read_text(encoding="utf-8")
 
-    # Tables parse: which sections hold them, one per window and reference, one trend table.
+    # Tables parse: which sections hold them (per window, per published table, three trend tables, ...).
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
     section, tables = None, []
     for i, t in enumerate(tokens):
         if t.type == "heading_open" and t.tag == "h2":
             section = tokens[i + 1].content.split(".")[0]
         tables += [section] if t.type == "table_open" else []
-    assert tables == ["2", "2", "3", "3", "4", "5", "7", "9", "9", "9"]
+    assert tables == ["2", "2", "3", "3", "4", "4", "4", "5", "7", "9", "12", "12", "12", "13"]
 
     # Every count cell and ratio equals a plain scan of the imported lines (tests/aclscan.py).
     study = tomllib.loads((REPO / QUERY).read_text(encoding="utf-8"))
@@ -78,27 +78,32 @@ def test_corpus_to_report_with_trends_and_audit(home, acl_records, tmp_path, mon
 
     for heading, start in (("since 2006 (2006–now)", 2006), ("all time (all years)", None)):
         table = text.split(f"### `local:acl`, {heading}")[1].split("###")[0]
+        rows = {cells[0]: cells[1:] for cells in (
+            [c.strip() for c in line.strip().strip("|").split("|")] for line in table.splitlines() if line.startswith("| "))}
         for method in methods:
-            assert f"| {method} | " + " | ".join(str(count(method, t, start)) for t in tasks) + " |" in table
-        ratios = [f"{count('LSTM', t, start) / count('CNN', t, start):.2f}" for t in tasks]
-        assert "| LSTM:CNN | " + " | ".join(ratios) + " |" in table
+            assert rows[method] == [str(count(method, t, start)) for t in tasks]
+        for t, share, ratio in zip(tasks, rows["LSTM share"], rows["LSTM:CNN"]):
+            lstm, cnn = count("LSTM", t, start), count("CNN", t, start)
+            # point estimates here; the intervals after them are the evidence code's to check
+            assert share.startswith(f"{round(100 * lstm / (lstm + cnn))}% [")
+            assert ratio.startswith(f"{lstm / cnn:.2f} [")
     assert count("LSTM", "total", 2006) == 235, "the fixed input: sample + the first 400 lines naming a method"
 
-    # Trends: the three figures of a corpus (counts, share, per 1,000), each a real PNG.
+    # Trends: the figures of a corpus (shares with bands and fits, matches per 1,000 works), each a real PNG.
     trends = text.split("## 4. Trends")[1].split("## 5.")[0]
     figures = re.findall(r"!\[[^\]]*\]\((figures/[^)]+\.png)\)", trends)
-    assert figures == [f"figures/lstm_vs_cnn_local-acl_{kind}.png"
-                       for kind in ("counts_by_year", "share_by_year", "per_1000_by_year")]
+    assert figures == [f"figures/lstm_vs_cnn_local-acl_{kind}.png" for kind in ("share_by_year", "per_1000_by_year")]
     for f in figures:
         assert (out.parent / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "| year | LSTM | CNN | LSTM share | all records |" in trends
-    shown = re.findall(r"^\| (\d{4}) \| (\d+) \| (\d+) \| (\d+)% \| (\d+) \|", trends, re.M)
+    assert "| year | LSTM | CNN | LSTM share | CNN share | all records | LSTM per 1,000 | CNN per 1,000 |" in trends
+    assert "share: odds ratio per year" in trends and "growth per 1,000 works" in trends
+    shown = re.findall(r"^\| (\d{4}) \| (\d+) \| (\d+) \| (\d+)% \[[^]]*\] \| (\d+)% \[[^]]*\] \| (\d+) \|", trends, re.M)
     assert [int(y) for y, *_ in shown] == list(range(2016, 2021))
-    for year, lstm, cnn, share, everything in shown:
+    for year, lstm, cnn, share, cnn_share, everything in shown:
         y = int(year)
         expected = (count("LSTM", "total", y, y), count("CNN", "total", y, y))
         assert (int(lstm), int(cnn)) == expected
-        assert int(share) == round(100 * expected[0] / sum(expected))
+        assert (int(share), int(cnn_share)) == (round(100 * expected[0] / sum(expected)), round(100 * expected[1] / sum(expected)))
         assert int(everything) == sum(1 for r in kept(records) if r["year"] == y)
 
     # The audit: real titles per cell, and the same sample from the terminal command.
@@ -106,8 +111,10 @@ def test_corpus_to_report_with_trends_and_audit(home, acl_records, tmp_path, mon
     assert re.search(r"\*\*CNN:total\*\*: 5 of [\d,]+ matched records", audit)
     r = run(main, ["audit", "-q", QUERY, "-s", "local:acl", "--cell", "CNN:total", "-n", "5"])
     assert r.exit_code == 0, r.output
-    printed = r.stdout.splitlines()[2:]
-    assert len(printed) == 5
+    # One line per record; the indented line under it is the abstract snippet with the matches marked.
+    printed = [ln for ln in r.stdout.splitlines()[2:] if not ln.startswith(" ")]
+    snippets = [ln for ln in r.stdout.splitlines()[2:] if ln.startswith(" ")]
+    assert len(printed) == 5 and snippets and all("**" not in ln for ln in snippets)
     cnn_block = audit.split("**CNN:total**")[1].split("**")[0]
     for line in printed:
         year, ident, title = line.split(None, 2)

@@ -112,3 +112,44 @@ def test_planted_keys_never_leak(httpserver, home, monkeypatch, caplog, tmp_path
         assert text, where
         for key in KEYS:
             assert key not in text, f"{key} leaked into {where}"
+
+
+def test_userinfo_in_a_base_url_is_redacted_in_plan_and_store(httpserver, home, monkeypatch):
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    password = "hunter2-PLANTED-pw"
+    base = httpserver.url_for("/oa").replace("http://", f"http://user:{password}@")
+    httpserver.expect_request("/oa/works").respond_with_json({"meta": {"count": 4}, "results": []})
+    monkeypatch.setenv("SURVEY_OPENALEX_URL", base)
+    monkeypatch.setenv("SURVEY_OPENALEX_KEY", OA_KEY)
+    query = home / "q.toml"
+    query.write_text(MATRIX, encoding="utf-8")
+    runner = CliRunner()
+    shown = runner.invoke(main, ["plan", "-q", str(query), "-s", "openalex", "--format", "csv"])
+    fetched = runner.invoke(main, ["refresh", "-q", str(query), "-s", "openalex"])
+    assert shown.exit_code == 0 and fetched.exit_code == 0, shown.output + fetched.output
+    assert "user:" not in shown.output and "://***@" in shown.output
+    stored = b"".join(p.read_bytes() for p in home.glob("cache.sqlite*")).decode("latin-1")
+    for text in (shown.output, fetched.output, stored):
+        assert password not in text and "hunter2" not in text
+
+
+def test_a_key_too_short_to_mask_is_refused(home, monkeypatch):
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    monkeypatch.setenv("SURVEY_WOS_KEY", "k")
+    query = home / "q.toml"
+    query.write_text(MATRIX, encoding="utf-8")
+    result = CliRunner().invoke(main, ["plan", "-q", str(query), "-s", "wos"])
+    assert result.exit_code == 2
+    assert "SURVEY_WOS_KEY has 1 character; an API key has at least 8" in result.output
+
+
+def test_a_short_secret_never_masks_letters():
+    from survey.http import redact
+
+    assert redact("https://api.openalex.org/works?filter=x", ["o"]) == "https://api.openalex.org/works?filter=x"

@@ -57,8 +57,8 @@ def test_compiled_query_and_date_range(httpserver, fixtures):
 @pytest.mark.parametrize(
     "data,ctype,match",
     [
-        (b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><entry>", "application/atom+xml", "malformed XML"),
-        (b"<!DOCTYPE html><html><body>503</body></html>", "text/html", "HTML page"),
+        (b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><entry>", "application/atom+xml", "truncated XML after 3 tries"),
+        (b"<!DOCTYPE html><html><body>503</body></html>", "text/html", "HTML page after 3 tries"),
         (b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'></feed>", "application/atom+xml", "no opensearch"),
     ],
 )
@@ -71,4 +71,4 @@ def test_malformed_feeds(httpserver, data, ctype, match):
 def test_polite_limit_is_one_request_per_three_seconds():
     src = ArxivSource()
     assert src.rate_limit == pytest.approx(1 / 3) and src.concurrency == 1
-    assert src.http.limiter.burst == 1
+    assert src.http.limiter.window == (1, pytest.approx(3.0))

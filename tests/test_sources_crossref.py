@@ -58,14 +58,23 @@ def test_errors_mapped(httpserver, fixtures, rel, status):
 
 
 def test_malformed(httpserver, fixtures):
+    # A cut-short body or an HTML page is retried (3 tries in these tests); a well-formed answer
+    # that is not a work list is final.
     full = body(fixtures, "crossref/works_query_ecology_rows2.json")
-    httpserver.expect_ordered_request("/works").respond_with_data(full[:300], content_type="application/json")
-    httpserver.expect_ordered_request("/works").respond_with_data("<html>Bad gateway</html>", content_type="text/html")
-    httpserver.expect_ordered_request("/works").respond_with_json({"status": "failed", "message": []})
-    src = fast(CrossrefSource, httpserver)
-    for match in ("truncated", "HTML", "not an ok work list"):
+    for data, ctype, match in (
+        (full[:300], "application/json", "truncated or malformed JSON .* after 3 tries"),
+        ("<html>Bad gateway</html>", "text/html", "HTML page after 3 tries"),
+    ):
+        httpserver.clear()
+        httpserver.expect_request("/works").respond_with_data(data, content_type=ctype)
         with pytest.raises(SourceError, match=match):
-            src.count(WORDS_ONLY, None, None)
+            fast(CrossrefSource, httpserver).count(WORDS_ONLY, None, None)
+        assert len(httpserver.log) == 3
+    httpserver.clear()
+    httpserver.expect_request("/works").respond_with_json({"status": "failed", "message": []})
+    with pytest.raises(SourceError, match="not an ok work list"):
+        fast(CrossrefSource, httpserver).count(WORDS_ONLY, None, None)
+    assert len(httpserver.log) == 1
 
 
 def test_polite_pool_with_mailto(httpserver, fixtures):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from urllib.parse import unquote_plus
 
 import pytest
@@ -18,6 +19,7 @@ KEY = "oa-planted-key-4242"
 
 def source(httpserver, **kw):
     kw.setdefault("key", KEY)
+    kw.setdefault("today", lambda: datetime(2026, 5, 1, tzinfo=timezone.utc))
     return fast(OpenAlexSource, httpserver, **kw)
 
 
@@ -31,8 +33,8 @@ def test_count_parses_meta_count_and_sends_the_compiled_request(httpserver, fixt
     req = httpserver.log[0][0]
     assert req.args["api_key"] == KEY and req.args["per_page"] == "1"
     assert req.args["filter"] == (
-        'title_and_abstract.search:(LSTM OR "long short-term memory") AND classification,'
-        "from_publication_date:2006-01-01"
+        'title_and_abstract.search:(LSTM OR "long short-term memory") AND (classification),'
+        "from_publication_date:2006-01-01,to_publication_date:2026-12-31"
     )
     shown = src.compile(LSTM_CLASSIFICATION, 2006, None)
     assert KEY not in shown and "api_key=***" in shown
@@ -156,3 +158,57 @@ def test_settings_override_url_rate_concurrency_key(tmp_path):
     assert default.rate_limit == OpenAlexSource.rate_limit and default.base_url == "https://api.openalex.org"
     with pytest.raises(ConfigError):
         make_source("openalex", Settings(home=tmp_path, env={"SURVEY_OPENALEX_CONCURRENCY": "0"}))
+
+
+def test_per_year_rows_store_the_group_by_request_actually_sent(httpserver, tmp_path):
+    from datetime import timedelta
+
+    from survey.matrix import parse_matrix
+    from survey.refresh import plan, run
+    from survey.store import Store
+
+    groups = [{"key": str(y), "count": y - 2000} for y in range(2015, 2019)]
+    httpserver.expect_request("/works").respond_with_json({"meta": {"count": 1, "groups_count": 4}, "group_by": groups})
+    matrix = parse_matrix('[methods]\nLSTM = ["LSTM"]\n[tasks]\ntotal = []\n[[windows]]\nname = "all time"\n'
+                          "[trend]\nfrom = 2015\nto = 2018\n")
+    src = source(httpserver)
+    with Store(tmp_path / "cache.sqlite") as store:
+        planned = plan(matrix, {"openalex": src}, store, by_year=True)
+        run(planned, {"openalex": src}, store)
+        items = [i for i in planned if i.year is not None and i.cell.method == "LSTM"]
+        rows = sorted((o for o in store.all() if o.year is not None and o.method == "LSTM"), key=lambda o: o.year)
+        # A rerun after one year went stale sends the same full request, not a one-year one.
+        again = plan(matrix, {"openalex": src}, store, by_year=True, max_age=timedelta(days=30))
+    grouped = [r for r, _ in httpserver.log if "group_by" in r.args]
+    searched = [r for r in grouped if "title_and_abstract" in r.args["filter"]]
+    assert len(searched) == 1 and len(grouped) == 2  # one group_by for the cell's years, one for the totals
+    sent = searched[0]
+    assert sent.args["group_by"] == "publication_year"
+    shown = {i.query for i in items}
+    assert len(shown) == 1, "every year of one group_by call shows that one request"
+    (query,) = shown
+    assert "group_by=publication_year" in query and "per_page=1&" not in query and KEY not in query
+    assert unquote_plus(query.replace("***", KEY)) == unquote_plus(sent.url)
+    assert [(o.year, o.count, o.query) for o in rows] == [(y, y - 2000, query) for y in range(2015, 2019)]
+    assert all(not i.due for i in again if i.year is not None)
+    totals = {o.year: o for o in store_rows(tmp_path) if o.method != "LSTM" and o.year is not None}
+    assert len({o.query for o in totals.values()}) == 1 and "title_and_abstract" not in next(iter(totals.values())).query
+
+
+def store_rows(tmp_path):
+    from survey.store import Store
+
+    with Store(tmp_path / "cache.sqlite") as store:
+        return store.all()
+
+
+def test_year_totals_in_one_group_by_over_all_works(httpserver):
+    groups = [{"key": "2015", "count": 9_100_000}, {"key": "2016", "count": 9_400_000}]
+    httpserver.expect_request("/works").respond_with_json({"meta": {"count": 1, "groups_count": 2}, "group_by": groups})
+    src = source(httpserver)
+    assert src.year_totals(2015, 2017) == {2015: 9_100_000, 2016: 9_400_000, 2017: 0}
+    args = httpserver.log[0][0].args
+    assert args["filter"] == "from_publication_date:2015-01-01,to_publication_date:2017-12-31"
+    assert args["group_by"] == "publication_year" and "search" not in args
+    urls = src.compile_year_totals(2015, 2017)
+    assert len(set(urls.values())) == 1 and unquote_plus(urls[2015].replace("***", KEY)) == unquote_plus(httpserver.log[0][0].url)

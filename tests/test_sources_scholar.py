@@ -17,6 +17,7 @@ from survey.sources import make_source
 from survey.sources.base import Capabilities, Source
 from survey.sources.scholar import ScholarSource
 from survey.store import Store
+from werkzeug import Response
 
 PAGES = "google_scholar/"
 
@@ -115,3 +116,50 @@ def test_after_a_block_scholar_gets_nothing_more_and_others_go_on(httpserver, fi
     assert summary.fetched == 8 and len(summary.blocked) == 1 and len(summary.skipped) == 7
     assert [r.status for r in rows if r.source == "scholar"] == ["blocked"]
     assert all(r.count is None for r in rows if r.source == "scholar")
+
+
+def page_with_count_line(fixtures, line: str) -> bytes:
+    """The recorded results page with its count line replaced."""
+    html = body(fixtures, PAGES + "geomap_2020_search_about_30_results.html").decode("utf-8")
+    old = '<div class="gs_ab_mdw">About 30 results (<b>0.05</b> sec)</div>'
+    assert old in html
+    return html.replace(old, f'<div class="gs_ab_mdw">{line}</div>').encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "line,count",
+    [
+        ("Page 2 of about 1.630.000 results (<b>0,03</b> sec)", 1_630_000),
+        ("Ungefähr 1.620.000 Ergebnisse (<b>0,05</b> Sek.)", 1_620_000),
+        ("Environ 1 620 000 résultats (<b>0,04</b> s)", 1_620_000),
+        ("Environ 1\u202f620\u202f000 résultats", 1_620_000),
+        ("Ungefähr 1'620'000 Ergebnisse", 1_620_000),
+        ("About 1,630,000 results", 1_630_000),
+        (" <b>About 1,630,000 results</b> (0.05 sec)", 1_630_000),  # a space before the first child
+        ("1 result (<b>0.01</b> sec)", 1),
+    ],
+)
+def test_count_lines_in_every_form(httpserver, fixtures, line, count):
+    httpserver.expect_request("/scholar").respond_with_data(page_with_count_line(fixtures, line), content_type="text/html")
+    assert fast(ScholarSource, httpserver).count(LSTM_TOTAL, None, None) == count
+    assert httpserver.log[0][0].args["hl"] == "en"
+
+
+@pytest.mark.parametrize("line", ["About \u0663\u0661 results", "Results (<b>0.05</b> sec)", "About 10" + "0" * 30 + " results"])
+def test_an_unreadable_count_line_is_an_error_never_zero(httpserver, fixtures, line):
+    httpserver.expect_request("/scholar").respond_with_data(page_with_count_line(fixtures, line), content_type="text/html")
+    with pytest.raises(SourceError, match="cannot read a count|not a count") as info:
+        fast(ScholarSource, httpserver).count(LSTM_TOTAL, None, None)
+    assert not isinstance(info.value, Blocked)
+
+
+def test_a_page_without_a_declared_charset_is_read_as_utf8(httpserver, fixtures):
+    page = page_with_count_line(fixtures, "Environ 1\u202f620\u202f000 résultats")
+    httpserver.expect_request("/scholar").respond_with_response(Response(page, headers={"Content-Type": "text/html"}))
+    assert fast(ScholarSource, httpserver).count(LSTM_TOTAL, None, None) == 1_620_000
+
+
+def test_a_number_split_by_unreadable_bytes_is_not_a_count():
+    from survey.sources.scholar import read_count_line
+
+    assert read_count_line("Environ 1\u00e2\u0080\u00af620\u00e2\u0080\u00af000 r\u00e9sultats") is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from sourcekit import LSTM_CLASSIFICATION, LSTM_TOTAL, body, fast
@@ -33,12 +35,12 @@ def test_total_parsed(httpserver, fixtures, rel, total):
 
 def test_request_syntax_and_year_filter(httpserver, fixtures):
     serve(httpserver, fixtures, "semantic_scholar/paper_search_turing_year_1936-1937.json")
-    src = fast(SemanticScholarSource, httpserver)
+    src = fast(SemanticScholarSource, httpserver, today=lambda: datetime(2026, 5, 1, tzinfo=timezone.utc))
     assert src.count(LSTM_CLASSIFICATION, 1936, 1937) == 47
     args = httpserver.log[0][0].args
     assert args["query"] == '(LSTM | "long short-term memory") + classification'
     assert args["year"] == "1936-1937"
-    assert "year=2006-&" in src.compile(LSTM_TOTAL, 2006, None)
+    assert "year=2006-2026&" in src.compile(LSTM_TOTAL, 2006, None)  # an open end is this year
     assert "year=-2010" in src.compile(LSTM_TOTAL, None, 2010)
     assert "year=2015&" in src.compile(LSTM_TOTAL, 2015, 2015)
     assert "year" not in src.compile(LSTM_TOTAL, None, None).split("?")[1].replace("fields=year", "")
@@ -69,16 +71,18 @@ def test_errors_mapped(httpserver, fixtures, rel, status, match):
 
 def test_malformed_bodies(httpserver, fixtures):
     full = body(fixtures, "semantic_scholar/paper_search_turing.json")
-    httpserver.expect_ordered_request(PATH).respond_with_data(full[: len(full) // 2], content_type="application/json")
-    httpserver.expect_ordered_request(PATH).respond_with_data("<html>rate limited</html>", content_type="text/html")
-    httpserver.expect_ordered_request(PATH).respond_with_json({"offset": 0, "data": []})
-    src = fast(SemanticScholarSource, httpserver)
-    with pytest.raises(SourceError, match="truncated"):
-        src.count(LSTM_TOTAL, None, None)
-    with pytest.raises(SourceError, match="HTML"):
-        src.count(LSTM_TOTAL, None, None)
+    for data, ctype, match in (
+        (full[: len(full) // 2], "application/json", "truncated"),
+        ("<html>rate limited</html>", "text/html", "HTML"),
+    ):
+        httpserver.clear()
+        httpserver.expect_request(PATH).respond_with_data(data, content_type=ctype)
+        with pytest.raises(SourceError, match=match):
+            fast(SemanticScholarSource, httpserver).count(LSTM_TOTAL, None, None)
+    httpserver.clear()
+    httpserver.expect_request(PATH).respond_with_json({"offset": 0, "data": []})
     with pytest.raises(SourceError, match="no total"):
-        src.count(LSTM_TOTAL, None, None)
+        fast(SemanticScholarSource, httpserver).count(LSTM_TOTAL, None, None)
 
 
 def test_429_then_success(httpserver, fixtures):

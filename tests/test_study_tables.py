@@ -184,12 +184,11 @@ def test_display_numbers_each_reason_once_across_tables():
     assert d.frame.to_dict("index") == {
         "A": {"x": "5", "y": "n/a [2]", "total": "n/a [3]"},
         "B": {"x": "0", "y": "n/a [4]", "total": "n/a [3]"},
-        "A:B": {"x": "n/a", "y": "n/a", "total": "n/a"},
     }
     alone = display(study_table([obs("A", "x", 3)], parse_matrix('[methods]\nA = ["a"]\n[tasks]\nx = []\n'), "s",
                                 Window("all time")))  # fmt: skip
     assert alone.frame.to_dict("index") == {"A": {"x": "3"}} and alone.footnotes == []
-    chosen = display(t, ratio=("B", "A"))
+    chosen = display(t, ratios=[("B", "A")])
     assert list(chosen.frame.index) == ["A", "B", "B:A"] and chosen.frame.loc["B:A", "x"] == "0.00"
 
 

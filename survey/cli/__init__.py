@@ -12,7 +12,8 @@ import sys
 import click
 
 from survey import __version__
-from survey.cli.common import Context, SurveyGroup, parse_max_age  # noqa: F401  (public: tests and scripts)
+from survey.api import parse_max_age  # noqa: F401  (public: tests and scripts)
+from survey.cli.common import Context, SurveyGroup
 
 log = logging.getLogger("survey")
 
@@ -35,7 +36,7 @@ def main(ctx, home, config, verbose, quiet, no_progress):
     ctx.obj = Context(home, config, verbosity, progress=not no_progress and not quiet)
 
 
-from survey.cli import cache, corpus, counts, init, report, sources  # noqa: E402,F401  (registers the commands)
+from survey.cli import audit, cache, corpus, counts, evidence, init, replay, report, robustness, sources  # noqa: E402,F401  (registers the commands)
 from survey.experiment.cli import experiment  # noqa: E402
 
 main.add_command(experiment)

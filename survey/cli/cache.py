@@ -42,8 +42,8 @@ def cache_history(ctx: Context, cell, query_path, source):
         raise BadInput(f"no observations of {cell}" + (f" from {source}" if source else ""))
     shown = None
     for o in rows:
-        if (o.source, o.query) != shown:
-            shown = (o.source, o.query)
+        if (o.source, o.query, o.corpus) != shown:
+            shown = (o.source, o.query, o.corpus)
             click.echo(f"{o.source}: {o.query}" + (f"  [corpus {o.corpus}]" if o.corpus else ""))
         when = o.fetched_at[:19].replace("T", " ")
         year = "" if o.year is None else f" {o.year}"

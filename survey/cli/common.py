@@ -1,15 +1,12 @@
-"""What every command shares: the Context, option decorators, source resolution, output helpers."""
+"""What every command shares: the Context, option decorators and output helpers."""
 
 from __future__ import annotations
 
-import re
 import sys
-from datetime import timedelta
 
 import click
 
-from survey.errors import BadInput, SurveyError
-
+from survey.errors import SurveyError
 
 
 class Context:
@@ -69,38 +66,6 @@ def query_option(f):
 def format_option(*choices, default="table"):
     return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
                         help="Output format.")
-
-
-def parse_max_age(value: str) -> timedelta | None:
-    """'30d', '12h', '90m', '45s', '0' (always refetch) or 'never' (cached forever)."""
-    text = value.strip().lower()
-    if text in ("never", "inf", "forever"):
-        return None
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([dhms]?)", text)
-    if not m:
-        raise BadInput(f"--max-age {value!r}: expected a number with a unit d, h, m or s (e.g. 30d), or 'never'")
-    number, unit = float(m.group(1)), m.group(2) or "d"
-    return timedelta(**{{"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}[unit]: number})
-
-
-def resolve_sources(ctx: Context, names, use_all: bool) -> dict:
-    from survey.sources import make_source, source_names
-
-    if use_all:
-        chosen = {}
-        for name in source_names(ctx.settings):
-            source = make_source(name, ctx.settings)
-            ok, why = source.configured()
-            if ok:
-                chosen[name] = source
-            else:
-                source.close()
-                ctx.echo(f"skipping {name}: {why}", err=True)
-        return chosen
-    if not names:
-        raise BadInput("name at least one source with -s NAME (see `survey sources`), or use --all")
-    return {n: make_source(n, ctx.settings) for n in names}
-
 
 
 def _console():

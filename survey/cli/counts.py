@@ -109,9 +109,16 @@ def _print_summary(ctx: Context, summary, query_path, by_year: bool):
         ctx.echo(f"  ... and {len(summary.errors) + len(summary.blocked) - 10} more (see `survey cache stats`)", err=True)
     if summary.skipped:
         srcs = sorted({i.source for i in summary.skipped})
-        ctx.echo(f"not fetched: {len(summary.skipped)} counts from {', '.join(srcs)}; rerun "
-                 f"`survey refresh -q {query_path} " + " ".join(f"-s {s}" for s in srcs) + (" --by-year" if by_year else "") + "` with network.", err=True)
-    if summary.interrupted:
+        again = f"`survey refresh -q {query_path} " + " ".join(f"-s {s}" for s in srcs) + (" --by-year" if by_year else "") + "`"
+        if summary.interrupted:
+            ctx.echo(f"interrupted: {len(summary.skipped)} counts from {', '.join(srcs)} not fetched; everything "
+                     f"fetched so far is saved; rerun {again} to fetch the rest.", err=True)
+        elif summary.offline or summary.unreachable:
+            ctx.echo(f"not fetched: {len(summary.skipped)} counts from {', '.join(srcs)}; rerun {again} with network.", err=True)
+        else:
+            ctx.echo(f"not fetched: {len(summary.skipped)} counts from {', '.join(srcs)} (the source refused us); "
+                     f"rerun {again} later.", err=True)
+    elif summary.interrupted:
         ctx.echo("interrupted: everything fetched so far is saved; rerun to fetch the rest.", err=True)
 
 
@@ -120,10 +127,13 @@ def _print_summary(ctx: Context, summary, query_path, by_year: bool):
 @click.option("-s", "--source", "names", multiple=True, help="Only these sources (default: all with data).")
 @click.option("--window", "window_name", help="Only this window (by name).")
 @click.option("--by-year", is_flag=True, help="Per-year counts instead of window totals.")
-@click.option("--reference", is_flag=True, help="Print the 2016 study's tables in the same layout.")
+@click.option("--reference", is_flag=True, help="Print the published tables the query file names, in the same layout.")
+@click.option("--per", type=click.IntRange(min=1), default=None,
+              help="Per-year matches per PER works of the year (e.g. 1000), where the source gives year totals; "
+                   "implies --by-year.")
 @format_option("table", "csv", "json", "markdown")
 @pass_context
-def counts(ctx: Context, query_path, names, window_name, by_year, reference, fmt):
+def counts(ctx: Context, query_path, names, window_name, by_year, reference, per, fmt):
     """Print the study-shaped tables from the cache (methods x tasks per source and window)."""
     from survey import analysis
 
@@ -135,12 +145,21 @@ def counts(ctx: Context, query_path, names, window_name, by_year, reference, fmt
             raise BadInput(f"{query_path}: names no published reference (add reference = \"FILE.toml\" to it)")
         references = load_reference(matrix.reference)
         tables = [analysis.reference_table(r, matrix) for r in references]
-        _print_tables(ctx, tables, fmt, titles=[f"2016 study: {r.source_label}, {r.window.name}" for r in references])
+        _print_tables(ctx, tables, fmt, titles=[f"{r.label} study: {r.source_label}, {r.window.name}" for r in references],
+                      ratios=matrix.ratios)
         for r in references:
             if r.unplaced:
                 vals = "; ".join(f"{m} {', '.join(map(str, v))}" for m, v in r.unplaced.items())
                 ctx.echo(f"{r.source_label} unplaced values ({vals}) belong to {', '.join(r.unplaced_columns)} "
                          "in an order the post does not show.", err=fmt in ("csv", "json"))
+        return
+    if per:
+        if len(names) != 1:
+            raise BadInput("--per needs exactly one source (-s NAME): year totals are a source's own")
+        frame = api.rates(matrix, names[0], per=per, home=ctx.home, config=ctx.config)
+        if frame["works"].isna().all():
+            raise BadInput(f"{names[0]} gives no yearly total of its works, so there is no rate per {per:,} works")
+        _print_long(frame, fmt)
         return
     if by_year:
         frame = api.counts(matrix, list(names) or None, by_year=True, home=ctx.home, config=ctx.config)
@@ -153,7 +172,8 @@ def counts(ctx: Context, query_path, names, window_name, by_year, reference, fmt
     tables, without = api.tables(matrix, list(names) or None, window=window_name, home=ctx.home, config=ctx.config)
     if not tables:
         raise BadInput(f"the cache holds no counts for {query_path}; run `survey refresh -q {query_path} -s SOURCE` first")
-    _print_tables(ctx, tables, fmt, titles=[f"{t.source}, {t.window.name} ({t.window.span})" for t in tables])
+    _print_tables(ctx, tables, fmt, titles=[f"{t.source}, {t.window.name} ({t.window.span})" for t in tables],
+                  ratios=matrix.ratios)
     if without and not names:
         ctx.echo(f"no counts cached for this query file from: {', '.join(without)}", err=True)
 
@@ -170,7 +190,7 @@ def _print_long(frame, fmt):
         click.echo(frame.to_csv(index=False), nl=False) if fmt == "csv" else click.echo(frame.to_string(index=False))
 
 
-def _print_tables(ctx: Context, tables, fmt, titles):
+def _print_tables(ctx: Context, tables, fmt, titles, ratios=()):
     from survey import analysis
     from survey.tables import display, markdown_footnotes, markdown_table
 
@@ -184,7 +204,7 @@ def _print_tables(ctx: Context, tables, fmt, titles):
             click.echo(frame.to_json(orient="records", indent=2))
         return
     for title, table in zip(titles, tables):
-        d = display(table)
+        d = display(table, ratios)
         if fmt == "markdown":
             click.echo(f"### {title}\n\n{markdown_table(d.frame)}\n")
             if d.footnotes:
@@ -196,7 +216,8 @@ def _print_tables(ctx: Context, tables, fmt, titles):
         for column in d.frame.columns:
             t.add_column(str(column), justify="right")
         for idx, row in d.frame.iterrows():
-            t.add_row(str(idx), *row.tolist(), end_section=idx == d.frame.index[-2])
+            # a rule between the counts and the ratio rows, where there are any
+            t.add_row(str(idx), *row.tolist(), end_section=bool(ratios) and idx == table.counts.index[-1])
         console = _console()
         console.print(t)
         for i, note in enumerate(d.footnotes, 1):

@@ -8,9 +8,11 @@ matches papers on the CNN/Daily Mail summarisation dataset. Sources that return 
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
-from survey.matrix import Cell, Window
+from survey.matrix import Cell, Phrase, Query, Window
 from survey.sources.base import Record, Source
 
 
@@ -44,3 +46,68 @@ def record_line(record: Record) -> str:
     year = str(record.year) if record.year is not None else "----"
     ident = record.id or (f"doi:{record.doi}" if record.doi else "")
     return f"{year}  {ident:<24} {' '.join(record.title.split())}"
+
+
+# ---------------------------------------------------------------- matched words
+
+_WORD = re.compile(r"\w+(?:[-']\w+)*")
+
+
+@functools.lru_cache(maxsize=4096)
+def _stems(word: str) -> tuple[str, ...]:
+    from survey.corpus.index import tokenize
+
+    return tuple(tokenize(word))
+
+
+def _atom_stems(atom) -> tuple[tuple[str, ...], bool]:
+    words = atom.words if isinstance(atom, Phrase) else (atom.text,)
+    if atom.exact:
+        return tuple(w.casefold() for w in words), True
+    return tuple(s for w in words for s in _stems(w)), False
+
+
+def matched_spans(text: str, query: Query) -> list[tuple[int, int]]:
+    """Character spans of ``text`` that a term or phrase of ``query`` matches, as the corpus index
+    matches them: stemmed, case and diacritics folded, phrases as consecutive words."""
+    words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+    stemmed = [_stems(w)[:1] or ("",) for _, _, w in words]
+    folded = [w.casefold() for _, _, w in words]
+    spans = []
+    for group in query.items:
+        for atom in group.items:
+            target, exact = _atom_stems(atom)
+            seq = folded if exact else [s[0] for s in stemmed]
+            k = len(target)
+            for i in range(len(words) - k + 1):
+                if k and tuple(seq[i:i + k]) == target:
+                    spans.append((words[i][0], words[i + k - 1][1]))
+    return sorted(set(spans))
+
+
+def highlight(text: str, query: Query | None = None, matched: tuple[str, ...] = (),
+              mark=lambda s: f"[{s}]") -> str:
+    """``text`` with the words that matched wrapped by ``mark``: those the query's terms match as the
+    corpus index matches them, else (no query) the words the source reported (``matched``)."""
+    if query is not None:  # the query knows phrases: "language" alone is no match of "language generation"
+        spans = matched_spans(text, query)
+    elif matched:
+        wanted = {m.casefold() for m in matched}
+        spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if m.group().casefold() in wanted]
+    else:
+        return text
+    out, at = [], 0
+    for start, end in spans:
+        if start < at:
+            continue
+        out += [text[at:start], mark(text[start:end])]
+        at = end
+    return "".join(out) + text[at:]
+
+
+_MARKED = re.compile(r"\*\*(.+?)\*\*")
+
+
+def restyle(snippet: str, mark) -> str:
+    """A snippet whose matches the source wrapped in ``**`` (the local corpus does), with ``mark`` instead."""
+    return _MARKED.sub(lambda m: mark(m.group(1)), snippet)

@@ -91,8 +91,8 @@ def _legend(ax, shaded: bool) -> tuple[list, list[str]]:
     """The axes' legend entries, plus the shading's where some years are shaded."""
     handles, labels = ax.get_legend_handles_labels()
     if shaded:
-        handles.append(Patch(color=INCOMPLETE, label="year incomplete"))
-        labels.append("year incomplete")
+        handles.append(Patch(color=INCOMPLETE, label="year incomplete (hollow)"))
+        labels.append("year incomplete (hollow)")
     return handles, labels
 
 
@@ -134,7 +134,14 @@ def _panels(
             part = frame[frame["task"] == task]
             for i, method in enumerate(methods):
                 series = part[part["method"] == method].sort_values("year")
-                ax.plot(series["year"], series[value], color=colour(i), marker=marker(i), label=method)
+                done = series if incomplete_from is None else series[series["year"] < incomplete_from]
+                ax.plot(done["year"], done[value], color=colour(i), marker=marker(i), label=method)
+                late = series[series["year"] >= incomplete_from] if incomplete_from is not None else series.iloc[:0]
+                if not late.empty:  # the year still being indexed: hollow, joined by a dotted line
+                    joined = pd.concat([done.tail(1), late])
+                    ax.plot(joined["year"], joined[value], color=colour(i), ls=":", lw=1.2)
+                    ax.plot(late["year"], late[value], ls="none", marker=marker(i), ms=5.5, mfc="white",
+                            mec=colour(i), mew=1.3, zorder=4)
             shaded = _incomplete(ax, part["year"], incomplete_from) or shaded
             ax.set_title(task)
             ax.set_ylim(bottom=0)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from survey.errors import SourceError
-from survey.http import short
+from survey.http import Malformed
+from survey.redaction import clip
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
 from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
@@ -22,17 +23,20 @@ class ArxivSource(OnlineSource):
     name = "arxiv"
     default_url = "https://export.arxiv.org/api/query"
     rate_limit = 1 / 3  # documented: no more than one request every three seconds
-    burst = 1.0
     concurrency = 1
     capabilities = Capabilities(
         boolean=True,
         phrases=True,
-        stemming=False,
-        fields="title and abstract",
+        stemming=True,
+        fields="title or abstract (ti: or abs:)",
         per_year_one_call=False,
         notes=(
             "Preprints only, physics/CS/maths-heavy; years are submission dates (submittedDate), "
-            "not publication years; stemming is undocumented (counted as none)."
+            "not publication years. arXiv searches title.english and abstract.english (Elasticsearch's "
+            "english analyzer), so terms are stemmed and quoting does not make a term literal: exact terms "
+            "are unsupported. arXiv fixed quoted-phrase search in December 2025, so phrase counts fetched "
+            "before and after that month may differ for that reason alone. "
+            "Year totals: a date-only submittedDate query per year."
         ),
     )
 
@@ -46,39 +50,55 @@ class ArxivSource(OnlineSource):
                 text = f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text
                 alts += [f"ti:{text}", f"abs:{text}"]
             groups.append("(" + " OR ".join(alts) + ")")
-        if start is not None or end is not None:
-            lo = f"{start}01010000" if start is not None else FIRST_DAY
-            hi = f"{end if end is not None else self.this_year()}12312359"
-            groups.append(f"submittedDate:[{lo} TO {hi}]")
-        return " AND ".join(groups)
+        dates = self.dates(start, end)
+        return " AND ".join(groups + ([dates] if dates else []))
+
+    def dates(self, start: int | None, end: int | None) -> str | None:
+        start, end = self.span(start, end)
+        if start is None and end is None:
+            return None
+        lo = f"{start}01010000" if start is not None else FIRST_DAY
+        hi = f"{end if end is not None else self.this_year()}12312359"
+        return f"submittedDate:[{lo} TO {hi}]"
 
     def _params(self, query, start, end) -> dict:
-        return {"search_query": self.expression(query, start, end), "start": 0, "max_results": 1}
+        text = self.expression(query, start, end) if query is not None else self.dates(start, end)
+        return {"search_query": text, "start": 0, "max_results": 1}
 
     def compile(self, query: Query, start: int | None, end: int | None) -> str:
         return self.http.public_url("", self._params(query, start, end))
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
+        return self._total(self._params(query, start, end))
+
+    def totals_query(self, start: int, end: int) -> str:
+        return self.http.public_url("", self._params(None, start, end))
+
+    def year_total(self, year: int) -> int:
+        return self._total(self._params(None, year, year))
+
+    def _total(self, params: dict) -> int:
         # arXiv answers a bad query with HTTP 400 *and* an Atom error entry worth reading.
-        resp = self.http.get("", self._params(query, start, end), accept=(400,))
-        return parse_total(resp.content, resp.status_code)
+        return self.http.get("", params, accept=(400,), parse=lambda r: parse_total(r.content, r.status_code))
 
 
 def parse_total(body: bytes, status: int = 200) -> int:
+    """The total of an Atom feed. A body that is no feed (cut short, a maintenance page) is
+    Malformed, which the HTTP layer retries; a feed with an error entry is a final error."""
     try:
         root = ET.fromstring(body)
     except ET.ParseError:
         head = body[:200].lower()
-        kind = "an HTML page" if b"<html" in head or b"<!doctype html" in head else "malformed XML"
-        raise SourceError(f"arxiv: expected an Atom feed, got {kind}") from None
+        kind = "an HTML page" if b"<html" in head or b"<!doctype html" in head else "malformed or truncated XML"
+        raise Malformed(f"arxiv: expected an Atom feed, got {kind}") from None
     if root.tag != f"{{{NS['atom']}}}feed":
         kind = "an HTML page" if root.tag.lower().endswith("html") else f"a <{root.tag}> document"
-        raise SourceError(f"arxiv: expected an Atom feed, got {kind}")
+        raise Malformed(f"arxiv: expected an Atom feed, got {kind}")
     for entry in root.findall("atom:entry", NS):
         title = (entry.findtext("atom:title", "", NS) or "").strip()
         ident = entry.findtext("atom:id", "", NS) or ""
         if title == "Error" or "/api/errors" in ident:
-            summary = short(entry.findtext("atom:summary", "", NS) or "no detail", 120)
+            summary = clip(entry.findtext("atom:summary", "", NS) or "no detail", 120)
             raise SourceError(f"arxiv: query rejected: {summary}")
     if status >= 400:
         raise SourceError(f"arxiv: HTTP {status}")

@@ -59,12 +59,23 @@ class Source(ABC):
         """Hits per publication year, every year from start to end present."""
         return {year: self.count(query, year, year) for year in range(start, end + 1)}
 
+    def compile_by_year(self, query: Query, start: int, end: int) -> dict[int, str]:
+        """The request that answers each year's count in ``count_by_year(query, start, end)``:
+        one per year, or the same one for every year where a single call answers them all.
+        Raises Unsupported like ``compile``."""
+        return {year: self.compile(query, year, year) for year in range(start, end + 1)}
+
     def totals_query(self, start: int, end: int) -> str:
         """The exact query (or request) that counts all works of years start..end, for ``year_totals``.
 
         Raises Unsupported where the source cannot count its whole output.
         """
         raise Unsupported(f"{self.name} cannot count all of its works per year")
+
+    def compile_year_totals(self, start: int, end: int) -> dict[int, str]:
+        """The request behind each year of ``year_totals(start, end)``, for its cache key: one per
+        year by default, the same one for every year where a single call answers them all."""
+        return {year: self.totals_query(year, year) for year in range(start, end + 1)}
 
     def year_totals(self, start: int, end: int) -> dict[int, int]:
         """All works per year regardless of query (every year from start to end), for normalising trends."""

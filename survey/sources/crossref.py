@@ -30,7 +30,8 @@ class CrossrefSource(OnlineSource):
             "No AND and no phrases: only a single concept made of single words (an OR of words) is "
             "counted; method x task cells and phrases are unsupported. Matches words in author and "
             "venue names too. Dates are Crossref's earliest publication date (print or online). "
-            "Covers DOI-registered works only (little arXiv, few conference papers without DOIs)."
+            "Covers DOI-registered works only (little arXiv, few conference papers without DOIs). "
+            "Year totals: a date-only query (filter, no text) per year."
         ),
     )
 
@@ -61,18 +62,29 @@ class CrossrefSource(OnlineSource):
         return " ".join(words)
 
     def _params(self, query, start, end) -> dict:
+        start, end = self.span(start, end)
         filters = []
         if start is not None:
             filters.append(f"from-pub-date:{start}-01-01")
         if end is not None:
             filters.append(f"until-pub-date:{end}-12-31")
-        return {"query": self.expression(query), "filter": ",".join(filters) or None, "rows": 0}
+        text = self.expression(query) if query is not None else None
+        return {"query": text, "filter": ",".join(filters) or None, "rows": 0}
 
     def compile(self, query: Query, start: int | None, end: int | None) -> str:
         return self.http.public_url("/works", self._params(query, start, end))
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
-        data = self.http.get_json("/works", self._params(query, start, end))
+        return self._total(self._params(query, start, end))
+
+    def totals_query(self, start: int, end: int) -> str:
+        return self.http.public_url("/works", self._params(None, start, end))
+
+    def year_total(self, year: int) -> int:
+        return self._total(self._params(None, year, year))
+
+    def _total(self, params: dict) -> int:
+        data = self.http.get_json("/works", params)
         ok = isinstance(data, dict) and data.get("status") == "ok"
         message = data.get("message") if ok else None
         if not isinstance(message, dict):

@@ -11,14 +11,13 @@ from __future__ import annotations
 from survey.errors import Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_plain
 
 
 class DblpSource(OnlineSource):
     name = "dblp"
     default_url = "https://dblp.org"
     rate_limit = 1.0  # no documented figure; dblp answers bursts with 429 and asks for restraint
-    burst = 1.0
     concurrency = 1
     capabilities = Capabilities(
         boolean=True,
@@ -26,10 +25,13 @@ class DblpSource(OnlineSource):
         stemming=True,
         fields="titles",
         per_year_one_call=False,
+        exact=True,
         notes=(
             "Titles only; every word matches as a prefix (approximate: 'dialog' also counts "
-            "'dialogue', 'CNN' counts 'CNNs'); no phrases, so cells with a phrase are unsupported. "
-            "Computer science venues only; years via dblp's year: facet."
+            "'dialogue', 'CNN' counts 'CNNs'); an exact term is sent with dblp's documented whole-word "
+            "marker ('graph$' matches 'graph' but not 'graphics'); no phrases, so cells with a phrase "
+            "are unsupported. Computer science venues only; years via dblp's year: facet. "
+            "No year totals: dblp documents no query without a word."
         ),
     )
 
@@ -42,10 +44,10 @@ class DblpSource(OnlineSource):
                     raise Unsupported(
                         f"dblp has no phrase search: {atom.text!r} cannot be matched as consecutive words"
                     )
-                require_exact(atom, self)
                 require_plain(atom.text, self.name, "|$*:-.")
-                words.append(atom.text)
+                words.append(atom.text + "$" if atom.exact else atom.text)
             groups.append("|".join(words))
+        start, end = self.span(start, end)
         if start is not None or end is not None:
             lo = start if start is not None else 1936  # dblp's oldest records
             hi = end if end is not None else self.this_year()

@@ -5,18 +5,24 @@ Each concrete source only says how its provider spells a query and where the cou
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable
 
 from survey.config import env_name
 from survey.errors import ConfigError, SourceError, Unsupported
 from survey.http import Http, RetryPolicy
+from survey.redaction import MIN_SECRET_LENGTH, clip
 from survey.sources.base import Source
+
+MAX_COUNT = 2**53  # beyond any bibliographic index, and the largest integer a JSON number keeps exactly
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class OnlineSource(Source):
     default_url: str = ""
-    burst: float | None = None  # None: one second's worth of the rate
     retry: RetryPolicy = RetryPolicy()
 
     def __init__(
@@ -27,12 +33,20 @@ class OnlineSource(Source):
         rate: float | None = None,
         concurrency: int | None = None,
         mailto: str | None = None,
+        pace_dir: Path | str | None = None,
+        retry: RetryPolicy | None = None,
         http: Http | None = None,
         today: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         **http_options,
     ):
         self.base_url = (base_url or self.default_url).rstrip("/")
         self.key = key or None
+        if self.key and len(self.key) < MIN_SECRET_LENGTH:
+            # A key this short could not be told apart from ordinary text when masking it.
+            raise ConfigError(
+                f"{env_name(self.name, 'key')} has {len(self.key)} character{'s' if len(self.key) > 1 else ''}; "
+                f"an API key has at least {MIN_SECRET_LENGTH} (is the whole key set?)"
+            )
         self.mailto = mailto
         self.rate_limit = rate if rate is not None else type(self).rate_limit
         self.concurrency = int(concurrency or type(self).concurrency)
@@ -41,8 +55,8 @@ class OnlineSource(Source):
             self.name,
             self.base_url,
             rate=self.rate_limit,
-            burst=self.burst,
-            retry=self.retry,
+            pace_file=pace_file(pace_dir, self.name, self.base_url) if pace_dir else None,
+            retry=retry or self.retry,
             secrets=[self.key],
             mailto=mailto,
             **http_options,
@@ -66,6 +80,7 @@ class OnlineSource(Source):
             rate=settings.source_float(cls.name, "rps", None),
             concurrency=concurrency,
             mailto=settings.mailto,
+            pace_dir=settings.cache_path.parent / "pace",
         )
 
     @classmethod
@@ -84,6 +99,25 @@ class OnlineSource(Source):
 
     def this_year(self) -> int:
         return self.today().year
+
+    def span(self, start: int | None, end: int | None) -> tuple[int | None, int | None]:
+        """The years actually asked for. One rule for every source: a window that starts somewhere
+        and names no end ends with the current year (so works dated in the future are left out
+        everywhere alike); a window with no bounds at all is sent with no date filter."""
+        if start is not None and end is None:
+            return start, self.this_year()
+        return start, end
+
+    # -------------------------------------------------------------- year totals
+
+    def year_total(self, year: int) -> int:
+        raise Unsupported(f"{self.name} cannot count all of its works per year")
+
+    def year_totals(self, start: int, end: int) -> dict[int, int]:
+        """Every work per year, one date-only request per year (``totals_query(year, year)``);
+        Unsupported, before any request, where the source has no such query."""
+        self.totals_query(start, start)
+        return {year: self.year_total(year) for year in range(start, end + 1)}
 
     def close(self) -> None:
         self.http.close()
@@ -110,12 +144,20 @@ def require_exact(atom, source) -> None:
         )
 
 
+def pace_file(directory: Path | str, source: str, base_url: str) -> Path:
+    """One pace file per source and endpoint, shared by every survey process using this cache."""
+    digest = hashlib.sha1(base_url.encode("utf-8")).hexdigest()[:10]
+    return Path(directory) / f"{source}-{digest}.json"
+
+
 def hit_count(value, source: str, where: str) -> int:
-    """A provider's total as a non-negative int; some send it as a string (dblp's "@total")."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    """A provider's total as an int in 0..2**53; some send it as a string of ASCII digits
+    (dblp's "@total"). Anything else (other digits, a float, a sign, 10**30) is not a count."""
     if value is None:
         raise SourceError(f"{source}: answer has no {where}")
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise SourceError(f"{source}: {where} is not a count ({str(value)[:20]!r})")
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        shown = clip(repr(value), 30)
+        raise SourceError(f"{source}: {where} is not a count in 0..2**53 written in ASCII digits ({shown})")
     return value

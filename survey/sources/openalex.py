@@ -5,7 +5,7 @@ from __future__ import annotations
 from survey.errors import ConfigError, SourceError, Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities, Record
-from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_plain
 
 # OpenAlex search fields: the filter searched by default, and the alternative a setting picks.
 FIELDS = {
@@ -35,12 +35,17 @@ class OpenAlexSource(OnlineSource):
             fields=FIELDS[field][1],
             per_year_one_call=True,
             records=True,
+            exact=True,
             notes=(
-                "Stems by default (LSTMs matches LSTM), also inside quoted phrases; "
-                "publication year as OpenAlex dates it (often the online date); "
+                "Stems (Kstem) and drops stop words by default, also inside quoted phrases; exact terms go "
+                "to the documented unstemmed search (title_and_abstract.search.no_stem, or search.exact for "
+                "full text), which cannot share one OR group with stemmed terms. "
+                "OpenAlex's boolean search across title and abstract changed in June 2026: counts fetched "
+                "before and after that month may differ for that reason alone. "
+                "Publication year as OpenAlex dates it (often the online date); "
                 "indexes preprints and published versions as separate works; "
                 "abstracts are missing for part of the closed literature, so title-and-abstract counts "
-                "underrepresent it."
+                "underrepresent it. Year totals: one group_by over all works."
             ),
         )
 
@@ -50,27 +55,52 @@ class OpenAlexSource(OnlineSource):
 
     # -------------------------------------------------------------- syntax
 
-    def expression(self, query: Query) -> str:
-        groups = []
+    def expressions(self, query: Query) -> tuple[str, str]:
+        """(stemmed, exact): the boolean text for the stemmed search and for the unstemmed one.
+
+        Every group is parenthesised, even a single term: OpenAlex strips a trailing "and" or
+        "not" from search text (so an unparenthesised last group "command" would be searched
+        as "comm"); a closing parenthesis protects it.
+        """
+        stemmed, exact = [], []
         for group in query.items:
+            kinds = {bool(getattr(atom, "exact", False)) for atom in group.items}
+            if len(kinds) > 1:
+                raise Unsupported(
+                    "openalex cannot mix exact and stemmed alternatives in one group: the unstemmed search "
+                    "is a separate filter, and separate filters only combine with AND"
+                )
             alts = []
             for atom in group.items:
                 # A comma ends a filter value and a pipe is OR between filter values.
-                require_exact(atom, self)
                 require_plain(atom.text, self.name, ',|"()')
                 alts.append(f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text)
-            groups.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
-        return " AND ".join(groups)
+            (exact if kinds == {True} else stemmed).append("(" + " OR ".join(alts) + ")")
+        return " AND ".join(stemmed), " AND ".join(exact)
 
-    def _params(self, query: Query, start: int | None, end: int | None) -> dict:
-        expr = self.expression(query)
+    def expression(self, query: Query) -> str:
+        stemmed, exact = self.expressions(query)
+        return " AND ".join(e for e in (stemmed, exact) if e)
+
+    def _params(self, query: Query | None, start: int | None, end: int | None) -> dict:
         filters = []
-        search = None
-        fltr = FIELDS[self.field][0]
-        if fltr:
-            filters.append(f"{fltr}:{expr}")
-        else:
-            search = expr
+        params: dict = {}
+        if query is not None:
+            stemmed, exact = self.expressions(query)
+            fltr = FIELDS[self.field][0]
+            if fltr:
+                if stemmed:
+                    filters.append(f"{fltr}:{stemmed}")
+                if exact:
+                    filters.append(f"{fltr}.no_stem:{exact}")
+            elif stemmed and exact:
+                raise Unsupported(
+                    "openalex full-text search takes either stemmed terms (search) or exact ones "
+                    "(search.exact) in one request, not both"
+                )
+            else:
+                params["search.exact" if exact else "search"] = exact or stemmed
+        start, end = self.span(start, end)
         if start is not None and start == end:
             filters.append(f"publication_year:{start}")
         else:
@@ -78,10 +108,31 @@ class OpenAlexSource(OnlineSource):
                 filters.append(f"from_publication_date:{start}-01-01")
             if end is not None:
                 filters.append(f"to_publication_date:{end}-12-31")
-        return {"filter": ",".join(filters) or None, "search": search, "api_key": self.key}
+        return {"filter": ",".join(filters) or None, **params, "api_key": self.key}
+
+    def _by_year_params(self, query: Query | None, start: int, end: int) -> dict:
+        if end - start + 1 > 200:
+            raise Unsupported("openalex: group_by returns at most 200 years in one page")
+        params = self._params(query, None, None)
+        dates = f"from_publication_date:{start}-01-01,to_publication_date:{end}-12-31"
+        params["filter"] = ",".join(f for f in (params["filter"], dates) if f)
+        return {**params, "group_by": "publication_year", "per_page": 200}
 
     def compile(self, query: Query, start: int | None, end: int | None) -> str:
         return self.http.public_url("/works", {**self._params(query, start, end), "per_page": 1, "select": "id"})
+
+    def compile_by_year(self, query: Query, start: int, end: int) -> dict[int, str]:
+        # One group_by request answers every year; each year's row records that request.
+        url = self.http.public_url("/works", self._by_year_params(query, start, end))
+        return {year: url for year in range(start, end + 1)}
+
+    def totals_query(self, start: int, end: int) -> str:
+        return self.http.public_url("/works", self._by_year_params(None, start, end))
+
+    def compile_year_totals(self, start: int, end: int) -> dict[int, str]:
+        # One group_by over all works answers every year; each year's row records that request.
+        url = self.totals_query(start, end)
+        return {year: url for year in range(start, end + 1)}
 
     # -------------------------------------------------------------- counts
 
@@ -97,9 +148,12 @@ class OpenAlexSource(OnlineSource):
         return hit_count(data["meta"].get("count"), self.name, "meta.count")
 
     def count_by_year(self, query: Query, start: int, end: int) -> dict[int, int]:
-        if end - start + 1 > 200:
-            raise Unsupported("openalex: group_by returns at most 200 years in one page")
-        params = {**self._params(query, start, end), "group_by": "publication_year", "per_page": 200}
+        return self._group_by_year(self._by_year_params(query, start, end), start, end)
+
+    def year_totals(self, start: int, end: int) -> dict[int, int]:
+        return self._group_by_year(self._by_year_params(None, start, end), start, end)
+
+    def _group_by_year(self, params: dict, start: int, end: int) -> dict[int, int]:
         data = self._get(params)
         groups = data.get("group_by")
         if not isinstance(groups, list):

@@ -1,12 +1,10 @@
-"""Google Scholar: the result count scholarly's search iterator reads from a results page.
+"""Google Scholar: the result count on a results page.
 
-Scholar has no API. Pages are fetched through survey's HTTP layer (rate limit, timeouts,
-redaction), or through scholarly's ProxyGenerator when a proxy is configured, and parsed by
-scholarly's ``_SearchScholarIterator``. Two things scholarly gets wrong for counting are
-handled here first: a captcha or block page can still show "About N results" (it is Blocked,
-never a count), and a page without a count div is not zero results (it is an error).
-
-scholarly is imported only when a page is parsed: it drags in selenium, httpx and more.
+Scholar has no API. Pages are fetched through survey's HTTP layer (pace, deadline, redaction),
+or through scholarly's ProxyGenerator when a proxy is configured, and the count line is read
+here: a captcha or block page can still show "About N results" (it is Blocked, never a count),
+a page without a count line is not zero results, and a count line that cannot be read is an
+error (scholarly reads all three as numbers, 0 included).
 """
 
 from __future__ import annotations
@@ -16,10 +14,11 @@ from typing import Callable
 from urllib.parse import quote, urlsplit
 
 from survey.errors import Blocked, SourceError, Unsupported
-from survey.http import HTTPStatusError, RetryPolicy, register_secret
+from survey.http import HTTPStatusError, RetryPolicy
 from survey.matrix import Phrase, Query
+from survey.redaction import clip, register_secret
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, require_exact, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
 
 # Markers of a refusal, from scholarly's own captcha checks and Google's "sorry" pages.
 _BLOCK_IDS = ("gs_captcha_ccl", "recaptcha", "captcha-form", "gs_captcha_f")
@@ -33,7 +32,6 @@ class ScholarSource(OnlineSource):
     default_url = "https://scholar.google.com"
     # No published limit; Google blocks quickly. One page every 5 s, one at a time.
     rate_limit = 0.2
-    burst = 1.0
     concurrency = 1
     # 429 and 403 from Google mean "blocked", and retrying them only extends the ban.
     retry = RetryPolicy(attempts=2, statuses=frozenset({500, 502, 503, 504}))
@@ -45,8 +43,9 @@ class ScholarSource(OnlineSource):
         per_year_one_call=False,
         notes=(
             "Counts are Google's rounded 'About N results' estimates, not exact; stems and "
-            "expands synonyms; includes citations, patents, theses and grey literature; blocks "
-            "automated access with captchas (stored as blocked, never a count)."
+            "expands synonyms, and documents no way to stop that, so exact terms are unsupported; "
+            "includes citations, patents, theses and grey literature; blocks automated access with "
+            "captchas (stored as blocked, never a count). No year totals: Scholar needs a query."
         ),
     )
 
@@ -77,7 +76,9 @@ class ScholarSource(OnlineSource):
         return expr
 
     def path(self, query: Query, start: int | None, end: int | None) -> str:
-        # Same parameters as scholarly.search_pubs (citations and patents included).
+        # Same parameters as scholarly.search_pubs (citations and patents included); hl=en asks
+        # for the English count line, though parse_count reads localised ones too.
+        start, end = self.span(start, end)
         url = f"/scholar?hl=en&q={quote(self.expression(query))}"
         if start is not None:
             url += f"&as_ylo={start}"
@@ -97,11 +98,12 @@ class ScholarSource(OnlineSource):
         if self.proxy:
             return self._fetch_via_proxy(url)
         try:
-            return self.http.get(url).text
+            resp = self.http.get(url)
         except HTTPStatusError as exc:
             if exc.status in (403, 429):
                 raise Blocked(f"scholar: HTTP {exc.status}: Google is refusing automated requests") from None
             raise
+        return page_text(resp.content, resp.headers.get("Content-Type", ""))
 
     def _fetch_via_proxy(self, url: str) -> str:
         if self._proxy_session is None:
@@ -126,7 +128,18 @@ class ScholarSource(OnlineSource):
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
         html = self.fetch(self.base_url + self.path(query, start, end))
-        return parse_count(html)
+        return hit_count(parse_count(html), self.name, "the count line")
+
+
+def page_text(content: bytes, content_type: str) -> str:
+    """The page as text: its declared charset, else UTF-8 (what Scholar serves). requests would
+    guess ISO-8859-1 for text/html without a charset, turning a narrow no-break space inside a
+    count into three letters."""
+    m = re.search(r"charset=([\w-]+)", content_type, re.I)
+    try:
+        return content.decode(m.group(1) if m else "utf-8", errors="replace")
+    except LookupError:
+        return content.decode("utf-8", errors="replace")
 
 
 def blocked_reason(html: str) -> str | None:
@@ -150,24 +163,35 @@ def parse_count(html: str) -> int:
         raise Blocked(f"scholar: {reason}; not sending more to Scholar in this run")
     if "did not match any articles" in html:
         return 0  # Scholar's own wording for an empty result, the one honest zero
-    if "gs_ab_mdw" not in html:
-        # scholarly reads a missing count as 0; a page without one has not told us the count.
-        legacy = re.search(r'id="gs_ab_md"[^>]*>\s*(?:About\s+)?([\d.,\s’\']+)\s+results?', html)
-        if legacy:
-            return int(re.sub(r"\D", "", legacy.group(1)))
+    from bs4 import BeautifulSoup  # lazy: only when a page is parsed
+
+    box = BeautifulSoup(html, "html.parser").find(id="gs_ab_md")
+    if box is None:
         raise SourceError("scholar: the page has no result count (not a results page, or markup changed)")
-    from bs4 import BeautifulSoup
-    from scholarly.publication_parser import _SearchScholarIterator
+    line = " ".join(box.get_text(" ").split())
+    if not line:
+        raise SourceError("scholar: the page has no result count (the count line is empty)")
+    count = read_count_line(line)
+    if count is None:
+        raise SourceError(f"scholar: cannot read a count from the count line {clip(line, 80)!r}")
+    return count
 
-    class _Page:
-        """Stands in for scholarly's Navigator: hands the iterator the page already fetched."""
 
-        def _get_soup(self, url):
-            return BeautifulSoup(html.replace("\xa0", " "), "html.parser")
+# A count with or without thousands separators: "1,630,000", "1.630.000", "1 620 000" (also
+# no-break and narrow no-break spaces), "1'630'000", "1’630’000", or plain "31".
+_NUMBER = re.compile(r"(?<![0-9])[0-9]{1,3}(?:[,. \u00a0\u202f\u2009'’][0-9]{3})+(?![0-9])|(?<![0-9])[0-9]+(?![0-9])")
 
-    total = _SearchScholarIterator(_Page(), "/scholar?").total_results
-    if total is None:
-        raise SourceError("scholar: the page reports no count (a patent-only or special page)")
-    if total == 0 and re.search(r"gs_ab_mdw[^>]*>[^<]*\d", html) is None:
-        raise SourceError("scholar: the count div is empty")
-    return total
+
+def read_count_line(line: str) -> int | None:
+    """The count in a Scholar count line, in English or another language: "About 1,630,000
+    results (0.05 sec)", "Page 2 of about 1.630.000 results", "Ungefähr 1.620.000 Ergebnisse",
+    "Environ 1 620 000 résultats", "7 results". The timing in parentheses is dropped and the last
+    number left is the count (a page number comes before it); None where no number is left."""
+    text = re.sub(r"\([^)]*\)", " ", line)
+    numbers = _NUMBER.findall(text)
+    if not numbers:
+        return None
+    digits = re.sub(r"[^0-9]", "", numbers[-1])
+    if len(digits) > 1 and digits[0] == "0":
+        return None  # "000" is the tail of a number split by something unreadable, not a count
+    return int(digits)

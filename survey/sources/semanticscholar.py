@@ -29,9 +29,10 @@ class SemanticScholarSource(OnlineSource):
         per_year_one_call=False,
         records=False,
         notes=(
-            "Totals are unstable between identical calls (index shards); the raw value is kept. "
+            "Totals are estimates and unstable between identical calls (index shards); the raw value is kept. "
             "Without an API key requests share a public pool and are throttled with 429s. "
-            "Terms are stemmed in English."
+            "Terms are stemmed in English and the bulk search syntax documents no unstemmed form, so exact "
+            "terms are unsupported. Year totals: the bulk search with no text query, one call per year."
         ),
     )
 
@@ -67,13 +68,24 @@ class SemanticScholarSource(OnlineSource):
             return str(start)
         return f"{'' if start is None else start}-{'' if end is None else end}"
 
-    def _params(self, query: Query, start, end) -> dict:
-        return {"query": self.expression(query), "year": self.years(start, end), "fields": "year"}
+    def _params(self, query: Query | None, start, end) -> dict:
+        # The text query is optional on the bulk endpoint: without one it counts every paper.
+        text = self.expression(query) if query is not None else None
+        return {"query": text, "year": self.years(*self.span(start, end)), "fields": "year"}
 
     def compile(self, query: Query, start: int | None, end: int | None) -> str:
         return self.http.public_url(PATH, self._params(query, start, end))
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
-        data = self.http.get_json(PATH, self._params(query, start, end))
+        return self._total(self._params(query, start, end))
+
+    def totals_query(self, start: int, end: int) -> str:
+        return self.http.public_url(PATH, self._params(None, start, end))
+
+    def year_total(self, year: int) -> int:
+        return self._total(self._params(None, year, year))
+
+    def _total(self, params: dict) -> int:
+        data = self.http.get_json(PATH, params)
         # An empty result has no `data` key at all; only `total` matters here.
         return hit_count(data.get("total") if isinstance(data, dict) else None, self.name, "total")

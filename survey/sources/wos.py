@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_plain
 
 FIRST_YEAR = 1900  # the Web of Science Core Collection's earliest coverage
 
@@ -21,9 +21,13 @@ class WosSource(OnlineSource):
         stemming=True,
         fields="topic (title, abstract, author keywords, Keywords Plus)",
         per_year_one_call=False,
+        exact=True,
         notes=(
-            "Lemmatises terms (LSTMs matches LSTM); curated journal and proceedings coverage, "
-            "thin on arXiv-only work; daily request quotas depend on the plan."
+            "Lemmatises unquoted terms (LSTMs matches LSTM); Web of Science documents that terms in "
+            "quotation marks are not lemmatised, so an exact term is sent quoted and every phrase "
+            "(always quoted) is matched as written; lemmatisation is also turned off when a query has "
+            "too many terms. Curated journal and proceedings coverage, thin on arXiv-only work; daily "
+            "request quotas depend on the plan. Year totals: a PY= query per year."
         ),
     )
 
@@ -37,11 +41,16 @@ class WosSource(OnlineSource):
         for group in query.items:
             alts = []
             for atom in group.items:
-                require_exact(atom, self)
                 require_plain(atom.text, self.name, '"()=')
-                alts.append(f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text)
+                quoted = isinstance(atom, Phrase) or atom.exact
+                alts.append(f'"{atom.text}"' if quoted else atom.text)
             groups.append("(" + " OR ".join(alts) + ")")
         expr = f"TS=({' AND '.join(groups)})"
+        return expr + self.years(start, end)
+
+    def years(self, start: int | None, end: int | None) -> str:
+        start, end = self.span(start, end)
+        expr = ""
         if start is not None and start == end:
             expr += f" AND PY={start}"
         elif start is not None or end is not None:
@@ -51,13 +60,23 @@ class WosSource(OnlineSource):
         return expr
 
     def _params(self, query, start, end) -> dict:
-        return {"db": "WOS", "q": self.expression(query, start, end), "limit": 1, "page": 1}
+        q = self.expression(query, start, end) if query is not None else self.years(start, end).removeprefix(" AND ")
+        return {"db": "WOS", "q": q, "limit": 1, "page": 1}
 
     def compile(self, query: Query, start: int | None, end: int | None) -> str:
         return self.http.public_url("/documents", self._params(query, start, end))
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
+        return self._total(self._params(query, start, end))
+
+    def totals_query(self, start: int, end: int) -> str:
+        return self.http.public_url("/documents", self._params(None, start, end))
+
+    def year_total(self, year: int) -> int:
+        return self._total(self._params(None, year, year))
+
+    def _total(self, params: dict) -> int:
         self.require_key()
-        data = self.http.get_json("/documents", self._params(query, start, end))
+        data = self.http.get_json("/documents", params)
         meta = data.get("metadata") if isinstance(data, dict) else None
         return hit_count(meta.get("total") if isinstance(meta, dict) else None, self.name, "metadata.total")

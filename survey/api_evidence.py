@@ -1,0 +1,206 @@
+"""The public API's evidence calls: shares, ratios, rates, trends, labels, robustness and replay.
+
+Re-exported by ``survey.api``; each takes ``home`` and ``config`` like the rest of the API.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from survey.api import Pathish, _matrix, _store, counts, load_settings, parse_max_age
+from survey.errors import BadInput
+from survey.matrix import Matrix
+from survey.reading import read
+from survey.source_names import close_all, known_names, make_sources, resolve_name
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def shares(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
+           home=None, config=None) -> "pd.DataFrame":
+    """Each method's count, its share of all method matches in the task, and the 95% Wilson interval.
+
+    One row per source, window, task and method (and year with ``by_year``, whose rows carry the
+    window name ``trend``). Columns: source, window, year (NA for window totals), task, method,
+    count, share, ci_low, ci_high (fractions). A task where a method's count is missing, or with
+    no match at all, has no share (NA), never a share of the methods that happen to be there.
+    """
+    from survey.evidence.shares import shares as with_intervals
+
+    return with_intervals(_method_counts(query, source, window, by_year, home, config))
+
+
+def _method_counts(query, source, window, by_year, home, config) -> "pd.DataFrame":
+    """``counts`` without the year totals' rows (they are no method) and, unless named, the sources never fetched."""
+    from survey.refresh import WORKS
+
+    frame = counts(query, source, window=window, by_year=by_year, home=home, config=config)
+    frame = frame[frame["method"] != WORKS]
+    return frame[frame["status"] != "not fetched"] if source is None else frame
+
+
+def ratios(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
+           home=None, config=None) -> "pd.DataFrame":
+    """The ratios the query file asks for (``ratios = [[A, B]]``) per task, with the interval from A / (A + B)."""
+    from survey.evidence.shares import ratios as ratio_rows
+
+    matrix = _matrix(query)
+    return ratio_rows(_method_counts(matrix, source, window, by_year, home, config), list(matrix.ratios))
+
+
+def _per_year_reading(matrix: Matrix, source: str, settings, store):
+    if matrix.trend is None:
+        raise BadInput(f"{matrix.path or matrix.name}: per-year counts need a [trend] table with from = YEAR")
+    from survey.refresh import WORKS
+
+    reading = read(matrix, store, settings, [source], by_year=True)
+    reading.close()
+    rows, totals = [], {}
+    for i in reading.items:
+        if i.year is None:
+            continue
+        count = i.cached.count if i.cached is not None and i.cached.status == "ok" else None
+        if i.cell.method == WORKS:
+            if count:  # the year's total output, cached by `survey refresh --by-year`
+                totals[i.year] = count
+        else:
+            rows.append({"method": i.cell.method, "task": i.cell.task, "year": i.year, "count": count})
+    return rows, totals
+
+
+def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd.DataFrame":
+    """Per-year counts beside the source's total works that year: columns source, method, task, year,
+    count, works, and ``per_<per>`` (matches per ``per`` works). The totals are those cached by
+    `survey refresh --by-year`; where there are none, works and the rate are NA (never a guessed total)."""
+    import pandas as pd
+
+    if per <= 0:
+        raise BadInput(f"--per {per}: expected a positive number of works, e.g. 1000")
+    matrix = _matrix(query)
+    settings = load_settings(home, config)
+    with _store(settings, write=False) as store:
+        name = resolve_name(source, settings, store)
+        rows, totals = _per_year_reading(matrix, name, settings, store)
+    frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"]).astype({"year": "Int64", "count": "Int64"})
+    frame.insert(0, "source", name)
+    works = frame["year"].map(lambda y: totals.get(int(y)) or None).astype("Int64")
+    frame["works"] = works
+    frame[f"per_{per}"] = (frame["count"].astype("Float64") * per / works.astype("Float64")).round(3)
+    return frame
+
+
+def trend(query, source: str, *, now=None, home=None, config=None) -> "pd.DataFrame":
+    """Tested trends per task and method for one source (``survey.evidence.trends``): the share's odds
+    ratio per year with its interval and p-value, count growth (and growth per work where the source
+    gives year totals), and the task's crossover year. The current year (``now``'s; default today,
+    UTC) and later ones are left out of every fit."""
+    from datetime import datetime, timezone
+
+    import pandas as pd
+
+    from survey.evidence.trends import trends
+
+    matrix = _matrix(query)
+    settings = load_settings(home, config)
+    year_now = (now or datetime.now(timezone.utc)).year
+    with _store(settings, write=False) as store:
+        name = resolve_name(source, settings, store)
+        rows, totals = _per_year_reading(matrix, name, settings, store)
+    years = [r["year"] for r in rows if r["count"] is not None]
+    if not years:
+        raise BadInput(f"no per-year counts cached from {name} for {matrix.path or matrix.name}; run "
+                       f"`survey refresh -q {matrix.path or 'FILE'} -s {name} --by-year` first")
+    frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"])
+    if totals:
+        frame = frame[frame["year"].map(lambda y: totals.get(int(y), 0) > 0)]  # years the source holds nothing for
+    return trends(frame, name, list(matrix.methods), list(matrix.tasks), totals=totals, incomplete_from=year_now)
+
+
+# ---------------------------------------------------------------- precision labels
+
+
+def parse_cell(matrix: Matrix, text: str):
+    """``METHOD:TASK`` to the matrix's cell; a malformed or unknown cell is one line naming the known ones."""
+    method, sep, task = text.partition(":")
+    if not sep or not method.strip() or not task.strip():
+        raise BadInput(f"--cell {text!r}: expected METHOD:TASK, e.g. {matrix.cells[0].label}")
+    return matrix.cell(method.strip(), task.strip())
+
+
+def labelling(query, source: str, cell: str, *, n: int = 30, window: str | None = None, seed: int = 0,
+              home=None, config=None):
+    """Open the labelled sample of one cell (``METHOD:TASK``) in ``source``: drawn and stored on the first
+    call, continued (and extended to ``n``) after. Returns a ``survey.labels.LabelSession``; close it."""
+    from survey.labels import open_session
+
+    matrix = _matrix(query)
+    the_cell = parse_cell(matrix, cell)
+    the_window = matrix.window(window) if window else matrix.windows[0]
+    settings = load_settings(home, config)
+    src = make_sources([source], settings)
+    try:
+        local = [s for s in known_names(settings) if s.startswith("local:")]
+        return open_session(settings, next(iter(src.values())), the_cell, the_window, n, seed=seed, local=local)
+    finally:
+        close_all(src)
+
+
+# ---------------------------------------------------------------- robustness and replay
+
+
+def robustness(query, source: str, *, fetch: bool = True, max_age="never", home=None, config=None):
+    """Every derived query variant counted in ``source`` (cached like any count; ``fetch=False`` reads
+    the cache only). Returns (rows, verdicts): ``survey.evidence.variants.Row`` and ``Verdict`` lists."""
+    from survey.evidence.variants import assess, count, derive
+
+    matrix = _matrix(query)
+    settings = load_settings(home, config)
+    with _store(settings, write=fetch) as store:
+        srcs = make_sources([source], settings, store, reading=not fetch)
+        try:
+            (name, instance), = srcs.items()
+            rows = count(derive(matrix, instance.capabilities), name, instance, store, fetch=fetch,
+                         max_age=parse_max_age(max_age))
+        finally:
+            close_all(srcs)
+    return rows, assess(rows)
+
+
+def replay(manifest: Pathish, sources: Iterable[str] = (), *, home=None, config=None):
+    """Count every query of a report's manifest again; returns ``survey.report.manifest.Replay``."""
+    from survey.report.manifest import load_manifest, replay as run_replay
+
+    doc = load_manifest(manifest)
+    wanted = list(sources) or sorted({o["source"] for o in doc["observations"]})
+    settings = load_settings(home, config)
+    srcs, unavailable = {}, []
+    for name in wanted:
+        try:
+            srcs.update(make_sources([name], settings))
+        except BadInput as exc:
+            if sources:
+                raise
+            unavailable.append(str(exc))  # by default, a source not on this machine is named, not fatal
+    try:
+        result = run_replay(doc, srcs)
+    finally:
+        close_all(srcs)
+    result.not_replayed[:0] = unavailable
+    return result
+
+
+def export_variant_counts(path: Pathish, query, source: str, *, home=None, config=None) -> int:
+    """Write the cached counts of every query variant (``robustness``) as a ``survey cache export`` CSV,
+    so committed counts can carry the robustness section to a clone without the corpus."""
+    from survey.evidence.variants import cached_observations
+
+    matrix = _matrix(query)
+    settings = load_settings(home, config)
+    with _store(settings, write=False) as store:
+        srcs = make_sources([source], settings, store, reading=True)
+        try:
+            rows = cached_observations(matrix, srcs, store)
+        finally:
+            close_all(srcs)
+        return store.export_csv(path, rows)

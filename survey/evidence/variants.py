@@ -1,0 +1,202 @@
+"""Query variants: does a task's leader survive reasonable changes to the query?
+
+From one query file, without the user writing them, ``derive`` makes:
+
+- per method with several terms, the method by each term alone (the acronym only, the full
+  name only), the other methods as written; and, where every method has several terms, every
+  method at once by its term in the same place (all acronyms, all full names);
+- all terms exact, and all terms stemmed, where the source stems and can also match a term
+  unstemmed (``Capabilities.exact``) and the file does not already say so;
+- the tasks without their synonyms: each task by its first term only.
+
+Searching titles only, against titles and abstracts, is not derived: a query tree has no field
+restriction that a source could compile, so that variant would need one in every source.
+
+Each variant is a whole ``Matrix``, counted and cached like any other, so a cell whose query
+a variant leaves unchanged is the same count (its identity is the compiled query).
+``assess`` then names, per source, window and task, the leader under each variant and the
+variants that change it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from survey.evidence.precision import leader
+from survey.matrix import Matrix, TermSpec
+
+BASELINE = "as written"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    kind: str  # baseline, method term, exact, stemmed, task synonyms
+    matrix: Matrix
+
+
+def _text(term) -> str:
+    return term.text if isinstance(term, TermSpec) else str(term)
+
+
+def _exact(term) -> bool:
+    return isinstance(term, TermSpec) and term.exact
+
+
+def _with(matrix: Matrix, name: str, *, methods=None, tasks=None) -> Matrix:
+    return Matrix(f"{matrix.name} [{name}]", matrix.title, dict(methods or matrix.methods),
+                  dict(tasks or matrix.tasks), list(matrix.windows), None, matrix.path)
+
+
+def _all(terms: dict, exact: bool) -> dict:
+    return {label: tuple(TermSpec(_text(t), True) if exact else _text(t) for t in ts) for label, ts in terms.items()}
+
+
+def derive(matrix: Matrix, capabilities=None) -> list[Variant]:
+    """The variants of ``matrix``, the file as written first. ``capabilities``: the source's (for exactness)."""
+    out = [Variant(BASELINE, "baseline", matrix)]
+    for method, terms in matrix.methods.items():
+        if len(terms) < 2:
+            continue
+        for term in terms:
+            name = f"{method} by {_text(term)!r} only"
+            out.append(Variant(name, "method term", _with(matrix, name, methods={**matrix.methods, method: (term,)})))
+    # The same position in every method at once (acronyms against acronyms, full names against
+    # full names): a fairer comparison than one method cut down beside the others whole.
+    shortest = min(len(ts) for ts in matrix.methods.values())
+    for position in range(shortest if shortest > 1 and len(matrix.methods) > 1 else 0):
+        picked = {m: (ts[position],) for m, ts in matrix.methods.items()}
+        name = f"every method by term {position + 1} only: " + " / ".join(_text(t[0]) for t in picked.values())
+        out.append(Variant(name, "method term", _with(matrix, name, methods=picked)))
+    if capabilities is not None and capabilities.stemming and capabilities.exact:
+        terms = [t for ts in (*matrix.methods.values(), *matrix.tasks.values()) for t in ts]
+        if not all(_exact(t) for t in terms):
+            out.append(Variant("every term exact (unstemmed)", "exact", _with(
+                matrix, "exact", methods=_all(matrix.methods, True), tasks=_all(matrix.tasks, True))))
+        if any(_exact(t) for t in terms):
+            out.append(Variant("every term stemmed", "stemmed", _with(
+                matrix, "stemmed", methods=_all(matrix.methods, False), tasks=_all(matrix.tasks, False))))
+    if any(len(ts) > 1 for ts in matrix.tasks.values()):
+        name = "tasks by their first term only"
+        tasks = {label: ts[:1] for label, ts in matrix.tasks.items()}
+        out.append(Variant(name, "task synonyms", _with(matrix, name, tasks=tasks)))
+    return out
+
+
+@dataclass(frozen=True)
+class Row:
+    """One count of one variant: the CSV's row."""
+
+    source: str
+    window: str
+    task: str
+    variant: str
+    method: str
+    count: int | None  # None: not counted (not cached, failed or unsupported)
+    share: float | None  # of the task's counts over the methods; None where any is missing
+
+
+def changed_tasks(variant: Variant, baseline: Matrix) -> list[str]:
+    """The tasks whose cells the variant queries differently: the only ones it can say anything about."""
+    if variant.kind == "baseline":
+        return list(baseline.tasks)
+    before = {(c.method, c.task): c.query for c in baseline.cells}
+    return [t for t in variant.matrix.tasks
+            if any(before.get((c.method, c.task)) != c.query for c in variant.matrix.cells if c.task == t)]
+
+
+def rows(source: str, variant: Variant, counts: dict, tasks: list[str] | None = None) -> list[Row]:
+    """Rows from ``counts[(window name, method, task)] -> count or None``, for ``tasks`` (default: all)."""
+    m = variant.matrix
+    out = []
+    for window in m.windows:
+        for task in (m.tasks if tasks is None else tasks):
+            values = {method: counts.get((window.name, method, task)) for method in m.methods}
+            total = sum(v for v in values.values() if v is not None)
+            complete = all(v is not None for v in values.values()) and total > 0
+            for method, value in values.items():
+                out.append(Row(source, window.name, task, variant.name, method, value,
+                               value / total if complete else None))
+    return out
+
+
+@dataclass
+class Verdict:
+    """One task's leader under each variant, and the variants that change it."""
+
+    source: str
+    window: str
+    task: str
+    leader: str | None  # under the file as written; None: a tie or nothing counted
+    leaders: dict[str, str | None] = field(default_factory=dict)  # variant -> leader, counted variants only
+    flips: list[str] = field(default_factory=list)  # variants whose leader differs from the file's
+    missing: list[str] = field(default_factory=list)  # variants not (fully) counted
+
+    @property
+    def robust(self) -> bool:
+        return self.leader is not None and not self.flips and len(self.leaders) > 1
+
+
+def assess(all_rows: Iterable[Row]) -> list[Verdict]:
+    """Per source, window and task: the leader under every variant that was fully counted."""
+    groups: dict[tuple, dict[str, list[Row]]] = {}
+    for r in all_rows:
+        groups.setdefault((r.source, r.window, r.task), {}).setdefault(r.variant, []).append(r)
+    out = []
+    for (source, window, task), by_variant in groups.items():
+        verdict = Verdict(source, window, task, None)
+        for variant, rs in by_variant.items():
+            if any(r.count is None for r in rs):
+                verdict.missing.append(variant)
+                continue
+            verdict.leaders[variant] = leader({r.method: r.count for r in rs}) if sum(r.count for r in rs) else None
+        verdict.leader = verdict.leaders.get(BASELINE)
+        if BASELINE in verdict.leaders:
+            verdict.flips = [v for v, who in verdict.leaders.items() if v != BASELINE and who != verdict.leader]
+        out.append(verdict)
+    return out
+
+
+def leader_shares(verdict: Verdict, all_rows: Iterable[Row]) -> list[Row]:
+    """The rows of the file's leader in each counted variant of ``verdict``'s task (for the curve)."""
+    return [r for r in all_rows if (r.source, r.window, r.task) == (verdict.source, verdict.window, verdict.task)
+            and r.method == verdict.leader and r.variant in verdict.leaders]
+
+
+
+def count(variants: list[Variant], name: str, source, store, *, fetch: bool = True, max_age=None) -> list[Row]:
+    """Every variant's window counts in ``source``: from the cache, and (with ``fetch``) counted and
+    cached where missing. ``max_age``: a cached count older than this is counted again (None: never)."""
+    from survey.refresh import plan, run
+
+    out = []
+    baseline = variants[0].matrix
+    for variant in variants:
+        tasks = changed_tasks(variant, baseline)
+        if not tasks:
+            continue
+        items = plan(variant.matrix, {name: source}, store, max_age=max_age)
+        if fetch and any(i.due for i in items):
+            run(items, {name: source}, store)
+            items = plan(variant.matrix, {name: source}, store, max_age=None)
+        counts = {(i.window.name, i.cell.method, i.cell.task): i.cached.count
+                  for i in items if i.cached is not None and i.cached.status == "ok"}
+        out.extend(rows(name, variant, counts, tasks))
+    return out
+
+
+def cached_observations(matrix: Matrix, sources: dict, store) -> list:
+    """The cached observations of every variant's changed tasks (each count once), for export."""
+    from survey.refresh import plan
+
+    seen, out = set(), []
+    for name, source in sources.items():
+        for variant in derive(matrix, source.capabilities)[1:]:
+            tasks = set(changed_tasks(variant, matrix))
+            for i in plan(variant.matrix, {name: source}, store, max_age=None):
+                o = i.cached
+                if o is not None and i.cell.task in tasks and o.key not in seen:
+                    seen.add(o.key)
+                    out.append(o)
+    return sorted(out, key=lambda o: (o.source, o.query, o.year_from or 0, o.year or 0, o.fetched_at))

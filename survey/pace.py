@@ -1,0 +1,155 @@
+"""How fast one source may be asked: a sliding window, shared by threads and by processes.
+
+Providers that say "N requests per second" mostly count requests in any one-second window, so a
+token bucket's saved-up burst on top of a full window is exactly what earns a 429. The limiter
+here keeps a log of send times and hands each caller the earliest moment at which no window of
+``period`` seconds (plus a small margin for network jitter) holds more than ``limit`` sends.
+Callers reserve their moment under a lock and then sleep outside it, so several workers can
+still have requests in flight to cover latency.
+
+With a ``path``, the log lives in a small file beside the cache, guarded by a file lock, so
+every survey process on the machine shares one pace per source (and a Retry-After seen by one
+pauses them all). pyrate-limiter offers a sliding window and a process-shared bucket too; it is
+not used because its blocking acquire sleeps where Ctrl-C cannot cut it short, it has no shared
+"pause for Retry-After", and it polls where this hands out reservations in order.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+import time
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Callable
+
+from filelock import FileLock
+
+# Allowance for requests leaving together but arriving a little apart.
+MARGIN = 0.05
+LATE = 0.025  # woken later than this after its moment, a caller books again
+_KEEP = 256  # send times kept in the log, enough for any sane limit
+_HORIZON = 3600.0  # no booking or pause reaches further ahead than this
+
+
+def window_for(rate: float) -> tuple[int, float]:
+    """(at most `limit` sends, in any `period` seconds) for `rate` per second, never above it in
+    any one-second window: 10/s is 10 per 1 s, 2.5/s is 2 per 1 s, 1/3 is 1 per 3 s."""
+    if rate >= 1:
+        limit = int(math.floor(rate))
+        return limit, max(1.0, limit / rate)
+    return 1, 1.0 / rate
+
+
+class RateLimiter:
+    """At most ``rate`` sends per second in any window; ``None``: unlimited."""
+
+    def __init__(
+        self,
+        rate: float | None,
+        *,
+        path: Path | str | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        margin: float = MARGIN,
+    ):
+        self.configured_rate = rate
+        self.rate = rate
+        self.path = Path(path) if path else None
+        # Processes share wall-clock time; a monotonic clock means nothing across them.
+        self.clock = clock or (time.time if self.path else time.monotonic)
+        self.sleep = sleep
+        self.margin = margin
+        self._lock = threading.Lock()
+        self._sends: list[float] = []
+        self._paused_until = 0.0
+        self._file_lock = FileLock(str(self.path) + ".lock") if self.path else None
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def window(self) -> tuple[int, float] | None:
+        return None if self.rate is None else window_for(self.rate)
+
+    # -------------------------------------------------------------- shared state
+
+    @contextmanager
+    def _state(self):
+        """The send log and pause, read and written back under the thread and file locks."""
+        with self._lock, (self._file_lock or nullcontext()):
+            if self.path:
+                self._sends, self._paused_until = _load(self.path)
+            yield
+            self._sends = self._sends[-_KEEP:]
+            if self.path:
+                _save(self.path, self._sends, self._paused_until)
+
+    # -------------------------------------------------------------- use
+
+    def reserve(self) -> tuple[float, float]:
+        """Book the earliest allowed send moment; return it and how long to wait for it."""
+        with self._state():
+            now = self.clock()
+            # A clock set back (or a log from before a reboot) must not hold sends for hours.
+            self._sends = [t for t in self._sends if t <= now + _HORIZON]
+            self._paused_until = min(self._paused_until, now + _HORIZON)
+            slot = max(now, self._paused_until)
+            if self.rate is not None:
+                limit, period = window_for(self.rate)
+                if self._sends:
+                    slot = max(slot, self._sends[-1])  # in order, so the log stays sorted
+                if len(self._sends) >= limit:
+                    slot = max(slot, self._sends[-limit] + period + self.margin)
+                self._sends.append(slot)
+            return slot, slot - now
+
+    def release(self, slot: float) -> None:
+        """Give a booked moment back (it was missed); the log only gets sparser."""
+        with self._state():
+            if slot in self._sends:
+                self._sends.remove(slot)
+
+    def acquire(self) -> float:
+        """Block until this caller may send; returns the seconds waited.
+
+        A caller woken well after its moment (a loaded machine, a descheduled process) books
+        again rather than send late, where its request would bunch with the ones booked after it.
+        """
+        started = self.clock()
+        for attempt in range(5):
+            slot, wait = self.reserve()
+            if wait > 0:
+                self.sleep(wait)
+            if self.rate is None or self.clock() - slot <= LATE or attempt == 4:
+                break
+            self.release(slot)
+        return self.clock() - started
+
+    def slow_down(self, factor: float = 0.8, floor: float = 0.25) -> None:
+        """A 429 says the provider counts differently from us: go slower for the rest of the run
+        (never below ``floor`` of the configured rate)."""
+        with self._lock:
+            if self.rate is not None:
+                self.rate = max(self.rate * factor, self.configured_rate * floor)
+
+    def pause(self, seconds: float) -> None:
+        """Nobody (in any process sharing the file) sends for ``seconds``."""
+        with self._state():
+            self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+
+def _load(path: Path) -> tuple[list[float], float]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+        sends = sorted(float(t) for t in data.get("sends", []))
+        return sends, float(data.get("paused_until", 0.0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return [], 0.0  # a missing or torn file only forgets recent sends
+
+
+def _save(path: Path, sends: list[float], paused_until: float) -> None:
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"sends": sends, "paused_until": paused_until}), encoding="utf-8")
+    os.replace(tmp, path)

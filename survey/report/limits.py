@@ -1,0 +1,117 @@
+"""What these counts cannot tell you: coverage, stemming and matches shared between methods, from the data.
+
+Each paragraph is computed for the sources this report covers: the years each source holds
+works for (where it says), whether it stems the query file's terms, and, for a source that
+counts locally, how many records match two methods at once (one local count per pair, no
+request).
+"""
+
+from __future__ import annotations
+
+from survey.errors import SurveyError
+from survey.matrix import AllOf
+from survey.report.context import Context
+from survey.report.text import and_, md, pct, thousands, window_words
+
+
+def render(ctx: Context) -> str:
+    out = [
+        "A count is of records whose searched text matches the query terms: a paper that names a method as a "
+        "baseline counts the same as one built on it, and a term can mean something else (the precision audit "
+        "shows samples). Beyond that:",
+    ]
+    out.append(coverage(ctx))
+    out.append(stemming(ctx))
+    out.append(shared_matches(ctx))
+    return "\n\n".join(x for x in out if x)
+
+
+def coverage(ctx: Context) -> str:
+    if not ctx.with_data:
+        return "**Coverage.** No source has counts, so nothing is covered yet."
+    lines = []
+    for s in ctx.with_data:
+        src = ctx.instances.get(s)
+        fields = md(src.capabilities.fields) if src is not None else "unknown fields"
+        text = f"- `{s}` searches {fields}"
+        lo = ctx.matrix.trend.start if ctx.matrix.trend else 1900
+        totals = ctx.year_totals(s)
+        held = sorted(y for y, n in totals.items() if n)
+        if held:
+            gaps = [y for y in range(held[0], held[-1] + 1) if not totals.get(y)]
+            text += (f"; from {lo} it holds {thousands(sum(totals.values()))} works published {held[0]}–{held[-1]}"
+                     + (f", none for {and_([str(y) for y in gaps])}" if gaps else "")
+                     + ". What it does not hold is not counted, so its counts describe its own collection")
+        else:
+            text += "; it gives no yearly total, so its coverage is known only from its documentation"
+        lines.append(text + ".")
+    return "**Coverage.** Each source counts only what it indexes:\n\n" + "\n".join(lines)
+
+
+def _terms(ctx: Context) -> list[str]:
+    out = []
+    for group in (ctx.matrix.methods, ctx.matrix.tasks):
+        for terms in group.values():
+            for t in terms:
+                if not str(t).startswith("="):
+                    out.append(str(t))
+    return list(dict.fromkeys(out))
+
+
+def stemming(ctx: Context) -> str:
+    stems = [s for s in ctx.with_data if s in ctx.instances and ctx.instances[s].capabilities.stemming]
+    plain = [s for s in ctx.with_data if s in ctx.instances and not ctx.instances[s].capabilities.stemming]
+    if not stems and not plain:
+        return ""
+    parts = []
+    if stems:
+        terms = _terms(ctx)
+        quoted = [f"“{md(t)}”" for t in terms]
+        shown = and_(quoted) if len(quoted) <= 6 else ", ".join(quoted[:6]) + f" and {len(quoted) - 6} more terms"
+        parts.append(f"{and_([f'`{s}`' for s in stems])} stem{'s' if len(stems) == 1 else ''} words, so "
+                     f"{shown} also match their other forms (a plural matches its singular, “networks” matches “network”); "
+                     "a term written `{ term = ..., exact = true }` in the query file is matched as written where "
+                     "the source can do so")
+    if plain:
+        parts.append(f"{and_([f'`{s}`' for s in plain])} match{'es' if len(plain) == 1 else ''} words as written, "
+                     "so a plural or another form of a term is missed unless the query file lists it")
+    return "**Stemming.** " + "; ".join(parts) + "."
+
+
+def _pairs(ctx: Context) -> list[tuple[str, str]]:
+    if ctx.pairs:
+        return ctx.pairs
+    return [(a, b) for i, a in enumerate(ctx.methods) for b in ctx.methods[i + 1:]][:3]
+
+
+def shared_matches(ctx: Context) -> str:
+    if len(ctx.methods) < 2:
+        return ""
+    head = ("**Records that match two methods.** Such a record counts once for each, so method matches add up to "
+            "more than the records; a share is of matches, not of papers.")
+    total = next((t for t in ctx.tasks if ctx.is_total(t)), None)
+    lines, unknown = [], []
+    for s in ctx.with_data:
+        src = ctx.instances.get(s)
+        if src is None or not src.capabilities.records or total is None:
+            unknown.append(s)
+            continue
+        w = ctx.matrix.windows[0]
+        table = ctx.tables[(s, w.name)]
+        for a, b in _pairs(ctx):
+            qa, qb = ctx.matrix.cell(a, total).query, ctx.matrix.cell(b, total).query
+            try:
+                both = src.count(AllOf(qa.items + qb.items), w.start, w.end)
+            except (SurveyError, NotImplementedError):
+                unknown.append(s)
+                break
+            ca, cb = table.counts.loc[a, total], table.counts.loc[b, total]
+            share = [f"{pct(both / c)} of {m}'s" for m, c in ((a, ca), (b, cb)) if c == c and c]
+            lines.append(f"- `{s}`, {window_words(w)}: {thousands(both)} records match both {a} and {b}"
+                         + (f" ({and_(share)} matches)" if share else "") + ".")
+    if unknown:
+        lines.append(f"- {and_([f'`{s}`' for s in dict.fromkeys(unknown)])}: returns counts only, so how many "
+                     "records match two methods is unknown here.")
+    return head + ("\n\n" + "\n".join(lines) if lines else "")
+
+

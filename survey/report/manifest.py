@@ -1,0 +1,215 @@
+"""The manifest beside a report, and its replay: every count the report used, so a reviewer can redo it.
+
+``NAME.manifest.json`` holds the tool version, the query file and its SHA-256, and every
+observation the report used: source, corpus identity, cell with its terms, window, year,
+compiled query, count, status and fetch time. The terms make the manifest self-contained:
+``replay`` rebuilds each query tree from them, compiles it again (a query that compiles
+differently now is reported, not counted) and counts it, so the drift it prints is the
+source's, not the query file's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from survey import __version__
+from survey.errors import BadInput, SourceError
+from survey.matrix import TermSpec, cell_query
+
+FORMAT = "survey-manifest/1"
+
+
+def sha256(path) -> str | None:
+    """The file's SHA-256, or None where it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _specs(raw) -> tuple:
+    return tuple(TermSpec(t["term"], True) if t.get("exact") else t["term"] for t in raw)
+
+
+def manifest(matrix, items, *, query_shown: str | None = None, now: datetime | None = None) -> dict:
+    """The manifest of a report made from ``items`` (plan items with their cached answers)."""
+    path = Path(matrix.path) if matrix.path else None
+    observations, seen = [], set()
+    for i in items:
+        o = i.cached
+        if o is None or (o.source, o.corpus, o.query, o.year_from, o.year_to, o.year) in seen:
+            continue  # a variant's cell that the file queries the same way is the same count
+        seen.add((o.source, o.corpus, o.query, o.year_from, o.year_to, o.year))
+        terms = _cell_terms(i.cell)
+        observations.append({
+            "source": o.source, "corpus": o.corpus, "method": i.cell.method, "task": i.cell.task,
+            "method_terms": terms[0], "task_terms": terms[1],
+            "window": i.window.name, "year_from": i.window.start, "year_to": i.window.end, "year": i.year,
+            "query": o.query, "count": o.count, "status": o.status, "fetched_at": o.fetched_at,
+        })
+    return {
+        "format": FORMAT,
+        "tool": {"name": "survey", "version": __version__},
+        "generated_at": (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds"),
+        "query_file": {"path": query_shown or (str(path) if path else None),
+                       "sha256": sha256(path) if path else None},
+        "observations": observations,
+    }
+
+
+def _cell_terms(cell) -> tuple[list | None, list | None]:
+    # From the query tree, not the file's labels: a variant's cell carries its own terms. A year's
+    # total output (all works) has no tree: its query is the source's own (``totals_query``).
+    if cell.query is None:
+        return None, None
+    method_atoms, *task = cell.query.items
+    return _atoms(method_atoms), (_atoms(task[0]) if task else [])
+
+
+def _atoms(group) -> list[dict]:
+    return [{"term": a.text, "exact": a.exact} for a in group.items]
+
+
+def write_manifest(path, matrix, items, *, query_shown: str | None = None, now: datetime | None = None) -> Path:
+    path = Path(path)
+    doc = manifest(matrix, items, query_shown=query_shown, now=now)
+    tmp = path.with_name(path.name + ".tmp")
+    # One observation per line: readable, and a diff between two reports shows the counts that moved.
+    head = json.dumps({k: v for k, v in doc.items() if k != "observations"}, indent=1, ensure_ascii=False)
+    lines = ",\n  ".join(json.dumps(o, ensure_ascii=False) for o in doc["observations"])
+    text = head[:-2] + ',\n "observations": [\n  ' + lines + "\n ]\n}\n"
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+_OBS_KEYS = {"source", "corpus", "method", "task", "method_terms", "task_terms", "window", "year_from", "year_to",
+             "year", "query", "count", "status", "fetched_at"}
+
+
+def load_manifest(path) -> dict:
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such manifest") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInput(f"{path}: not a readable manifest ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise BadInput(f"{path}: not a survey manifest (expected \"format\": \"{FORMAT}\", "
+                       "as `survey report` writes beside the report)")
+    observations = doc.get("observations")
+    if not isinstance(observations, list):
+        raise BadInput(f"{path}: \"observations\" must be a list")
+    for n, o in enumerate(observations, 1):
+        if not isinstance(o, dict) or not _OBS_KEYS <= set(o):
+            missing = sorted(_OBS_KEYS - set(o)) if isinstance(o, dict) else ["(not an object)"]
+            raise BadInput(f"{path}: observation {n} lacks {', '.join(missing)}")
+    return doc
+
+
+# ---------------------------------------------------------------- replay
+
+
+@dataclass(frozen=True)
+class Change:
+    source: str
+    cell: str
+    where: str  # window name, or the year
+    before: int | None
+    after: int | None
+    note: str = ""  # why there is no comparable count, or that the corpus changed
+
+    @property
+    def delta(self) -> int | None:
+        return None if self.before is None or self.after is None else self.after - self.before
+
+
+@dataclass
+class Replay:
+    checked: int = 0  # counts compared
+    changes: list[Change] = field(default_factory=list)
+    not_replayed: list[str] = field(default_factory=list)  # sources or observations that could not be counted
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.changes)
+
+
+def replay(doc: dict, sources: dict) -> Replay:
+    """Count every ok observation of ``doc`` again in ``sources`` (name -> Source); others are skipped."""
+    out = Replay()
+    mine = [o for o in doc["observations"] if o["source"] in sources and o["status"] == "ok"]
+    skipped = sorted({o["source"] for o in doc["observations"]} - set(sources))
+    if skipped:
+        out.not_replayed.append(f"not replayed: {', '.join(skipped)}")
+    groups: dict[tuple, list[dict]] = {}
+    for o in mine:
+        key = (o["source"], json.dumps([o["method_terms"], o["task_terms"]]), o["year"] is None)
+        groups.setdefault(key, []).append(o)
+    for (name, _, totals), obs in groups.items():
+        source = sources[name]
+        if obs[0]["method_terms"] is None:
+            _replay_year_totals(source, name, obs, out)
+            continue
+        query = cell_query(_specs(obs[0]["method_terms"]), _specs(obs[0]["task_terms"]))
+        identity = source.identity()
+        corpus_note = "corpus content changed since" if identity and identity != obs[0]["corpus"] else ""
+        try:
+            if not totals and source.capabilities.per_year_one_call:
+                years = [o["year"] for o in obs]
+                per_year = source.count_by_year(query, min(years), max(years))
+        except SourceError as exc:
+            out.not_replayed.append(f"{name} {obs[0]['method']}:{obs[0]['task']} per year: {exc}")
+            continue
+        for o in obs:
+            cell, where = f"{o['method']}:{o['task']}", o["window"] if totals else str(o["year"])
+            try:
+                compiled = source.compile(query, o["year_from"], o["year_to"])
+            except SourceError as exc:
+                compiled = f"(unsupported: {exc})"
+            if compiled != o["query"]:
+                out.changes.append(Change(name, cell, where, o["count"], None, "the query compiles differently now"))
+                continue
+            try:
+                now = (per_year.get(o["year"]) if not totals and source.capabilities.per_year_one_call
+                       else source.count(query, o["year_from"], o["year_to"]))
+            except SourceError as exc:
+                out.not_replayed.append(f"{name} {cell} {where}: {exc}")
+                continue
+            out.checked += 1
+            if now != o["count"]:
+                out.changes.append(Change(name, cell, where, o["count"], now, corpus_note))
+    return out
+
+
+def _replay_year_totals(source, name: str, obs: list[dict], out: Replay) -> None:
+    """All works per year (the denominators of per-1,000 trends), counted again in one call."""
+    years = [o["year"] for o in obs if o["year"] is not None]
+    if not years:
+        return
+    try:
+        now = source.year_totals(min(years), max(years))
+    except SourceError as exc:
+        out.not_replayed.append(f"{name} all works per year: {exc}")
+        return
+    for o in obs:
+        try:
+            compiled = source.totals_query(o["year_from"], o["year_to"])
+        except SourceError as exc:
+            compiled = f"(unsupported: {exc})"
+        cell = f"{o['method']}:{o['task']}"
+        if compiled != o["query"]:
+            out.changes.append(Change(name, cell, str(o["year"]), o["count"], None, "the query compiles differently now"))
+            continue
+        out.checked += 1
+        if now.get(o["year"]) != o["count"]:
+            out.changes.append(Change(name, cell, str(o["year"]), o["count"], now.get(o["year"])))

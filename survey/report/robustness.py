@@ -1,0 +1,164 @@
+"""Report section: does each task's leader survive the query variants? With a specification curve.
+
+``gather`` reads the variants' counts from the cache (the report counts nothing; ``survey
+robustness`` does); ``section`` writes the Markdown; ``specification_curve`` draws, per task,
+the share of the leader (as the file is written) under every counted variant, sorted, with
+95% Wilson intervals. The figure lives here rather than in ``figures.py`` because it is this
+section's alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from survey.evidence.precision import wilson
+from survey.evidence.variants import BASELINE, Row, Verdict, assess, changed_tasks, count, derive, leader_shares
+from survey.tables import markdown_rows
+
+
+@dataclass
+class SourceRobustness:
+    source: str
+    variants: list[str]
+    rows: list[Row]
+    verdicts: list[Verdict]
+    items: list = field(default_factory=list)  # the variants' plan items with their cached counts
+
+    @property
+    def counted(self) -> bool:
+        return any(v.leaders.keys() - {BASELINE} for v in self.verdicts)
+
+
+def gather(matrix, sources: dict, store, names: list[str]) -> list[SourceRobustness]:
+    """The cached counts of every variant, for each named source (name -> Source instance)."""
+    from survey.refresh import plan
+
+    out = []
+    for name in names:
+        src = sources.get(name)
+        if src is None:
+            continue
+        variants = derive(matrix, src.capabilities)
+        rows = count(variants, name, src, store, fetch=False)
+        items = [i for v in variants[1:] for i in plan(v.matrix, {name: src}, store, max_age=None)
+                 if i.cached is not None and i.cell.task in changed_tasks(v, matrix)]
+        out.append(SourceRobustness(name, [v.name for v in variants], rows, assess(rows), items))
+    return out
+
+
+def _verdict_cell(v: Verdict) -> str:
+    if v.leader is None:
+        return "no single leader as written" if BASELINE in v.leaders else "not counted"
+    if v.flips:
+        return f"flips in {len(v.flips)} of {len(v.leaders) - 1}"
+    return "robust" if v.robust else "only the file as written counted"
+
+
+def section(data: list[SourceRobustness], query_shown: str, figures: dict[str, Path | None] | None = None,
+            link=lambda path, alt: "") -> str:
+    """Markdown: per source and window, each task's leader, whether it is robust, and what flips it."""
+    out = ["Each task's leader under variants of the query derived from the query file: each method by one "
+           "term at a time, every method by the term in the same place, exact against stemmed terms where the "
+           "source can search both, and the tasks without their synonyms. A leader is robust when every "
+           "variant keeps it."]
+    if not data:
+        return "\n\n".join(out + ["No source has counts in the cache, so there are no variants to compare."])
+    for d in data:
+        if not d.counted:
+            out.append(f"`{d.source}`: the variants are not counted yet; `survey robustness -q {query_shown} "
+                       f"-s {d.source}` counts and caches them ({len(d.variants) - 1} variants).")
+            continue
+        body = []
+        for v in d.verdicts:
+            if BASELINE not in v.leaders:
+                continue  # the file's own counts are missing: nothing to compare against
+            flips = "; ".join(f"{f} ({v.leaders[f] or 'tie'})" for f in v.flips) or "no variant"
+            if v.missing:
+                flips += f"; {len(v.missing)} not counted"
+            body.append([v.window, v.task, v.leader or "no single leader", _verdict_cell(v), flips])
+        robust = sum(1 for v in d.verdicts if v.robust)
+        out.append(f"`{d.source}` ({len(d.variants) - 1} variants; {robust} of {len(d.verdicts)} task verdicts "
+                   "robust):\n\n" + markdown_rows(
+                       ["window", "task", "leader as written", "verdict", "variants that change it (their leader)"],
+                       body, "lllll"))
+        figure = (figures or {}).get(d.source)
+        if figure is not None:
+            out.append(link(figure, f"specification curve, {d.source}"))
+    out.append(f"Every variant's counts per method: `survey robustness -q {query_shown} -s SOURCE --format csv`.")
+    return "\n\n".join(out)
+
+
+def specification_curve(d: SourceRobustness, window: str, path: Path) -> Path | None:
+    """Per task, the leader's share under each counted variant, sorted, with 95% intervals; None if nothing to draw.
+
+    One axis, the tasks side by side: three errorbar calls in all, as one per point is slow to draw.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    verdicts = [v for v in d.verdicts if v.window == window and v.leader is not None and len(v.leaders) > 1]
+    if not verdicts:
+        return None
+    totals: dict[tuple, int] = {}
+    for r in d.rows:
+        if r.count is not None:
+            totals[(r.window, r.task, r.variant)] = totals.get((r.window, r.task, r.variant), 0) + r.count
+    groups = {"as written": ([], [], [], "black"), "same leader": ([], [], [], "tab:blue"),
+              "leader changes": ([], [], [], "tab:red")}
+    ticks, labels, x = [], [], 0
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.28 * sum(len(v.leaders) + 1 for v in verdicts)), 3.4))
+    for v in verdicts:
+        points = []
+        for r in leader_shares(v, d.rows):
+            n = totals[(r.window, r.task, r.variant)]
+            low, high = wilson(r.count, n)
+            points.append((r.count / n, low, high, r.variant))
+        points.sort()
+        ticks.append(x + (len(points) - 1) / 2)
+        labels.append(f"{v.task}\n({v.leader})")
+        for share, low, high, variant in points:
+            kind = ("as written" if variant == BASELINE else
+                    "leader changes" if v.leaders[variant] != v.leader else "same leader")
+            xs, ys, err, _ = groups[kind]
+            xs.append(x)
+            ys.append(share)
+            err.append((share - low, high - share))
+            x += 1
+        ax.axvline(x, color="lightgrey", lw=0.6)
+        x += 1
+    for kind, (xs, ys, err, color) in groups.items():
+        if xs:
+            ax.errorbar(xs, ys, yerr=list(zip(*err)), fmt="o", ms=3.5, capsize=1.5, color=color, label=kind, lw=0.8)
+    methods = len({r.method for r in d.rows})
+    ax.axhline(1 / max(1, methods), color="grey", lw=0.8, ls="--")
+    ax.set_xticks(ticks, labels, fontsize=7)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of the leader as written")
+    ax.set_title(f"{d.source}, {window}: each task's leader across query variants (sorted, 95% intervals)",
+                 fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def applies(ctx) -> bool:
+    """Only with counts: variants are compared against the file's own."""
+    return bool(ctx.with_data)
+
+
+def render(ctx) -> str:
+    """The section from the report's context; the variants' plan items go to the manifest (``ctx.variant_items``)."""
+    data = gather(ctx.matrix, ctx.instances, ctx.store, ctx.with_data)
+    ctx.variant_items = [i for d in data for i in d.items]
+    curves = {}
+    for d in data:
+        if d.counted:
+            slug = "".join(ch if ch.isalnum() else "-" for ch in d.source.lower())
+            curves[d.source] = specification_curve(d, ctx.matrix.windows[0].name, ctx.figure(f"{slug}_specification_curve"))
+    return section(data, ctx.query_shown, curves, ctx.link)

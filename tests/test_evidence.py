@@ -1,0 +1,214 @@
+"""Intervals, lead verdicts, shares and trend models: against published values and synthetic truths."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survey import analysis
+from survey.evidence import claims, intervals, shares, trends
+
+# Newcombe (1998), "Two-sided confidence intervals for the single proportion", Statistics in
+# Medicine 17:857-872, Table I, method 3 (Wilson score interval without continuity correction).
+NEWCOMBE = [
+    (81, 263, 0.2553, 0.3662),
+    (15, 148, 0.0624, 0.1605),
+    (0, 20, 0.0000, 0.1611),
+    (1, 29, 0.0061, 0.1718),
+]
+
+
+@pytest.mark.parametrize("count, n, low, high", NEWCOMBE)
+def test_wilson_matches_newcombe_1998(count, n, low, high):
+    lo, hi = intervals.wilson(count, n)
+    assert (round(lo, 4), round(hi, 4)) == (low, high)
+
+
+def test_wilson_n_of_n_mirrors_0_of_n_and_stays_in_bounds():
+    lo, hi = intervals.wilson(20, 20)
+    assert hi == 1.0 and lo == pytest.approx(1 - 0.1611, abs=1e-4)
+    assert intervals.wilson(0, 20)[0] == 0.0
+
+
+def test_wilson_agrees_with_scipy_on_a_grid():
+    from scipy.stats import binomtest
+
+    ks, ns = [], []
+    for n in (1, 2, 5, 13, 100, 2546):
+        for k in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            ks.append(k)
+            ns.append(n)
+    lows, highs = intervals.wilson(ks, ns)
+    for k, n, lo, hi in zip(ks, ns, lows, highs):
+        ref = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        assert lo == pytest.approx(ref.low, abs=1e-9) and hi == pytest.approx(ref.high, abs=1e-9), (k, n)
+
+
+def test_wilson_has_no_interval_without_trials_and_rejects_impossible_counts():
+    assert all(math.isnan(v) for v in intervals.wilson(0, 0))
+    assert intervals.share_interval(0, 0) is None
+    with pytest.raises(ValueError):
+        intervals.wilson(5, 4)
+
+
+def test_ratio_interval_follows_from_the_conditional_share():
+    r = intervals.ratio_interval(300, 100)
+    lo, hi = intervals.wilson(300, 400)
+    assert r.value == 3.0 and r.share == 0.75
+    assert r.low == pytest.approx(lo / (1 - lo)) and r.high == pytest.approx(hi / (1 - hi))
+    assert r.low < 3.0 < r.high
+    assert intervals.ratio_interval(5, 0).value == math.inf and intervals.ratio_interval(5, 0).high == math.inf
+    assert math.isnan(intervals.ratio_interval(0, 0).value)
+
+
+# ------------------------------------------------------------------ claims
+
+
+def test_a_clear_lead_needs_the_interval_against_the_runner_up_to_exclude_parity():
+    v = claims.verdict({"LSTM": 300, "CNN": 100})
+    assert v.kind == claims.LEAD and v.leader == "LSTM" and v.runner_up == "CNN"
+    assert v.share == 0.75 and v.share_ci.low > 0.5
+
+
+def test_overlapping_intervals_give_no_clear_leader():
+    v = claims.verdict({"LSTM": 14, "CNN": 11})  # ACL's language generation cell
+    assert v.kind == claims.UNCLEAR and v.leader == "LSTM"
+    assert v.head_to_head_ci.low < 0.5 < v.head_to_head_ci.high
+
+
+def test_a_tie_is_never_a_lead_and_never_a_flip():
+    tie = claims.verdict({"LSTM": 200, "CNN": 200})
+    assert tie.kind == claims.UNCLEAR and tie.head_to_head == 0.5
+    then = claims.verdict({"LSTM": 100, "CNN": 400})
+    assert then.kind == claims.LEAD and not claims.is_flip(then, tie) and not claims.is_flip(tie, then)
+    assert claims.is_flip(then, claims.verdict({"LSTM": 400, "CNN": 100}))
+
+
+def test_too_few_matches_to_say_whatever_the_split():
+    v = claims.verdict({"LSTM": 9, "CNN": 0})
+    assert v.kind == claims.TOO_FEW and v.total == 9 and v.share == 1.0
+    assert claims.verdict({"LSTM": 10, "CNN": 0}).kind == claims.LEAD  # 10 of 10: interval [0.72, 1]
+    assert claims.verdict({"LSTM": 0, "CNN": 0}).kind == claims.TOO_FEW
+
+
+def test_three_methods_lead_against_the_runner_up_and_missing_counts_give_no_claim():
+    v = claims.verdict({"Transformer": 500, "RNN": 450, "CNN": 50})
+    assert v.kind == claims.UNCLEAR and v.runner_up == "RNN"  # 500 vs 450: 52.6% [49.4–55.7%]
+    v = claims.verdict({"Transformer": 600, "RNN": 300, "CNN": 100})
+    assert v.kind == claims.LEAD and v.share == 0.6 and v.head_to_head == pytest.approx(2 / 3)
+    assert claims.verdict({"Transformer": 600, "RNN": None, "CNN": 100}).kind == claims.NO_DATA
+
+
+# ------------------------------------------------------------------ shares
+
+
+def _counts(rows):
+    return pd.DataFrame(rows, columns=["source", "window", "year", "task", "method", "count"])
+
+
+def test_shares_are_of_all_method_matches_and_empty_where_a_count_is_missing():
+    frame = shares.shares(_counts([
+        ("s", "w", None, "QA", "A", 30), ("s", "w", None, "QA", "B", 60), ("s", "w", None, "QA", "C", 10),
+        ("s", "w", None, "MT", "A", 5), ("s", "w", None, "MT", "B", None), ("s", "w", None, "MT", "C", 5),
+        ("s", "w", None, "NLI", "A", 0), ("s", "w", None, "NLI", "B", 0), ("s", "w", None, "NLI", "C", 0),
+        ("s", "trend", 2020, "QA", "A", 1), ("s", "trend", 2020, "QA", "B", 3), ("s", "trend", 2020, "QA", "C", 0),
+    ]))
+    qa = frame[(frame["task"] == "QA") & frame["year"].isna()].set_index("method")
+    assert list(qa["share"]) == [0.3, 0.6, 0.1]
+    lo, hi = intervals.wilson(60, 100)
+    assert qa.loc["B", "ci_low"] == lo and qa.loc["B", "ci_high"] == hi
+    assert frame[frame["task"].isin(["MT", "NLI"])]["share"].isna().all()  # never a share of what happens to be there
+    per_year = frame[frame["year"] == 2020].set_index("method")["share"]
+    assert list(per_year) == [0.25, 0.75, 0.0]
+
+
+def test_ratio_rows_are_exactly_the_pairs_asked_for():
+    frame = shares.ratios(_counts([("s", "w", None, "QA", "A", 30), ("s", "w", None, "QA", "B", 60),
+                                   ("s", "w", None, "QA", "C", 10)]), [("C", "A")])
+    assert list(zip(frame["numerator"], frame["denominator"])) == [("C", "A")]
+    assert frame["ratio"].iloc[0] == pytest.approx(1 / 3)
+
+
+# ------------------------------------------------------------------ trends
+
+
+def _series(slope: float, crossing: float, years, n=5000, methods=("A", "B")):
+    """Expected counts (no noise) of a two-method share with a known log-odds slope and crossover."""
+    rows = []
+    for y in years:
+        p = 1 / (1 + math.exp(-slope * (y - crossing)))
+        a = round(n * p)
+        rows += [{"method": methods[0], "task": "QA", "year": y, "count": a},
+                 {"method": methods[1], "task": "QA", "year": y, "count": n - a}]
+    return pd.DataFrame(rows)
+
+
+def test_share_trend_recovers_a_known_slope_and_crossover():
+    frame = _series(0.3, 2012.5, range(2005, 2021))
+    out = trends.trends(frame, "s", ["A", "B"], ["QA"]).set_index("method")
+    assert out.loc["A", "odds_ratio"] == pytest.approx(math.exp(0.3), rel=1e-3)
+    assert out.loc["B", "odds_ratio"] == pytest.approx(math.exp(-0.3), rel=1e-3)
+    assert out.loc["A", "or_low"] < math.exp(0.3) < out.loc["A", "or_high"] and out.loc["A", "p_value"] < 1e-6
+    assert out.loc["A", "crossover"] == pytest.approx(2012.5, abs=0.05)
+    assert out.loc["A", "crossover_low"] < 2012.5 < out.loc["A", "crossover_high"]
+
+
+def test_no_crossover_outside_the_range_or_without_a_significant_trend():
+    out = trends.trends(_series(0.3, 1990, range(2005, 2021)), "s", ["A", "B"], ["QA"])
+    assert out["crossover"].isna().all() and out["crossover_note"].iloc[0] == "none in 2005–2020"
+    flat = pd.DataFrame([{"method": m, "task": "QA", "year": y, "count": c}
+                         for y in range(2010, 2020) for m, c in (("A", 50 + (y % 2)), ("B", 50 - (y % 2)))])
+    note = trends.trends(flat, "s", ["A", "B"], ["QA"])["crossover_note"].iloc[0]
+    assert note.startswith("none: no significant trend (p = ")
+
+
+def test_the_incomplete_year_is_left_out_of_every_fit():
+    full = _series(0.3, 2012.5, range(2005, 2021))
+    wild = pd.concat([full, pd.DataFrame([{"method": "A", "task": "QA", "year": 2021, "count": 1},
+                                          {"method": "B", "task": "QA", "year": 2021, "count": 9000}])])
+    kept = trends.trends(full, "s", ["A", "B"], ["QA"], incomplete_from=2021)
+    cut = trends.trends(wild, "s", ["A", "B"], ["QA"], incomplete_from=2021)
+    pd.testing.assert_frame_equal(kept, cut)
+    assert cut["last_year"].iloc[0] == 2020
+    assert not trends.trends(wild, "s", ["A", "B"], ["QA"]).equals(cut)  # without the cut, 2021 moves the fit
+
+
+def test_count_growth_beside_the_literature_growth():
+    years = range(2010, 2022)
+    totals = {y: round(10000 * 1.1 ** (y - 2010)) for y in years}
+    frame = pd.DataFrame([{"method": m, "task": "total", "year": y, "count": round(k * 1.3 ** (y - 2010))}
+                          for y in years for m, k in (("A", 200), ("B", 100))])
+    out = trends.trends(frame, "s", ["A", "B"], ["total"], totals=totals).set_index("method")
+    assert out.loc["A", "growth"] == pytest.approx(0.30, abs=0.005)
+    assert out.loc["A", "literature_growth"] == pytest.approx(0.10, abs=0.005)
+    assert out.loc["A", "growth_per_work"] == pytest.approx(1.3 / 1.1 - 1, abs=0.005)
+    assert out.loc["A", "odds_ratio"] == pytest.approx(1.0, abs=1e-3)  # both grow alike: the share is flat
+
+
+def test_a_degenerate_series_is_not_a_number():
+    frame = pd.DataFrame([{"method": m, "task": "QA", "year": y, "count": c}
+                          for y in (2018, 2019, 2020) for m, c in (("A", 5), ("B", 0))])
+    out = trends.trends(frame, "s", ["A", "B"], ["QA"])
+    assert out["odds_ratio"].isna().all() and out["crossover_note"].iloc[0] == "no fit"
+
+
+# ------------------------------------------------------------------ Spearman (issue 14 survivors)
+
+
+def test_spearman_with_ties_in_the_first_argument():
+    from scipy.stats import spearmanr
+
+    x, y = [1, 1, 2, 3, 3, 3], [10, 20, 30, 40, 50, 60]
+    # average ranks of x: [1.5, 1.5, 3, 5, 5, 5]; Pearson's r of those against 1..6
+    assert analysis.spearman(x, y) == pytest.approx(float(spearmanr(x, y).statistic))
+    assert analysis.spearman(x, y) == pytest.approx(0.9258200997725514)
+    assert analysis.spearman(y, x) == pytest.approx(analysis.spearman(x, y))
+    assert analysis.spearman([4, 4, 4], [1, 2, 3]) is None  # no spread in the first argument
+
+
+def test_wilson_vectorised_matches_scalar():
+    lows, highs = intervals.wilson(np.array([1, 5]), np.array([10, 10]))
+    assert (lows[1], highs[1]) == intervals.wilson(5, 10)

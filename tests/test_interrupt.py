@@ -1,0 +1,139 @@
+"""Ctrl-C on `survey refresh` in a child process, against loopback servers that hang.
+
+Bounds are generous (5 s) so a loaded machine does not fail them; benchmarks/refresh_emulated.py
+prints the measured time from Ctrl-C to exit.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from hostile_server import RawServer, never_answer, slow_loris
+from survey.store import Store
+
+MATRIX = """
+[methods]
+LSTM = ["LSTM"]
+CNN = ["CNN"]
+GRU = ["GRU"]
+[tasks]
+QA = ["question answering"]
+total = []
+[[windows]]
+name = "all time"
+[[windows]]
+name = "since 2006"
+from = 2006
+"""
+
+
+def answer_first(n: int):
+    """Answer the first ``n`` requests with a count, then never answer again."""
+    lock = threading.Lock()
+    seen = [0]
+
+    def behave(conn, stop):
+        with lock:
+            seen[0] += 1
+            mine = seen[0]
+        if mine <= n:
+            body = b'{"meta": {"count": 5}, "results": []}'
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            return
+        stop.wait(60)
+
+    return behave
+
+
+def start(tmp_path, url):
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    query = tmp_path / "q.toml"
+    query.write_text(MATRIX, encoding="utf-8")
+    (tmp_path / "none.toml").write_text("", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
+    env.update(
+        SURVEY_HOME=str(home),
+        SURVEY_CONFIG=str(tmp_path / "none.toml"),
+        SURVEY_OPENALEX_URL=url,
+        SURVEY_OPENALEX_KEY="ctrl-c-test-key",
+        SURVEY_OPENALEX_RPS="100",
+        SURVEY_OPENALEX_CONCURRENCY="3",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "survey", "--no-progress", "refresh", "-q", str(query), "-s", "openalex"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    return proc, home
+
+
+def wait_for(server: RawServer, n: int, proc) -> None:
+    deadline = time.monotonic() + 30
+    while server.accepted < n:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the refresh never reached the server"
+        time.sleep(0.05)
+    time.sleep(0.3)  # the requests are now in flight (or waiting on their answer)
+
+
+@pytest.mark.parametrize("behave", [never_answer, slow_loris], ids=["never-answers", "slow-loris"])
+def test_one_ctrl_c_stops_a_hung_refresh(tmp_path, behave):
+    server = RawServer(behave)
+    try:
+        proc, _ = start(tmp_path, server.url)
+        wait_for(server, 1, proc)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        server.close()
+    assert took < 5, f"exit {took:.1f} s after Ctrl-C"
+    assert proc.returncode == 1 and "Traceback" not in err
+    assert "interrupted" in err and "with network" not in err, err
+
+
+def test_ctrl_c_keeps_what_was_stored(tmp_path):
+    server = RawServer(answer_first(3))
+    try:
+        proc, home = start(tmp_path, server.url)
+        wait_for(server, 5, proc)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        accepted = server.accepted
+        time.sleep(0.5)
+        after = server.accepted
+    finally:
+        server.close()
+    assert proc.returncode == 1 and "interrupted" in err, err
+    with Store(home / "cache.sqlite") as store:
+        rows = store.all()
+    assert sum(1 for o in rows if o.status == "ok") == 3
+    assert all(o.status == "ok" for o in rows), "an abandoned request was recorded"
+    assert after == accepted, "requests went on after exit"
+
+
+def test_a_second_ctrl_c_exits_at_once(tmp_path):
+    server = RawServer(never_answer)
+    try:
+        proc, _ = start(tmp_path, server.url)
+        wait_for(server, 1, proc)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.1)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        server.close()
+    assert took < 3, f"exit {took:.1f} s after two Ctrl-Cs"
+    assert proc.returncode != 0

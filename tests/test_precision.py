@@ -1,0 +1,70 @@
+"""Precision from labels: Wilson intervals, corrected counts and verdict checks against hand-computed values."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from survey.evidence.precision import Precision, check_verdict, leader, precision, wilson
+
+
+def hand_wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    # Wilson (1927): (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n), written out independently.
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def test_wilson_matches_the_formula_and_known_values():
+    # 7 of 30 relevant, computed by hand: 0.1179 to 0.4093.
+    low, high = wilson(7, 30)
+    assert (round(low, 4), round(high, 4)) == (0.1179, 0.4093)
+    for k, n in [(0, 10), (10, 10), (24, 30), (1, 1)]:
+        assert wilson(k, n) == pytest.approx(hand_wilson(k, n), abs=1e-12)
+    with pytest.raises(ValueError):
+        wilson(0, 0)
+
+
+def test_precision_ignores_skipped_records_and_none_judged_is_none():
+    p = precision([True, False, None, True, None, True])
+    assert (p.relevant, p.judged, p.estimate) == (3, 4, 0.75)
+    assert precision([None, None]) is None
+    assert precision([]) is None
+
+
+def test_corrected_count_scales_the_count_by_precision_and_its_interval():
+    p = Precision(24, 30)  # the CNN:total labels committed under data/labels
+    est, low, high = p.corrected(1132)
+    assert est == pytest.approx(905.6)
+    assert low == pytest.approx(1132 * hand_wilson(24, 30)[0])
+    assert high == pytest.approx(1132 * hand_wilson(24, 30)[1])
+    assert round(low) == 710 and round(high) == 1024
+
+
+def test_leader_is_none_on_a_tie_or_nothing():
+    assert leader({"A": 3, "B": 2}) == "A"
+    assert leader({"A": 3, "B": 3}) is None
+    assert leader({}) is None
+
+
+def test_verdict_changes_when_precision_cuts_the_leader_below_the_other():
+    # CNN leads on counts, 120 to 100; half of CNN's matches are relevant: 60 < 100, LSTM leads.
+    check = check_verdict({"LSTM": 100, "CNN": 120}, {"LSTM": None, "CNN": Precision(15, 30)})
+    assert (check.raw_leader, check.corrected_leader, check.changed) == ("CNN", "LSTM", True)
+    assert check.labelled == ("CNN",)
+    # CNN's upper bound: 120 * 0.6685 = 80.2 < 100, so the new lead holds across the interval.
+    assert check.within_intervals
+
+
+def test_verdict_unchanged_but_overlapping_intervals_are_said():
+    check = check_verdict({"LSTM": 100, "CNN": 90}, {"LSTM": Precision(27, 30), "CNN": Precision(28, 30)})
+    assert not check.changed and check.corrected_leader == "LSTM"
+    assert not check.within_intervals
+
+
+def test_a_census_corrects_to_the_exact_relevant_count():
+    # Every one of 11 matches judged, 2 relevant: the corrected count is 2, with no interval.
+    check = check_verdict({"LSTM": 14, "CNN": 11}, {"LSTM": Precision(11, 14), "CNN": Precision(2, 11)})
+    assert check.corrected_leader == "LSTM" and check.within_intervals

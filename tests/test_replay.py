@@ -1,0 +1,101 @@
+"""The manifest beside a report, and `survey replay` on a local corpus: no drift, then drift after a re-import."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from survey.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+# The report needs an experiment file: on main a query file without one fails in that section.
+QUERY = f"""
+name = "mini"
+experiment = "{(REPO / 'data' / 'experiments' / 'reference.json').as_posix()}"
+[methods]
+CNN = ["CNN", "convolutional neural network"]
+LSTM = ["LSTM"]
+[tasks]
+tagging = ["tagging"]
+total = []
+[[windows]]
+name = "all time"
+[trend]
+from = 2014
+to = 2016
+"""
+
+RECORDS = [
+    {"id": "a", "title": "A CNN for tagging", "abstract": "", "year": 2014},
+    {"id": "b", "title": "An LSTM tagger", "abstract": "tagging with an LSTM", "year": 2015},
+    {"id": "c", "title": "Convolutional neural networks", "abstract": "", "year": 2016},
+]
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["--no-progress", *args])
+
+
+def _corpus(tmp_path, records):
+    src = tmp_path / "mini.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    return src
+
+
+def test_replay_without_and_with_drift(home, tmp_path):
+    query = tmp_path / "mini.toml"
+    query.write_text(QUERY, encoding="utf-8")
+    assert run("corpus", "import", str(_corpus(tmp_path, RECORDS)), "--name", "mini").exit_code == 0
+    assert run("refresh", "-q", str(query), "-s", "local:mini", "--by-year").exit_code == 0
+    out = tmp_path / "out" / "mini.md"
+    r = run("report", "-q", str(query), "-o", str(out), "-s", "local:mini")
+    assert r.exit_code == 0, r.output
+
+    manifest = out.with_name("mini.manifest.json")
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    assert doc["format"] == "survey-manifest/1" and doc["tool"]["name"] == "survey"
+    assert doc["query_file"]["sha256"] == hashlib.sha256(query.read_bytes()).hexdigest()
+    cnn_total = [o for o in doc["observations"] if (o["method"], o["task"], o["year"]) == ("CNN", "total", None)]
+    assert len(cnn_total) == 1 and cnn_total[0]["count"] == 2 and cnn_total[0]["source"] == "local:mini"
+    assert {"corpus", "query", "window", "fetched_at"} <= set(cnn_total[0])
+    # 4 cells x (the window + 3 trend years), and all works in each trend year (per-1,000 trends).
+    assert len(doc["observations"]) == 4 * (1 + 3) + 3
+    assert [o["count"] for o in doc["observations"] if o["method"] == "(all works)"] == [1, 1, 1]
+
+    same = run("replay", str(manifest))
+    assert same.exit_code == 0, same.output
+    assert "19 counts replayed, 0 changed" in same.stderr and same.stdout == ""
+
+    # One more CNN paper of 2015, imported over the corpus: CNN:total and CNN in 2015 move by one.
+    more = RECORDS + [{"id": "d", "title": "Deep CNN encoders", "abstract": "", "year": 2015}]
+    assert run("corpus", "import", str(_corpus(tmp_path, more)), "--name", "mini", "--replace").exit_code == 0
+    drift = run("replay", str(manifest), "-s", "local:mini")
+    assert drift.exit_code == 1, drift.output
+    lines = sorted(drift.stdout.splitlines())
+    assert lines == ["local:mini  (all works):(all works)  2015: 1 -> 2, +1 (+100.0%)",
+                     "local:mini  CNN:total  2015: 0 -> 1, +1; corpus content changed since",
+                     "local:mini  CNN:total  all time: 2 -> 3, +1 (+50.0%); corpus content changed since"]
+    assert "19 counts replayed, 3 changed" in drift.stderr
+
+
+def test_replay_of_a_file_that_is_not_a_manifest_is_one_line(home, tmp_path):
+    bad = tmp_path / "x.manifest.json"
+    bad.write_text('{"observations": []}', encoding="utf-8")
+    r = run("replay", str(bad))
+    assert r.exit_code == 2 and "not a survey manifest" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = run("replay", str(tmp_path / "missing.json"))
+    assert r.exit_code == 2 and "no such manifest" in r.stderr
+
+
+def test_a_source_not_on_this_machine_is_named_not_fatal(home, tmp_path):
+    doc = {"format": "survey-manifest/1", "observations": [{
+        "source": "local:gone", "corpus": "", "method": "CNN", "task": "total", "method_terms": [{"term": "CNN", "exact": False}],
+        "task_terms": [], "window": "all time", "year_from": None, "year_to": None, "year": None,
+        "query": "q", "count": 3, "status": "ok", "fetched_at": "2026-01-01T00:00:00.000000Z"}]}
+    path = tmp_path / "m.manifest.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    r = run("replay", str(path))
+    assert r.exit_code == 0 and "local:gone" in r.stderr and "0 counts replayed" in r.stderr
