@@ -92,7 +92,10 @@ def store(tmp_path):
 
 def go(store, src, *, by_year=False, text=QUERY, **kw):
     items = plan(parse_matrix(text), {"fake": src}, store, by_year=by_year)
-    return items, run(items, {"fake": src}, store, **kw)
+    try:
+        return items, run(items, {"fake": src}, store, **kw)
+    except KeyboardInterrupt:  # caught here, or it would end the whole test session
+        pytest.fail("run let a KeyboardInterrupt out: a stop or Ctrl-C must end in a summary")
 
 
 def test_each_window_and_year_is_asked_with_its_own_bounds(store):
