@@ -6,7 +6,9 @@ compare whole lines, so a dropped path, hint or reason shows.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -220,3 +222,19 @@ def test_a_new_cache_is_wal_with_a_busy_timeout_and_a_version(tmp_path):
         assert s._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+
+
+def test_a_cache_file_that_cannot_be_written_opens_read_only_even_in_a_writable_folder(tmp_path, monkeypatch):
+    path = tmp_path / "cache.sqlite"
+    with Store(path) as s:
+        s.record(obs())
+    real_access = os.access
+
+    def file_read_only(p, mode, *a, **kw):  # what a non-root user sees on a 0444 file
+        if mode & os.W_OK and Path(p) == path:
+            return False
+        return real_access(p, mode, *a, **kw)
+
+    monkeypatch.setattr(os, "access", file_read_only)
+    with Store(path) as s:
+        assert s.readonly and len(s.all()) == 1
