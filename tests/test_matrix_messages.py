@@ -6,12 +6,17 @@ lost line number, label or hint shows.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from survey.errors import BadInput, QueryFileError
 from survey.matrix import AllOf, AnyOf, Phrase, Term, TermSpec, cell_query, describe, load_matrix, parse_matrix
 
 BAD = [
+    ('[methods]\nt = ["a"]\n[tasks]\nt = "b"\n', ":4: [tasks] 't' must be a list of strings, got str"),  # the line in its own table
+    ('[methods]\nA = [{ term = "a", exect = true }]\n[tasks]\nt = []\n',
+     ':2: [methods] \'A\': a term table takes term = "..." and exact = true|false, got exect, term'),
     ('', ': file is empty; expected a [methods] table, a [tasks] table and optional [[windows]]'),  # empty
     ('  \n', ': file is empty; expected a [methods] table, a [tasks] table and optional [[windows]]'),  # blank
     ('a = 1\nb = \n', ':2: not valid TOML: Invalid value'),  # toml
@@ -102,8 +107,12 @@ def test_names_titles_terms_and_lookups():
     with pytest.raises(BadInput) as err:
         m.window("recent")
     assert str(err.value) == "no window 'recent'; windows are all time"
-    titled = parse_matrix('name = " n "\ntitle = "T"\nstem = false\n[methods]\nA = ["a"]\n[tasks]\nt = []\n')
-    assert (titled.name, titled.title, titled.methods["A"]) == ("n", "T", (TermSpec("a", True),))
+    assert m.path == Path("dir/study.toml")
+    titled = parse_matrix('name = " n "\ntitle = "T"\nstem = false\n[methods]\nA = ["a", { term = "b" }]\n'
+                          '[tasks]\nt = ["c", { term = "d", exact = false }]\n')  # fmt: skip
+    assert (titled.name, titled.title) == ("n", "T")
+    assert titled.methods["A"] == (TermSpec("a", True), TermSpec("b", True))
+    assert titled.tasks["t"] == (TermSpec("c", True), "d")
     assert parse_matrix('[methods]\nA = ["a"]\n[tasks]\nt = []\n').name == "<query>"
 
 

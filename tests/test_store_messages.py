@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -222,6 +223,14 @@ def test_a_new_cache_is_wal_with_a_busy_timeout_and_a_version(tmp_path):
         assert s._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+    with Store(path) as s:
+        assert s._db.execute("PRAGMA busy_timeout").fetchone()[0] == 60000  # a minute by default
+    with Store(path, readonly=True) as ro:  # shared by threads like a writable one
+        seen = []
+        worker = threading.Thread(target=lambda: seen.append(len(ro.all())))
+        worker.start()
+        worker.join()
+        assert seen == [0]
 
 
 def test_a_cache_file_that_cannot_be_written_opens_read_only_even_in_a_writable_folder(tmp_path, monkeypatch):
