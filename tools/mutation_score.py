@@ -54,7 +54,7 @@ def collect(equivalents: dict[str, str]) -> dict[str, dict]:
         for name, code in codes.items():
             status = "equivalent" if name in equivalents else status_by_exit_code[code]
             counts[status] += 1
-            if status in ("survived", "no tests", "suspicious", "segfault"):
+            if status not in DETECTED | {"equivalent", "not checked", "skipped"}:
                 survivors.append(f"{name} ({status})")
         modules[module_of(meta)] = {"counts": counts, "names": set(codes), "survivors": survivors}
     return modules
