@@ -233,3 +233,30 @@ def test_agreement_with_one_shared_cell_ties_and_labels_on_an_empty_comparison()
 
 def test_spearman_with_ties_in_the_second_argument():
     assert spearman([1, 2, 3], [1, 1, 2]) == pytest.approx(0.8660254)
+
+
+def test_dtypes_and_index_names_that_renderers_rely_on():
+    ref = ReferenceTable(study="s", source="wos", source_label="WoS", window=ALL, note="", counts={"A": {"x": 7}})
+    for t in (study_table([obs("A", "x", 5), obs("B", "x", 2)], MATRIX, "s", ALL), reference_table(ref, MATRIX)):
+        assert t.counts.index.name == "method" and t.status.index.name == "method"
+        assert {str(d) for d in t.counts.dtypes} == {"Int64"} and {str(d) for d in t.status.dtypes} == {"object"}
+    r = study_table([obs("A", "x", 5), obs("B", "x", 2)], MATRIX, "s", ALL).ratio("A", "B")
+    assert str(r.dtype) == "Float64" and r["x"] == 2.5 and r.isna().tolist() == [False, True, True]
+
+
+def test_agreement_ranks_a_three_way_tie_on_the_right_from_the_top():
+    a = study_table([obs(m, t, n, source="a") for (m, t), n in
+                     {("A", "x"): 9, ("A", "y"): 8, ("B", "x"): 7, ("B", "y"): 6}.items()], MATRIX, "a", ALL)  # fmt: skip
+    b = study_table([obs(m, t, n, source="b") for (m, t), n in
+                     {("A", "x"): 1, ("A", "y"): 5, ("B", "x"): 5, ("B", "y"): 5}.items()], MATRIX, "b", ALL)  # fmt: skip
+    ranks = {(r["method"], r["task"]): r["rank_b"] for r in agreement(a, b, top=4).disagreements.to_dict("records")}
+    assert ranks == {("A", "x"): 4, ("A", "y"): 1, ("B", "x"): 1, ("B", "y"): 1}  # the tie of three all rank 1, not 2
+
+
+def test_drift_of_per_year_counts_and_an_ok_row_without_a_count():
+    rows = [obs("A", "x", 4, year=2021, at="2026-01-01T00:00:00.000000Z"),
+            obs("A", "x", 6, year=2021, at="2026-01-02T00:00:00.000000Z"),
+            Observation(**{**obs("A", "x", 6, year=2021).__dict__, "count": None, "fetched_at": "2026-01-03T00:00:00.000000Z"})]
+    d = drift(rows)
+    assert d[["year", "previous", "latest", "change"]].values.tolist() == [[2021, 4, 6, 2]]
+    assert str(d["year"].dtype) == "Int64"
