@@ -50,7 +50,9 @@ def read(matrix: Matrix, store: "Store", settings, names: Iterable[str] | None =
             configured = source_names(settings)
         except Exception:  # an unreadable corpora folder must not stop a read of the cache
             configured = []
-        wanted = list(dict.fromkeys(store.sources() + configured))
+        # Registry order, then local corpora by name: the same order whatever the cache holds.
+        order = {n: i for i, n in enumerate(configured)}
+        wanted = sorted(set(store.sources()) | set(configured), key=lambda n: (order.get(n, len(order)), n))
     srcs = make_sources(wanted, settings, store, reading=True)
     items = make_plan(matrix, srcs, store, by_year=False, max_age=None, now=now)
     answered = {i.source for i in items if i.cached is not None}

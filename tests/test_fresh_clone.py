@@ -47,3 +47,6 @@ def test_make_report_in_a_bare_clone_keeps_the_committed_results(tmp_path):
     count_rows = [line for line in committed.splitlines() if line.startswith(("| LSTM |", "| CNN |"))]
     assert count_rows and all(line in report for line in count_rows)
     assert "not on this machine" in report
+    # the precision audit's samples come from the committed samples file, not from the absent corpus
+    samples = [line for line in committed.splitlines() if line.startswith("- 20")]
+    assert samples and all(line in report for line in samples)

@@ -43,17 +43,12 @@ def robustness(ctx: Context, query_path, name, offline, max_age, fmt, export_pat
         return
     from rich.table import Table
 
+    from survey.report.robustness import changes_cell, leader_cell, verdict_cell
+
     variants = list(dict.fromkeys(r.variant for r in rows))
-    table = Table("window", "task", "leader as written", "verdict", "variants that change the leader")
+    table = Table("window", "task", "leader as written", "verdict", "variants that change it (their claim)")
     for v in verdicts:
-        if v.leader is None:
-            verdict = "no leader as written" if "as written" in v.leaders else "not counted"
-        else:
-            verdict = "robust" if v.robust else ("flips" if v.flips else "only the file counted")
-        flips = "; ".join(f"{f} → {v.leaders[f] or 'tie'}" for f in v.flips)
-        if v.missing:
-            flips += ("; " if flips else "") + f"not counted: {', '.join(v.missing)}"
-        table.add_row(v.window, v.task, v.leader or "tie or none", verdict, flips or "none")
+        table.add_row(v.window, v.task, leader_cell(v), verdict_cell(v), changes_cell(v))
     console = _console()
     console.print(f"{name}: {len(variants)} variants ({', '.join(variants)})")
     console.print(table)

@@ -57,14 +57,23 @@ def precision(verdicts: Iterable[bool | None]) -> Precision | None:
 class VerdictCheck:
     """Which method leads a task on raw counts and on precision-corrected counts."""
 
-    raw_leader: str | None  # None: a tie or no counts
+    raw_leader: str | None  # the most-matched method; None: a tie or no counts
     corrected_leader: str | None
     labelled: tuple[str, ...]  # the methods whose counts were corrected; the others stay as counted
     within_intervals: bool  # whether the corrected leader's low bound still beats every other's high bound
+    raw_claim: object = None  # survey.evidence.claims.Verdict on the counts
+    corrected_claim: object = None  # ... on the corrected counts (point estimates, rounded)
 
     @property
     def changed(self) -> bool:
-        return self.raw_leader != self.corrected_leader
+        """Whether the claim the report would make changes: who leads clearly, or whether anyone does."""
+        if self.raw_claim is None or self.corrected_claim is None:
+            return self.raw_leader != self.corrected_leader
+        return _claimed(self.raw_claim) != _claimed(self.corrected_claim)
+
+
+def _claimed(claim) -> tuple:
+    return (claim.kind, claim.leader if claim.is_lead else None)
 
 
 def leader(values: Mapping[str, float]) -> str | None:
@@ -95,6 +104,12 @@ def check_verdict(counts: Mapping[str, int], precisions: Mapping[str, Precision 
         else:
             corrected[method] = p.corrected(count)
             labelled.append(method)
+    from survey.evidence.claims import verdict as claim
+
     new = leader({m: c[0] for m, c in corrected.items()})
     clear = new is not None and all(corrected[new][1] > c[2] for m, c in corrected.items() if m != new)
-    return VerdictCheck(leader(dict(counts)), new, tuple(labelled), clear)
+    # The headline's rules on both: a corrected count is an estimate, so it is rounded to a whole
+    # number of records before its interval is taken.
+    raw_claim = claim(dict(counts))
+    corrected_claim = claim({m: round(c[0]) for m, c in corrected.items()})
+    return VerdictCheck(leader(dict(counts)), new, tuple(labelled), clear, raw_claim, corrected_claim)

@@ -123,23 +123,35 @@ def rows(source: str, variant: Variant, counts: dict, tasks: list[str] | None = 
 
 @dataclass
 class Verdict:
-    """One task's leader under each variant, and the variants that change it."""
+    """One task's claim under each variant (the report's rules: a lead only where the interval
+    excludes parity), and the variants that change it."""
 
     source: str
     window: str
     task: str
-    leader: str | None  # under the file as written; None: a tie or nothing counted
-    leaders: dict[str, str | None] = field(default_factory=dict)  # variant -> leader, counted variants only
-    flips: list[str] = field(default_factory=list)  # variants whose leader differs from the file's
+    leader: str | None  # the most-matched method as written (a claim or not); None: a tie or nothing counted
+    leaders: dict[str, str | None] = field(default_factory=dict)  # variant -> most-matched method, counted variants
+    claims: dict = field(default_factory=dict)  # variant -> survey.evidence.claims.Verdict
+    flips: list[str] = field(default_factory=list)  # variants where a clear lead passes to another method
+    weakened: list[str] = field(default_factory=list)  # variants where the clear lead as written is no longer clear
     missing: list[str] = field(default_factory=list)  # variants not (fully) counted
 
     @property
+    def written(self):
+        """The claim of the file as written (a claims.Verdict), or None where it was not counted."""
+        return self.claims.get(BASELINE)
+
+    @property
     def robust(self) -> bool:
-        return self.leader is not None and not self.flips and len(self.leaders) > 1
+        """A clear lead as written that every other counted variant keeps, clearly."""
+        return (self.written is not None and self.written.is_lead and not self.flips and not self.weakened
+                and len(self.claims) > 1)
 
 
 def assess(all_rows: Iterable[Row]) -> list[Verdict]:
-    """Per source, window and task: the leader under every variant that was fully counted."""
+    """Per source, window and task: the claim under every variant that was fully counted."""
+    from survey.evidence.claims import is_flip, verdict as claim
+
     groups: dict[tuple, dict[str, list[Row]]] = {}
     for r in all_rows:
         groups.setdefault((r.source, r.window, r.task), {}).setdefault(r.variant, []).append(r)
@@ -150,10 +162,16 @@ def assess(all_rows: Iterable[Row]) -> list[Verdict]:
             if any(r.count is None for r in rs):
                 verdict.missing.append(variant)
                 continue
-            verdict.leaders[variant] = leader({r.method: r.count for r in rs}) if sum(r.count for r in rs) else None
+            counts = {r.method: r.count for r in rs}
+            verdict.leaders[variant] = leader(counts) if sum(counts.values()) else None
+            verdict.claims[variant] = claim(counts)
         verdict.leader = verdict.leaders.get(BASELINE)
-        if BASELINE in verdict.leaders:
-            verdict.flips = [v for v, who in verdict.leaders.items() if v != BASELINE and who != verdict.leader]
+        written = verdict.written
+        if written is not None:
+            others = [(v, c) for v, c in verdict.claims.items() if v != BASELINE]
+            verdict.flips = [v for v, c in others if is_flip(written, c)]
+            if written.is_lead:
+                verdict.weakened = [v for v, c in others if not c.is_lead]
         out.append(verdict)
     return out
 

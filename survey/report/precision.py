@@ -83,12 +83,20 @@ def verdicts(data: PrecisionData) -> list[tuple[str, str, str, VerdictCheck, int
     return out
 
 
+def _claim_words(claim) -> str:
+    if claim.is_lead:
+        return f"{claim.leader} leads"
+    if claim.leader is None:
+        return claim.kind
+    return f"{claim.kind} ({claim.leader} most)"
+
+
 def _verdict_words(check: VerdictCheck) -> str:
-    raw = check.raw_leader or "no single leader"
-    new = check.corrected_leader or "no single leader"
+    raw, new = _claim_words(check.raw_claim), _claim_words(check.corrected_claim)
     if check.changed:
         return f"changes: {raw} on counts, {new} on corrected counts"
-    hold = "" if check.within_intervals else " (but the corrected intervals overlap)"
+    hold = "" if check.within_intervals or not check.corrected_claim.is_lead else (
+        " (but the corrected counts' precision intervals overlap)")
     return f"unchanged: {raw}{hold}"
 
 

@@ -12,7 +12,9 @@ on GitHub and in an editor preview alike:
 - ``figures/<stem>_*.png``: the figures (older ones with the same prefix are removed first, so
   a source that has gone leaves no stale figure behind);
 - ``<stem>.plan.csv``: the exact query each source is sent per cell, window and year, with the
-  cached count and its fetch time (the output of ``survey plan`` plus the cache).
+  cached count and its fetch time (the output of ``survey plan`` plus the cache);
+- ``<stem>.manifest.json``: every count used, for ``survey replay``;
+- ``<stem>.samples.json``: the precision audit's samples, reused where the corpus is absent.
 
 Each section is a module of this package with ``render(ctx) -> str`` (and, where the section
 is conditional, ``applies(ctx) -> bool``); ``SECTIONS`` below lists them in order. Sections are

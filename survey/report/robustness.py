@@ -47,12 +47,35 @@ def gather(matrix, sources: dict, store, names: list[str]) -> list[SourceRobustn
     return out
 
 
-def _verdict_cell(v: Verdict) -> str:
-    if v.leader is None:
-        return "no single leader as written" if BASELINE in v.leaders else "not counted"
-    if v.flips:
-        return f"flips in {len(v.flips)} of {len(v.leaders) - 1}"
-    return "robust" if v.robust else "only the file as written counted"
+def verdict_cell(v: Verdict) -> str:
+    written = v.written
+    if written is None:
+        return "not counted"
+    if not written.is_lead:
+        return f"{written.kind} as written"
+    if len(v.claims) < 2:
+        return "only the file as written counted"
+    n = len(v.claims) - 1
+    parts = [f"flips in {len(v.flips)} of {n}"] if v.flips else []
+    if v.weakened:
+        parts.append(f"lead unclear in {len(v.weakened)} of {n}")
+    return "; ".join(parts) or "robust"
+
+
+def leader_cell(v: Verdict) -> str:
+    written = v.written
+    if written is None or written.leader is None:
+        return "no single leader"
+    return written.leader if written.is_lead else f"{written.kind} ({written.leader} most)"
+
+
+def changes_cell(v: Verdict) -> str:
+    changes = [f"{f} ({v.claims[f].leader})" for f in v.flips]
+    changes += [f"{w} ({v.claims[w].kind})" for w in v.weakened if w not in v.flips]
+    text = "; ".join(changes) or "no variant"
+    if v.missing:
+        text += f"; {len(v.missing)} not counted"
+    return text
 
 
 def section(data: list[SourceRobustness], query_shown: str, figures: dict[str, Path | None] | None = None,
@@ -60,8 +83,10 @@ def section(data: list[SourceRobustness], query_shown: str, figures: dict[str, P
     """Markdown: per source and window, each task's leader, whether it is robust, and what flips it."""
     out = ["Each task's leader under variants of the query derived from the query file: each method by one "
            "term at a time, every method by the term in the same place, exact against stemmed terms where the "
-           "source can search both, and the tasks without their synonyms. A leader is robust when every "
-           "variant keeps it."]
+           "source can search both, and the tasks without their synonyms. Each variant's claim follows the "
+           "headline's rules (a lead only where the 95% interval of the head-to-head share excludes parity). A "
+           "lead is robust when every variant keeps it clearly; it flips where another method clearly leads a "
+           "variant, and is unclear where a variant's interval includes parity."]
     if not data:
         return "\n\n".join(out + ["No source has counts in the cache, so there are no variants to compare."])
     for d in data:
@@ -73,14 +98,11 @@ def section(data: list[SourceRobustness], query_shown: str, figures: dict[str, P
         for v in d.verdicts:
             if BASELINE not in v.leaders:
                 continue  # the file's own counts are missing: nothing to compare against
-            flips = "; ".join(f"{f} ({v.leaders[f] or 'tie'})" for f in v.flips) or "no variant"
-            if v.missing:
-                flips += f"; {len(v.missing)} not counted"
-            body.append([v.window, v.task, v.leader or "no single leader", _verdict_cell(v), flips])
+            body.append([v.window, v.task, leader_cell(v), verdict_cell(v), changes_cell(v)])
         robust = sum(1 for v in d.verdicts if v.robust)
         out.append(f"`{d.source}` ({len(d.variants) - 1} variants; {robust} of {len(d.verdicts)} task verdicts "
                    "robust):\n\n" + markdown_rows(
-                       ["window", "task", "leader as written", "verdict", "variants that change it (their leader)"],
+                       ["window", "task", "leader as written", "verdict", "variants that change it (their claim)"],
                        body, "lllll"))
         figure = (figures or {}).get(d.source)
         if figure is not None:
@@ -121,7 +143,7 @@ def specification_curve(d: SourceRobustness, window: str, path: Path) -> Path | 
         labels.append(f"{v.task}\n({v.leader})")
         for share, low, high, variant in points:
             kind = ("as written" if variant == BASELINE else
-                    "leader changes" if v.leaders[variant] != v.leader else "same leader")
+                    "leader changes" if variant in v.flips or variant in v.weakened else "same leader")
             xs, ys, err, _ = groups[kind]
             xs.append(x)
             ys.append(share)
