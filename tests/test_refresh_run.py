@@ -45,6 +45,7 @@ class Fake(Source):
         self.fail = fail or {}  # method word -> exception raised by count
         self.hold = hold  # an Event a call waits on (until cancel)
         self.calls: list[tuple] = []
+        self.threads: set[tuple[str, bool]] = set()
         self.active = self.most_active = 0
         self.cancelled = threading.Event()
         self.lock = threading.Lock()
@@ -56,6 +57,7 @@ class Fake(Source):
         word = query.items[0].items[0].text
         with self.lock:
             self.calls.append((word, *args))
+            self.threads.add((threading.current_thread().name, threading.current_thread().daemon))
             self.active += 1
             self.most_active = max(self.most_active, self.active)
         try:
@@ -154,6 +156,7 @@ def test_a_source_is_never_asked_more_at_once_than_it_allows(store, concurrency)
     src = Fake(concurrency=concurrency, delay=0.05)
     go(store, src, by_year=True)
     assert len(src.calls) == 8 and src.most_active == concurrency
+    assert src.threads == {("survey-fake", True)}, "named for the source; daemons never hold up exit"
 
 
 def test_a_stop_set_by_the_caller_ends_the_run_and_cancels_waits(store):
@@ -190,6 +193,7 @@ def test_offline_reports_its_time_and_skips_every_fetch(store):
     _, summary = go(store, src, offline=True)
     assert src.calls == [] and [i.cell.method for i in summary.skipped] == ["A", "B"]
     assert summary.seconds is not None and 0 <= summary.seconds < 4 and summary.interrupted is False
+    assert summary.offline is True and go(store, Fake())[1].offline is False
 
 
 def test_a_source_without_cancel_can_still_be_stopped(store):
@@ -306,3 +310,12 @@ def test_a_corpus_not_on_this_machine_is_answered_by_the_best_row_of_any_corpus(
     assert items[0].key.corpus == "" and items[1].cached is None
     src.identity = lambda: "c1"
     assert plan(parse_matrix(QUERY), {"fake": src}, store)[0].cached.count == 5
+
+
+def test_ctrl_c_while_waiting_for_the_workers_ends_in_a_summary(store):
+    import _thread
+
+    src = Cancellable(hold=threading.Event())
+    threading.Timer(0.2, _thread.interrupt_main).start()  # what Ctrl-C does to the main thread
+    _, summary = go(store, src)
+    assert summary.interrupted is True and src.cancelled.is_set()
