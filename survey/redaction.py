@@ -10,6 +10,7 @@ Text is always redacted whole before it is cut short, so no prefix of a secret s
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -52,12 +53,28 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
         known = set(_secrets)
     for s in sorted({*known, *(s for s in secrets if usable_secret(s))}, key=len, reverse=True):
         text = text.replace(s, REDACTED)
-        quoted = quote(s, safe="")
-        if quoted != s:
-            text = text.replace(quoted, REDACTED)
+        encoded = _percent_encoded(s)
+        if encoded is not None:
+            text = encoded.sub(REDACTED, text)
     text = _USERINFO_RX.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
     text = _PARAM_RX.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
     return _HEADER_RX.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+
+
+@functools.lru_cache(maxsize=64)
+def _percent_encoded(secret: str) -> re.Pattern | None:
+    """The secret percent-encoded, its hex digits in either case (requests sends %2F, a server may
+    echo %2f), and a space as %20 or +; None where encoding changes nothing."""
+    quoted = quote(secret, safe="")
+    if quoted == secret:
+        return None
+    parts = re.split(r"(%[0-9A-F]{2})", quoted)
+    rx = "".join(
+        ("(?:%20|\\+)" if p == "%20" else "%" + "".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in p[1:]))
+        if re.fullmatch(r"%[0-9A-F]{2}", p) else re.escape(p)
+        for p in parts
+    )
+    return re.compile(rx)
 
 
 def short(text: str, limit: int = 160) -> str:

@@ -45,10 +45,12 @@ def test_planted_keys_never_leak(httpserver, home, monkeypatch, caplog, tmp_path
     calls = {"n": 0}
 
     def openalex(request):
-        # Alternate success, a server error and an error body that echoes the key back.
-        calls["n"] += 1
+        # Alternate success, a server error and an error body that echoes the key back. Per-year
+        # (group_by) calls always succeed and do not advance the cycle, so every ordering of the
+        # threads' window calls still meets a 401, a 500 and a success.
         if "group_by" in request.args:
             return Response('{"meta": {"count": 3}, "group_by": [{"key": "2024", "count": 3}]}', content_type="application/json")
+        calls["n"] += 1
         if calls["n"] % 3 == 0:
             return Response(f'{{"error": "Invalid API key {request.args.get("api_key")}"}}', status=401, content_type="application/json")
         if calls["n"] % 3 == 1:

@@ -98,3 +98,13 @@ def test_a_percent_encoded_secret_echoed_by_the_server_never_reaches_an_error_or
     for shown in (message, ours):
         for part in (SECRET, ENCODED, "planted"):
             assert part not in shown
+
+
+def test_a_percent_encoded_secret_is_masked_whatever_the_case_of_its_hex_digits():
+    from survey.redaction import redact
+
+    key = "Zq/planted+9k key"
+    echoed = "upstream said: bad key Zq%2fplanted%2b9k+key (was Zq%2Fplanted%2B9k%20key)"
+    out = redact(echoed, [key])
+    assert out == "upstream said: bad key *** (was ***)"
+    assert redact("Zq%2Fplanted", [key]) == "Zq%2Fplanted"  # a part of a secret is not the secret
