@@ -50,3 +50,6 @@ def test_make_report_in_a_bare_clone_keeps_the_committed_results(tmp_path):
     # the precision audit's samples come from the committed samples file, not from the absent corpus
     samples = [line for line in committed.splitlines() if line.startswith("- 20")]
     assert samples and all(line in report for line in samples)
+    # so do the other facts read from the corpus itself: records matching two methods, import provenance
+    kept = [line for line in committed.splitlines() if "records match both" in line or " was imported from " in line]
+    assert len(kept) >= 2 and all(line in report for line in kept), kept

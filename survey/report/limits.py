@@ -9,7 +9,8 @@ request).
 from __future__ import annotations
 
 from survey.errors import SurveyError
-from survey.matrix import AllOf
+from survey.matrix import AllOf, describe
+from survey.report import kept
 from survey.report.context import Context
 from survey.report.text import and_, md, pct, thousands, window_words
 
@@ -98,13 +99,22 @@ def shared_matches(ctx: Context) -> str:
             continue
         w = ctx.matrix.windows[0]
         table = ctx.tables[(s, w.name)]
+        corpus = next((o.corpus for o in ctx.latest if o.source == s and o.status == "ok"), "")
         for a, b in _pairs(ctx):
             qa, qb = ctx.matrix.cell(a, total).query, ctx.matrix.cell(b, total).query
+            both_query = AllOf(qa.items + qb.items)
+            key = [s, corpus, describe(both_query), w.start, w.end]
             try:
-                both = src.count(AllOf(qa.items + qb.items), w.start, w.end)
+                if src.identity() is None:  # the corpus is not here: what the last report counted in it
+                    both = kept.recall(ctx, "shared", key)
+                    if both is None:
+                        raise NotImplementedError
+                else:
+                    both = src.count(both_query, w.start, w.end)
             except (SurveyError, NotImplementedError):
                 unknown.append(s)
                 break
+            kept.keep(ctx, "shared", key, both)
             ca, cb = table.counts.loc[a, total], table.counts.loc[b, total]
             share = [f"{pct(both / c)} of {m}'s" for m, c in ((a, ca), (b, cb)) if c == c and c]
             lines.append(f"- `{s}`, {window_words(w)}: {thousands(both)} records match both {a} and {b}"

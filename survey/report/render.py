@@ -14,7 +14,8 @@ on GitHub and in an editor preview alike:
 - ``<stem>.plan.csv``: the exact query each source is sent per cell, window and year, with the
   cached count and its fetch time (the output of ``survey plan`` plus the cache);
 - ``<stem>.manifest.json``: every count used, for ``survey replay``;
-- ``<stem>.samples.json``: the precision audit's samples, reused where the corpus is absent.
+- ``<stem>.corpus.json``: what the report read from local corpora directly (samples, records
+  matching two methods, import provenance), reused where a corpus is absent (``kept``).
 
 Each section is a module of this package with ``render(ctx) -> str`` (and, where the section
 is conditional, ``applies(ctx) -> bool``); ``SECTIONS`` below lists them in order. Sections are
@@ -32,6 +33,7 @@ from typing import Callable
 from survey import __version__
 from survey.matrix import Matrix
 from survey.reference import ReferenceTable, load_reference
+from survey.report import kept
 from survey.report.context import Context
 from survey.report.text import anchor, day, md, shown_path  # noqa: F401  (md, shown_path: public helpers)
 from survey.store import Store
@@ -143,6 +145,7 @@ def write_report(
 
     write_manifest(out_path.with_name(f"{ctx.stem}.manifest.json"), matrix, reading.items + ctx.variant_items,
                    query_shown=ctx.query_shown)
+    kept.save(ctx)
     return ReportResult(out_path, ctx.figure_paths, ctx.plan_csv, time.perf_counter() - started, ctx.not_fetched)
 
 

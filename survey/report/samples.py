@@ -1,14 +1,12 @@
 """The precision audit: a fixed sample of matched titles per cell, for sources that return records.
 
-The samples drawn are kept beside the report (``<stem>.samples.json``, with the source, corpus
-identity and exact query of each), so a checkout without the corpus, whose counts come from the
-committed cache export, shows the same samples instead of none: a sample is reused only for the
-same source, query, window, size and corpus as the count it illustrates.
+The samples drawn are kept beside the report (``survey.report.kept``), so a checkout without the
+corpus, whose counts come from the committed cache export, shows the same samples instead of
+none: a sample is reused only for the same source, query, window, size and corpus as its count.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 
 import pandas as pd
@@ -16,39 +14,13 @@ import pandas as pd
 from survey.errors import SurveyError
 from survey.matrix import Window
 from survey.report.audit import AuditSample, sample_cell, supports_records
+from survey.report import kept
 from survey.report.context import Context
 from survey.report.text import md, thousands, window_words
 from survey.sources.base import Record
 
 
-def _sidecar(ctx: Context):
-    return ctx.out_path.with_name(f"{ctx.stem}.samples.json")
-
-
-def _key(source: str, corpus: str, query: str, window: Window, n: int) -> tuple:
-    return (source, corpus, query, window.start, window.end, n)
-
-
-def _previous(ctx: Context) -> dict:
-    """The samples the last report kept, by key; nothing where there is no readable file."""
-    try:
-        doc = json.loads(_sidecar(ctx).read_text(encoding="utf-8"))
-        return {tuple(s["key"]): s for s in doc["samples"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-
-
 def render(ctx: Context) -> str:
-    previous, kept = _previous(ctx), []
-    text = _render(ctx, previous, kept)
-    if kept:
-        doc = {"note": "Samples shown in the report's precision audit, reused where the corpus is absent.",
-               "samples": kept}
-        _sidecar(ctx).write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return text
-
-
-def _render(ctx: Context, previous: dict, kept: list) -> str:
     out = [
         "A count says nothing about what was matched. For sources that return records, here is a fixed "
         f"sample of up to {ctx.audit_n} matched titles per cell (the same sample each run), so a reader can "
@@ -66,7 +38,7 @@ def _render(ctx: Context, previous: dict, kept: list) -> str:
                        "sample, and `survey report --online-samples` puts them here.")
             continue
         window = next(w for w in ctx.matrix.windows if ctx.tables[(s, w.name)].has_data)
-        out.append(audit_block(ctx, s, src, window, previous, kept))
+        out.append(audit_block(ctx, s, src, window))
     if not ctx.with_data:
         out.append("No source has counts in the cache, so there is nothing to sample. A local corpus "
                    "(`survey corpus import PATH --name NAME`, then refresh with `-s local:NAME`) or OpenAlex "
@@ -74,7 +46,7 @@ def _render(ctx: Context, previous: dict, kept: list) -> str:
     return "\n\n".join(out)
 
 
-def audit_block(ctx: Context, name: str, src, window: Window, previous: dict, kept: list) -> str:
+def audit_block(ctx: Context, name: str, src, window: Window) -> str:
     table = ctx.tables[(name, window.name)]
     answers = {(i.cell.method, i.cell.task): i for i in ctx.reading.items
                if i.source == name and i.year is None and i.window.name == window.name and i.cached is not None}
@@ -85,9 +57,9 @@ def audit_block(ctx: Context, name: str, src, window: Window, previous: dict, ke
         if pd.isna(count) or item is None:
             out.append(f"**{md(cell.label)}**: no count cached, so no sample.")
             continue
-        key = _key(name, item.cached.corpus, item.query, window, ctx.audit_n)
+        key = [name, item.cached.corpus, item.query, window.start, window.end, ctx.audit_n]
         if src.identity() is None:
-            stored = previous.get(key)
+            stored = kept.recall(ctx, "samples", key)
             if stored is None:
                 out.append(f"**{md(cell.label)}**: no sample here: the corpus is not on this machine (its counts "
                            "are read from the cache).")
@@ -99,9 +71,8 @@ def audit_block(ctx: Context, name: str, src, window: Window, previous: dict, ke
             except (SurveyError, NotImplementedError) as exc:
                 out.append(f"**{md(cell.label)}**: sampling failed ({md(exc)}).")
                 continue
-        kept.append({"key": list(key), "matched": sample.matched,
-                     "records": [{k: v for k, v in asdict(r).items() if k in ("title", "year", "id", "doi")}
-                                 for r in sample.records]})
+        kept.keep(ctx, "samples", key, {"matched": sample.matched, "records": [
+            {k: v for k, v in asdict(r).items() if k in ("title", "year", "id", "doi")} for r in sample.records]})
         if not sample.records:
             out.append(f"**{md(cell.label)}**: no matched record.")
             continue
