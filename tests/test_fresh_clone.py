@@ -27,8 +27,10 @@ def test_make_report_in_a_bare_clone_keeps_the_committed_results(tmp_path):
     committed = (clone / "reports" / "lstm_vs_cnn.md").read_text(encoding="utf-8")
     venv = Path(sys.executable).parent.parent
     env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
-    # This interpreter's environment stands in for the venv make would create (-o: never rebuilt).
-    run = subprocess.run(["make", "report", f"VENV={venv}", "-o", f"{venv}/bin/survey"], cwd=clone, env=env,
+    # This interpreter's environment stands in for the venv make would create (-o: never rebuilt);
+    # --offline: the refresh step plans every source but sends nothing (no test touches the network).
+    run = subprocess.run(["make", "report", f"VENV={venv}", "-o", f"{venv}/bin/survey", "SOURCES=--all --offline"],
+                         cwd=clone, env=env,
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "no ACL Anthology corpus at ../shared" in run.stdout + run.stderr
