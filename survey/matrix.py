@@ -50,9 +50,11 @@ class AnyOf:
 @dataclass(frozen=True)
 class AllOf:
     items: tuple[AnyOf, ...]
+    field: str | None = None  # None: what the source searches by default; TITLE: titles only
 
 
 Query = AllOf
+TITLE = "title"
 
 
 def describe(query: Query) -> str:
@@ -64,7 +66,8 @@ def describe(query: Query) -> str:
         text = f'"{a.text}"' if isinstance(a, Phrase) else a.text
         return f"={text}" if a.exact else text
 
-    return " AND ".join("(" + " OR ".join(one(a) for a in group.items) + ")" for group in query.items)
+    text = " AND ".join("(" + " OR ".join(one(a) for a in group.items) + ")" for group in query.items)
+    return f"{text} [in {query.field}s only]" if query.field else text
 
 
 def atom(text: str, exact: bool = False) -> Atom:
@@ -139,11 +142,12 @@ class Matrix:
     ratios: list[tuple[str, str]] = field(default_factory=list)  # pairs (numerator, denominator) to show
     reference: Path | None = None  # published tables to set beside today's counts
     experiment: Path | None = None  # experiment results to show in the report
+    fields: str | None = None  # None: each source's default fields; TITLE: titles only
     cells: list[Cell] = field(init=False)
 
     def __post_init__(self):
         self.cells = [
-            Cell(m, t, cell_query(mterms, tterms))
+            Cell(m, t, cell_query(mterms, tterms, self.fields))
             for m, mterms in self.methods.items()
             for t, tterms in self.tasks.items()
         ]
@@ -163,16 +167,17 @@ class Matrix:
         raise BadInput(f"no window {name!r}; windows are {', '.join(w.name for w in self.windows)}")
 
 
-def cell_query(method_terms, task_terms) -> Query:
+def cell_query(method_terms, task_terms, fields: str | None = None) -> Query:
     parts = [any_of(method_terms)]
     if task_terms:
         parts.append(any_of(task_terms))
-    return AllOf(tuple(parts))
+    return AllOf(tuple(parts), fields)
 
 
 # ---------------------------------------------------------------- parsing
 
-_TOP_KEYS = {"name", "title", "stem", "methods", "tasks", "windows", "trend", "ratios", "reference", "experiment"}
+_TOP_KEYS = {"name", "title", "stem", "fields", "methods", "tasks", "windows", "trend", "ratios", "reference",
+             "experiment"}
 _TERM_KEYS = {"term", "exact"}
 _WINDOW_KEYS = {"name", "from", "to"}
 _TREND_KEYS = {"from", "to"}
@@ -254,7 +259,11 @@ class _Parser:
         ratios = self.ratios(doc.get("ratios", []), methods)
         reference = self.file_key(doc, "reference")
         experiment = self.file_key(doc, "experiment")
-        return Matrix(name, title, methods, tasks, windows, trend, self.path, ratios, reference, experiment)
+        fields = doc.get("fields")
+        if fields is not None and fields != TITLE:
+            self.fail(f"'fields' must be \"{TITLE}\" (titles only), or left out for each source's default fields; "
+                      f"got {fields!r}", self.key_line(None, "fields"))
+        return Matrix(name, title, methods, tasks, windows, trend, self.path, ratios, reference, experiment, fields)
 
     def ratios(self, raw, methods: dict) -> list[tuple[str, str]]:
         line = self.key_line(None, "ratios")

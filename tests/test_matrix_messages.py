@@ -21,8 +21,8 @@ BAD = [
     ('  \n', ': file is empty; expected a [methods] table, a [tasks] table and optional [[windows]]'),  # blank
     ('a = 1\nb = \n', ':2: not valid TOML: Invalid value'),  # toml
     ('# nothing\n', ': file is empty; expected a [methods] table, a [tasks] table and optional [[windows]]'),  # comment only
-    ('colour = 1\n[methods]\nA = ["a"]\n[tasks]\nt = []\n', ":1: unknown key 'colour'; expected one of experiment, methods, name, ratios, reference, stem, tasks, title, trend, windows"),  # unknown top
-    ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[extra]\nk = 1\n', ":5: unknown key 'extra'; expected one of experiment, methods, name, ratios, reference, stem, tasks, title, trend, windows"),  # unknown table
+    ('colour = 1\n[methods]\nA = ["a"]\n[tasks]\nt = []\n', ":1: unknown key 'colour'; expected one of experiment, fields, methods, name, ratios, reference, stem, tasks, title, trend, windows"),  # unknown top
+    ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[extra]\nk = 1\n', ":5: unknown key 'extra'; expected one of experiment, fields, methods, name, ratios, reference, stem, tasks, title, trend, windows"),  # unknown table
     ('stem = "no"\n[methods]\nA = ["a"]\n[tasks]\nt = []\n', ":1: 'stem' must be true or false, got 'no'"),  # stem
     ('name = ""\n[methods]\nA = ["a"]\n[tasks]\nt = []\n', ":1: 'name' must be a non-empty string"),  # name
     ('[tasks]\nt = []\n', ': missing [methods] table: expected label = ["term", "a phrase", ...]'),  # no methods

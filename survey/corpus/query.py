@@ -80,7 +80,10 @@ def match_groups(query: Query) -> tuple[dict[str, str], ...]:
             parts.setdefault(EXACT if exact else STEMMED, []).append(fts_string(atom.text))
         if not parts:
             raise Unsupported("a query group has no terms")
-        groups.append({table: " OR ".join(dict.fromkeys(atoms)) for table, atoms in parts.items()})
+        alternatives = {table: " OR ".join(dict.fromkeys(atoms)) for table, atoms in parts.items()}
+        if query.field:  # FTS5's column filter on the group: {title} : (a OR b)
+            alternatives = {table: f"{{{query.field}}} : ({text})" for table, text in alternatives.items()}
+        groups.append(alternatives)
     return tuple(groups)
 
 

@@ -7,10 +7,9 @@ From one query file, without the user writing them, ``derive`` makes:
   method at once by its term in the same place (all acronyms, all full names);
 - all terms exact, and all terms stemmed, where the source stems and can also match a term
   unstemmed (``Capabilities.exact``) and the file does not already say so;
+- titles only, against the source's default fields, where the source can restrict a search to
+  titles (``Capabilities.title_only``: a local corpus can);
 - the tasks without their synonyms: each task by its first term only.
-
-Searching titles only, against titles and abstracts, is not derived: a query tree has no field
-restriction that a source could compile, so that variant would need one in every source.
 
 Each variant is a whole ``Matrix``, counted and cached like any other, so a cell whose query
 a variant leaves unchanged is the same count (its identity is the compiled query).
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from survey.evidence.precision import leader
-from survey.matrix import Matrix, TermSpec
+from survey.matrix import TITLE, Matrix, TermSpec
 
 BASELINE = "as written"
 
@@ -44,9 +43,10 @@ def _exact(term) -> bool:
     return isinstance(term, TermSpec) and term.exact
 
 
-def _with(matrix: Matrix, name: str, *, methods=None, tasks=None) -> Matrix:
+def _with(matrix: Matrix, name: str, *, methods=None, tasks=None, fields=None) -> Matrix:
     return Matrix(f"{matrix.name} [{name}]", matrix.title, dict(methods or matrix.methods),
-                  dict(tasks or matrix.tasks), list(matrix.windows), None, matrix.path)
+                  dict(tasks or matrix.tasks), list(matrix.windows), None, matrix.path,
+                  fields=fields or matrix.fields)
 
 
 def _all(terms: dict, exact: bool) -> dict:
@@ -77,6 +77,8 @@ def derive(matrix: Matrix, capabilities=None) -> list[Variant]:
         if any(_exact(t) for t in terms):
             out.append(Variant("every term stemmed", "stemmed", _with(
                 matrix, "stemmed", methods=_all(matrix.methods, False), tasks=_all(matrix.tasks, False))))
+    if capabilities is not None and capabilities.title_only and matrix.fields is None:
+        out.append(Variant("titles only", "fields", _with(matrix, "titles only", fields=TITLE)))
     if any(len(ts) > 1 for ts in matrix.tasks.values()):
         name = "tasks by their first term only"
         tasks = {label: ts[:1] for label, ts in matrix.tasks.items()}

@@ -22,6 +22,7 @@ class Capabilities:
     per_year_one_call: bool  # count_by_year costs one request rather than one per year
     records: bool = False  # sample() returns matched records (for the precision audit)
     exact: bool = False  # can match a term unstemmed where it stems by default
+    title_only: bool = False  # can restrict a search to titles (a query file's fields = "title")
     notes: str = ""  # known biases, shown in `survey sources` and the report
 
 

@@ -23,6 +23,7 @@ CAPABILITIES = Capabilities(
     fields="title and abstract",
     per_year_one_call=True,
     records=True,
+    title_only=True,
     exact=True,
     notes=(
         "Counts only what was imported: coverage is that of the exported file. English Porter "
