@@ -128,8 +128,9 @@ def specification_curve(d: SourceRobustness, window: str, path: Path) -> Path | 
     for r in d.rows:
         if r.count is not None:
             totals[(r.window, r.task, r.variant)] = totals.get((r.window, r.task, r.variant), 0) + r.count
-    groups = {"as written": ([], [], [], "black"), "same leader": ([], [], [], "tab:blue"),
-              "leader changes": ([], [], [], "tab:red")}
+    # Each variant coloured by its own claim (the headline's rules), from the file's leader's side.
+    groups = {"as written": ([], [], [], "black"), "this method leads clearly": ([], [], [], "#0072B2"),
+              "no clear leader": ([], [], [], "#999999"), "another method leads clearly": ([], [], [], "#D55E00")}
     ticks, labels, x = [], [], 0
     fig, ax = plt.subplots(figsize=(max(6.0, 0.28 * sum(len(v.leaders) + 1 for v in verdicts)), 3.4))
     for v in verdicts:
@@ -142,8 +143,10 @@ def specification_curve(d: SourceRobustness, window: str, path: Path) -> Path | 
         ticks.append(x + (len(points) - 1) / 2)
         labels.append(f"{v.task}\n({v.leader})")
         for share, low, high, variant in points:
+            claim = v.claims.get(variant)
             kind = ("as written" if variant == BASELINE else
-                    "leader changes" if variant in v.flips or variant in v.weakened else "same leader")
+                    "no clear leader" if claim is None or not claim.is_lead else
+                    "this method leads clearly" if claim.leader == v.leader else "another method leads clearly")
             xs, ys, err, _ = groups[kind]
             xs.append(x)
             ys.append(share)
@@ -158,7 +161,7 @@ def specification_curve(d: SourceRobustness, window: str, path: Path) -> Path | 
     ax.axhline(1 / max(1, methods), color="grey", lw=0.8, ls="--")
     ax.set_xticks(ticks, labels, fontsize=7)
     ax.set_ylim(0, 1)
-    ax.set_ylabel("share of the leader as written")
+    ax.set_ylabel("share of the most-matched\nmethod as written")
     ax.set_title(f"{d.source}, {window}: each task's leader across query variants (sorted, 95% intervals)",
                  fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
