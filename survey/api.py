@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from survey.errors import BadInput
 from survey.matrix import Matrix, load_matrix
-from survey.reading import Reading, read
+from survey.reading import Reading, read, stored_history
 from survey.source_names import close_all, configured_sources, known_names, make_sources, resolve_name, unknown_source
 
 if TYPE_CHECKING:
@@ -58,15 +58,11 @@ def _matrix(query: Pathish | Matrix) -> Matrix:
     return query if isinstance(query, Matrix) else load_matrix(query)
 
 
-def _store(settings, *, write: bool) -> "Store":
+def _store(settings) -> "Store":
+    """The count cache; read-only by itself where it cannot be written (reading commands still work)."""
     from survey.store import Store
 
-    return Store(settings.cache_path, readonly=None if write else _readonly(settings.cache_path))
-
-
-def _readonly(path: Path) -> bool | None:
-    # A reader opens an existing cache read-only where it cannot write; None lets Store decide.
-    return None if not path.exists() else not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+    return Store(settings.cache_path)
 
 
 def parse_max_age(value: str | timedelta | None) -> timedelta | None:
@@ -108,7 +104,7 @@ def plan(query, sources: Iterable[str] = (), *, all_sources: bool = False, by_ye
 
     matrix = _matrix(query)
     settings = load_settings(home, config)
-    with _store(settings, write=False) as store:
+    with _store(settings) as store:
         srcs = _chosen(sources, all_sources, settings, store, log)
         try:
             return make_plan(matrix, srcs, store, by_year=by_year, max_age=parse_max_age(max_age), force=force)
@@ -135,7 +131,7 @@ def refresh(query, sources: Iterable[str] = (), *, all_sources: bool = False, by
 
     matrix = _matrix(query)
     settings = load_settings(home, config)
-    with _store(settings, write=True) as store:
+    with _store(settings) as store:
         srcs = _chosen(sources, all_sources, settings, store, log)
         try:
             items = make_plan(matrix, srcs, store, by_year=by_year, max_age=parse_max_age(max_age), force=force)
@@ -163,7 +159,7 @@ def counts(query, source: str | Iterable[str] | None = None, *, window: str | No
         raise BadInput(f"{matrix.path or matrix.name}: per-year counts need a [trend] table with from = YEAR")
     settings = load_settings(home, config)
     names = [source] if isinstance(source, str) else (list(source) if source is not None else None)
-    with _store(settings, write=False) as store:
+    with _store(settings) as store:
         reading = read(matrix, store, settings, names, by_year=by_year)
         reading.close()
     rows = []
@@ -193,7 +189,7 @@ def tables(query, sources: Iterable[str] | None = None, *, window: str | None = 
     matrix = _matrix(query)
     windows = [matrix.window(window)] if window else matrix.windows
     settings = load_settings(home, config)
-    with _store(settings, write=False) as store:
+    with _store(settings) as store:
         reading = read(matrix, store, settings, list(sources) if sources else None, by_year=False)
         reading.close()
     shown = reading.with_data if not sources else list(reading.sources)
@@ -205,19 +201,13 @@ def export_counts(path: Pathish, query=None, sources: Iterable[str] | None = Non
     """Write observations as CSV: all of them, or with ``query`` every fetch of that file's queries
     (window totals and trend years) from the named sources (default: those with answers)."""
     settings = load_settings(home, config)
-    with _store(settings, write=False) as store:
+    with _store(settings) as store:
         if query is None:
             return store.export_csv(path)
         matrix = _matrix(query)
         reading = read(matrix, store, settings, list(sources) if sources else None, by_year=True)
         reading.close()
-        keys = {(i.source, i.window.start, i.window.end, i.year, i.query): i.corpus for i in reading.items}
-        rows = []
-        for o in store.history(queries={i.query for i in reading.items}):
-            corpus = keys.get((o.source, o.year_from, o.year_to, o.year, o.query), "-")
-            if corpus == "-" or (corpus is not None and corpus != o.corpus):
-                continue
-            rows.append(o)
+        rows = stored_history(store, reading.items, relabel=False)
         rows.sort(key=lambda o: (o.source, o.query, o.year_from or 0, o.year or 0, o.fetched_at))
         return store.export_csv(path, rows)
 
@@ -226,7 +216,7 @@ def history(method: str, task: str, query=None, source: str | None = None, *, ho
     """Every observation of a cell, oldest first per query: with ``query``, only the fetches of that
     file's compiled queries for the cell; else every observation so labelled."""
     settings = load_settings(home, config)
-    with _store(settings, write=False) as store:
+    with _store(settings) as store:
         if source is not None and source not in store.sources():
             source = resolve_name(source, settings, store)
         if query is None:
@@ -236,17 +226,14 @@ def history(method: str, task: str, query=None, source: str | None = None, *, ho
             cell = matrix.cell(method, task)
             reading = read(matrix, store, settings, [source] if source else None, by_year=True)
             reading.close()
-            mine = [i for i in reading.items if i.cell is cell]
-            keys = {(i.source, i.window.start, i.window.end, i.year, i.query) for i in mine}
-            rows = [o for o in store.history(queries={i.query for i in mine})
-                    if (o.source, o.year_from, o.year_to, o.year, o.query) in keys]
+            rows = stored_history(store, [i for i in reading.items if i.cell is cell])
     return sorted(rows, key=lambda o: (o.source, o.year is not None, o.year or 0, o.query, o.fetched_at))
 
 
 def import_counts(path: Pathish, *, home=None, config=None) -> tuple[int, int]:
     """Add the observations of an exported CSV; returns (added, already cached)."""
     settings = load_settings(home, config)
-    with _store(settings, write=True) as store:
+    with _store(settings) as store:
         return store.import_csv(path)
 
 
@@ -266,7 +253,7 @@ def report(query, output: Pathish | None = None, *, sources: Iterable[str] | Non
     out_path = Path(output) if output else Path("reports") / f"{stem}.md"
     _check_writable(out_path)
     settings = load_settings(home, config)
-    with _store(settings, write=False) as store:
+    with _store(settings) as store:
         reading = read(matrix, store, settings, list(sources) if sources else None, by_year=True)
         try:
             return write_report(matrix, store, settings, out_path, reading=reading, command=command,

@@ -79,7 +79,7 @@ def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd
         raise BadInput(f"--per {per}: expected a positive number of works, e.g. 1000")
     matrix = _matrix(query)
     settings = load_settings(home, config)
-    with _store(settings, write=False) as store:
+    with _store(settings) as store:
         name = resolve_name(source, settings, store)
         rows, totals = _per_year_reading(matrix, name, settings, store)
     frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"]).astype({"year": "Int64", "count": "Int64"})
@@ -104,7 +104,7 @@ def trend(query, source: str, *, now=None, home=None, config=None) -> "pd.DataFr
     matrix = _matrix(query)
     settings = load_settings(home, config)
     year_now = (now or datetime.now(timezone.utc)).year
-    with _store(settings, write=False) as store:
+    with _store(settings) as store:
         name = resolve_name(source, settings, store)
         rows, totals = _per_year_reading(matrix, name, settings, store)
     years = [r["year"] for r in rows if r["count"] is not None]
@@ -156,7 +156,7 @@ def robustness(query, source: str, *, fetch: bool = True, max_age="never", home=
 
     matrix = _matrix(query)
     settings = load_settings(home, config)
-    with _store(settings, write=fetch) as store:
+    with _store(settings) as store:
         srcs = make_sources([source], settings, store, reading=not fetch)
         try:
             (name, instance), = srcs.items()
@@ -197,7 +197,7 @@ def export_variant_counts(path: Pathish, query, source: str, *, home=None, confi
 
     matrix = _matrix(query)
     settings = load_settings(home, config)
-    with _store(settings, write=False) as store:
+    with _store(settings) as store:
         srcs = make_sources([source], settings, store, reading=True)
         try:
             rows = cached_observations(matrix, srcs, store)

@@ -7,7 +7,7 @@ tables, reports and ``survey plan`` always agree on what is cached.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterable
 
 from survey.matrix import Matrix
@@ -66,3 +66,22 @@ def read(matrix: Matrix, store: "Store", settings, names: Iterable[str] | None =
     with_data = [s for s in srcs if s in answered]
     without = [s for s in srcs if s not in answered]
     return Reading(matrix, srcs, items, with_data, without)
+
+
+def stored_history(store: "Store", items: list, *, relabel: bool = True) -> list["Observation"]:
+    """Every stored observation of the items' keys (every fetch, not only the answering one).
+
+    A key is the item's source, corpus, window, year and compiled query; an item whose corpus is
+    not on this machine (``corpus`` None) takes the stored fetches of any corpus. ``relabel``:
+    labelled as the query file labels the cell, for display (an export keeps the stored labels).
+    """
+    cells = {}
+    for i in items:
+        cells[(i.source, i.corpus, i.window.start, i.window.end, i.year, i.query)] = i.cell
+    out = []
+    for o in store.history(queries={i.query for i in items}):
+        where = (o.source, o.year_from, o.year_to, o.year, o.query)
+        cell = cells.get((where[0], o.corpus, *where[1:])) or cells.get((where[0], None, *where[1:]))
+        if cell is not None:
+            out.append(replace(o, method=cell.method, task=cell.task) if relabel else o)
+    return out

@@ -18,7 +18,6 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.request import pathname2url
 
 from survey import __version__
 from survey.errors import SurveyError
@@ -158,7 +157,7 @@ class Store:
         if self.readonly:
             if not self.path.is_file():
                 raise StoreError(f"{self.path}: no cache here yet; run `survey refresh` first")
-            uri = "file:" + pathname2url(str(self.path.resolve())) + "?mode=ro"
+            uri = self.path.resolve().as_uri() + "?mode=ro"
             db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
             try:
                 db.execute("SELECT count(*) FROM sqlite_master").fetchone()

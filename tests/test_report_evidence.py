@@ -151,7 +151,7 @@ def test_labels_for_another_query_do_not_correct_this_one(study, home, tmp_path)
     from survey import api
 
     query, _ = study
-    with api._store(api.load_settings(), write=False) as store:
+    with api._store(api.load_settings()) as store:
         reading = api.read(api.load_matrix(query), store, api.load_settings(), ["local:mini"], by_year=False)
         reading.close()
     item = next(i for i in reading.items if (i.cell.method, i.cell.task) == ("CNN", "total"))

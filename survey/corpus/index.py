@@ -28,7 +28,6 @@ import re
 import sqlite3
 import threading
 from pathlib import Path
-from urllib.request import pathname2url
 
 from survey.corpus.build import SCHEMA_VERSION, ImportReport, import_corpus
 from survey.corpus.query import (EXACT, STEMMED, by_year_statement, count_sql, count_statement, ids_statement, match_expression,
@@ -53,7 +52,7 @@ class Corpus:
         self.path = Path(path)
         if not self.path.is_file():
             raise BadInput(f"{self.path}: no such corpus; import one with `survey corpus import PATH --name NAME`")
-        uri = "file:" + pathname2url(str(self.path.resolve())) + "?mode=ro"
+        uri = self.path.resolve().as_uri() + "?mode=ro"
         self._lock = threading.Lock()
         try:
             # Refresh may call from a worker thread; the lock serialises use of the one connection.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -10,24 +9,9 @@ from survey import analysis
 from survey.evidence.claims import Verdict, verdict
 from survey.matrix import Matrix
 from survey.reference import ReferenceTable
-from survey.refresh import PlanItem
+from survey.reading import stored_history
 from survey.store import Observation, Store
 from survey.report.text import anchor, shown_path
-
-
-def history(store: Store, items: list[PlanItem]) -> list[Observation]:
-    """Every stored observation of the items' keys, labelled as the query file labels them."""
-    by_key = {}
-    for i in items:
-        by_key[i.key] = i.cell
-        if i.corpus is None:  # a corpus not on this machine: its stored answers of any corpus
-            by_key[(i.source, i.window.start, i.window.end, i.year, i.query)] = i.cell
-    out = []
-    for o in store.history(queries={i.query for i in items}):
-        cell = by_key.get(o.key) or by_key.get((o.source, o.year_from, o.year_to, o.year, o.query))
-        if cell is not None:
-            out.append(replace(o, method=cell.method, task=cell.task))
-    return out
 
 
 class Context:
@@ -53,7 +37,7 @@ class Context:
 
         self.reading = reading
         self.latest: list[Observation] = reading.observations
-        self.history: list[Observation] = history(store, reading.items)
+        self.history: list[Observation] = stored_history(store, reading.items)
         self.names = list(reading.with_data) + list(reading.without_data)
         self.not_fetched = list(reading.without_data)
         self.instances = dict(reading.sources)

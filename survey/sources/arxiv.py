@@ -13,7 +13,7 @@ from survey.http import Malformed
 from survey.redaction import clip
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_exact, require_fields, require_plain
 
 NS = {"atom": "http://www.w3.org/2005/Atom", "opensearch": "http://a9.com/-/spec/opensearch/1.1/"}
 FIRST_DAY = "199101010000"  # before arXiv's first submission (August 1991)
@@ -42,6 +42,7 @@ class ArxivSource(OnlineSource):
 
     def expression(self, query: Query, start: int | None, end: int | None) -> str:
         groups = []
+        require_fields(query, self)
         for group in query.items:
             alts = []
             for atom in group.items:

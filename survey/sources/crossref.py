@@ -11,7 +11,7 @@ from __future__ import annotations
 from survey.errors import SourceError, Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_exact, require_fields, require_plain
 
 
 class CrossrefSource(OnlineSource):
@@ -51,6 +51,7 @@ class CrossrefSource(OnlineSource):
                 "(its query counts works matching any word)"
             )
         words = []
+        require_fields(query, self)
         for atom in query.items[0].items:
             if isinstance(atom, Phrase):
                 raise Unsupported(

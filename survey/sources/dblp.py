@@ -11,7 +11,7 @@ from __future__ import annotations
 from survey.errors import Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, hit_count, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_fields, require_plain
 
 
 class DblpSource(OnlineSource):
@@ -37,6 +37,7 @@ class DblpSource(OnlineSource):
 
     def expression(self, query: Query, start: int | None, end: int | None) -> str:
         groups = []
+        require_fields(query, self)
         for group in query.items:
             words = []
             for atom in group.items:

@@ -134,6 +134,13 @@ def require_plain(text: str, source: str, forbidden: str) -> None:
         raise Unsupported(f"{source} cannot search {text!r}: {' '.join(bad)} is query syntax there")
 
 
+def require_fields(query, source) -> None:
+    """Refuse a query restricted to fewer fields (titles only) than the provider lets us ask for."""
+    if query.field and not source.capabilities.title_only:
+        raise Unsupported(f"{source.name} cannot restrict a search to {query.field}s, so a {query.field}-only "
+                          "count is not expressible there")
+
+
 def require_exact(atom, source) -> None:
     """Refuse an exact term where the provider stems every term and has no way to stop it."""
     caps = source.capabilities

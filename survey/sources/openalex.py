@@ -5,7 +5,7 @@ from __future__ import annotations
 from survey.errors import ConfigError, SourceError, Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities, Record
-from survey.sources.online import OnlineSource, hit_count, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_fields, require_plain
 
 # OpenAlex search fields: the filter searched by default, and the alternative a setting picks.
 FIELDS = {
@@ -63,6 +63,7 @@ class OpenAlexSource(OnlineSource):
         as "comm"); a closing parenthesis protects it.
         """
         stemmed, exact = [], []
+        require_fields(query, self)
         for group in query.items:
             kinds = {bool(getattr(atom, "exact", False)) for atom in group.items}
             if len(kinds) > 1:

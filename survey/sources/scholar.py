@@ -18,7 +18,7 @@ from survey.http import HTTPStatusError, RetryPolicy
 from survey.matrix import Phrase, Query
 from survey.redaction import clip, register_secret
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_exact, require_fields, require_plain
 
 # Markers of a refusal, from scholarly's own captcha checks and Google's "sorry" pages.
 _BLOCK_IDS = ("gs_captcha_ccl", "recaptcha", "captcha-form", "gs_captcha_f")
@@ -63,6 +63,7 @@ class ScholarSource(OnlineSource):
 
     def expression(self, query: Query) -> str:
         groups = []
+        require_fields(query, self)
         for group in query.items:
             alts = []
             for atom in group.items:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from survey.errors import Unsupported
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, hit_count, require_exact, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_exact, require_fields, require_plain
 
 PATH = "/paper/search/bulk"
 
@@ -48,6 +48,7 @@ class SemanticScholarSource(OnlineSource):
 
     def expression(self, query: Query) -> str:
         groups = []
+        require_fields(query, self)
         for group in query.items:
             alts = []
             for atom in group.items:

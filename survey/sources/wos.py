@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from survey.matrix import Phrase, Query
 from survey.sources.base import Capabilities
-from survey.sources.online import OnlineSource, hit_count, require_plain
+from survey.sources.online import OnlineSource, hit_count, require_fields, require_plain
 
 FIRST_YEAR = 1900  # the Web of Science Core Collection's earliest coverage
 
@@ -38,6 +38,7 @@ class WosSource(OnlineSource):
 
     def expression(self, query: Query, start: int | None, end: int | None) -> str:
         groups = []
+        require_fields(query, self)
         for group in query.items:
             alts = []
             for atom in group.items:
