@@ -118,7 +118,6 @@ class Http:
         *,
         rate: float | None = None,
         pace_file=None,
-        timeout: float | tuple[float, float] | None = None,
         limits: Limits = Limits(),
         retry: RetryPolicy = RetryPolicy(),
         secrets: Iterable[str | None] = (),
@@ -132,7 +131,7 @@ class Http:
     ):
         self.source = source
         self.base_url = base_url.rstrip("/")
-        self.limits = limits if timeout is None else Limits(timeout, limits.deadline, limits.max_body)
+        self.limits = limits
         self.retry = retry
         self.secrets = tuple(s for s in secrets if s)
         for s in (*self.secrets, urlsplit(self.base_url).password):
@@ -156,10 +155,6 @@ class Http:
         self.requests_sent = 0
         self.responses_429 = 0
         self._count_lock = threading.Lock()
-
-    @property
-    def timeout(self):
-        return self.limits.timeout
 
     # -------------------------------------------------------------- helpers
 

@@ -34,8 +34,11 @@ def format_count(value) -> str:
 
 
 def format_ratio(value) -> str:
+    """A ratio: two decimals under 10, one above; an unbounded interval end is ∞."""
     if pd.isna(value):
         return "n/a"
+    if math.isinf(value):
+        return "∞"
     return f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
 
@@ -58,15 +61,9 @@ def share_words(share: float, low: float, high: float) -> str:
     return f"{pct(share)} {pct_interval(low, high)}"
 
 
-def number(v: float) -> str:
-    if math.isinf(v):
-        return "∞"
-    return f"{v:.2f}" if v < 10 else f"{v:.1f}"
-
-
 def ratio_words(value: float, low: float, high: float) -> str:
     """"1.25 [1.10–1.42]"; an unbounded side is written as ∞."""
-    return f"{number(value)} [{number(low)}–{number(high)}]"
+    return f"{format_ratio(value)} [{format_ratio(low)}–{format_ratio(high)}]"
 
 
 def display(table: StudyTable, ratios: list[tuple[str, str]] = (), footnotes: list[str] | None = None,

@@ -14,7 +14,7 @@ from werkzeug import Response
 import requests
 
 from survey.errors import RateLimited, SourceError, Unreachable
-from survey.http import Http, RateLimiter, RetryPolicy, parse_json, parse_retry_after, redact, user_agent
+from survey.http import Http, Limits, RateLimiter, RetryPolicy, parse_json, parse_retry_after, redact, user_agent
 
 
 class FakeTime:
@@ -117,7 +117,7 @@ def test_timeout_is_retried_then_reported(httpserver):
         return Response("{}", content_type="application/json")
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
-    http, fake = make(httpserver, timeout=0.2, retry=RetryPolicy(attempts=2))
+    http, fake = make(httpserver, limits=Limits(timeout=0.2), retry=RetryPolicy(attempts=2))
     started = time.monotonic()
     with pytest.raises(SourceError, match="timed out after 0.2 s after 2 tries"):
         http.get("/slow")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from survey.corpus import Corpus, import_corpus
-from survey.corpus.index import tokenize
+from survey.corpus.index import count_sql, tokenize
 from survey.errors import BadInput, UnknownSource, Unsupported
 from survey.matrix import AllOf, AnyOf, Phrase, Term, any_of, cell_query
 from survey.sources import make_source, source_names
@@ -335,7 +335,7 @@ def test_exact_phrase_and_a_cell_mixing_exact_and_stemmed(exact_corpus):
 
 def test_compiled_exact_and_stemmed_queries_rerun_by_hand(exact_corpus):
     query = AllOf((AnyOf((Term("transformer", exact=True), Term("vision"))),))
-    sql = exact_corpus.count_sql(query, 2018, 2020)
+    sql = count_sql(query, 2018, 2020)
     with sqlite3.connect(exact_corpus.path) as raw:
         assert raw.execute(sql).fetchone()[0] == exact_corpus.count(query, 2018, 2020) == 2
 

@@ -30,7 +30,7 @@ import threading
 from pathlib import Path
 
 from survey.corpus.build import SCHEMA_VERSION, ImportReport, import_corpus
-from survey.corpus.query import (EXACT, STEMMED, by_year_statement, count_sql, count_statement, ids_statement, match_expression,
+from survey.corpus.query import (EXACT, STEMMED, by_year_statement, count_sql, count_statement, totals_sql, ids_statement, match_expression,
                                  match_groups, tokenize)
 from survey.errors import BadInput, Unsupported
 from survey.matrix import Query
@@ -88,9 +88,10 @@ class Corpus:
             except sqlite3.OperationalError as exc:
                 raise Unsupported(f"FTS5 rejected the query ({exc}): {params[0] if params else sql}") from None
 
-    def count_sql(self, query: Query, start: int | None = None, end: int | None = None) -> str:
-        """The exact statement ``count`` runs, with literals in place, to paste into sqlite3."""
-        return count_sql(query, start, end)
+    def year_totals(self, start: int, end: int) -> dict[int, int]:
+        """Records per year, every year from start to end (0 where the corpus has none)."""
+        found = dict(self._rows(totals_sql(start, end), ()))
+        return {year: found.get(year, 0) for year in range(start, end + 1)}
 
     def count(self, query: Query, start: int | None = None, end: int | None = None) -> int:
         return self._rows(*count_statement(query, start, end))[0][0]

@@ -154,3 +154,8 @@ def with_literals(sql: str, params: tuple) -> str:
 def count_sql(query: Query, start: int | None, end: int | None) -> str:
     """The exact statement a corpus counts ``query`` with, literals in place, to paste into sqlite3."""
     return with_literals(*count_statement(query, start, end))
+
+
+def totals_sql(start: int, end: int) -> str:
+    """The statement behind ``year_totals``, runnable as is with ``sqlite3 CORPUS.sqlite``."""
+    return f"SELECT year, count(*) FROM records WHERE year BETWEEN {int(start)} AND {int(end)} GROUP BY year"

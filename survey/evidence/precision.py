@@ -14,18 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-CONFIDENCE = 0.95
-
-
-def wilson(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """The Wilson score interval for ``successes`` out of ``trials`` (trials > 0): the headline's own."""
-    from survey.evidence.intervals import wilson as interval
-
-    if trials <= 0:
-        raise ValueError("a proportion needs at least one trial")
-    return interval(successes, trials, confidence)
-
-
 @dataclass(frozen=True)
 class Precision:
     relevant: int
@@ -37,7 +25,9 @@ class Precision:
 
     @property
     def interval(self) -> tuple[float, float]:
-        return wilson(self.relevant, self.judged)
+        from survey.evidence.intervals import wilson
+
+        return wilson(self.relevant, self.judged)  # judged > 0: precision() makes none of nothing
 
     def corrected(self, count: int) -> tuple[float, float, float]:
         """The count of relevant records this precision implies: estimate, low, high."""

@@ -41,7 +41,6 @@ class Context:
         self.names = list(reading.with_data) + list(reading.without_data)
         self.not_fetched = list(reading.without_data)
         self.instances = dict(reading.sources)
-        self.unavailable: dict[str, str] = {}
         self.methods = list(matrix.methods)
         self.tasks = list(matrix.tasks)
         self.pairs: list[tuple[str, str]] = list(matrix.ratios)

@@ -45,9 +45,9 @@ def manifest(matrix, items, *, query_shown: str | None = None, now: datetime | N
     observations, seen = [], set()
     for i in items:
         o = i.cached
-        if o is None or (o.source, o.corpus, o.query, o.year_from, o.year_to, o.year) in seen:
+        if o is None or o.key in seen:
             continue  # a variant's cell that the file queries the same way is the same count
-        seen.add((o.source, o.corpus, o.query, o.year_from, o.year_to, o.year))
+        seen.add(o.key)
         terms = _cell_terms(i.cell)
         observations.append({
             "source": o.source, "corpus": o.corpus, "method": i.cell.method, "task": i.cell.task,

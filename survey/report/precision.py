@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from survey.evidence.precision import Precision, VerdictCheck, check_verdict, precision
 from survey.labels import Label, SampleKey
-from survey.tables import markdown_rows
+from survey.tables import markdown_rows, pct
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,6 @@ def gather(items, labels: list[Label], *, problems=(), query_shown: str = "QUERY
             precision(label.relevant for label in mine),
             tuple(sorted({label.corpus for label in mine if label.relevant is not None})), o.corpus))
     return out
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
 
 
 def _count(x: float) -> str:
@@ -118,10 +114,10 @@ def section(data: PrecisionData) -> str:
                 est, clow, chigh = p.corrected(c.count)
                 if p.judged >= c.count:  # every match judged: a census, no sampling error to state
                     body.append([f"{c.method}:{c.task}", _count(c.count), f"{p.relevant} of {p.judged} (all)",
-                                 f"{_pct(p.estimate)} (every match judged)", f"{_count(p.relevant)} (exact)"])
+                                 f"{pct(p.estimate)} (every match judged)", f"{_count(p.relevant)} (exact)"])
                     continue
                 body.append([f"{c.method}:{c.task}", _count(c.count), f"{p.relevant} of {p.judged}",
-                             f"{_pct(p.estimate)} ({_pct(low)}–{_pct(high)})",
+                             f"{pct(p.estimate)} ({pct(low)}–{pct(high)})",
                              f"{_count(est)} ({_count(clow)}–{_count(chigh)})"])
             out.append(f"`{source}`, {window} ({span}):\n\n" + markdown_rows(
                 ["cell", "count", "judged relevant", "precision (95% CI)", "corrected count (95% CI)"], body, "lrrrr"))

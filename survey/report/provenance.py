@@ -29,12 +29,8 @@ def sources_table(ctx: Context) -> str:
     body = []
     for s in ctx.names:
         obs = by_source.get(s, [])
-        src = ctx.instances.get(s)
-        if src:
-            c = src.capabilities
-            how = [md(c.fields), *("yes" if v else "no" for v in (c.boolean, c.phrases, c.stemming))]
-        else:
-            how = ["n/a (unavailable)", "n/a", "n/a", "n/a"]
+        c = ctx.instances[s].capabilities  # every name the report shows is a source object of the reading
+        how = [md(c.fields), *("yes" if v else "no" for v in (c.boolean, c.phrases, c.stemming))]
         body.append([f"`{s}`", *how, date_range([o.fetched for o in obs]),
                      *(str(sum(1 for o in obs if o.status == k)) for k in ("ok", "unsupported", "error", "blocked"))])
     return ("What each source searches and how, and what the cache holds from it (every fetch, history "
@@ -46,11 +42,9 @@ def sources_table(ctx: Context) -> str:
 def biases(ctx: Context) -> str:
     lines = []
     for s in ctx.names:
-        src = ctx.instances.get(s)
-        if src is None:
-            lines.append(f"- `{s}`: not available in this installation ({md(ctx.unavailable.get(s, ''))}).")
-        elif src.capabilities.notes:
-            lines.append(f"- `{s}`: {md(src.capabilities.notes)}")
+        notes = ctx.instances[s].capabilities.notes
+        if notes:
+            lines.append(f"- `{s}`: {md(notes)}")
     return ("Known biases:\n\n" + "\n".join(lines)) if lines else ""
 
 

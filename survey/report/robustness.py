@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from survey.evidence.precision import wilson
+from survey.evidence.intervals import wilson
 from survey.evidence.variants import BASELINE, Row, Verdict, assess, changed_tasks, count, derive, leader_shares
+from survey.report.text import slug
 from survey.tables import markdown_rows
 
 
@@ -184,6 +185,6 @@ def render(ctx) -> str:
     curves = {}
     for d in data:
         if d.counted:
-            slug = "".join(ch if ch.isalnum() else "-" for ch in d.source.lower())
-            curves[d.source] = specification_curve(d, ctx.matrix.windows[0].name, ctx.figure(f"{slug}_specification_curve"))
+            curves[d.source] = specification_curve(d, ctx.matrix.windows[0].name,
+                                                   ctx.figure(f"{slug(d.source)}_specification_curve"))
     return section(data, ctx.query_shown, curves, ctx.link)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from survey.corpus.index import Corpus
+from survey.corpus.index import Corpus, count_sql, totals_sql
 from survey.errors import UnknownSource
 from survey.matrix import Query
 from survey.sources.base import Capabilities, Record, Source
@@ -32,11 +32,6 @@ CAPABILITIES = Capabilities(
         "title + year."
     ),
 )
-
-
-def totals_sql(start: int, end: int) -> str:
-    """The statement behind ``year_totals``, runnable as is with ``sqlite3 CORPUS.sqlite``."""
-    return f"SELECT year, count(*) FROM records WHERE year BETWEEN {int(start)} AND {int(end)} GROUP BY year"
 
 
 def corpus_names(settings) -> list[str]:
@@ -85,7 +80,7 @@ class LocalSource(Source):
 
     def compile(self, query: Query, start: int | None, end: int | None) -> str:
         """The SQL statement counted, runnable as is with ``sqlite3 CORPUS.sqlite``."""
-        return self.corpus.count_sql(query, start, end)
+        return count_sql(query, start, end)
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
         return self.corpus.count(query, start, end)
@@ -102,8 +97,7 @@ class LocalSource(Source):
 
     def year_totals(self, start: int, end: int) -> dict[int, int]:
         """Records per year, every year from start to end (0 where the corpus has none)."""
-        per_year = self.corpus.stats()["per_year"]
-        return {y: int(per_year.get(y, per_year.get(str(y), 0))) for y in range(start, end + 1)}
+        return self.corpus.year_totals(start, end)
 
     def sample(self, query: Query, start: int | None, end: int | None, n: int, seed: int = 0) -> list[Record]:
         return self.corpus.sample(query, start, end, n, seed)

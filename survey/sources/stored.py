@@ -12,6 +12,7 @@ from __future__ import annotations
 from survey.errors import Unreachable
 from survey.matrix import Query
 from survey.sources.base import Source
+from survey.corpus.index import count_sql, totals_sql
 from survey.sources.local import CAPABILITIES
 
 
@@ -24,13 +25,9 @@ class StoredLocalSource(Source):
         self.name = name
 
     def compile(self, query: Query, start: int | None, end: int | None) -> str:
-        from survey.corpus.index import count_sql
-
         return count_sql(query, start, end)
 
     def totals_query(self, start: int, end: int) -> str:
-        from survey.sources.local import totals_sql
-
         return totals_sql(start, end)
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
