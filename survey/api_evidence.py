@@ -151,7 +151,7 @@ def labelling(query, source: str, cell: str, *, n: int = 30, window: str | None 
 
 def robustness(query, source: str, *, fetch: bool = True, max_age="never", home=None, config=None):
     """Every derived query variant counted in ``source`` (cached like any count; ``fetch=False`` reads
-    the cache only). Returns (rows, verdicts): ``survey.evidence.variants.Row`` and ``Verdict`` lists."""
+    the cache only). Returns (rows, verdicts): ``survey.evidence.variants.Row`` and ``TaskRobustness`` lists."""
     from survey.evidence.variants import assess, count, derive
 
     matrix = _matrix(query)

@@ -84,12 +84,12 @@ class ImportReport:
 
 @dataclass
 class _Keys:
-    """Per record, in reading order: rowid, DOI+title digest (0: no DOI), title+year digest, content digest."""
+    """Per record, in reading order: rowid, DOI+title digest (0: no DOI), title+year digest (the content
+    digest goes straight to the records table, where the corpus identity is summed from it)."""
 
     ids: array = field(default_factory=lambda: array("q"))
     doi: array = field(default_factory=lambda: array("q"))
     title: array = field(default_factory=lambda: array("q"))
-    digest: array = field(default_factory=lambda: array("q"))
     existing: int = 0  # the first ``existing`` came from the corpus appended to
 
 
@@ -201,13 +201,12 @@ def _check_appendable(target: Path) -> None:
 
 
 def _load_keys(conn: sqlite3.Connection, keys: _Keys) -> None:
-    for rowid, doi_key, title_key, digest in conn.execute(
-        f"SELECT id, doi_key, title_key, digest FROM records ORDER BY id & {(1 << YEAR_SHIFT) - 1}"
+    for rowid, doi_key, title_key in conn.execute(
+        f"SELECT id, doi_key, title_key FROM records ORDER BY id & {(1 << YEAR_SHIFT) - 1}"
     ):
         keys.ids.append(rowid)
         keys.doi.append(doi_key)
         keys.title.append(title_key)
-        keys.digest.append(digest)
     keys.existing = len(keys.ids)
 
 
@@ -251,7 +250,6 @@ def _fill(conn: sqlite3.Connection, stream, report: ImportReport, keys: _Keys, p
                 keys.ids.append(rowid)
                 keys.doi.append(doi_key)
                 keys.title.append(title_key)
-                keys.digest.append(digest)
                 batch.append((rowid, item.title, item.abstract, item.year, doi, item.id, doi_key, title_key, digest))
                 if len(batch) >= _BATCH:
                     batches.put(batch)

@@ -51,14 +51,12 @@ class VerdictCheck:
     corrected_leader: str | None
     labelled: tuple[str, ...]  # the methods whose counts were corrected; the others stay as counted
     within_intervals: bool  # whether the corrected leader's low bound still beats every other's high bound
-    raw_claim: object = None  # survey.evidence.claims.Verdict on the counts
-    corrected_claim: object = None  # ... on the corrected counts (point estimates, rounded)
+    raw_claim: object  # survey.evidence.claims.Verdict on the counts
+    corrected_claim: object  # ... on the corrected counts (point estimates, rounded)
 
     @property
     def changed(self) -> bool:
         """Whether the claim the report would make changes: who leads clearly, or whether anyone does."""
-        if self.raw_claim is None or self.corrected_claim is None:
-            return self.raw_leader != self.corrected_leader
         return _claimed(self.raw_claim) != _claimed(self.corrected_claim)
 
 

@@ -124,7 +124,7 @@ def rows(source: str, variant: Variant, counts: dict, tasks: list[str] | None = 
 
 
 @dataclass
-class Verdict:
+class TaskRobustness:
     """One task's claim under each variant (the report's rules: a lead only where the interval
     excludes parity), and the variants that change it."""
 
@@ -150,7 +150,7 @@ class Verdict:
                 and len(self.claims) > 1)
 
 
-def assess(all_rows: Iterable[Row]) -> list[Verdict]:
+def assess(all_rows: Iterable[Row]) -> list[TaskRobustness]:
     """Per source, window and task: the claim under every variant that was fully counted."""
     from survey.evidence.claims import is_flip, verdict as claim
 
@@ -159,7 +159,7 @@ def assess(all_rows: Iterable[Row]) -> list[Verdict]:
         groups.setdefault((r.source, r.window, r.task), {}).setdefault(r.variant, []).append(r)
     out = []
     for (source, window, task), by_variant in groups.items():
-        verdict = Verdict(source, window, task, None)
+        verdict = TaskRobustness(source, window, task, None)
         for variant, rs in by_variant.items():
             if any(r.count is None for r in rs):
                 verdict.missing.append(variant)
@@ -178,7 +178,7 @@ def assess(all_rows: Iterable[Row]) -> list[Verdict]:
     return out
 
 
-def leader_shares(verdict: Verdict, all_rows: Iterable[Row]) -> list[Row]:
+def leader_shares(verdict: TaskRobustness, all_rows: Iterable[Row]) -> list[Row]:
     """The rows of the file's leader in each counted variant of ``verdict``'s task (for the curve)."""
     return [r for r in all_rows if (r.source, r.window, r.task) == (verdict.source, verdict.window, verdict.task)
             and r.method == verdict.leader and r.variant in verdict.leaders]

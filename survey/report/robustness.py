@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from survey.evidence.intervals import wilson
-from survey.evidence.variants import BASELINE, Row, Verdict, assess, changed_tasks, count, derive, leader_shares
+from survey.evidence.variants import BASELINE, Row, TaskRobustness, assess, changed_tasks, count, derive, leader_shares
 from survey.report.text import slug
 from survey.tables import markdown_rows
 
@@ -23,7 +23,7 @@ class SourceRobustness:
     source: str
     variants: list[str]
     rows: list[Row]
-    verdicts: list[Verdict]
+    verdicts: list[TaskRobustness]
     items: list = field(default_factory=list)  # the variants' plan items with their cached counts
 
     @property
@@ -48,7 +48,7 @@ def gather(matrix, sources: dict, store, names: list[str]) -> list[SourceRobustn
     return out
 
 
-def verdict_cell(v: Verdict) -> str:
+def verdict_cell(v: TaskRobustness) -> str:
     written = v.written
     if written is None:
         return "not counted"
@@ -63,14 +63,14 @@ def verdict_cell(v: Verdict) -> str:
     return "; ".join(parts) or "robust"
 
 
-def leader_cell(v: Verdict) -> str:
+def leader_cell(v: TaskRobustness) -> str:
     written = v.written
     if written is None or written.leader is None:
         return "no single leader"
     return written.leader if written.is_lead else f"{written.kind} ({written.leader} most)"
 
 
-def changes_cell(v: Verdict) -> str:
+def changes_cell(v: TaskRobustness) -> str:
     changes = [f"{f} ({v.claims[f].leader})" for f in v.flips]
     changes += [f"{w} ({v.claims[w].kind})" for w in v.weakened if w not in v.flips]
     text = "; ".join(changes) or "no variant"

@@ -147,6 +147,3 @@ class TextStream:
             raise _undecodable(self.path, self.encoding, offset if offset is not None else -1) from None
         except _BROKEN as exc:
             raise CorpusFormatError(f"{self.path}: cannot read past a broken stretch ({_short(exc)})") from None
-
-    def readline(self) -> str:
-        return next(iter(self), "")
