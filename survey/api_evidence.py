@@ -160,8 +160,8 @@ def robustness(query, source: str, *, fetch: bool = True, max_age="never", home=
         srcs = make_sources([source], settings, store, reading=not fetch)
         try:
             (name, instance), = srcs.items()
-            rows = count(derive(matrix, instance.capabilities), name, instance, store, fetch=fetch,
-                         max_age=parse_max_age(max_age))
+            rows, _ = count(derive(matrix, instance.capabilities), name, instance, store, fetch=fetch,
+                            max_age=parse_max_age(max_age))
         finally:
             close_all(srcs)
     return rows, assess(rows)

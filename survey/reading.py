@@ -57,11 +57,11 @@ def read(matrix: Matrix, store: "Store", settings, names: Iterable[str] | None =
     items = make_plan(matrix, srcs, store, by_year=False, max_age=None, now=now)
     answered = {i.source for i in items if i.cached is not None}
     if by_year and matrix.trend is not None:
-        # Per-year items only where there are answers: compiling every year of every source never
-        # fetched costs time and says nothing the window items do not.
+        # Per-year items (no window again) only where there are answers: compiling every year of
+        # every source never fetched costs time and says nothing the window items do not.
         yearly = make_plan(matrix, {n: s for n, s in srcs.items() if n in answered or explicit}, store,
-                           by_year=True, max_age=None, now=now)
-        items = [i for i in items if i.source not in answered and not explicit] + yearly
+                           by_year=True, max_age=None, now=now, windows=[])
+        items = items + yearly
         answered |= {i.source for i in yearly if i.cached is not None}
     with_data = [s for s in srcs if s in answered]
     without = [s for s in srcs if s not in answered]

@@ -67,7 +67,8 @@ def plan(
     """Every (source, cell, window[, trend year]) with its compiled query and the row answering it.
 
     A row answers only the same source, corpus identity, compiled query, window and year; its
-    labels are relabelled to the cell's, so a renamed row keeps its counts.
+    labels are relabelled to the cell's, so a renamed row keeps its counts. ``windows``: these
+    windows instead of the file's (``[]``: the per-year items alone).
     """
     now = now or store.clock()
     items: list[PlanItem] = []
@@ -75,7 +76,7 @@ def plan(
         corpus = source.identity()
         latest = _answers(store.latest(name), corpus)
         for cell in matrix.cells:
-            for window in windows or matrix.windows:
+            for window in matrix.windows if windows is None else windows:
                 items.append(_item(name, corpus, source, cell, window, None, latest, max_age, force, now))
         years = matrix.trend.years(now.year) if by_year and matrix.trend else []
         # Per year: every cell, then the year's total output (the denominator of per-1,000 rates).

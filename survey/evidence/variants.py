@@ -185,12 +185,17 @@ def leader_shares(verdict: TaskRobustness, all_rows: Iterable[Row]) -> list[Row]
 
 
 
-def count(variants: list[Variant], name: str, source, store, *, fetch: bool = True, max_age=None) -> list[Row]:
+def count(variants: list[Variant], name: str, source, store, *, fetch: bool = True,
+          max_age=None) -> tuple[list[Row], list]:
     """Every variant's window counts in ``source``: from the cache, and (with ``fetch``) counted and
-    cached where missing. ``max_age``: a cached count older than this is counted again (None: never)."""
+    cached where missing. ``max_age``: a cached count older than this is counted again (None: never).
+
+    Returns the rows, and the plan items answering the variants' changed tasks (the file as
+    written left out: its counts are the report's own), for the manifest and the export.
+    """
     from survey.refresh import plan, run
 
-    out = []
+    out, answered = [], []
     baseline = variants[0].matrix
     for variant in variants:
         tasks = changed_tasks(variant, baseline)
@@ -203,20 +208,17 @@ def count(variants: list[Variant], name: str, source, store, *, fetch: bool = Tr
         counts = {(i.window.name, i.cell.method, i.cell.task): i.cached.count
                   for i in items if i.cached is not None and i.cached.status == "ok"}
         out.extend(rows(name, variant, counts, tasks))
-    return out
+        if variant.kind != "baseline":
+            answered.extend(i for i in items if i.cached is not None and i.cell.task in tasks)
+    return out, answered
 
 
 def cached_observations(matrix: Matrix, sources: dict, store) -> list:
     """The cached observations of every variant's changed tasks (each count once), for export."""
-    from survey.refresh import plan
-
     seen, out = set(), []
     for name, source in sources.items():
-        for variant in derive(matrix, source.capabilities)[1:]:
-            tasks = set(changed_tasks(variant, matrix))
-            for i in plan(variant.matrix, {name: source}, store, max_age=None):
-                o = i.cached
-                if o is not None and i.cell.task in tasks and o.key not in seen:
-                    seen.add(o.key)
-                    out.append(o)
+        for i in count(derive(matrix, source.capabilities), name, source, store, fetch=False)[1]:
+            if i.cached.key not in seen:
+                seen.add(i.cached.key)
+                out.append(i.cached)
     return sorted(out, key=lambda o: (o.source, o.query, o.year_from or 0, o.year or 0, o.fetched_at))

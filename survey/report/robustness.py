@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from survey.evidence.intervals import wilson
-from survey.evidence.variants import BASELINE, Row, TaskRobustness, assess, changed_tasks, count, derive, leader_shares
+from survey.evidence.variants import BASELINE, Row, TaskRobustness, assess, count, derive, leader_shares
 from survey.report.text import slug
 from survey.tables import markdown_rows
 
@@ -33,17 +33,13 @@ class SourceRobustness:
 
 def gather(matrix, sources: dict, store, names: list[str]) -> list[SourceRobustness]:
     """The cached counts of every variant, for each named source (name -> Source instance)."""
-    from survey.refresh import plan
-
     out = []
     for name in names:
         src = sources.get(name)
         if src is None:
             continue
         variants = derive(matrix, src.capabilities)
-        rows = count(variants, name, src, store, fetch=False)
-        items = [i for v in variants[1:] for i in plan(v.matrix, {name: src}, store, max_age=None)
-                 if i.cached is not None and i.cell.task in changed_tasks(v, matrix)]
+        rows, items = count(variants, name, src, store, fetch=False)
         out.append(SourceRobustness(name, [v.name for v in variants], rows, assess(rows), items))
     return out
 
