@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from survey.report import kept
 from survey.tables import markdown_rows
 
 INTERFACES = {
@@ -75,7 +74,7 @@ def _corpus(src) -> CorpusImport | None:
                         stats.get("read"), stats.get("records"), stats.get("duplicates"), stats.get("skipped"))
 
 
-def gather(matrix, reading, *, plan_csv: str | None, manifest: str | None, query_shown: str, ctx=None) -> Appendix:
+def gather(matrix, reading, *, plan_csv: str | None, manifest: str | None, query_shown: str, kept=None) -> Appendix:
     out = Appendix(plan_csv=plan_csv, manifest=manifest, query_shown=query_shown)
     for name in reading.with_data:
         src = reading.sources.get(name)
@@ -88,16 +87,13 @@ def gather(matrix, reading, *, plan_csv: str | None, manifest: str | None, query
         windows = [f"{w.name}: {w.span}" for w in matrix.windows]
         identity = src.identity() if src is not None else None
         corpus_identity = identity or (ok[0].corpus if ok and ok[0].corpus else None)
-        corpus = None
-        if name.startswith("local:"):
-            corpus = _corpus(src)
-            if ctx is not None:  # kept for, or recalled by, a checkout without the corpus
-                key = [name, corpus_identity or ""]
-                if corpus is not None:
-                    kept.keep(ctx, "imports", key, asdict(corpus))
-                elif (previous := kept.recall(ctx, "imports", key)) is not None:
-                    corpus = CorpusImport(**{**previous, "files": [tuple(f) for f in previous["files"]]})
-                    kept.keep(ctx, "imports", key, previous)
+        corpus = _corpus(src) if name.startswith("local:") else None
+        if name.startswith("local:") and kept is not None:
+            # what the corpus says where it is here, else what the last report kept from it
+            found = kept.from_corpus("imports", [name, corpus_identity or ""], corpus is not None,
+                                     lambda: asdict(corpus))
+            if found is not None:
+                corpus = CorpusImport(**{**found, "files": [tuple(f) for f in found["files"]]})
         out.sources.append(SourceSearch(
             name, interface, fields, windows, f"{years[0]}–{years[-1]}" if years else None,
             times[0][:10] if times else None, times[-1][:10] if times else None, len(ok), len(used) - len(ok),
@@ -157,4 +153,4 @@ def render(ctx) -> str:
 
     manifest = ctx.out_path.with_name(f"{ctx.stem}.manifest.json")
     return section(gather(ctx.matrix, ctx.reading, plan_csv=shown(ctx.plan_csv), manifest=shown(manifest),
-                          query_shown=ctx.query_shown, ctx=ctx))
+                          query_shown=ctx.query_shown, kept=ctx.kept))

@@ -10,13 +10,14 @@ from survey.evidence.claims import Verdict, verdict
 from survey.matrix import Matrix
 from survey.reference import ReferenceTable
 from survey.reading import stored_history
+from survey.report.kept import Kept
 from survey.store import Observation, Store
 from survey.report.text import anchor, shown_path
 
 
 class Context:
     def __init__(self, *, matrix, store, settings, out_path, now, command, preface, results_path,
-                 references, audit_n, online_samples, reading):
+                 references, audit_n, online_samples, reading, label_files=()):
         self.matrix: Matrix = matrix
         self.store: Store = store
         self.settings = settings
@@ -35,6 +36,9 @@ class Context:
         self.query_shown = shown_path(matrix.path or f"{matrix.name}.toml")
         self.titles: dict[str, str] = {}  # section key -> "N. Title", set by the assembler
 
+        self.label_files: list[Path] = list(label_files)  # committed labels, read by the precision section
+        self.variant_items: list = []  # the robustness section's counts, written to the manifest
+        self.kept = Kept(out_path.with_name(f"{out_path.stem}.corpus.json"))
         self.reading = reading
         self.latest: list[Observation] = reading.observations
         self.history: list[Observation] = stored_history(store, reading.items)

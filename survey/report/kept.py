@@ -11,45 +11,38 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Callable
 
 KINDS = ("samples", "shared", "imports")
 
 
-def path(ctx) -> Path:
-    return ctx.out_path.with_name(f"{ctx.stem}.corpus.json")
-
-
-def _store(ctx) -> dict:
-    """``{kind: {key: value}}``: what the last report kept (read once), and what this one keeps."""
-    if not hasattr(ctx, "_kept"):
-        previous = {kind: {} for kind in KINDS}
+class Kept:
+    def __init__(self, path: Path):
+        self.path = path
+        self.previous: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+        self.now: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
         try:
-            doc = json.loads(path(ctx).read_text(encoding="utf-8"))
+            doc = json.loads(path.read_text(encoding="utf-8"))
             for kind in KINDS:
-                previous[kind] = {json.dumps(entry["key"]): entry["value"] for entry in doc.get(kind, [])}
+                self.previous[kind] = {json.dumps(e["key"]): e["value"] for e in doc.get(kind, [])}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass
-        ctx._kept = {"previous": previous, "now": {kind: {} for kind in KINDS}}
-    return ctx._kept
+            pass  # no file (or not ours): nothing to recall
 
+    def from_corpus(self, kind: str, key: list, here: bool, compute: Callable[[], Any]):
+        """``compute()`` where the corpus is here, else what the last report kept under ``key``
+        (None: nothing); either way kept for the next report. ``compute`` may raise."""
+        k = json.dumps(key)
+        value = compute() if here else self.previous[kind].get(k)
+        if value is not None:
+            self.now[kind][k] = value
+        return value
 
-def recall(ctx, kind: str, key: list):
-    """The value the last report kept under ``key``, or None."""
-    return _store(ctx)["previous"][kind].get(json.dumps(key))
-
-
-def keep(ctx, kind: str, key: list, value) -> None:
-    _store(ctx)["now"][kind][json.dumps(key)] = value
-
-
-def save(ctx) -> Path | None:
-    """Write what this report kept; nothing (and no file) where it read no corpus directly."""
-    now = _store(ctx)["now"]
-    if not any(now.values()):
-        return None
-    doc = {"note": "Read from local corpora by the report; reused where a corpus is not on the machine."}
-    for kind in KINDS:
-        doc[kind] = [{"key": json.loads(k), "value": v} for k, v in now[kind].items()]
-    target = path(ctx)
-    target.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return target
+    def save(self) -> Path | None:
+        """Write what this report kept; nothing (and no file) where it read no corpus directly."""
+        if not any(self.now.values()):
+            return None
+        doc = {"note": "Read from local corpora by the report; reused where a corpus is not on the machine."}
+        for kind in KINDS:
+            doc[kind] = [{"key": json.loads(k), "value": v} for k, v in self.now[kind].items()]
+        self.path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        return self.path

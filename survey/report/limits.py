@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from survey.errors import SurveyError
 from survey.matrix import AllOf, describe
-from survey.report import kept
 from survey.report.context import Context
 from survey.report.text import and_, md, pct, thousands, window_words
 
@@ -105,16 +104,13 @@ def shared_matches(ctx: Context) -> str:
             both_query = AllOf(qa.items + qb.items)
             key = [s, corpus, describe(both_query), w.start, w.end]
             try:
-                if src.identity() is None:  # the corpus is not here: what the last report counted in it
-                    both = kept.recall(ctx, "shared", key)
-                    if both is None:
-                        raise NotImplementedError
-                else:
-                    both = src.count(both_query, w.start, w.end)
+                both = ctx.kept.from_corpus("shared", key, src.identity() is not None,
+                                            lambda: src.count(both_query, w.start, w.end))
             except (SurveyError, NotImplementedError):
+                both = None
+            if both is None:
                 unknown.append(s)
                 break
-            kept.keep(ctx, "shared", key, both)
             ca, cb = table.counts.loc[a, total], table.counts.loc[b, total]
             share = [f"{pct(both / c)} of {m}'s" for m, c in ((a, ca), (b, cb)) if c == c and c]
             lines.append(f"- `{s}`, {window_words(w)}: {thousands(both)} records match both {a} and {b}"

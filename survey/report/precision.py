@@ -162,5 +162,5 @@ def render(ctx) -> str:
     stored = store.labels() if store is not None else []
     if store is not None:
         store.close()
-    committed, problems = read_files(getattr(ctx, "label_files", []))
+    committed, problems = read_files(ctx.label_files)
     return section(gather(ctx.reading.items, merge(stored, committed), problems=problems, query_shown=ctx.query_shown))

@@ -33,7 +33,6 @@ from typing import Callable
 from survey import __version__
 from survey.matrix import Matrix
 from survey.reference import ReferenceTable, load_reference
-from survey.report import kept
 from survey.report.context import Context
 from survey.report.text import anchor, day, md, shown_path  # noqa: F401  (md, shown_path: public helpers)
 from survey.store import Store
@@ -130,8 +129,8 @@ def write_report(
         matrix=matrix, store=store, settings=settings, out_path=out_path, now=now or store.clock(),
         command=command, preface=preface, results_path=results_path or matrix.experiment,
         references=references, audit_n=audit_n, online_samples=online_samples, reading=reading,
+        label_files=list(labels or []),
     )
-    ctx.label_files, ctx.variant_items = list(labels or []), []  # read by the precision and robustness sections
     try:
         text = build(ctx)
     finally:
@@ -145,7 +144,7 @@ def write_report(
 
     write_manifest(out_path.with_name(f"{ctx.stem}.manifest.json"), matrix, reading.items + ctx.variant_items,
                    query_shown=ctx.query_shown)
-    kept.save(ctx)
+    ctx.kept.save()
     return ReportResult(out_path, ctx.figure_paths, ctx.plan_csv, time.perf_counter() - started, ctx.not_fetched)
 
 

@@ -14,7 +14,6 @@ import pandas as pd
 from survey.errors import SurveyError
 from survey.matrix import Window
 from survey.report.audit import AuditSample, sample_cell, supports_records
-from survey.report import kept
 from survey.report.context import Context
 from survey.report.text import md, thousands, window_words
 from survey.sources.base import Record
@@ -58,21 +57,21 @@ def audit_block(ctx: Context, name: str, src, window: Window) -> str:
             out.append(f"**{md(cell.label)}**: no count cached, so no sample.")
             continue
         key = [name, item.cached.corpus, item.query, window.start, window.end, ctx.audit_n]
-        if src.identity() is None:
-            stored = kept.recall(ctx, "samples", key)
-            if stored is None:
-                out.append(f"**{md(cell.label)}**: no sample here: the corpus is not on this machine (its counts "
-                           "are read from the cache).")
-                continue
-            sample = AuditSample(name, cell, window, [Record(**r) for r in stored["records"]], stored["matched"])
-        else:
-            try:
-                sample: AuditSample = sample_cell(src, cell, window, ctx.audit_n, matched=int(count))
-            except (SurveyError, NotImplementedError) as exc:
-                out.append(f"**{md(cell.label)}**: sampling failed ({md(exc)}).")
-                continue
-        kept.keep(ctx, "samples", key, {"matched": sample.matched, "records": [
-            {k: v for k, v in asdict(r).items() if k in ("title", "year", "id", "doi")} for r in sample.records]})
+        def draw():
+            sample = sample_cell(src, cell, window, ctx.audit_n, matched=int(count))
+            return {"matched": sample.matched, "records": [
+                {k: v for k, v in asdict(r).items() if k in ("title", "year", "id", "doi")} for r in sample.records]}
+
+        try:
+            stored = ctx.kept.from_corpus("samples", key, src.identity() is not None, draw)
+        except (SurveyError, NotImplementedError) as exc:
+            out.append(f"**{md(cell.label)}**: sampling failed ({md(exc)}).")
+            continue
+        if stored is None:
+            out.append(f"**{md(cell.label)}**: no sample here: the corpus is not on this machine (its counts "
+                       "are read from the cache).")
+            continue
+        sample = AuditSample(name, cell, window, [Record(**r) for r in stored["records"]], stored["matched"])
         if not sample.records:
             out.append(f"**{md(cell.label)}**: no matched record.")
             continue
