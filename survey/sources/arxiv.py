@@ -20,6 +20,7 @@ FIRST_DAY = "199101010000"  # before arXiv's first submission (August 1991)
 
 
 class ArxivSource(OnlineSource):
+    totals_path = ""
     name = "arxiv"
     default_url = "https://export.arxiv.org/api/query"
     rate_limit = 1 / 3  # documented: no more than one request every three seconds
@@ -71,12 +72,6 @@ class ArxivSource(OnlineSource):
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
         return self._total(self._params(query, start, end))
-
-    def totals_query(self, start: int, end: int) -> str:
-        return self.http.public_url("", self._params(None, start, end))
-
-    def year_total(self, year: int) -> int:
-        return self._total(self._params(None, year, year))
 
     def _total(self, params: dict) -> int:
         # arXiv answers a bad query with HTTP 400 *and* an Atom error entry worth reading.

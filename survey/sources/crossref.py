@@ -15,6 +15,7 @@ from survey.sources.online import OnlineSource, hit_count, require_exact, requir
 
 
 class CrossrefSource(OnlineSource):
+    totals_path = "/works"
     name = "crossref"
     default_url = "https://api.crossref.org"
     # Documented pools: public 5 req/s with 1 in flight; "polite" (a mailto given) 10 req/s, 3 in flight.
@@ -77,12 +78,6 @@ class CrossrefSource(OnlineSource):
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
         return self._total(self._params(query, start, end))
-
-    def totals_query(self, start: int, end: int) -> str:
-        return self.http.public_url("/works", self._params(None, start, end))
-
-    def year_total(self, year: int) -> int:
-        return self._total(self._params(None, year, year))
 
     def _total(self, params: dict) -> int:
         data = self.http.get_json("/works", params)

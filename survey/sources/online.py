@@ -110,8 +110,19 @@ class OnlineSource(Source):
 
     # -------------------------------------------------------------- year totals
 
+    # Where a source counts all of a year's works with a date-only request (its ``_params`` with no
+    # query) to this path, read by its ``_total``; None: it cannot.
+    totals_path: str | None = None
+
+    def totals_query(self, start: int, end: int) -> str:
+        if self.totals_path is None:
+            return super().totals_query(start, end)
+        return self.http.public_url(self.totals_path, self._params(None, start, end))
+
     def year_total(self, year: int) -> int:
-        raise Unsupported(f"{self.name} cannot count all of its works per year")
+        if self.totals_path is None:
+            raise Unsupported(f"{self.name} cannot count all of its works per year")
+        return self._total(self._params(None, year, year))
 
     def year_totals(self, start: int, end: int) -> dict[int, int]:
         """Every work per year, one date-only request per year (``totals_query(year, year)``);

@@ -16,6 +16,7 @@ PATH = "/paper/search/bulk"
 
 
 class SemanticScholarSource(OnlineSource):
+    totals_path = PATH
     name = "semanticscholar"
     default_url = "https://api.semanticscholar.org/graph/v1"
     needs_key = False  # optional x-api-key; without one requests share a public pool
@@ -79,12 +80,6 @@ class SemanticScholarSource(OnlineSource):
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
         return self._total(self._params(query, start, end))
-
-    def totals_query(self, start: int, end: int) -> str:
-        return self.http.public_url(PATH, self._params(None, start, end))
-
-    def year_total(self, year: int) -> int:
-        return self._total(self._params(None, year, year))
 
     def _total(self, params: dict) -> int:
         data = self.http.get_json(PATH, params)

@@ -10,6 +10,7 @@ FIRST_YEAR = 1900  # the Web of Science Core Collection's earliest coverage
 
 
 class WosSource(OnlineSource):
+    totals_path = "/documents"
     name = "wos"
     default_url = "https://api.clarivate.com/apis/wos-starter/v1"
     needs_key = True
@@ -69,12 +70,6 @@ class WosSource(OnlineSource):
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
         return self._total(self._params(query, start, end))
-
-    def totals_query(self, start: int, end: int) -> str:
-        return self.http.public_url("/documents", self._params(None, start, end))
-
-    def year_total(self, year: int) -> int:
-        return self._total(self._params(None, year, year))
 
     def _total(self, params: dict) -> int:
         self.require_key()
