@@ -91,7 +91,7 @@ def gather(matrix, reading, *, plan_csv: str | None, manifest: str | None, query
         if name.startswith("local:") and kept is not None:
             # what the corpus says where it is here, else what the last report kept from it
             found = kept.from_corpus("imports", [name, corpus_identity or ""], corpus is not None,
-                                     lambda: asdict(corpus))
+                                     lambda: asdict(corpus), stable=True)
             if found is not None:
                 corpus = CorpusImport(**{**found, "files": [tuple(f) for f in found["files"]]})
         out.sources.append(SourceSearch(
@@ -137,7 +137,7 @@ def section(data: Appendix) -> str:
                                            "no longer where it was imported from, so no checksum") + ")"
                           for name, digest in c.files) or "files not recorded"
         out.append(
-            f"`{s.source}` was imported from {files}, format {c.format or 'unknown'}, last imported "
+            f"`{s.source}` was imported from {files}, format {c.format or 'unknown'}, imported "
             f"{(c.imported_at or 'unknown')[:10]}: {_n(c.read)} records read, {_n(c.duplicates)} duplicates "
             f"merged (same DOI, else the same normalised title and year), {_n(c.skipped)} skipped as unusable, "
             f"{_n(c.imported)} records searched"

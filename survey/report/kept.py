@@ -28,11 +28,14 @@ class Kept:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # no file (or not ours): nothing to recall
 
-    def from_corpus(self, kind: str, key: list, here: bool, compute: Callable[[], Any]):
+    def from_corpus(self, kind: str, key: list, here: bool, compute: Callable[[], Any], *, stable: bool = False):
         """``compute()`` where the corpus is here, else what the last report kept under ``key``
-        (None: nothing); either way kept for the next report. ``compute`` may raise."""
+        (None: nothing); either way kept for the next report. ``compute`` may raise. ``stable``:
+        what was kept wins even where the corpus is here (a fact of the content the key names,
+        such as its first import, that a re-import of the same records must not rewrite)."""
         k = json.dumps(key)
-        value = compute() if here else self.previous[kind].get(k)
+        kept = self.previous[kind].get(k)
+        value = kept if kept is not None and (stable or not here) else (compute() if here else None)
         if value is not None:
             self.now[kind][k] = value
         return value

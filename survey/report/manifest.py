@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from survey import __version__
@@ -39,7 +38,7 @@ def _specs(raw) -> tuple:
     return tuple(TermSpec(t["term"], True) if t.get("exact") else t["term"] for t in raw)
 
 
-def manifest(matrix, items, *, query_shown: str | None = None, now: datetime | None = None) -> dict:
+def manifest(matrix, items, *, query_shown: str | None = None) -> dict:
     """The manifest of a report made from ``items`` (plan items with their cached answers)."""
     path = Path(matrix.path) if matrix.path else None
     observations, seen = [], set()
@@ -58,7 +57,8 @@ def manifest(matrix, items, *, query_shown: str | None = None, now: datetime | N
     return {
         "format": FORMAT,
         "tool": {"name": "survey", "version": __version__},
-        "generated_at": (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds"),
+        # Derived from the counts, not the clock: the same counts give the same manifest.
+        "counts_as_of": max((o["fetched_at"] for o in observations), default=None),
         "query_file": {"path": query_shown or (str(path) if path else None),
                        "sha256": sha256(path) if path else None},
         "observations": observations,
@@ -78,9 +78,9 @@ def _atoms(group) -> list[dict]:
     return [{"term": a.text, "exact": a.exact} for a in group.items]
 
 
-def write_manifest(path, matrix, items, *, query_shown: str | None = None, now: datetime | None = None) -> Path:
+def write_manifest(path, matrix, items, *, query_shown: str | None = None) -> Path:
     path = Path(path)
-    doc = manifest(matrix, items, query_shown=query_shown, now=now)
+    doc = manifest(matrix, items, query_shown=query_shown)
     tmp = path.with_name(path.name + ".tmp")
     # One observation per line: readable, and a diff between two reports shows the counts that moved.
     head = json.dumps({k: v for k, v in doc.items() if k != "observations"}, indent=1, ensure_ascii=False)

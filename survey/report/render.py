@@ -174,10 +174,12 @@ def header(ctx: Context) -> str:
     command = ctx.command or f"survey report -q {ctx.query_shown} -o {out_shown}"
     lines = [f"# {md(ctx.matrix.title)}: what the literature counts say", ""]
     filled = [s for s in ctx.names if s not in ctx.not_fetched]
-    made = f"Made with `{command}` on {day(ctx.now)} (survey {__version__})"
+    made = f"Made with `{command}` (survey {__version__})"
     if filled:
         by_year = any(o.year is not None for o in ctx.latest if o.source in filled)
-        made += f", from the counts cached by `{ctx.refresh_command(filled, by_year)}`"
+        # The counts' own date, not the clock's: the same counts render the same report any day.
+        made += (f", from the counts cached by `{ctx.refresh_command(filled, by_year)}` up to "
+                 f"{day(max(o.fetched for o in ctx.latest))}")
     lines += [made + ". The report reads the cache and the files its query file names; it sends no request.", ""]
     from survey.report.origin import cache_only_note
 
