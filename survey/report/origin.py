@@ -1,18 +1,21 @@
-"""Where a report's counts came from when a source is not here to ask: one paragraph, or nothing."""
+"""Where a local corpus's counts came from, and how to count them again: one paragraph per corpus.
+
+The paragraph reads the same whether the corpus is on this machine or only its counts are (a
+fresh checkout reads them from the committed cache export), so the report says where its
+numbers come from without changing between the two.
+"""
 
 from __future__ import annotations
 
-from survey.sources.stored import StoredLocalSource
 
+def local_origin_note(reading, refresh_command: str) -> str:
+    """For each local corpus with counts: which corpus content gave them, when, and how to refresh.
 
-def cache_only_note(reading, refresh_command: str) -> str:
-    """For each local corpus known only from the cache: which corpus gave its counts, when, and how to refresh.
-
-    ``refresh_command``: the refresh that would count them again once the corpus is imported.
+    ``refresh_command``: the refresh that counts them again once the corpus is imported.
     """
     notes = []
-    for name, source in reading.sources.items():
-        if not isinstance(source, StoredLocalSource):
+    for name in reading.sources:
+        if not name.startswith("local:"):
             continue
         rows = [o for o in reading.observations if o.source == name and o.status == "ok"]
         if not rows:
@@ -23,10 +26,10 @@ def cache_only_note(reading, refresh_command: str) -> str:
         which = f"corpus `{corpora[0]}`" if len(corpora) == 1 else f"{len(corpora)} corpus versions"
         corpus_name = name.partition(":")[2]
         notes.append(
-            f"**`{name}`'s counts are read from the cache:** its corpus is not on this machine. They were "
-            f"counted in {which} on {when} (in a checkout of this repository, the committed "
-            f"`data/counts/` file that `make report` imports). To count again, import the corpus with "
-            f"`survey corpus import FILE --name {corpus_name}` and run `{refresh_command}`; a corpus with "
+            f"**Where `{name}`'s counts come from:** they were counted in {which} (a hash of its records) on "
+            f"{when}. A checkout without that corpus reads them from the cache (in this repository, the "
+            f"committed `data/counts/` file that `make report` imports). To count again, import the corpus "
+            f"with `survey corpus import FILE --name {corpus_name}` and run `{refresh_command}`; a corpus with "
             "the same content answers from these counts, another one is counted anew."
         )
     return "\n\n".join(notes)

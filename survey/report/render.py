@@ -181,9 +181,9 @@ def header(ctx: Context) -> str:
         made += (f", from the counts cached by `{ctx.refresh_command(filled, by_year)}` up to "
                  f"{day(max(o.fetched for o in ctx.latest))}")
     lines += [made + ". The report reads the cache and the files its query file names; it sends no request.", ""]
-    from survey.report.origin import cache_only_note
+    from survey.report.origin import local_origin_note
 
-    note = cache_only_note(ctx.reading, ctx.refresh_command([s for s in filled if s.startswith("local:")]))
+    note = local_origin_note(ctx.reading, ctx.refresh_command([s for s in filled if s.startswith("local:")]))
     if note:
         lines += [note, ""]
     lines += ["Everything here derives from the query file: its methods, tasks and windows"
