@@ -212,3 +212,64 @@ def test_spearman_with_ties_in_the_first_argument():
 def test_wilson_vectorised_matches_scalar():
     lows, highs = intervals.wilson(np.array([1, 5]), np.array([10, 10]))
     assert (lows[1], highs[1]) == intervals.wilson(5, 10)
+
+
+# ------------------------------------------------------------------ exact values (issue 14 survivors)
+
+Z90, Z95 = 1.6448536269514722, 1.959963984540054  # the 95% and 97.5% points of the standard normal
+
+
+def hand_wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson (1927), written out here rather than taken from statsmodels."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def _close(interval, expected):
+    return (interval.low, interval.high) == pytest.approx(expected, abs=1e-12)
+
+
+def test_no_data_keeps_the_counts_it_was_given():
+    v = claims.verdict({"A": None, "B": 3})
+    assert v == claims.Verdict(claims.NO_DATA, None, None, {"A": None, "B": 3}, None, None, None, None)
+    assert claims.verdict({}).kind == claims.NO_DATA
+
+
+def test_too_few_still_names_the_leader_and_its_share_with_interval():
+    v = claims.verdict({"A": 2, "B": 5, "C": 1})
+    assert (v.kind, v.leader, v.runner_up, v.counts) == (claims.TOO_FEW, "B", "A", {"A": 2, "B": 5, "C": 1})
+    assert v.share == 5 / 8 and _close(v.share_ci, hand_wilson(5, 8))
+    assert v.head_to_head is None and v.head_to_head_ci is None
+    assert _close(claims.verdict({"A": 2, "B": 5}, level=0.90).share_ci, hand_wilson(5, 7, Z90))
+
+
+def test_a_lone_method_leads_with_its_whole_share():
+    v = claims.verdict({"A": 12})
+    assert (v.kind, v.leader, v.runner_up, v.counts, v.share) == (claims.LEAD, "A", None, {"A": 12}, 1.0)
+    assert _close(v.share_ci, hand_wilson(12, 12)) and (v.head_to_head, v.head_to_head_ci) == (None, None)
+    assert claims.verdict({"A": 3}).kind == claims.TOO_FEW and claims.verdict({"A": 3}).runner_up is None
+
+
+def test_head_to_head_at_another_level_and_the_counts_kept():
+    counts = {"A": 33, "B": 17, "C": 50}
+    v = claims.verdict(counts, level=0.90)  # 50 of 83 head to head: low bound 51.2% at 90%, 49.5% at 95%
+    assert (v.kind, v.leader, v.runner_up, v.counts) == (claims.LEAD, "C", "A", counts)
+    assert v.share == 0.5 and _close(v.share_ci, hand_wilson(50, 100, Z90))
+    assert v.head_to_head == 50 / 83 and _close(v.head_to_head_ci, hand_wilson(50, 83, Z90))
+    assert claims.verdict(counts).kind == claims.UNCLEAR
+
+
+def test_an_interval_that_touches_one_half_does_not_exclude_parity():
+    # 10 of 16 at z = 1 (a 68.27% level): the Wilson bound solves 10/16 - 1/2 = z * (1/2) / sqrt(16), so it is 1/2.
+    level = 0.6826894921370859
+    v = claims.verdict({"A": 10, "B": 6}, level=level)
+    assert v.head_to_head_ci.low == 0.5
+    assert v.kind == claims.UNCLEAR
+    assert claims.verdict({"A": 11, "B": 5}, level=level).kind == claims.LEAD
+
+
+def test_no_match_at_all_is_too_few_even_where_no_minimum_is_asked():
+    v = claims.verdict({"A": 0, "B": 0}, min_matches=0)
+    assert (v.kind, v.leader, v.share, v.share_ci) == (claims.TOO_FEW, "A", None, None)
