@@ -273,3 +273,56 @@ def test_an_interval_that_touches_one_half_does_not_exclude_parity():
 def test_no_match_at_all_is_too_few_even_where_no_minimum_is_asked():
     v = claims.verdict({"A": 0, "B": 0}, min_matches=0)
     assert (v.kind, v.leader, v.share, v.share_ci) == (claims.TOO_FEW, "A", None, None)
+
+
+def test_wilson_rejects_a_negative_count_and_says_what_it_expects():
+    with pytest.raises(ValueError, match=r"counts must lie in 0\.\.n \(got -1\.0 of 5\.0\)"):
+        intervals.wilson(-1, 5)
+    with pytest.raises(ValueError, match=r"counts must lie in 0\.\.n \(got 6\.0 of 5\.0\)"):
+        intervals.wilson(6, 5)
+
+
+def test_wilson_of_no_trials_beside_others_is_nan_without_dividing_by_zero():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0/0 would warn "invalid value encountered"
+        lows, highs = intervals.wilson([0, 3, 1], [0, 10, 1])
+    assert math.isnan(lows[0]) and math.isnan(highs[0])
+    assert (lows[1], highs[1]) == pytest.approx(hand_wilson(3, 10), abs=1e-12)
+    assert (lows[2], highs[2]) == pytest.approx(hand_wilson(1, 1), abs=1e-12)
+
+
+def test_wilson_clips_bounds_that_statsmodels_0_14_leaves_a_rounding_error_outside_0_1(monkeypatch):
+    import statsmodels.stats.proportion as smp
+
+    def unclipped(count, nobs, alpha=0.05, method="normal"):  # statsmodels 0.14's wilson, which did not clip
+        from scipy.stats import norm
+
+        z = norm.isf(alpha / 2)
+        q = count / nobs
+        denom = 1 + z**2 / nobs
+        centre = (q + z**2 / (2 * nobs)) / denom
+        dist = z * np.sqrt(q * (1.0 - q) / nobs + z**2 / (4.0 * nobs**2)) / denom
+        return centre - dist, centre + dist
+
+    alpha = 1 - 0.95  # as wilson() passes it: 0.05000000000000004
+    assert unclipped(16.0, 16.0, alpha)[1] > 1.0 and unclipped(0.0, 21.0, alpha)[0] < 0.0
+    monkeypatch.setattr(smp, "proportion_confint", unclipped)
+    assert intervals.wilson(16, 16)[1] == 1.0 and intervals.wilson(0, 21)[0] == 0.0
+
+
+def test_share_interval_of_one_trial_and_at_another_level():
+    assert _close(intervals.share_interval(1, 1), hand_wilson(1, 1))
+    assert _close(intervals.share_interval(0, 1), hand_wilson(0, 1))
+    assert _close(intervals.share_interval(7, 30, level=0.90), hand_wilson(7, 30, Z90))
+    assert intervals.share_interval(0, -1) is None
+
+
+def test_ratio_interval_without_matches_keeps_its_counts_and_has_no_bounds():
+    r = intervals.ratio_interval(0, 0)
+    assert (r.a, r.b) == (0, 0) and all(math.isnan(v) for v in (r.value, r.low, r.high, r.share))
+    r = intervals.ratio_interval(7, 3, level=0.90)
+    low, high = hand_wilson(7, 10, Z90)
+    assert (r.low, r.high) == pytest.approx((low / (1 - low), high / (1 - high)), abs=1e-12)
+    assert r.value == 7 / 3 and r.share == 0.7
