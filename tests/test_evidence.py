@@ -326,3 +326,79 @@ def test_ratio_interval_without_matches_keeps_its_counts_and_has_no_bounds():
     low, high = hand_wilson(7, 10, Z90)
     assert (r.low, r.high) == pytest.approx((low / (1 - low), high / (1 - high)), abs=1e-12)
     assert r.value == 7 / 3 and r.share == 0.7
+
+
+def test_shares_keep_integer_counts_and_a_fresh_index_whatever_the_input():
+    counts = _counts([("s", "w", None, "QA", "A", 3.0), ("s", "w", None, "QA", "B", 1.0),
+                      ("s", "w", None, "MT", "A", 1.0), ("s", "w", None, "MT", "B", 0.0)]).set_axis([10, 11, 12, 13])
+    frame = shares.shares(counts)
+    assert list(frame.columns) == shares.SHARE_COLUMNS and list(frame.index) == [0, 1, 2, 3]
+    assert str(frame["count"].dtype) == "Int64" and frame["share"].dtype == "float64"
+    assert list(frame["count"]) == [3, 1, 1, 0] and list(frame["share"]) == [0.75, 0.25, 1.0, 0.0]
+    # one match in the task: 1 of 1 and 0 of 1, each with its own interval
+    assert (frame.loc[2, "ci_low"], frame.loc[2, "ci_high"]) == pytest.approx(hand_wilson(1, 1), abs=1e-12)
+    assert (frame.loc[3, "ci_low"], frame.loc[3, "ci_high"]) == pytest.approx(hand_wilson(0, 1), abs=1e-12)
+    empty = shares.shares(counts.iloc[0:0])
+    assert empty.empty and list(empty.columns) == shares.SHARE_COLUMNS
+
+
+def test_shares_of_a_task_without_match_are_na_without_dividing_by_zero_and_take_the_level():
+    import warnings
+
+    counts = _counts([("s", "w", None, "QA", "A", 0), ("s", "w", None, "QA", "B", 0),
+                      ("s", "w", None, "MT", "A", 7), ("s", "w", None, "MT", "B", 23)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = shares.shares(counts, level=0.90)
+    assert frame.loc[:1, ["share", "ci_low", "ci_high"]].isna().all().all()
+    assert (frame.loc[2, "ci_low"], frame.loc[2, "ci_high"]) == pytest.approx(hand_wilson(7, 30, Z90), abs=1e-12)
+
+
+def test_ratio_rows_say_which_counts_they_had_in_the_order_of_the_tasks():
+    counts = _counts([
+        ("s", "w", None, "QA", "A", 7), ("s", "w", None, "QA", "B", 3),
+        ("s", "w", None, "MT", "A", None), ("s", "w", None, "MT", "B", 4),
+        ("s", "w", None, "NLI", "A", 5), ("s", "w", None, "NLI", "B", None),
+        ("s", "w", None, "POS", "A", 0), ("s", "w", None, "POS", "B", 0),
+        ("s", "w", None, "NER", "A", 6), ("s", "w", None, "NER", "B", 6),
+        ("s", "trend", 2020, "NER", "A", 1), ("s", "trend", 2020, "NER", "B", 0),
+        ("s", "w", None, "SRL", "B", 2),  # no row for A at all
+    ])
+    frame = shares.ratios(counts, [("A", "C"), ("A", "B")], level=0.90)
+    assert list(frame.columns) == shares.RATIO_COLUMNS
+    assert str(frame["count_a"].dtype) == "Int64" and str(frame["count_b"].dtype) == "Int64"
+    asked = frame[frame["denominator"] == "B"].reset_index(drop=True)
+    assert list(asked["task"]) == ["QA", "MT", "NLI", "POS", "NER", "NER", "SRL"]
+    assert list(asked["window"]) == ["w"] * 5 + ["trend", "w"] and list(asked["source"]) == ["s"] * 7
+    assert asked["year"].isna().tolist() == [True] * 5 + [False, True] and asked.loc[5, "year"] == 2020
+    counted = [(None if pd.isna(a) else a, None if pd.isna(b) else b) for a, b in zip(asked["count_a"], asked["count_b"])]
+    assert counted == [(7, 3), (None, 4), (5, None), (0, 0), (6, 6), (1, 0), (None, 2)]
+    assert asked.loc[[1, 2, 3, 6], ["ratio", "ci_low", "ci_high"]].isna().all().all()
+    low, high = hand_wilson(7, 10, Z90)
+    assert asked.loc[0, "ratio"] == 7 / 3
+    assert (asked.loc[0, "ci_low"], asked.loc[0, "ci_high"]) == pytest.approx((low / (1 - low), high / (1 - high)), abs=1e-12)
+    assert asked.loc[4, "ratio"] == 1.0  # a tie is a ratio of one, not a missing one
+    low, _ = hand_wilson(1, 1, Z90)
+    assert asked.loc[5, "ratio"] == math.inf and asked.loc[5, "ci_high"] == math.inf
+    assert asked.loc[5, "ci_low"] == pytest.approx(low / (1 - low), abs=1e-12)
+    # a method the task never counted gives a missing ratio, and the next pair is still answered
+    unasked = frame[frame["denominator"] == "C"]
+    assert len(unasked) == 7 and unasked["ratio"].isna().all() and unasked["count_b"].isna().all()
+    assert list(unasked["count_a"].fillna(-1)) == [7, -1, 5, 0, 6, 1, -1]
+    empty = shares.ratios(counts.iloc[0:0], [("A", "B")])
+    assert empty.empty and list(empty.columns) == shares.RATIO_COLUMNS
+
+
+def test_shares_csv_writes_fractions_to_four_decimals_and_empty_for_none():
+    frame = shares.shares(_counts([("s", "w", None, "QA", "A", 2), ("s", "w", None, "QA", "B", 1),
+                                   ("s", "trend", 2021, "QA", "A", 0), ("s", "trend", 2021, "QA", "B", None)]))
+    low, high = hand_wilson(2, 3)
+    blow, bhigh = hand_wilson(1, 3)
+    assert shares.to_csv(frame) == (
+        "source,window,year,task,method,count,share,ci_low,ci_high\n"
+        f"s,w,,QA,A,2,0.6667,{low:.4f},{high:.4f}\n"
+        f"s,w,,QA,B,1,0.3333,{blow:.4f},{bhigh:.4f}\n"
+        "s,trend,2021,QA,A,0,,,\n"
+        "s,trend,2021,QA,B,,,,\n"
+    )
+    assert f"{low:.4f},{high:.4f}" == "0.2077,0.9385"
