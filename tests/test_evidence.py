@@ -371,12 +371,13 @@ def test_ratio_rows_say_which_counts_they_had_in_the_order_of_the_tasks():
     assert list(asked["task"]) == ["QA", "MT", "NLI", "POS", "NER", "NER", "SRL"]
     assert list(asked["window"]) == ["w"] * 5 + ["trend", "w"] and list(asked["source"]) == ["s"] * 7
     assert asked["year"].isna().tolist() == [True] * 5 + [False, True] and asked.loc[5, "year"] == 2020
-    counted = [(None if pd.isna(a) else a, None if pd.isna(b) else b) for a, b in zip(asked["count_a"], asked["count_b"])]
-    assert counted == [(7, 3), (None, 4), (5, None), (0, 0), (6, 6), (1, 0), (None, 2)]
+    counted = asked[["count_a", "count_b"]].astype(object).where(asked[["count_a", "count_b"]].notna(), None)
+    assert list(map(tuple, counted.to_numpy())) == [(7, 3), (None, 4), (5, None), (0, 0), (6, 6), (1, 0), (None, 2)]
     assert asked.loc[[1, 2, 3, 6], ["ratio", "ci_low", "ci_high"]].isna().all().all()
     low, high = hand_wilson(7, 10, Z90)
     assert asked.loc[0, "ratio"] == 7 / 3
-    assert (asked.loc[0, "ci_low"], asked.loc[0, "ci_high"]) == pytest.approx((low / (1 - low), high / (1 - high)), abs=1e-12)
+    bounds = (asked.loc[0, "ci_low"], asked.loc[0, "ci_high"])
+    assert bounds == pytest.approx((low / (1 - low), high / (1 - high)), abs=1e-12)
     assert asked.loc[4, "ratio"] == 1.0  # a tie is a ratio of one, not a missing one
     low, _ = hand_wilson(1, 1, Z90)
     assert asked.loc[5, "ratio"] == math.inf and asked.loc[5, "ci_high"] == math.inf
