@@ -59,9 +59,9 @@ class ArxivSource(OnlineSource):
         start, end = self.span(start, end)
         if start is None and end is None:
             return None
+        # span gave an open end the current year, so only the start can be missing here.
         lo = f"{start}01010000" if start is not None else FIRST_DAY
-        hi = f"{end if end is not None else self.this_year()}12312359"
-        return f"submittedDate:[{lo} TO {hi}]"
+        return f"submittedDate:[{lo} TO {end}12312359]"
 
     def _params(self, query, start, end) -> dict:
         text = self.expression(query, start, end) if query is not None else self.dates(start, end)
