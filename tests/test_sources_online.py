@@ -60,7 +60,7 @@ def test_an_injected_http_client_is_used_as_is(httpserver):
     assert DblpSource(http=given).http is given
 
 
-@pytest.mark.parametrize("key,shown", [("k", "1 character;"), ("kkkkkkk", "7 characters;")])
+@pytest.mark.parametrize("key,shown", [("k", "1 character;"), ("kk", "2 characters;"), ("kkkkkkk", "7 characters;")])
 def test_a_key_too_short_to_mask_is_refused(key, shown):
     with pytest.raises(ConfigError) as info:
         WosSource(key=key)
@@ -88,6 +88,14 @@ def test_settings_kwargs_read_every_setting(tmp_path):
     assert src.http.limiter.path.parent == tmp_path / "home" / "pace"
     none = WosSource.settings_kwargs(settings(tmp_path))
     assert none["concurrency"] is None and none["rate"] is None and none["key"] is None and none["base_url"] is None
+
+
+def test_settings_kwargs_read_the_config_file_too(tmp_path):
+    table = {"url": "http://127.0.0.1:9/f", "key": KEY, "rps": 0.25, "concurrency": 4}
+    s = Settings(home=tmp_path / "home", file={"sources": {"wos": table}}, env={})
+    kwargs = WosSource.settings_kwargs(s)
+    assert (kwargs["base_url"], kwargs["key"], kwargs["rate"], kwargs["concurrency"]) == (
+        "http://127.0.0.1:9/f", KEY, 0.25, 4)
 
 
 @pytest.mark.parametrize("raw", ["0", "-2", "two", "1.5"])

@@ -126,8 +126,8 @@ class OnlineSource(Source):
 
     def year_totals(self, start: int, end: int) -> dict[int, int]:
         """Every work per year, one date-only request per year (``totals_query(year, year)``);
-        Unsupported, before any request, where the source has no such query."""
-        self.totals_query(start, start)
+        Unsupported, before any request, where the source has no such query (the first
+        ``year_total`` refuses before it sends)."""
         return {year: self.year_total(year) for year in range(start, end + 1)}
 
     def close(self) -> None:
