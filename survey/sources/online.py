@@ -155,7 +155,7 @@ def require_fields(query, source) -> None:
 def require_exact(atom, source) -> None:
     """Refuse an exact term where the provider stems every term and has no way to stop it."""
     caps = source.capabilities
-    if getattr(atom, "exact", False) and caps.stemming and not caps.exact:
+    if atom.exact and caps.stemming and not caps.exact:
         raise Unsupported(
             f"{source.name} stems every term and has no unstemmed search, so exact term {atom.text!r} "
             "cannot be matched as written"
