@@ -191,3 +191,14 @@ def test_proxy_failures(monkeypatch, answer, kind, message):
 def test_a_399_through_the_proxy_is_read_as_a_page(monkeypatch):
     fake_scholarly(monkeypatch, answer=FakeResponse(399, RESULTS.format("About 5 results")))
     assert ScholarSource(proxy=PROXY, rate=1000.0).count(LSTM_TOTAL, None, None) == 5
+
+
+def test_every_page_waits_for_the_pace_whoever_fetches_it(monkeypatch):
+    fake_scholarly(monkeypatch, answer=FakeResponse(200, RESULTS.format("About 5 results")))
+    for src in (ScholarSource(proxy=PROXY, rate=1000.0),
+                ScholarSource(fetch=lambda url: RESULTS.format("About 5 results"), rate=1000.0)):
+        waits = []
+        monkeypatch.setattr(src.http.limiter, "acquire", lambda: waits.append(1))
+        src.count(LSTM_TOTAL, None, None)
+        src.count(LSTM_TOTAL, None, None)
+        assert waits == [1, 1]
