@@ -143,7 +143,8 @@ def test_year_totals_one_date_only_request_per_year(httpserver):
 
 def test_a_source_without_a_totals_path_refuses_before_any_request(httpserver):
     src = fast(DblpSource, httpserver)
-    for call in (lambda: src.year_total(2019), lambda: src.year_totals(2019, 2020), lambda: src.totals_query(2019, 2019)):
+    for call in (lambda: src.year_total(2019), lambda: src.year_totals(2019, 2020),
+                 lambda: src.totals_query(2019, 2019)):
         with pytest.raises(Unsupported) as info:
             call()
         assert str(info.value) == "dblp cannot count all of its works per year"
@@ -201,7 +202,8 @@ def test_hit_count_messages():
     assert str(info.value) == "dblp: answer has no result.hits.@total"
     with pytest.raises(SourceError) as info:
         hit_count("x" * 50, "dblp", "total")
-    assert str(info.value) == "dblp: total is not a count in 0..2**53 written in ASCII digits ('xxxxxxxxxxxxxxxxxxxxxxxxxxxx…)"
+    assert str(info.value) == ("dblp: total is not a count in 0..2**53 written in ASCII digits "
+                               "('xxxxxxxxxxxxxxxxxxxxxxxxxxxx…)")
     assert hit_count(" 7\n", "dblp", "total") == 7 and hit_count(MAX_COUNT, "dblp", "total") == 2**53
     assert hit_count(0, "dblp", "total") == 0
     with pytest.raises(SourceError):

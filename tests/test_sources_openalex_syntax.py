@@ -193,7 +193,10 @@ def test_sample_asks_for_records_and_reads_them(httpserver):
     assert src.sample(LSTM_TOTAL, None, None, 2) == [Record("A", 2016, "W1", "10.1/x"), Record("", None, "W2", None)]
     sent = httpserver.log[0][0].args
     assert sent["per_page"] == "2" and sent["select"] == "id,doi,display_name,publication_year"
-    src.sample(LSTM_TOTAL, None, None, 500)
+    assert sent["filter"] == 'title_and_abstract.search:(LSTM OR "long short-term memory")'
+    src.sample(LSTM_TOTAL, 2010, 2012, 500)
+    window = httpserver.log[1][0].args["filter"]
+    assert window.endswith(",from_publication_date:2010-01-01,to_publication_date:2012-12-31")
     src.sample(LSTM_TOTAL, None, None, 0)
     assert [r.args["per_page"] for r, _ in httpserver.log[1:]] == ["200", "1"]
 

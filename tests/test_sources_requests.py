@@ -58,6 +58,7 @@ def test_crossref_request_and_pools(httpserver):
     assert args(src.compile(WORDS_ONLY, None, 2010)) == [
         ("query", "LSTM GRU"), ("filter", "until-pub-date:2010-12-31"), ("rows", "0")]
     assert args(src.compile(EXACT, None, None)) == [("query", "LSTMs"), ("rows", "0")]
+    assert urlsplit(src.compile(EXACT, None, None)).path == "/works"
     assert args(src.totals_query(2015, 2015)) == [
         ("filter", "from-pub-date:2015-01-01,until-pub-date:2015-12-31"), ("rows", "0")]
     assert urlsplit(src.totals_query(2015, 2015)).path == "/works"
@@ -79,7 +80,8 @@ def test_crossref_refusal_messages(httpserver):
                                "(its query counts works matching any word)")
     with pytest.raises(Unsupported) as info:
         src.compile(LSTM_TOTAL, None, None)
-    assert str(info.value) == "crossref has no phrase search: 'long short-term memory' would count works with any of its words"
+    assert str(info.value) == ("crossref has no phrase search: 'long short-term memory' would count works "
+                               "with any of its words")
 
 
 @pytest.mark.parametrize("data,message", [
@@ -120,7 +122,8 @@ def test_dblp_refuses_its_operators(httpserver, ch):
 def test_dblp_phrase_message(httpserver):
     with pytest.raises(Unsupported) as info:
         make(DblpSource, httpserver).compile(LSTM_TOTAL, None, None)
-    assert str(info.value) == "dblp has no phrase search: 'long short-term memory' cannot be matched as consecutive words"
+    assert str(info.value) == ("dblp has no phrase search: 'long short-term memory' cannot be matched as "
+                               "consecutive words")
 
 
 @pytest.mark.parametrize("data", [{}, {"result": []}, {"result": {"hits": "x"}}, {"result": {"hits": {}}}])

@@ -111,7 +111,8 @@ def test_parse_count_messages():
     assert str(info.value) == "scholar: the page has no result count (the count line is empty)"
     with pytest.raises(SourceError) as info:
         parse_count(RESULTS.format("Results " + "x" * 100))
-    assert str(info.value) == "scholar: cannot read a count from the count line '" + ("Results " + "x" * 100)[:79] + "…'"
+    shown = ("Results " + "x" * 100)[:79] + "…"
+    assert str(info.value) == f"scholar: cannot read a count from the count line '{shown}'"
     assert parse_count(RESULTS.format("About <b>1,630</b>\n results")) == 1630
 
 
@@ -202,3 +203,10 @@ def test_every_page_waits_for_the_pace_whoever_fetches_it(monkeypatch):
         src.count(LSTM_TOTAL, None, None)
         src.count(LSTM_TOTAL, None, None)
         assert waits == [1, 1]
+
+
+def test_the_proxy_from_the_config_file(tmp_path):
+    from survey.config import Settings
+
+    settings = Settings(home=tmp_path, file={"sources": {"scholar": {"proxy": PROXY}}}, env={})
+    assert ScholarSource.settings_kwargs(settings)["proxy"] == PROXY
