@@ -87,6 +87,7 @@ def test_crossref_refusal_messages(httpserver):
 @pytest.mark.parametrize("data,message", [
     ([1], "crossref: answer is not an ok work list"),
     ({"status": "ok", "message": "x"}, "crossref: answer is not an ok work list"),
+    ({"status": "failed", "message": {"total-results": 5}}, "crossref: answer is not an ok work list"),
     ({"status": "ok", "message": {}}, "crossref: answer has no message.total-results"),
 ])
 def test_crossref_answers_that_are_not_totals(httpserver, data, message):
@@ -142,6 +143,7 @@ def test_semanticscholar_request_and_key(httpserver):
     assert urlsplit(url).path == "/paper/search/bulk"
     assert args(url) == [("query", '(LSTM | "C++ code") + tagging'), ("year", "2006-2026"), ("fields", "year")]
     assert args(src.totals_query(2015, 2015)) == [("year", "2015"), ("fields", "year")]
+    assert src.expression(cell_query(["XGBoost (v2) model"], [])) == '"XGBoost (v2) model"'  # only " is special
     assert "x-api-key" not in src.http.session.headers
     assert src.configured() == (True, "ok (no SURVEY_SEMANTICSCHOLAR_KEY: shared public pool, heavily throttled)")
     keyed = make(SemanticScholarSource, httpserver, key=KEY)
