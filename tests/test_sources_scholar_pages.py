@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from hostile_server import raw_server  # noqa: F401 (a fixture)
 from sourcekit import LSTM_CLASSIFICATION, LSTM_TOTAL, fast
 from survey.errors import Blocked, SourceError, Unsupported
 from survey.matrix import cell_query
@@ -210,3 +211,14 @@ def test_the_proxy_from_the_config_file(tmp_path):
 
     settings = Settings(home=tmp_path, file={"sources": {"scholar": {"proxy": PROXY}}}, env={})
     assert ScholarSource.settings_kwargs(settings)["proxy"] == PROXY
+
+
+def test_a_page_served_without_a_content_type_is_read_as_utf8(raw_server):
+    page = '<div id="gs_ab_md">Environ 1\u202f620\u202f000 résultats</div>'.encode("utf-8")
+
+    def behave(conn, stop):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(page) + page)
+
+    server = raw_server(behave)
+    src = ScholarSource(base_url=server.url, rate=1000.0)
+    assert src.count(LSTM_TOTAL, None, None) == 1_620_000
