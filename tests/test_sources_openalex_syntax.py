@@ -213,3 +213,5 @@ def test_the_field_is_a_setting(tmp_path):
     assert OpenAlexSource.settings_kwargs(Settings(home=tmp_path, env=env))["field"] == "search"
     assert OpenAlexSource.from_settings(Settings(home=tmp_path, env=env)).field == "search"
     assert OpenAlexSource.from_settings(Settings(home=tmp_path, env={})).field == "title_and_abstract"
+    in_file = Settings(home=tmp_path, file={"sources": {"openalex": {"field": "search"}}}, env={})
+    assert OpenAlexSource.settings_kwargs(in_file)["field"] == "search"

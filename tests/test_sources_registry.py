@@ -22,10 +22,10 @@ class Plain(Source):
     capabilities = Capabilities(True, True, False, "titles", False)
 
     def compile(self, query, start, end):
-        return f"{start}..{end}"
+        return f"{len(query.items)} groups {start}..{end}"
 
     def count(self, query, start, end):
-        return start * 10 if start == end else -1
+        return start * 10 + len(query.items) if start == end else -1
 
 
 def test_defaults_of_capabilities_and_records():
@@ -37,8 +37,8 @@ def test_defaults_of_capabilities_and_records():
 def test_source_defaults():
     src = Plain()
     assert (Source.needs_key, Source.rate_limit, Source.concurrency) == (False, None, 1)
-    assert src.count_by_year(WORDS_ONLY, 2015, 2017) == {2015: 20150, 2016: 20160, 2017: 20170}
-    assert src.compile_by_year(WORDS_ONLY, 2015, 2016) == {2015: "2015..2015", 2016: "2016..2016"}
+    assert src.count_by_year(WORDS_ONLY, 2015, 2017) == {2015: 20151, 2016: 20161, 2017: 20171}
+    assert src.compile_by_year(WORDS_ONLY, 2015, 2016) == {2015: "1 groups 2015..2015", 2016: "1 groups 2016..2016"}
     assert src.identity() == "" and src.configured() == (True, "ok") and src.close() is None
     for call in (lambda: src.totals_query(2015, 2015), lambda: src.compile_year_totals(2015, 2016),
                  lambda: src.year_totals(2015, 2016)):
@@ -87,10 +87,12 @@ def test_make_source_local_by_name_or_alone(tmp_path):
 
 
 def test_an_unknown_source_lists_the_valid_ones(tmp_path):
+    (tmp_path / "corpora").mkdir()
+    (tmp_path / "corpora" / "acl.sqlite").write_bytes(b"")
     with pytest.raises(UnknownSource) as info:
         make_source("scopus", Settings(home=tmp_path, env={}))
     assert str(info.value) == ("unknown source 'scopus'; valid sources: openalex, semanticscholar, arxiv, "
-                               "crossref, dblp, scholar, wos")
+                               "crossref, dblp, scholar, wos, local:acl")
 
 
 def test_a_stored_local_source_compiles_like_the_corpus_and_counts_nothing():
