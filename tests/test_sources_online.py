@@ -39,6 +39,10 @@ def test_constructor_keeps_what_it_is_given_and_builds_the_http_client(tmp_path)
     assert src.today is TODAY and src.this_year() == 2026
 
 
+def test_only_trailing_slashes_leave_the_base_url():
+    assert WosSource(base_url="http://127.0.0.1:9/apiX//").base_url == "http://127.0.0.1:9/apiX"
+
+
 def test_defaults_come_from_the_class():
     src = WosSource(key="")
     assert src.key is None and src.mailto is None
