@@ -133,3 +133,38 @@ def test_temporary_files_of_a_running_import_are_kept(tmp_path):
         child.kill()
         child.wait()
     assert sorted(p.name for p in remove_leftovers(tmp_path)) == [running.name]
+
+
+def test_duplicates_among_keys_are_found_bit_for_bit():
+    from array import array
+
+    from survey.corpus.loading import duplicate_positions
+
+    # keys are 64-bit digests: patterns that read as NaN or as -0.0/0.0 in floating point are still distinct keys
+    nan_a, nan_b, minus_zero = 0x7FF8000000000001, 0x7FF8000000000002, -0x8000000000000000
+    title = array("q", [nan_a, nan_b, minus_zero, 5, nan_a])
+    doi = array("q", [0, 0, 0, 0, 0])
+    by_doi, by_title = duplicate_positions(doi, title)
+    assert list(by_doi) == [] and list(by_title) == [4]  # only the second nan_a
+
+
+def test_appended_records_are_merged_from_the_first_one_on(tmp_path):
+    db = tmp_path / "c.sqlite"
+    import_corpus(write(tmp_path / "a.jsonl", [{"title": "Kept", "year": 2001, "doi": "10.1/k"},
+                                               {"title": "Other", "year": 2001}]), db)
+    more = [{"title": "Kept", "year": 2001, "doi": "https://doi.org/10.1/K"},  # the first appended: same DOI and title
+            {"title": "other", "year": 2001},  # same title and year, no DOI
+            {"title": "New", "year": 2001}]
+    report = import_corpus(write(tmp_path / "b.jsonl", more), db, mode="append")
+    assert (report.merged_by_doi, report.merged_by_title, report.imported, report.records) == (1, 1, 1, 3)
+
+
+def test_appending_after_merged_duplicates_gives_fresh_ids(tmp_path):
+    db = tmp_path / "c.sqlite"
+    # the second record is merged away, so the highest id in use is above the number of records kept
+    import_corpus(write(tmp_path / "a.jsonl", [{"title": "A", "year": 2001}, {"title": "A", "year": 2001},
+                                               {"title": "C", "year": 2001}]), db)
+    import_corpus(write(tmp_path / "b.jsonl", [{"title": "D", "year": 2001}]), db, mode="append")
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT id & 4294967295, title FROM records ORDER BY id").fetchall()
+    assert rows == [(1, "A"), (3, "C"), (4, "D")]

@@ -21,6 +21,7 @@ def diff(old: str, new: str) -> str:
     ('    conn.execute("SELECT key, value FROM meta")', '    conn.execute("select key, value from meta")'),
     ('    conn.execute("DROP TABLE dups")', '    conn.execute("DROP TABLE DUPS")'),
     ('    conn.execute("PRAGMA page_size")', '    conn.execute("pragma PAGE_SIZE")'),
+    ('    "FROM json_each(?)" for table in indexes]', '    "from json_each(?)" for table in indexes]'),
 ])
 def test_case_of_a_plain_sql_statement_is_equivalent(old, new):
     assert mutation_score.sql_case_only(diff(old, new))
@@ -33,6 +34,8 @@ def test_case_of_a_plain_sql_statement_is_equivalent(old, new):
     ('    conn.execute(f"DROP TABLE {name}")', '    conn.execute(f"DROP TABLE {NAME}")'),
     # text that is not an SQL statement
     ('    raise BadInput("no such corpus")', '    raise BadInput("NO SUCH CORPUS")'),
+    ('    raise BadInput("From the file: no title")', '    raise BadInput("FROM THE FILE: NO TITLE")'),
+    ('    raise BadInput("begin with a title")', '    raise BadInput("BEGIN WITH A TITLE")'),
     # more than case
     ('    conn.execute("DROP TABLE dups")', '    conn.execute("XXDROP TABLE dupsXX")'),
     ('    conn.execute("SELECT a FROM t WHERE x > 1")', '    conn.execute("SELECT a FROM t WHERE x >= 1")'),

@@ -45,7 +45,8 @@ def load_equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
 
 
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_SQL = re.compile(r"\s*(SELECT|INSERT|CREATE|DROP|ATTACH|DETACH|PRAGMA|BEGIN|COMMIT|ROLLBACK|DELETE|UPDATE)\b", re.I)
+# Upper case, as this code writes SQL: a message that starts with "From" is not a statement.
+_SQL = re.compile(r"\s*(SELECT|INSERT|CREATE|DROP|ATTACH|DETACH|PRAGMA|BEGIN|COMMIT|ROLLBACK|DELETE|UPDATE|FROM|WHERE)\b")
 
 
 def sql_case_only(diff: str) -> bool:
