@@ -306,13 +306,16 @@ EXACT_RECORDS = [
 ]
 
 
+def _opened(folder, name: str, records):
+    src = folder / f"{name}.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    import_corpus(src, folder / f"{name}.sqlite")
+    return Corpus(folder / f"{name}.sqlite")
+
+
 @pytest.fixture(scope="module")
 def exact_corpus(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("exact")
-    src = folder / "e.jsonl"
-    src.write_text("".join(json.dumps(r) + "\n" for r in EXACT_RECORDS), encoding="utf-8")
-    import_corpus(src, folder / "e.sqlite")
-    with Corpus(folder / "e.sqlite") as c:
+    with _opened(tmp_path_factory.mktemp("exact"), "e", EXACT_RECORDS) as c:
         yield c
 
 
@@ -464,11 +467,7 @@ SAMPLED = [
 
 @pytest.fixture(scope="module")
 def sampled(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("sampled")
-    src = folder / "s.jsonl"
-    src.write_text("".join(json.dumps(r) + "\n" for r in SAMPLED), encoding="utf-8")
-    import_corpus(src, folder / "s.sqlite")
-    with Corpus(folder / "s.sqlite") as c:
+    with _opened(tmp_path_factory.mktemp("sampled"), "s", SAMPLED) as c:
         yield c
 
 
