@@ -80,6 +80,7 @@ def test_page_text_follows_the_declared_charset():
     assert page_text("é".encode("latin-1"), "text/html; CHARSET=ISO-8859-1") == "é"
     assert page_text("é".encode("utf-8"), "text/html") == "é"
     assert page_text("é".encode("utf-8"), "text/html; charset=no-such-codec") == "é"
+    assert page_text(b"\xff", "text/html; charset=no-such-codec") == "\ufffd"
     assert page_text(b"\xff", "text/html") == "\ufffd"
     assert page_text(b"\xff", "text/html; charset=utf-8") == "\ufffd"
 
@@ -124,6 +125,7 @@ def test_parse_count_messages():
     ("About 1,630,000 results (2,000 sec)", 1_630_000),
     ("12345 results", 12345),
     ("no number here", None),
+    ("About 01 results", None),
 ])
 def test_read_count_line(line, count):
     assert read_count_line(line) == count
@@ -222,3 +224,25 @@ def test_a_page_served_without_a_content_type_is_read_as_utf8(raw_server):
     server = raw_server(behave)
     src = ScholarSource(base_url=server.url, rate=1000.0)
     assert src.count(LSTM_TOTAL, None, None) == 1_620_000
+
+
+def test_a_count_beyond_any_index_names_the_count_line():
+    html = RESULTS.format("About 1" + "0" * 30 + " results")
+    with pytest.raises(SourceError) as info:
+        ScholarSource(fetch=lambda url: html, rate=1000.0).count(LSTM_TOTAL, None, None)
+    assert str(info.value).startswith("scholar: the count line is not a count in 0..2**53")
+
+
+def test_markup_inside_the_count_line_never_splits_the_number():
+    html = RESULTS.format("Environ <b>1</b>\u202f<b>620</b>\u202f<b>000</b> résultats")
+    assert parse_count(html) == 1_620_000
+
+
+def test_the_page_is_parsed_with_a_named_parser():
+    # Left to guess, BeautifulSoup picks whichever parser is installed (and warns): the same page
+    # could then read differently from one machine to the next.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parse_count(RESULTS.format("About 30 results")) == 30
