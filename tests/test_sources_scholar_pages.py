@@ -246,3 +246,16 @@ def test_the_page_is_parsed_with_a_named_parser():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert parse_count(RESULTS.format("About 30 results")) == 30
+
+
+def test_the_proxy_password_is_masked_wherever_it_appears():
+    from survey.redaction import redact
+
+    ScholarSource(proxy="http://user:scholar-proxy-pw-7351@127.0.0.1:3128")
+    assert redact("the proxy answered: bad password scholar-proxy-pw-7351") == "the proxy answered: bad password ***"
+
+
+def test_the_charset_the_server_declares_is_used(httpserver):
+    page = RESULTS.format("Environ 1\u00a0620\u00a0000 résultats").encode("latin-1")
+    httpserver.expect_request("/scholar").respond_with_data(page, content_type="text/html; charset=ISO-8859-1")
+    assert source(httpserver).count(LSTM_TOTAL, None, None) == 1_620_000
