@@ -339,10 +339,10 @@ class Http:
         inner = exc
         while inner.__context__ is not None and inner.__context__ is not inner:
             inner = inner.__context__
-        text = f"{exc} {inner}"
-        for hint in ("refused", "Name or service not known", "Temporary failure in name resolution", "reset", "timed out", "unreachable", "Remote end closed"):
-            if hint.lower() in text.lower():
-                return hint.lower()
+        text = f"{exc} {inner}".lower()
+        for hint in ("refused", "name or service not known", "temporary failure in name resolution", "reset", "timed out", "unreachable", "remote end closed"):
+            if hint in text:
+                return hint
         return type(inner).__name__
 
     def _status_error(self, resp: requests.Response) -> HTTPStatusError:
@@ -388,7 +388,7 @@ def parse_json(resp: requests.Response, source: str):
         pass
     head = text.lstrip()[:200].lower()
     ctype = resp.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
-    if head.startswith(("<!doctype html", "<html")) or "<html" in head or ctype == "text/html":
+    if head.startswith("<!doctype html") or "<html" in head or ctype == "text/html":
         kind = "an HTML page"
     elif not text.strip():
         kind = "an empty body"
