@@ -39,6 +39,7 @@ def test_the_longest_secret_is_masked_first():
     # Masking the shorter one first would leave the longer one's tail behind.
     assert redact("x abcdefgh-longer y", ["abcdefgh", "abcdefgh-longer"]) == "x *** y"
     assert redact("x abcdefgh-longer y", ["abcdefgh-longer", "abcdefgh"]) == "x *** y"
+    assert redact("x abcdefghi y", ["bcdefghi", "abcdefghi"]) == "x *** y"  # not by alphabet
 
 
 def test_url_userinfo_is_masked_in_any_scheme():
