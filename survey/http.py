@@ -210,8 +210,8 @@ class Http:
                     if _origin(target) != origin:
                         # Session headers (X-ApiKey, x-api-key) would follow the redirect to
                         # whoever it names; an answer from there is not the source's either.
-                        where = "{}://{}".format(*_origin(target)[:2])
-                        raise SourceError(self.redact(f"{self.source}: redirected to another origin ({where}); not followed"))
+                        scheme, host, _ = _origin(target)
+                        raise SourceError(self.redact(f"{self.source}: redirected to another origin ({scheme}://{host}); not followed"))
                     url = target
                 raise SourceError(f"{self.source}: more than {MAX_REDIRECTS} redirects")
         finally:
@@ -248,8 +248,7 @@ class Http:
             if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.exceptions.ChunkedEncodingError):
                 raise _Transient(f"connection failed ({reason})") from None
             raise _Transient(f"body cut short ({reason})") from None
-        resp._content = body
-        resp._content_consumed = True
+        resp._content, resp._content_consumed = body, True
         resp.close()  # the body is in hand: back to the pool
         return resp
 
@@ -313,7 +312,8 @@ class Http:
             if faults >= policy.attempts:
                 break
             wait = self._backoff(max(faults, 1)) if wait is None else wait
-            log.debug("%s: %s from %s; retry in %.2f s", self.source, last, shown, wait)
+            # The URL last: the log filter redacts it again, and a masked value runs to the next '&' or space.
+            log.debug("%s: %s; retry in %.2f s: GET %s", self.source, last, wait, shown)
             if wait > 0:
                 self.sleep(wait)
         if last.startswith("connection failed"):

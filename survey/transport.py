@@ -130,6 +130,14 @@ class flying:
 class _Tracked:
     """Mixin: a connection reports itself to the current flight whenever it is used."""
 
+    def _new_conn(self):
+        # Held from the moment it exists: a cut that came while connecting found no socket to shut.
+        self.sock = sock = super()._new_conn()
+        flight = current_flight()
+        if flight is not None and flight.cut:
+            _shutdown(self)
+        return sock
+
     def connect(self):
         flight = current_flight()
         if flight is not None:

@@ -4,6 +4,7 @@ how 429s and faults are counted and waited for, and what is given up on."""
 from __future__ import annotations
 
 import io
+import logging
 import random
 import threading
 
@@ -224,3 +225,32 @@ def test_a_cancelled_client_sends_nothing_more():
     with pytest.raises(Interrupted) as info:
         http.get("works")
     assert str(info.value) == "test: stopped" and session.sent == []
+
+
+def test_absolute_urls_of_either_scheme_are_taken_as_they_are_and_paths_keep_their_letters():
+    http, _, _ = make(lambda: reply(), base="https://api.example.org/v1")
+    assert http.url("http://other.example/x") == "http://other.example/x"
+    assert http.url("/Xplore/works") == "https://api.example.org/v1/Xplore/works"
+
+
+def test_an_encoding_never_asked_for_is_an_error_not_retried():
+    http, session, _ = make(lambda: reply(200, b"\x00", Content_Encoding="br"))
+    with pytest.raises(SourceError) as info:
+        http.get("works")
+    assert str(info.value) == "test: unrequested content encoding 'br'" and len(session.sent) == 1
+
+
+def test_the_body_read_is_the_body_handed_on_however_it_is_read():
+    http, _, _ = make(lambda: reply(200, b'{"n": 1}'))
+    resp = http.get("works")
+    assert b"".join(resp.iter_content(3)) == b'{"n": 1}' and resp.content == b'{"n": 1}'
+    assert http._flights == set()  # each request's flight is gone with it
+
+
+def test_each_retry_is_logged_with_the_url_redacted(caplog, half):
+    http, _, _ = make(lambda: reply(503), lambda: reply(200), retry=RetryPolicy(backoff=0.5))
+    with caplog.at_level(logging.DEBUG, logger="survey.http"):
+        http.get("works", {"api_key": "k-PLANTED-990011"})
+    assert [r.getMessage() for r in caplog.records if r.name == "survey.http"] == [
+        "test: HTTP 503; retry in 0.38 s: GET https://api.example.org/works?api_key=***"
+    ]

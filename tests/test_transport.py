@@ -19,7 +19,7 @@ import urllib3
 import survey.transport as transport
 from hostile_server import never_answer, raw_server  # noqa: F401 (raw_server: a fixture)
 from survey.errors import SourceError
-from survey.http import Http, Limits, RetryPolicy
+from survey.http import Http, Interrupted, Limits, RetryPolicy
 from survey.transport import CHUNK, BadEncoding, BodyTooLarge, Flight, _Watchdog, current_flight, flying, read_body, watchdog
 
 
@@ -257,3 +257,23 @@ def test_the_watchdog_forgets_a_flight_removed_from_it():
     assert dog._flights == {flight}
     dog.remove(flight)
     assert dog._flights == set()
+
+
+class CancelOnAcquire:
+    """A pace that lets the run be cancelled just after the last check before sending."""
+
+    def __init__(self):
+        self.http = None
+
+    def acquire(self):
+        self.http.cancel()
+
+
+def test_a_cancel_that_lands_while_connecting_stops_the_request(httpserver):
+    httpserver.expect_request("/x").respond_with_json({"total": 1})
+    http = Http("test", httpserver.url_for(""), retry=RetryPolicy(attempts=1))
+    http.limiter = CancelOnAcquire()
+    http.limiter.http = http
+    with pytest.raises(Interrupted) as info:
+        http.get("/x")
+    assert str(info.value) == "test: stopped"
