@@ -25,6 +25,7 @@ class Clock:
         return self.now
 
     def sleep(self, seconds: float) -> None:
+        assert len(self.slept) < 1000, "a retry loop that never ends"
         self.slept.append(seconds)
         self.now += seconds
 
@@ -46,6 +47,7 @@ class Scripted(requests.Session):
         self.replies, self.sent, self.closed = list(replies), [], False
 
     def get(self, url, **kw):
+        assert len(self.sent) < 1000, "a retry loop that never ends"
         self.sent.append((url, kw))
         make = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
         return make()

@@ -21,8 +21,19 @@ def no_sleep(seconds: float) -> None:
     pass
 
 
+def counted_sleep():
+    """A sleep that takes no time but fails a retry loop that never ends."""
+    slept = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        assert len(slept) < 1000, "a retry loop that never ends"
+
+    return sleep
+
+
 def make(httpserver, **kw) -> Http:
-    kw.setdefault("sleep", no_sleep)
+    kw.setdefault("sleep", counted_sleep())
     return Http("test", httpserver.url_for(""), **kw)
 
 
