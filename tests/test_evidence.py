@@ -212,3 +212,194 @@ def test_spearman_with_ties_in_the_first_argument():
 def test_wilson_vectorised_matches_scalar():
     lows, highs = intervals.wilson(np.array([1, 5]), np.array([10, 10]))
     assert (lows[1], highs[1]) == intervals.wilson(5, 10)
+
+
+# ------------------------------------------------------------------ exact values (issue 14 survivors)
+
+Z90, Z95 = 1.6448536269514722, 1.959963984540054  # the 95% and 97.5% points of the standard normal
+
+
+def hand_wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson (1927), written out here rather than taken from statsmodels."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def _close(interval, expected):
+    return (interval.low, interval.high) == pytest.approx(expected, abs=1e-12)
+
+
+def test_no_data_keeps_the_counts_it_was_given():
+    v = claims.verdict({"A": None, "B": 3})
+    assert v == claims.Verdict(claims.NO_DATA, None, None, {"A": None, "B": 3}, None, None, None, None)
+    assert claims.verdict({}).kind == claims.NO_DATA
+
+
+def test_too_few_still_names_the_leader_and_its_share_with_interval():
+    v = claims.verdict({"A": 2, "B": 5, "C": 1})
+    assert (v.kind, v.leader, v.runner_up, v.counts) == (claims.TOO_FEW, "B", "A", {"A": 2, "B": 5, "C": 1})
+    assert v.share == 5 / 8 and _close(v.share_ci, hand_wilson(5, 8))
+    assert v.head_to_head is None and v.head_to_head_ci is None
+    assert _close(claims.verdict({"A": 2, "B": 5}, level=0.90).share_ci, hand_wilson(5, 7, Z90))
+
+
+def test_a_lone_method_leads_with_its_whole_share():
+    v = claims.verdict({"A": 12})
+    assert (v.kind, v.leader, v.runner_up, v.counts, v.share) == (claims.LEAD, "A", None, {"A": 12}, 1.0)
+    assert _close(v.share_ci, hand_wilson(12, 12)) and (v.head_to_head, v.head_to_head_ci) == (None, None)
+    assert claims.verdict({"A": 3}).kind == claims.TOO_FEW and claims.verdict({"A": 3}).runner_up is None
+
+
+def test_head_to_head_at_another_level_and_the_counts_kept():
+    counts = {"A": 33, "B": 17, "C": 50}
+    v = claims.verdict(counts, level=0.90)  # 50 of 83 head to head: low bound 51.2% at 90%, 49.5% at 95%
+    assert (v.kind, v.leader, v.runner_up, v.counts) == (claims.LEAD, "C", "A", counts)
+    assert v.share == 0.5 and _close(v.share_ci, hand_wilson(50, 100, Z90))
+    assert v.head_to_head == 50 / 83 and _close(v.head_to_head_ci, hand_wilson(50, 83, Z90))
+    assert claims.verdict(counts).kind == claims.UNCLEAR
+
+
+def test_an_interval_that_touches_one_half_does_not_exclude_parity():
+    # 10 of 16 at z = 1 (a 68.27% level): the Wilson bound solves 10/16 - 1/2 = z * (1/2) / sqrt(16), so it is 1/2.
+    level = 0.6826894921370859
+    v = claims.verdict({"A": 10, "B": 6}, level=level)
+    assert v.head_to_head_ci.low == 0.5
+    assert v.kind == claims.UNCLEAR
+    assert claims.verdict({"A": 11, "B": 5}, level=level).kind == claims.LEAD
+
+
+def test_no_match_at_all_is_too_few_even_where_no_minimum_is_asked():
+    v = claims.verdict({"A": 0, "B": 0}, min_matches=0)
+    assert (v.kind, v.leader, v.share, v.share_ci) == (claims.TOO_FEW, "A", None, None)
+
+
+def test_wilson_rejects_a_negative_count_and_says_what_it_expects():
+    with pytest.raises(ValueError, match=r"counts must lie in 0\.\.n \(got -1\.0 of 5\.0\)"):
+        intervals.wilson(-1, 5)
+    with pytest.raises(ValueError, match=r"counts must lie in 0\.\.n \(got 6\.0 of 5\.0\)"):
+        intervals.wilson(6, 5)
+
+
+def test_wilson_of_no_trials_beside_others_is_nan_without_dividing_by_zero():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0/0 would warn "invalid value encountered"
+        lows, highs = intervals.wilson([0, 3, 1], [0, 10, 1])
+    assert math.isnan(lows[0]) and math.isnan(highs[0])
+    assert (lows[1], highs[1]) == pytest.approx(hand_wilson(3, 10), abs=1e-12)
+    assert (lows[2], highs[2]) == pytest.approx(hand_wilson(1, 1), abs=1e-12)
+
+
+def test_wilson_clips_bounds_that_statsmodels_0_14_leaves_a_rounding_error_outside_0_1(monkeypatch):
+    import statsmodels.stats.proportion as smp
+
+    def unclipped(count, nobs, alpha=0.05, method="normal"):  # statsmodels 0.14's wilson, which did not clip
+        from scipy.stats import norm
+
+        z = norm.isf(alpha / 2)
+        q = count / nobs
+        denom = 1 + z**2 / nobs
+        centre = (q + z**2 / (2 * nobs)) / denom
+        dist = z * np.sqrt(q * (1.0 - q) / nobs + z**2 / (4.0 * nobs**2)) / denom
+        return centre - dist, centre + dist
+
+    alpha = 1 - 0.95  # as wilson() passes it: 0.05000000000000004
+    assert unclipped(16.0, 16.0, alpha)[1] > 1.0 and unclipped(0.0, 21.0, alpha)[0] < 0.0
+    monkeypatch.setattr(smp, "proportion_confint", unclipped)
+    assert intervals.wilson(16, 16)[1] == 1.0 and intervals.wilson(0, 21)[0] == 0.0
+
+
+def test_share_interval_of_one_trial_and_at_another_level():
+    assert _close(intervals.share_interval(1, 1), hand_wilson(1, 1))
+    assert _close(intervals.share_interval(0, 1), hand_wilson(0, 1))
+    assert _close(intervals.share_interval(7, 30, level=0.90), hand_wilson(7, 30, Z90))
+    assert intervals.share_interval(0, -1) is None
+
+
+def test_ratio_interval_without_matches_keeps_its_counts_and_has_no_bounds():
+    r = intervals.ratio_interval(0, 0)
+    assert (r.a, r.b) == (0, 0) and all(math.isnan(v) for v in (r.value, r.low, r.high, r.share))
+    r = intervals.ratio_interval(7, 3, level=0.90)
+    low, high = hand_wilson(7, 10, Z90)
+    assert (r.low, r.high) == pytest.approx((low / (1 - low), high / (1 - high)), abs=1e-12)
+    assert r.value == 7 / 3 and r.share == 0.7
+
+
+def test_shares_keep_integer_counts_and_a_fresh_index_whatever_the_input():
+    counts = _counts([("s", "w", None, "QA", "A", 3.0), ("s", "w", None, "QA", "B", 1.0),
+                      ("s", "w", None, "MT", "A", 1.0), ("s", "w", None, "MT", "B", 0.0)]).set_axis([10, 11, 12, 13])
+    frame = shares.shares(counts)
+    assert list(frame.columns) == shares.SHARE_COLUMNS and list(frame.index) == [0, 1, 2, 3]
+    assert str(frame["count"].dtype) == "Int64" and frame["share"].dtype == "float64"
+    assert list(frame["count"]) == [3, 1, 1, 0] and list(frame["share"]) == [0.75, 0.25, 1.0, 0.0]
+    # one match in the task: 1 of 1 and 0 of 1, each with its own interval
+    assert (frame.loc[2, "ci_low"], frame.loc[2, "ci_high"]) == pytest.approx(hand_wilson(1, 1), abs=1e-12)
+    assert (frame.loc[3, "ci_low"], frame.loc[3, "ci_high"]) == pytest.approx(hand_wilson(0, 1), abs=1e-12)
+    empty = shares.shares(counts.iloc[0:0])
+    assert empty.empty and list(empty.columns) == shares.SHARE_COLUMNS
+
+
+def test_shares_of_a_task_without_match_are_na_without_dividing_by_zero_and_take_the_level():
+    import warnings
+
+    counts = _counts([("s", "w", None, "QA", "A", 0), ("s", "w", None, "QA", "B", 0),
+                      ("s", "w", None, "MT", "A", 7), ("s", "w", None, "MT", "B", 23)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = shares.shares(counts, level=0.90)
+    assert frame.loc[:1, ["share", "ci_low", "ci_high"]].isna().all().all()
+    assert (frame.loc[2, "ci_low"], frame.loc[2, "ci_high"]) == pytest.approx(hand_wilson(7, 30, Z90), abs=1e-12)
+
+
+def test_ratio_rows_say_which_counts_they_had_in_the_order_of_the_tasks():
+    counts = _counts([
+        ("s", "w", None, "QA", "A", 7), ("s", "w", None, "QA", "B", 3),
+        ("s", "w", None, "MT", "A", None), ("s", "w", None, "MT", "B", 4),
+        ("s", "w", None, "NLI", "A", 5), ("s", "w", None, "NLI", "B", None),
+        ("s", "w", None, "POS", "A", 0), ("s", "w", None, "POS", "B", 0),
+        ("s", "w", None, "NER", "A", 6), ("s", "w", None, "NER", "B", 6),
+        ("s", "trend", 2020, "NER", "A", 1), ("s", "trend", 2020, "NER", "B", 0),
+        ("s", "w", None, "SRL", "B", 2),  # no row for A at all
+    ])
+    frame = shares.ratios(counts, [("A", "C"), ("A", "B")], level=0.90)
+    assert list(frame.columns) == shares.RATIO_COLUMNS
+    assert str(frame["count_a"].dtype) == "Int64" and str(frame["count_b"].dtype) == "Int64"
+    asked = frame[frame["denominator"] == "B"].reset_index(drop=True)
+    assert list(asked["task"]) == ["QA", "MT", "NLI", "POS", "NER", "NER", "SRL"]
+    assert list(asked["window"]) == ["w"] * 5 + ["trend", "w"] and list(asked["source"]) == ["s"] * 7
+    assert asked["year"].isna().tolist() == [True] * 5 + [False, True] and asked.loc[5, "year"] == 2020
+    counted = asked[["count_a", "count_b"]].astype(object).where(asked[["count_a", "count_b"]].notna(), None)
+    assert list(map(tuple, counted.to_numpy())) == [(7, 3), (None, 4), (5, None), (0, 0), (6, 6), (1, 0), (None, 2)]
+    assert asked.loc[[1, 2, 3, 6], ["ratio", "ci_low", "ci_high"]].isna().all().all()
+    low, high = hand_wilson(7, 10, Z90)
+    assert asked.loc[0, "ratio"] == 7 / 3
+    bounds = (asked.loc[0, "ci_low"], asked.loc[0, "ci_high"])
+    assert bounds == pytest.approx((low / (1 - low), high / (1 - high)), abs=1e-12)
+    assert asked.loc[4, "ratio"] == 1.0  # a tie is a ratio of one, not a missing one
+    low, _ = hand_wilson(1, 1, Z90)
+    assert asked.loc[5, "ratio"] == math.inf and asked.loc[5, "ci_high"] == math.inf
+    assert asked.loc[5, "ci_low"] == pytest.approx(low / (1 - low), abs=1e-12)
+    # a method the task never counted gives a missing ratio, and the next pair is still answered
+    unasked = frame[frame["denominator"] == "C"]
+    assert len(unasked) == 7 and unasked["ratio"].isna().all() and unasked["count_b"].isna().all()
+    assert list(unasked["count_a"].fillna(-1)) == [7, -1, 5, 0, 6, 1, -1]
+    empty = shares.ratios(counts.iloc[0:0], [("A", "B")])
+    assert empty.empty and list(empty.columns) == shares.RATIO_COLUMNS
+
+
+def test_shares_csv_writes_fractions_to_four_decimals_and_empty_for_none():
+    frame = shares.shares(_counts([("s", "w", None, "QA", "A", 2), ("s", "w", None, "QA", "B", 1),
+                                   ("s", "trend", 2021, "QA", "A", 0), ("s", "trend", 2021, "QA", "B", None)]))
+    low, high = hand_wilson(2, 3)
+    blow, bhigh = hand_wilson(1, 3)
+    assert shares.to_csv(frame) == (
+        "source,window,year,task,method,count,share,ci_low,ci_high\n"
+        f"s,w,,QA,A,2,0.6667,{low:.4f},{high:.4f}\n"
+        f"s,w,,QA,B,1,0.3333,{blow:.4f},{bhigh:.4f}\n"
+        "s,trend,2021,QA,A,0,,,\n"
+        "s,trend,2021,QA,B,,,,\n"
+    )
+    assert f"{low:.4f},{high:.4f}" == "0.2077,0.9385"

@@ -68,3 +68,41 @@ def test_a_census_corrects_to_the_exact_relevant_count():
     # Every one of 11 matches judged, 2 relevant: the corrected count is 2, with no interval.
     check = check_verdict({"LSTM": 14, "CNN": 11}, {"LSTM": Precision(11, 14), "CNN": Precision(2, 11)})
     assert check.corrected_leader == "LSTM" and check.within_intervals
+
+
+# ------------------------------------------------------------------ exact values (issue 14 survivors)
+
+
+def test_a_lone_method_leads():
+    assert leader({"A": 3}) == "A"
+
+
+def test_a_census_gives_no_interval_even_where_just_every_match_was_judged():
+    # 6 of A's 10 matches relevant, all 10 judged: A is exactly 6, below B's 8 with nothing to overlap.
+    check = check_verdict({"A": 10, "B": 8}, {"A": Precision(6, 10), "B": None})
+    assert check.labelled == ("A",) and check.corrected_leader == "B" and check.within_intervals
+    assert check.corrected_claim.counts == {"A": 6, "B": 8}
+
+
+def test_the_corrected_leader_is_the_one_with_the_largest_estimate_not_the_largest_low_bound():
+    # A: 100 * 50/60 = 83.3, low 100 * 0.7200 = 72.0; B unlabelled: 80.
+    check = check_verdict({"A": 100, "B": 80}, {"A": Precision(50, 60)})
+    assert round(100 * hand_wilson(50, 60)[0], 1) == 72.0
+    assert check.corrected_leader == "A" and not check.within_intervals
+    assert check.corrected_claim.counts == {"A": 83, "B": 80}
+
+
+def test_a_change_of_leader_between_two_clear_leads_is_a_change():
+    # raw: A 300 of 500 leads; corrected: A 300 * 10/30 = 100, B 200 leads.
+    check = check_verdict({"A": 300, "B": 200}, {"A": Precision(10, 30)})
+    assert (check.raw_claim.kind, check.raw_claim.leader) == ("lead", "A")
+    assert (check.corrected_claim.kind, check.corrected_claim.leader) == ("lead", "B")
+    assert check.changed
+
+
+def test_no_clear_leader_both_times_is_no_change_whoever_has_the_most():
+    # raw: A 110 vs B 100, no clear leader; corrected: A 110 * 90/100 = 99 vs B 100, still none.
+    check = check_verdict({"A": 110, "B": 100}, {"A": Precision(90, 100)})
+    assert (check.raw_claim.kind, check.raw_claim.leader) == ("no clear leader", "A")
+    assert (check.corrected_claim.kind, check.corrected_claim.leader) == ("no clear leader", "B")
+    assert not check.changed

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
+import pytest
 
 from survey.analysis import StudyTable
 from survey.matrix import Window
-from survey.tables import display
+from survey.tables import display, format_ratio, markdown_table, pct, pct_interval, ratio_words
 
 
 def _table(counts: dict, status: dict | None = None, notes: dict | None = None) -> StudyTable:
@@ -46,3 +49,72 @@ def test_intervals_add_share_rows_and_ratio_bounds():
     assert d.frame.loc["A share", "x"] == "75% [71–79%]"
     assert d.frame.loc["A:B", "x"].startswith("3.00 [") and d.frame.loc["A:B", "y"] == "n/a (B is 0)"
     assert d.frame.loc["A share", "y"] == "100% [57–100%]"
+
+
+# ------------------------------------------------------------------ exact wording (issue 14 survivors)
+
+Z95 = 1.959963984540054  # the 97.5% point of the standard normal
+
+
+def hand_wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson (1927), written out here rather than taken from survey.evidence.intervals."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+@pytest.mark.parametrize("share, text", [
+    (0.0, "0%"), (1.0, "100%"),
+    (1e-13, "0%"), (1 - 1e-13, "100%"),  # float noise of an interval's clipped end
+    (0.0004, "<0.1%"),  # 0.04%: a share above none never reads 0%
+    (1 / 2000, "0.1%"),  # 0.05% exactly: one match in 2000 is not written 0%
+    (0.004, "0.4%"), (0.01, "1%"), (0.0125, "1%"), (0.5, "50%"),
+    (0.99, "99%"), (0.995, "99.5%"), (0.9994, "99.9%"),
+    (1999 / 2000, ">99.9%"), (0.99951, ">99.9%"),  # short of all never reads 100%, nor 100.0%
+])
+def test_pct_switches_to_one_decimal_strictly_under_1_and_over_99_percent(share, text):
+    assert pct(share) == text
+
+
+def test_format_ratio_writes_an_unbounded_end_as_infinity():
+    assert format_ratio(math.inf) == "∞"
+    assert ratio_words(3.0, 1.5, math.inf) == "3.00 [1.50–∞]"
+    assert ratio_words(12.25, 9.5, 15.04) == "12.2 [9.50–15.0]"
+    assert pct_interval(0.004, 0.02) == "[0.4–2%]"
+
+
+def test_a_status_without_words_is_its_own_footnote_and_a_note_equal_to_the_status_is_not_repeated():
+    t = _table({"A": {"x": None, "y": None}, "B": {"x": 1, "y": 2}},
+               status={("A", "x"): "rate limited", ("A", "y"): "error"}, notes={("A", "y"): "error"})
+    d = display(t)
+    assert d.footnotes == ["rate limited", "fetch failed"]
+    assert list(d.frame.loc["A"]) == ["n/a [1]", "n/a [2]"]
+
+
+def test_share_rows_need_every_count_of_the_task_and_some_match():
+    t = _table({"A": {"x": 3, "y": 0, "z": None, "w": 1}, "B": {"x": 1, "y": 0, "z": 4, "w": 0}})
+    d = display(t, intervals=True)
+    assert list(d.frame.loc["A share"].iloc[1:]) == ["n/a (no match)", "n/a", "100% [21–100%]"]
+    assert list(d.frame.loc["B share"].iloc[1:]) == ["n/a (no match)", "n/a", "0% [0–79%]"]
+    low, high = hand_wilson(3, 4)  # 30.06% to 95.44%
+    assert d.frame.loc["A share", "x"] == f"75% [{round(100 * low)}–{round(100 * high)}%]" == "75% [30–95%]"
+
+
+def test_ratio_cells_with_intervals_say_why_a_ratio_is_missing():
+    t = _table({"A": {"x": 300, "y": 5, "z": None, "u": 0, "v": 1, "w": 7},
+                "B": {"x": 100, "y": 5, "z": 2, "u": 0, "v": 0, "w": None}})
+    row = display(t, [("A", "B")], intervals=True).frame.loc["A:B"]
+    low, high = hand_wilson(300, 400)
+    assert row["x"] == f"3.00 [{low / (1 - low):.2f}–{high / (1 - high):.2f}]" == "3.00 [2.39–3.76]"
+    low, high = hand_wilson(5, 10)
+    assert row["y"] == f"1.00 [{low / (1 - low):.2f}–{high / (1 - high):.2f}]" == "1.00 [0.31–3.23]"
+    assert (row["z"], row["w"]) == ("n/a", "n/a")  # one count missing is enough
+    assert row["u"] == "n/a (no match)"
+    assert row["v"] == "n/a (B is 0)"
+
+
+def test_markdown_table_without_an_index_name_has_an_empty_corner():
+    frame = pd.DataFrame({"x": ["1"]}, index=["A"])
+    assert markdown_table(frame).splitlines()[0] == "|  | x |"
+    assert markdown_table(frame, "method").splitlines()[0] == "| method | x |"

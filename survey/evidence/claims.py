@@ -49,7 +49,7 @@ def verdict(counts: dict, *, min_matches: int = MIN_MATCHES, level: float = LEVE
     leader = ranked[0]
     runner = ranked[1] if len(ranked) > 1 else None
     total = sum(counts.values())
-    if total < min_matches:
+    if total < min_matches or total == 0:  # no match at all is too few whatever the minimum asked
         share = counts[leader] / total if total else None
         return Verdict(TOO_FEW, leader, runner, counts, share, share_interval(counts[leader], total, level),
                        None, None)
@@ -57,10 +57,10 @@ def verdict(counts: dict, *, min_matches: int = MIN_MATCHES, level: float = LEVE
     share_ci = share_interval(counts[leader], total, level)
     if runner is None:
         return Verdict(LEAD, leader, None, counts, share, share_ci, None, None)
-    pair = counts[leader] + counts[runner]
-    h2h = counts[leader] / pair if pair else None
-    h2h_ci = share_interval(counts[leader], pair, level) if pair else None
-    kind = LEAD if h2h_ci is not None and h2h_ci.low > 0.5 else UNCLEAR
+    pair = counts[leader] + counts[runner]  # > 0: the leader has the most of a positive total
+    h2h = counts[leader] / pair
+    h2h_ci = share_interval(counts[leader], pair, level)
+    kind = LEAD if h2h_ci.low > 0.5 else UNCLEAR
     return Verdict(kind, leader, runner, counts, share, share_ci, h2h, h2h_ci)
 
 

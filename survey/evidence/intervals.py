@@ -25,9 +25,6 @@ class Interval:
     low: float
     high: float
 
-    def __contains__(self, value: float) -> bool:
-        return self.low <= value <= self.high
-
 
 def wilson(count, n, level: float = LEVEL):
     """Wilson interval(s) for ``count`` successes out of ``n``: (low, high), arrays in, arrays out.
