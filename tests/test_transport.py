@@ -7,6 +7,7 @@ import gzip
 import io
 import os
 import socket
+import ssl
 import threading
 import time
 import tracemalloc
@@ -100,18 +101,53 @@ def test_a_compressed_body_cut_short_or_with_junk_after_it_is_an_error():
     assert str(junk.value) == "data after the end of the compressed body"
 
 
-def endless(conn, stop):
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
-    until = time.monotonic() + 10
-    while time.monotonic() < until and not stop.is_set():
-        conn.sendall(b" " * 65536)
-
-
 def test_an_endless_body_is_refused_at_the_cap_not_read_to_its_end(raw_server):
-    http = Http("test", raw_server(endless).url, limits=Limits(max_body=100_000, deadline=3.0), retry=RetryPolicy(attempts=1))
+    sent: list[int] = []
+
+    def endless(conn, stop):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+        total = 0
+        try:
+            while total < 64_000_000 and not stop.is_set():
+                conn.sendall(b" " * 65536)
+                total += 65536
+        finally:
+            sent.append(total)
+
+    http = Http("test", raw_server(endless).url, limits=Limits(max_body=100_000), retry=RetryPolicy(attempts=1))
     with pytest.raises(SourceError) as info:
         http.get("/x")
     assert str(info.value) == "test: body larger than 100000 bytes decoded; refusing to read more"
+    for _ in range(200):  # the server stops sending once the client has gone
+        if sent:
+            break
+        time.sleep(0.05)
+    assert sent and sent[0] < 64_000_000, "the client read on past its cap"
+
+
+def test_a_failed_tls_handshake_leaves_no_connection_open(raw_server):
+    ended: list[bool] = []
+
+    def not_tls(conn, stop):
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")  # the handshake fails on this
+        conn.settimeout(5)
+        try:
+            ended.append(conn.recv(1) == b"")
+        except socket.timeout:
+            ended.append(False)
+        except ConnectionResetError:
+            ended.append(True)
+
+    conn = transport._HTTPSConn("127.0.0.1", raw_server(not_tls).port, timeout=5)
+    with pytest.raises(ssl.SSLError):
+        conn.connect()
+    conn.close()
+    assert conn.handshake_sock is None
+    for _ in range(200):
+        if ended:
+            break
+        time.sleep(0.05)
+    assert ended == [True], "the server never saw the connection end"
 
 
 def test_a_stalled_tls_handshake_ends_at_the_total_deadline(raw_server):
