@@ -61,12 +61,11 @@ class Flight:
 
 def _shutdown(conn) -> None:
     for sock in (getattr(conn, "sock", None), getattr(conn, "handshake_sock", None)):
-        if sock is None:
-            continue
         try:
             # The plain socket's shutdown, also for TLS: it wakes a reader blocked in the C library
             # without touching the SSL object that reader is using.
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            if sock is not None:
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
         except OSError:
             pass
 

@@ -131,6 +131,7 @@ def test_a_redirect_within_the_origin_is_followed(base, location, followed):
         ("https://api.example.org:8443/x", "https://api.example.org"),
         ("http://api.example.org/x", "http://api.example.org"),
         ("https://EVIL.example/?api_key=k-PLANTED-55", "https://evil.example"),
+        ("http:///no-host", "http://"),
     ],
 )
 def test_a_redirect_to_another_origin_is_refused_and_sends_nothing_there(location, shown):

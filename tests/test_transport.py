@@ -150,6 +150,23 @@ def test_a_failed_tls_handshake_leaves_no_connection_open(raw_server):
     assert ended == [True], "the server never saw the connection end"
 
 
+def test_a_kept_alive_connection_is_cut_at_the_deadline_on_its_next_request(raw_server):
+    def answer_once(conn, stop):  # the first request was read by the server already
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        conn.recv(65536)  # the second request, on the same connection: never answered
+        stop.wait(10)
+
+    server = raw_server(answer_once)
+    http = Http("test", server.url, limits=Limits(timeout=(30.0, 30.0), deadline=0.5), retry=RetryPolicy(attempts=1))
+    assert http.get_json("/x") == {}
+    started = time.monotonic()
+    with pytest.raises(SourceError) as info:
+        http.get("/x")
+    assert time.monotonic() - started < 5
+    assert str(info.value) == "test: no complete answer within 0.5 s after 1 tries"
+    assert server.accepted == 1
+
+
 def test_a_stalled_tls_handshake_ends_at_the_total_deadline(raw_server):
     # The handshake happens in connect(), before any request is written, on a socket that TLS
     # wrapping has detached from its descriptor: the flight must still cut it there, or only the
