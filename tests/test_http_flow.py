@@ -214,9 +214,12 @@ def test_a_non_retried_status_is_raised_at_once():
 
 
 def test_a_cancel_during_a_retry_wait_stops_it():
-    session = Scripted(lambda: reply(503, b"", Retry_After="30"))
+    def busy():  # the cancel comes once the answer is in: during the 30 s wait
+        threading.Timer(0.2, http.cancel).start()
+        return reply(503, b"", Retry_After="30")
+
+    session = Scripted(busy)
     http = Http("test", "https://api.example.org", session=session)
-    threading.Timer(0.2, http.cancel).start()
     with pytest.raises(Interrupted) as info:
         http.get("works")
     assert str(info.value) == "test: stopped" and len(session.sent) == 1
