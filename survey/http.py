@@ -136,7 +136,6 @@ class Http:
         self.secrets = tuple(s for s in secrets if s)
         for s in (*self.secrets, urlsplit(self.base_url).password):
             register_secret(s)
-        self.clock = clock
         self.wallclock = wallclock
         self._cancel = threading.Event()
         self._flights: set[Flight] = set()

@@ -4,9 +4,12 @@ how 429s and faults are counted and waited for, and what is given up on."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 import random
 import threading
+import time
+import uuid
 
 import pytest
 import requests
@@ -15,6 +18,7 @@ import urllib3
 from survey import __version__
 from survey.errors import RateLimited, SourceError
 from survey.http import Http, Interrupted, Limits, RetryPolicy, redact, user_agent
+from survey.transport import TrackedAdapter
 
 
 class Clock:
@@ -99,8 +103,32 @@ def test_urls_are_built_on_the_base_and_shown_redacted():
 
 
 def test_secrets_and_a_base_url_password_are_masked_everywhere_once_given():
-    make(lambda: reply(), base="https://user:pw-PLANTED-424242@api.example.org", secrets=["k-PLANTED-313131"])
-    assert redact("pw-PLANTED-424242 and k-PLANTED-313131") == "*** and ***"
+    tag = uuid.uuid4().hex[:8]  # new each run: the registry lasts as long as the process
+    password, key = f"pw-PLANTED-{tag}", f"k-PLANTED-{tag}"
+    assert redact(f"{password} and {key}") == f"{password} and {key}"
+    make(lambda: reply(), base=f"https://user:{password}@api.example.org", secrets=[key])
+    assert redact(f"{password} and {key}") == "*** and ***"
+
+
+def test_the_default_session_pools_ten_connections_and_never_retries_by_itself():
+    adapter = Http("test", "https://api.example.org").session.get_adapter("https://api.example.org")
+    assert isinstance(adapter, TrackedAdapter) and adapter.max_retries.total == 0
+    assert (adapter._pool_connections, adapter._pool_maxsize) == (1, 10)
+
+
+def test_the_pace_sleeps_through_the_clients_sleep():
+    http, _, clock = make(lambda: reply(), rate=2.0)
+    for _ in range(3):
+        http.get("works")
+    assert clock.slept == [pytest.approx(1.05)]
+
+
+def test_a_pace_file_is_shared_on_wall_clock_time(tmp_path):
+    path = tmp_path / "pace" / "test.json"
+    http, _, _ = make(lambda: reply(), rate=5.0, pace_file=path)
+    assert http.limiter.path == path and http.limiter.clock is time.time
+    http.get("works")
+    assert len(json.loads(path.read_text(encoding="utf-8"))["sends"]) == 1
 
 
 def test_close_closes_the_session():
@@ -237,6 +265,7 @@ def test_absolute_urls_of_either_scheme_are_taken_as_they_are_and_paths_keep_the
     http, _, _ = make(lambda: reply(), base="https://api.example.org/v1")
     assert http.url("http://other.example/x") == "http://other.example/x"
     assert http.url("/Xplore/works") == "https://api.example.org/v1/Xplore/works"
+    assert make(lambda: reply(), base="https://api.example.org/X/")[0].url("w") == "https://api.example.org/X/w"
 
 
 def test_an_encoding_never_asked_for_is_an_error_not_retried():
