@@ -114,6 +114,15 @@ def test_the_default_session_pools_ten_connections_and_never_retries_by_itself()
     adapter = Http("test", "https://api.example.org").session.get_adapter("https://api.example.org")
     assert isinstance(adapter, TrackedAdapter) and adapter.max_retries.total == 0
     assert (adapter._pool_connections, adapter._pool_maxsize) == (1, 10)
+    sized = Http("test", "https://api.example.org", pool_size=4).session.get_adapter("https://api.example.org")
+    assert sized._pool_maxsize == 4
+
+
+def test_only_the_encodings_read_body_can_bound_are_asked_for_whatever_the_session_offered():
+    session = Scripted(lambda: reply())
+    session.headers["Accept-Encoding"] = "gzip, deflate, br, zstd"  # requests with brotli and zstandard installed
+    Http("test", "https://api.example.org", session=session)
+    assert session.headers["Accept-Encoding"] == "gzip, deflate"
 
 
 def test_the_pace_sleeps_through_the_clients_sleep():

@@ -109,6 +109,20 @@ def test_woken_exactly_at_the_allowance_is_in_time():
     assert pace.reserve()[0] == 1.0  # the booking at 0 stands
 
 
+def test_woken_at_the_allowance_is_in_time_at_any_hour():
+    clock = Script(1000.0, 1000.0, 1000.0 + LATE, 1000.5)
+    pace = limiter(1, clock)
+    assert pace.acquire() == 0.5 and clock.reads == 4
+
+
+def test_a_limiter_without_a_file_locks_no_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    pace = RateLimiter(5)
+    pace.reserve()
+    pace.pause(0.0)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_caller_late_every_time_gives_up_rebooking_after_five_tries_and_keeps_its_last_booking():
     # Every read of this clock is 1 s after the one before: each booking is late when checked.
     reads = iter(range(1000, 2000))
