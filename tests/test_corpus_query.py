@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from survey.corpus import import_corpus
-from survey.corpus.query import (by_year_statement, count_sql, count_statement, fts_string, ids_statement, match_expression,
+from survey.corpus.query import (EXACT_TOKENIZER, STEMMED_TOKENIZER, _Tokenizer, by_year_statement, count_sql, count_statement, fts_string, ids_statement, match_expression,
                                  match_groups, rowid_statement, tokenize, totals_sql, with_literals, year_condition)
 from survey.errors import Unsupported
 from survey.matrix import AllOf, AnyOf, Phrase, Term
@@ -26,6 +26,26 @@ def test_tokenize_stems_folds_and_keeps_order():
     assert tokenize("Running Dogs, Über-Netze") == ["run", "dog", "uber", "netz"]
     assert tokenize("Running Dogs, Über-Netze") == ["run", "dog", "uber", "netz"]  # the probe row is cleared each time
     assert tokenize("*** --- ***") == []
+
+
+def test_each_tokenizer_kind_in_its_own_probe():
+    # Built here rather than through the cache, which earlier tests have already filled.
+    stemmed, exact = _Tokenizer(STEMMED_TOKENIZER), _Tokenizer(EXACT_TOKENIZER)
+    assert stemmed.tokens("Networks Über") == ["network", "uber"]
+    assert exact.tokens("Networks Über") == ["networks", "uber"]
+    assert exact.tokens("Networks Über") == ["networks", "uber"]
+
+
+def test_a_tokenizer_serves_other_threads():
+    import threading
+
+    tokenizer, found = _Tokenizer(STEMMED_TOKENIZER), []
+    workers = [threading.Thread(target=lambda: found.append(tokenizer.tokens("learning rates"))) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert found == [["learn", "rate"]] * 4
 
 
 def test_fts_string_escapes_quotes_only():
