@@ -82,10 +82,30 @@ ER  -
         ("TY  - JOUR\nTI  - First\nER  - \n\nTY  - JOUR\nTI  - Cut\n", [("line 1", Entry("First")), ("line 5", Entry("Cut"))]),
         ("Provider: Scopus\r\n\r\nTY  - JOUR\r\nTI  - Windows\r\nER  - \r\n", [("line 3", Entry("Windows"))]),
         ("TY  - JOUR\rTI  - Old Mac\rER  - \r", [("line 1", Entry("Old Mac"))]),
+        # cut short on a continuation line that merely starts with "ER"
+        ("TY  - JOUR\nTI  - Cut short\nAB  - MAPK and\nERK signalling", [("line 1", Entry("Cut short", "MAPK and ERK signalling"))]),
     ],
 )
 def test_read_ris(text, items):
     assert read_ris(text) == (items, len(items))
+
+
+def test_a_block_rispy_cannot_read_is_skipped_alone(monkeypatch):
+    import rispy
+
+    real = rispy.loads
+
+    def loads(text, **kwargs):
+        if "Broken" in text:
+            raise KeyError("x" * 100)
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(rispy, "loads", loads)
+    text = "TY  - JOUR\nTI  - Broken\nER  - \nTY  - JOUR\nTI  - Fine\nER  - \n"
+    assert read_ris(text) == ([("line 1", f"cannot read the RIS record (KeyError: {repr('x' * 100)[:80]})"),
+                               ("line 4", Entry("Fine"))], 2)
+    assert read_wos(text.replace("TY  - JOUR", "PT J").replace("TI  - ", "TI ").replace("ER  - ", "ER")) == (
+        [("line 1", f"cannot read the Web of Science record (KeyError: {repr('x' * 100)[:80]})"), ("line 4", Entry("Fine"))], 2)
 
 
 # ---------------------------------------------------------------- MEDLINE
