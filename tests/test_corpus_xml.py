@@ -88,6 +88,14 @@ def test_entity_declarations_are_refused():
                  "nothing after it could be read")]
 
 
+def test_a_refusal_is_cut_to_100_characters():
+    name = "e" * 120
+    doc = f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY {name} "x">]><PubmedArticleSet/>'
+    detail = f"EntitiesForbidden(name='{name}', system_id=None, public_id=None)"[:100]
+    assert list(read_pubmed_xml(io.BytesIO(doc.encode()))) == [
+        ("file", f"XML refused (EntitiesForbidden: {detail}); nothing after it could be read")]
+
+
 ENDNOTE = ('<?xml version="1.0" encoding="UTF-8"?><xml><records>'
            '<record><rec-number>7</rec-number><titles><title><style face="normal">EndNote </style><style>title</style></title>'
            '<secondary-title>A journal</secondary-title></titles><dates><year>2020</year><pub-dates><date>2019</date></pub-dates>'
