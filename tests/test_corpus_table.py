@@ -92,6 +92,14 @@ def test_header_errors():
     assert str(err.value) == ("CSV header has no title column (have: c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11); "
                               "expected a column named Title")
     assert list(read_csv(iter(["Title,Year\n"]), "x.csv")) == []
+    with pytest.raises(ValueError) as err:
+        list(read_csv(iter([]), "x.csv"))
+    assert str(err.value) == "empty CSV; expected a header row with a Title column"
+
+
+def test_a_header_of_one_column_is_read_with_the_comma():
+    assert rows("Title\nXylophone eXperiments\nTwo, with a comma\n") == [("line 2", Entry("Xylophone eXperiments")),
+                                                                         ("line 3", Entry("Two"))]
 
 
 def test_a_malformed_row_is_skipped_and_the_next_read():
