@@ -16,7 +16,7 @@ from survey.corpus.readers.table import title_column
         ("refs.bib", "bibtex"), ("refs.BIB", "bibtex"), ("refs.bib.gz", "bibtex"), ("refs.bibtex", "bibtex"),
         ("refs.biblatex", "bibtex"), ("a.jsonl", "jsonl"), ("a.ndjson", "jsonl"), ("a.json", "json"), ("a.ris", "ris"),
         ("pubmed.nbib", "medline"), ("pubmed.medline", "medline"), ("savedrecs.ciw", "wos"), ("zotero.rdf", "zotero-rdf"),
-        ("scopus.csv", "csv"), ("wos.tsv", "csv"), ("x.tab", "csv"), ("export.CSV.GZ", "csv"), ("v1.2.ris", "ris"),
+        ("scopus.csv", "csv"), ("wos.tsv", "csv"), ("x.tab", "csv"), ("export.CSV.GZ", "csv"), ("v1.2.ris", "ris"), ("scopus_2024.01.csv.gz", "csv"),
         ("export.txt", None), ("export", None), ("export.gz", None), ("refs.bib.zip", None), (".bib", None),
     ],
 )
@@ -40,6 +40,7 @@ def fmt_of(text):
         ("", None),
         ("\ufeff \t\r\n", None),
         ("just prose\nwith no records\n", None),
+        ("X[1]", None),  # only a BOM and whitespace are passed over before the first character
         # XML families
         ('<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet>\n<PubmedArticleSet>', "pubmed-xml"),
         ("<PubmedArticle><MedlineCitation>", "pubmed-xml"),
@@ -69,6 +70,7 @@ def fmt_of(text):
         ('{"title": "broken\n{"title": "y"\n', "json"),
         ('{"title": "broken\n"title": "y"}\n', "json"),
         ('{"title": "broken', "json"),
+        ('{"title": "a\n{"title": "b"}\n{"title": "c\nx', "jsonl"),  # the second line decides, not a later one
         # tagged text
         ("FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI A\nER\n", "wos"),
         ("PT J\nTI A\nER\n\nEF\n", "wos"),
@@ -93,7 +95,8 @@ def fmt_of(text):
         ("\ufeff\"Article Title\";\"Publication Year\"\n", "csv"),
         ("PT\tAU\tTI\tPY\r\nJ\tA\tB\t2001\r\n", "csv"),
         ("Title\nA\n", None),  # one column: no delimiter to tell a table by
-        ("Name,When\nTitle,2001\n", None),  # only the first line is the header
+        ("Name,When,\nTitle,2001,\n", None),  # only the first line is the header
+        ("Name,When,\rTitle,2001,\r", None),  # also with classic Mac line ends
     ],
 )
 def test_sniff(text, fmt):
@@ -101,7 +104,10 @@ def test_sniff(text, fmt):
 
 
 def test_sniff_looks_at_the_first_4096_characters_of_xml():
-    padding = "<!-- " + "x" * 4000 + " -->"
-    assert fmt_of(padding + "<PubmedArticleSet>") == "pubmed-xml"
-    late = "<!-- " + "x" * 5000 + " -->"
-    assert fmt_of(late + "<PubmedArticleSet>") is None
+    def after_comment(n):
+        return "<!--" + "x" * n + "-->" + "<PubmedArticle>"
+
+    assert after_comment(4075).index("PubmedArticle") + len("PubmedArticle") == 4096
+    assert fmt_of(after_comment(4075)) == "pubmed-xml"
+    assert fmt_of(after_comment(4076)) is None  # its last letter is the 4097th character
+    assert fmt_of(after_comment(5000)) is None

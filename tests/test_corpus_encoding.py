@@ -54,11 +54,13 @@ def test_a_character_cut_at_the_end_of_the_head_is_not_an_error(tmp_path):
     assert enc.choose(tmp_path / "x", head, True).name != "utf-8"  # a whole file ending mid-character is not UTF-8
 
 
-def test_cp1252_is_detected_and_the_first_bad_offset_reported(tmp_path):
+def test_a_detected_encoding_is_named_and_reads_the_text(tmp_path):
     path = tmp_path / "refs.ris"
-    data = RIS.encode("cp1252")
+    text = "TY  - JOUR\nTI  - Réseaux de neurones profonds pour la traduction\nER  - \n"
+    data = text.encode("cp1252")
     path.write_bytes(data)
     chosen = enc.choose(path, data, True)
+    assert chosen.name == codecs.lookup(chosen.name).name and data.decode(chosen.name) == text  # whichever fits, by its codec name
     assert chosen.note == (f"read as {chosen.name}: not valid UTF-8 at byte offset 18, encoding detected by charset-normalizer; "
                            "pass --encoding to override")
     assert data[18:19] == "é".encode("cp1252")
@@ -70,6 +72,21 @@ def test_bytes_no_encoding_fits(tmp_path):
     path.write_bytes(data)
     assert message(enc.choose, path, data, True) == (
         f"{path}: byte offset 128 is not valid UTF-8 and no other encoding fits; pass --encoding (e.g. cp1252, latin-1, gbk)")
+
+
+def test_short_error_detail():
+    assert enc._short(EOFError()) == "EOFError"
+    assert enc._short(OSError("first line\nsecond line")) == "first line"
+    assert enc._short(OSError("x" * 200)) == "x" * 120
+
+
+def test_csv_cells_keep_their_own_line_breaks(tmp_path):
+    # csv must see the file's own line ends (newline=""): a quoted CRLF inside a cell is part of the cell
+    path = tmp_path / "export.csv"
+    path.write_bytes("Title,Abstract\r\nA,\"line one\r\nline two\"\r\nB,x\r\n".encode("utf-16"))
+    stream = read_records(path)
+    assert (stream.format, stream.encoding) == ("csv", "utf-16")
+    assert list(stream.items) == [("line 2", Entry("A", "line one\r\nline two")), ("line 4", Entry("B", "x"))]
 
 
 def test_decode_names_the_offset(tmp_path):

@@ -108,11 +108,21 @@ def test_entry_or_reason(obj, reason):
     assert _entry_or_reason(obj) == reason
 
 
+def test_an_odd_record_reason_is_cut_to_80_characters(monkeypatch):
+    import survey.corpus.readers.jsonrecords as jsonrecords
+
+    def odd(obj):
+        raise RuntimeError("y" * 100)
+
+    monkeypatch.setattr(jsonrecords, "json_entry", odd)
+    assert jsonrecords._entry_or_reason({"title": "T"}) == f"cannot read the record (RuntimeError: {'y' * 80})"
+
+
 def test_read_jsonl_numbers_lines_and_skips_blank_ones():
     lines = [b'{"title": "One"}\n', b"   \n", b"{broken\n", b'"text"\n', '{"title": "Four", "year": 2001}\n']
     items = list(read_jsonl(lines))
     assert items[0] == ("line 1", Entry("One"))
-    assert items[1][0] == "line 3" and items[1][1].startswith("not valid JSON (")
+    assert items[1] == ("line 3", "not valid JSON (unexpected character, expected a string key: line 1 column 2 (char 1))")
     assert items[2:] == [("line 4", "expected a JSON object, got string"), ("line 5", Entry("Four", year=2001))]
 
 
@@ -161,8 +171,8 @@ def test_json_document_mixed_records_and_a_file_that_is_not_json(tmp_path):
     path.write_text('[{"title": "x"', encoding="utf-8")
     with pytest.raises(CorpusFormatError) as err:
         read_records(path)
-    assert str(err.value).startswith(f"{path}: not valid JSON (")
-    assert str(err.value).endswith("; expected a JSON array of records, or an API page with a results list")
+    assert str(err.value) == (f"{path}: not valid JSON (unexpected end of data: line 1 column 15 (char 14)); "
+                              "expected a JSON array of records, or an API page with a results list")
 
 
 def test_jsonl_with_a_bom_and_in_another_encoding(tmp_path):
