@@ -43,10 +43,17 @@ def format_ratio(value) -> str:
 
 
 def pct(x: float) -> str:
-    """A share as a percentage: whole numbers, one decimal under 1% and over 99% so 0.4% is not 0%."""
+    """A share as a percentage: whole numbers, one decimal under 1% and over 99% so 0.4% is not 0%.
+
+    Only none and all read 0% and 100%: a share that rounds to them reads <0.1% or >99.9%.
+    """
     v = 100 * x
-    if v < 0.05 or v > 99.95:  # 0 and n of n, and float noise around them
+    if abs(v) < 1e-9 or abs(v - 100) < 1e-9:  # 0 and n of n, and float noise around them
         return f"{round(v):.0f}%"
+    if v < 0.05:
+        return "<0.1%"
+    if v >= 99.95:
+        return ">99.9%"
     if v < 1 or v > 99:
         return f"{v:.1f}%"
     return f"{v:.0f}%"

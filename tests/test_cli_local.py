@@ -176,3 +176,16 @@ def test_stats_of_a_corpus_without_years(cli, tmp_path):
     assert cli("corpus", "import", str(path)).exit_code == 0
     stats = cli("corpus", "stats", "--name", "undated").output
     assert "no years (1 without a year)" in stats and "None" not in stats
+
+
+def test_import_options_follow_the_readers():
+    from survey.cli.corpus import FORMAT_CHOICES, _corpus_name
+    from survey.corpus.readers import FORMATS
+    from survey.corpus.readers.detect import EXTENSIONS
+
+    assert FORMAT_CHOICES == ["auto", *FORMATS]
+    # a corpus is named after its file without the extension the readers know it by, gzipped or not
+    for extension in EXTENSIONS:
+        assert _corpus_name(Path(f"refs{extension}")) == "refs"
+        assert _corpus_name(Path(f"refs{extension}.gz")) == "refs"
+    assert _corpus_name(Path("my refs (2024).biblatex")) == "my-refs-2024-"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -137,3 +138,40 @@ def test_a_second_ctrl_c_exits_at_once(tmp_path):
         server.close()
     assert took < 3, f"exit {took:.1f} s after two Ctrl-Cs"
     assert proc.returncode != 0
+
+
+def test_ctrl_c_stops_a_corpus_import_and_keeps_the_previous_corpus(tmp_path):
+    home = tmp_path / "home"
+    (tmp_path / "none.toml").write_text("", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
+    env.update(SURVEY_HOME=str(home), SURVEY_CONFIG=str(tmp_path / "none.toml"))
+    small, big = tmp_path / "small.jsonl", tmp_path / "big.jsonl"
+    small.write_text('{"title": "The corpus before", "year": 2001}\n', encoding="utf-8")
+    abstract = "Recurrent and convolutional networks compared on many tasks. " * 10
+    with open(big, "w", encoding="utf-8") as out:  # long enough that the import is still running
+        for i in range(400_000):
+            out.write(f'{{"title": "Paper {i}", "abstract": "{abstract}", "year": {1990 + i % 30}}}\n')
+
+    def survey(*args, **kwargs):
+        return subprocess.Popen([sys.executable, "-m", "survey", *args], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, **kwargs)
+
+    first = survey("corpus", "import", str(small), "--name", "lib")
+    assert first.wait(timeout=60) == 0, first.communicate()
+    proc = survey("corpus", "import", str(big), "--name", "lib", "--replace")
+    corpora = home / "corpora"
+    deadline = time.monotonic() + 30
+    while not any(p.name.startswith(".lib.sqlite-records") for p in corpora.iterdir()):  # records are going in
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    took = time.monotonic() - sent
+    assert took < 5, f"exit {took:.1f} s after Ctrl-C"
+    assert proc.returncode == 1 and "Traceback" not in err, err
+    assert "interrupted: nothing imported; corpus lib is as it was." in err, err
+    assert sorted(p.name for p in corpora.iterdir()) == ["lib.sqlite"]
+    with sqlite3.connect(corpora / "lib.sqlite") as conn:
+        assert conn.execute("SELECT title FROM records").fetchall() == [("The corpus before",)]

@@ -336,8 +336,9 @@ def test_exact_phrase_and_a_cell_mixing_exact_and_stemmed(exact_corpus):
 def test_compiled_exact_and_stemmed_queries_rerun_by_hand(exact_corpus):
     query = AllOf((AnyOf((Term("transformer", exact=True), Term("vision"))),))
     sql = count_sql(query, 2018, 2020)
+    counted = exact_corpus.count(query, 2018, 2020)  # first: it builds the exact-word index the statement reads
     with sqlite3.connect(exact_corpus.path) as raw:
-        assert raw.execute(sql).fetchone()[0] == exact_corpus.count(query, 2018, 2020) == 2
+        assert raw.execute(sql).fetchone()[0] == counted == 2
 
 
 def test_sample_carries_matched_words_and_snippet(exact_corpus):
@@ -365,3 +366,83 @@ def test_identity_depends_on_content_not_order(tmp_path):
     source = LocalSource(tmp_path / "a.sqlite")
     assert source.identity() == forward and source.capabilities.exact
     source.close()
+
+
+# ---------------------------------------------------------------- the exact-word index, built on first use
+
+def _tables(path) -> set[str]:
+    with sqlite3.connect(path) as raw:
+        return {name for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _write_jsonl(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_exact_index_is_built_by_the_first_exact_query_and_kept(tmp_path):
+    db = tmp_path / "e.sqlite"
+    import_corpus(_write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
+    assert "fts" in _tables(db) and "fts_exact" not in _tables(db)
+    exact = AllOf((AnyOf((Term("transformer", exact=True),)),))
+    with Corpus(db) as c:
+        assert c.count(AllOf((AnyOf((Term("transformer"),)),))) == 4
+        assert "fts_exact" not in _tables(db)  # a stemmed query builds nothing
+        assert c.count_by_year(exact, 2018, 2021) == {2018: 1, 2019: 0, 2020: 0, 2021: 1}
+        assert c.count(exact) == 2
+        assert [r.id for r in c.sample(exact)] == ["e1", "e4"]
+    assert "fts_exact" in _tables(db)
+    with sqlite3.connect(db) as raw:
+        tokenizers = dict(raw.execute("SELECT key, value FROM meta"))["tokenizers"]
+        raw.execute("INSERT INTO fts_exact (fts_exact, rank) VALUES ('integrity-check', 1)")  # raises if out of step
+    assert tokenizers == "fts: porter unicode61 remove_diacritics 2; fts_exact: unicode61 remove_diacritics 2"
+    from survey.corpus.build import build_exact_index
+
+    assert build_exact_index(db) is False  # kept: a second build finds it there
+
+
+def test_exact_index_built_once_when_two_ask_at_once(tmp_path):
+    from survey.corpus.build import build_exact_index
+
+    db = tmp_path / "e.sqlite"
+    import_corpus(_write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
+    results: list[bool] = []
+    threads = [threading.Thread(target=lambda: results.append(build_exact_index(db))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False, False, True]
+
+
+def test_exact_index_that_cannot_be_built_says_why(tmp_path):
+    from survey.corpus.build import build_exact_index
+
+    db = tmp_path / "e.sqlite"
+    import_corpus(_write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the corpus for longer than we wait
+    try:
+        with pytest.raises(BadInput, match=r"e\.sqlite: exact terms need the corpus's exact-word index.*database is locked"):
+            build_exact_index(db, timeout=0.05)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert "fts_exact" not in _tables(db)
+
+
+def test_append_keeps_an_existing_exact_index_in_step(tmp_path):
+    db = tmp_path / "e.sqlite"
+    import_corpus(_write_jsonl(tmp_path / "a.jsonl", EXACT_RECORDS), db)
+    exact = AllOf((AnyOf((Term("transformer", exact=True),)),))
+    with Corpus(db) as c:
+        assert c.count(exact) == 2
+    more = [{"id": "e6", "title": "A transformer for speech", "abstract": "", "year": 2022},
+            {"id": "dup", "title": "The Transformer architecture", "abstract": "", "year": 2018}]  # a duplicate of e1
+    report = import_corpus(_write_jsonl(tmp_path / "b.jsonl", more), db, mode="append")
+    assert (report.imported, report.duplicates) == (1, 1)
+    with Corpus(db) as c:
+        assert sorted(r.id for r in c.sample(exact)) == ["e1", "e4", "e6"]
+    with sqlite3.connect(db) as raw:
+        for table in ("fts", "fts_exact"):
+            raw.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")

@@ -153,7 +153,7 @@ def test_leftover_temp_files_of_a_killed_import_are_removed(tmp_path):
     folder = tmp_path / "corpora"
     folder.mkdir()
     # what an import killed with -9 leaves (its process, 2**22 + 1, no longer exists)
-    for name in (".acl.sqlite.4194305.1.importing", ".acl.sqlite.tmpab12.importing"):
+    for name in (".acl.sqlite.4194305.1.importing", ".acl.sqlite-records.4194305.1.importing", ".acl.sqlite.tmpab12.importing"):
         (folder / name).write_bytes(b"partial")
     path = tmp_path / "r.jsonl"
     path.write_text('{"title": "A"}\n', encoding="utf-8")
@@ -166,3 +166,34 @@ def test_undecodable_bytes_are_named_by_offset(tmp_path):
     path.write_bytes(b'{"title": "A"}\n' * 300_000 + b'{"title": "\x81\x8d\x8f\x90\x9d"}\n')
     with pytest.raises(CorpusFormatError, match=r"byte offset 4500011 .*--encoding"):
         list(__import__("survey.corpus.readers", fromlist=["x"]).read_records(path, encoding="cp1252").items)
+
+
+def test_a_failed_import_leaves_no_temporary_file_and_the_old_corpus(tmp_path, monkeypatch):
+    from survey.corpus import loading
+
+    folder = tmp_path / "corpora"
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"title": "Kept", "year": 2001}\n', encoding="utf-8")
+    import_corpus(good, folder / "c.sqlite")
+    big = tmp_path / "big.jsonl"
+    big.write_text("".join(f'{{"title": "T{i}", "year": 2002}}\n' for i in range(12_000)), encoding="utf-8")
+    # the indexing thread fails on its second batch: the failure reaches the caller as itself
+    statements = []
+
+    class Failing:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def execute(self, sql, params=()):
+            if "json_each" in sql:
+                statements.append(sql)
+                if len(statements) == 2:
+                    raise sqlite3.OperationalError("disk I/O error")
+            return self.conn.execute(sql, params)
+
+    real_fill = loading.fill
+    monkeypatch.setattr(loading, "fill", lambda conn, *a, **k: real_fill(Failing(conn), *a, **k))
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        import_corpus(big, folder / "c.sqlite", mode="replace")
+    assert sorted(p.name for p in folder.iterdir()) == ["c.sqlite"]
+    assert [r[0] for r in rows(folder / "c.sqlite")] == ["Kept"]

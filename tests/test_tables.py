@@ -66,10 +66,12 @@ def hand_wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
 
 @pytest.mark.parametrize("share, text", [
     (0.0, "0%"), (1.0, "100%"),
-    (0.0004, "0%"),  # 0.04%: one decimal would say 0.0 anyway
+    (1e-13, "0%"), (1 - 1e-13, "100%"),  # float noise of an interval's clipped end
+    (0.0004, "<0.1%"),  # 0.04%: a share above none never reads 0%
     (1 / 2000, "0.1%"),  # 0.05% exactly: one match in 2000 is not written 0%
     (0.004, "0.4%"), (0.01, "1%"), (0.0125, "1%"), (0.5, "50%"),
-    (0.99, "99%"), (0.995, "99.5%"), (0.99951, "100%"),
+    (0.99, "99%"), (0.995, "99.5%"), (0.9994, "99.9%"),
+    (1999 / 2000, ">99.9%"), (0.99951, ">99.9%"),  # short of all never reads 100%, nor 100.0%
 ])
 def test_pct_switches_to_one_decimal_strictly_under_1_and_over_99_percent(share, text):
     assert pct(share) == text

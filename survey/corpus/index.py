@@ -29,7 +29,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from survey.corpus.build import SCHEMA_VERSION, ImportReport, import_corpus
+from survey.corpus.build import SCHEMA_VERSION, ImportReport, build_exact_index, import_corpus, present_indexes
 from survey.corpus.query import (EXACT, STEMMED, by_year_statement, count_sql, count_statement, totals_sql, ids_statement, match_expression,
                                  match_groups, tokenize)
 from survey.errors import BadInput, Unsupported
@@ -66,6 +66,7 @@ class Corpus:
                 f"{self.path}: corpus schema {self._meta.get('schema')!r}, this version reads {SCHEMA_VERSION!r}; "
                 f"re-import it with `survey corpus import PATH --name {self.path.stem} --replace`"
             )
+        self._has_exact = EXACT in present_indexes(self._conn)
 
     def close(self) -> None:
         self._conn.close()
@@ -93,13 +94,24 @@ class Corpus:
         found = dict(self._rows(totals_sql(start, end), ()))
         return {year: found.get(year, 0) for year in range(start, end + 1)}
 
+    def _ready_for(self, query: Query) -> None:
+        """Build the exact-word index the first time a query with exact terms needs it."""
+        if self._has_exact or not any(EXACT in group for group in match_groups(query)):
+            return
+        with self._lock:
+            if not self._has_exact:
+                build_exact_index(self.path)
+                self._has_exact = True
+
     def count(self, query: Query, start: int | None = None, end: int | None = None) -> int:
+        self._ready_for(query)
         return self._rows(*count_statement(query, start, end))[0][0]
 
     def count_by_year(self, query: Query, start: int, end: int) -> dict[int, int]:
         """Matches per year, every year from start to end present (zeros included)."""
         if start > end:
             raise BadInput(f"year range {start}-{end}: start is after end")
+        self._ready_for(query)
         found = dict(self._rows(*by_year_statement(query, start, end)))
         return {year: found.get(year, 0) for year in range(start, end + 1)}
 
@@ -111,6 +123,7 @@ class Corpus:
         and ``snippet`` (a short stretch of the abstract around the matches, each wrapped in
         ``marks``; None without an abstract).
         """
+        self._ready_for(query)
         ids = [r for (r,) in self._rows(*ids_statement(query, start, end))]
         chosen = sorted(random.Random(seed).sample(ids, min(n, len(ids))))
         if not chosen:

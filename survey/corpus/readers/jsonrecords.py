@@ -16,6 +16,7 @@ from typing import Iterator
 import orjson
 
 from survey.corpus.records import Entry, Item, first_year, make_entry
+from survey.matrix import MAX_YEAR, MIN_YEAR
 
 _TAGS = re.compile(r"<[^>]+>")  # Crossref abstracts are JATS XML
 
@@ -64,8 +65,22 @@ def json_entry(obj: dict) -> Entry | str:
         abstract = _TAGS.sub(" ", abstract)
     elif abstract is not None and not isinstance(abstract, str):
         abstract = None
+    year = obj.get("year")
+    # Most JSON Lines corpora give the year as a plain number: the other fields need no look.
+    if type(year) is not int or not MIN_YEAR <= year <= MAX_YEAR:
+        year = _any_year(obj)
+        if isinstance(year, str):
+            return year
+    ids = obj.get("externalIds") if isinstance(obj.get("externalIds"), dict) else {}
+    doi = obj.get("doi") or obj.get("DOI") or ids.get("DOI")
+    ident = obj.get("id") if obj.get("id") is not None else obj.get("paperId")
+    return make_entry(title, abstract, year, doi if isinstance(doi, str) else None, None if ident is None else str(ident))
+
+
+def _any_year(obj: dict) -> int | None | str:
+    """The year from the first field that gives one, or the reason none does."""
     try:
-        year = first_year(
+        return first_year(
             obj.get("year"),
             obj.get("publication_year"),
             _csl_year(obj.get("issued")),
@@ -76,10 +91,6 @@ def json_entry(obj: dict) -> Entry | str:
         )
     except ValueError as exc:
         return str(exc)
-    ids = obj.get("externalIds") if isinstance(obj.get("externalIds"), dict) else {}
-    doi = obj.get("doi") or obj.get("DOI") or ids.get("DOI")
-    ident = obj.get("id") if obj.get("id") is not None else obj.get("paperId")
-    return make_entry(title, abstract, year, doi if isinstance(doi, str) else None, None if ident is None else str(ident))
 
 
 def _entry_or_reason(obj) -> Entry | str:
