@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from survey.corpus import import_corpus
+from survey.corpus.build import build_exact_index
 from survey.corpus.query import (EXACT_TOKENIZER, STEMMED_TOKENIZER, _Tokenizer, by_year_statement, count_sql, count_statement, fts_string, ids_statement, match_expression,
                                  match_groups, rowid_statement, tokenize, totals_sql, with_literals, year_condition)
 from survey.errors import Unsupported
@@ -150,6 +151,7 @@ def corpus_path(tmp_path_factory):
     source = folder / "r.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
     import_corpus(source, folder / "c.sqlite")
+    build_exact_index(folder / "c.sqlite")  # a corpus builds it on the first exact query; the raw statements here need it now
     return folder / "c.sqlite"
 
 
