@@ -85,6 +85,7 @@ def test_inverted_index_that_is_not_one(index, reason):
         ({"title": "Y", "date": "2008"}, Entry("Y", year=2008)),
         ({"title": "Y", "year": "soon"}, "year 'soon' is not a four-digit year"),
         ({"title": "Y", "year": "soon", "date": "2008"}, Entry("Y", year=2008)),
+        ({"title": "Y", "year": 99999, "publication_year": 2014}, Entry("Y", year=2014)),  # a number out of range is passed over too
     ],
 )
 def test_json_entry(record, entry):

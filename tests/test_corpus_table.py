@@ -17,7 +17,7 @@ def rows(text):
     [
         ("Authors,Title,Year", True), ('"Article Title";"Year"', True), ("PT\tAU\tTI\tPY", True), ("\ufeffTitle,Year", True),
         (' " Item Title " ,x', True), ("display_name,publication_year", True),
-        ("primary_title", True), ("Name,When", False), ("Titles,Year", False), ("Source title,Year", False), ("", False),
+        ("primary_title", True), ("Name,When", False), ("Name,TITLEX", False), ("Titles,Year", False), ("Source title,Year", False), ("", False),
     ],
 )
 def test_title_column(line, found):
@@ -57,6 +57,7 @@ def test_title_column(line, found):
         # the most specific name wins, and names are matched whole, in any case
         ("Title,Article Title,EID,UT,ID\nPlain,Specific,e1,u1,i1\n", [("line 2", Entry("Plain", id="e1"))]),
         ("ID,UT\ni1,u1\n", None),
+        ("XTitle,Year\nA,2001\n", None),
         (" TITLE , YEAR \nUpper case,2005\n", [("line 2", Entry("Upper case", year=2005))]),
         # placeholders, bad years, short rows and blank rows
         ("Title,Abstract,Year\nScopus gap,[No abstract available],2004\n", [("line 2", Entry("Scopus gap", "", 2004))]),

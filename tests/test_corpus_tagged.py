@@ -82,6 +82,7 @@ ER  -
         ("TY  - JOUR\nTI  - First\nER  - \n\nTY  - JOUR\nTI  - Cut\n", [("line 1", Entry("First")), ("line 5", Entry("Cut"))]),
         ("Provider: Scopus\r\n\r\nTY  - JOUR\r\nTI  - Windows\r\nER  - \r\n", [("line 3", Entry("Windows"))]),
         ("TY  - JOUR\rTI  - Old Mac\rER  - \r", [("line 1", Entry("Old Mac"))]),
+        ("TY  - JOUR", [("line 1", "no title")]),  # cut right after its first line
         # cut short on a continuation line that merely starts with "ER"
         ("TY  - JOUR\nTI  - Cut short\nAB  - MAPK and\nERK signalling", [("line 1", Entry("Cut short", "MAPK and ERK signalling"))]),
     ],
@@ -230,3 +231,4 @@ def test_wos_year_order_and_windows_lines():
     text = "PT J\r\nTI Both\r\nPY 2001\r\nEY 2002\r\nEA JAN 2003\r\nER\r\n"
     assert read_wos(text) == ([("line 1", Entry("Both", year=2001))], 1)
     assert read_wos("PT J\nTI Cut short\nPY 2001\n") == ([("line 1", Entry("Cut short", year=2001))], 1)
+    assert read_wos("PT J") == ([("line 1", "no title")], 1)
