@@ -20,6 +20,10 @@ def one(text):
         ("@article{k, title = {Plain}, year = {2001}}", Entry("Plain", year=2001, id="k")),
         ('@article{k, title = "Quoted {"inner"} text", year = 2001}', Entry('Quoted "inner" text', year=2001, id="k")),
         ('@article{k, title = "Quoted, with comma"}', Entry("Quoted, with comma", id="k")),
+        ('@article{k, title = "{B}ERT", abstract = "", year = 2001}', Entry("BERT", year=2001, id="k")),
+        ('@article{k, title = "Nested {a {b} c} quoted"}', Entry("Nested a b c quoted", id="k")),
+        ('@article{k, title = {Joined}#"quoted part"}', Entry("Joinedquoted part", id="k")),
+        ('@article{k, title = "Report of "#jan}', Entry("Report of Jan", id="k")),
         ("@article{k, title = {Nested {Deep {Nets}} here}}", Entry("Nested Deep Nets here", id="k")),
         ("@ARTICLE{k,\n  TITLE = {Upper case names},\n  YEAR = 1999,\n}", Entry("Upper case names", year=1999, id="k")),
         ("@article(k, title = {Parenthesised entry}, year = 2002)", Entry("Parenthesised entry", year=2002, id="k")),
@@ -53,8 +57,8 @@ def test_entry_values(text, entry):
         ('@article{k, title = "Open}', "line 1 (k)", "unterminated quoted value"),
         ("@article{k, title = ", "line 1 (k)", "the entry ends inside a field value"),
         ("@article{k, title = {T}", "line 1 (k)", "unbalanced braces: the entry does not close before the next @entry"),
-        ("@article{k, title = , year = 2001}", "line 1 (k)", "expected a field value at ', year = 2001}'"),
-        ("@article{k, title {T}}", "line 1 (k)", "expected field = value at 'title {T}}'"),
+        ("@article{k, title = , year = 2001, note = {x}}", "line 1 (k)", "expected a field value at ', year = 2001, note '"),
+        ("@article{k, title {T}, year = 2001, note = {x}}", "line 1 (k)", "expected field = value at 'title {T}, year = 2001, note ='"),
         ("@article{k, title", "line 1 (k)", "expected field = value at 'title'"),
         ("@article{k, title = {T}, note = {a very long value that goes on and on} junk here}", "line 1 (k)",
          "expected field = value at 'junk here}'"),
@@ -93,6 +97,14 @@ def test_a_broken_entry_costs_only_itself():
         ("line 3", "expected field = value at 'c title = {Bad}}\\n'"),
         ("line 4 (d)", Entry("Also fine", id="d")),
     ]
+
+
+def test_a_number_is_never_a_macro_and_no_crossref_is_no_parent():
+    text = ("@string{2001 = {Two thousand one}}\n"
+            "@article{XXXX, title = {Odd key}, year = 2001}\n"
+            "@article{k, title = {No crossref}}\n")
+    assert read_bibtex(text)[0] == [("line 2 (XXXX)", Entry("Odd key", year=2001, id="XXXX")),
+                                    ("line 3 (k)", Entry("No crossref", id="k"))]
 
 
 def test_crossref_year_from_the_parent_whatever_the_order_and_case():
