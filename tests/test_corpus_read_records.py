@@ -147,3 +147,60 @@ def test_jsonl_in_another_encoding_is_streamed_as_text(tmp_path):
     stream = read_records(path, encoding="cp1252")
     assert stream.encoding == "cp1252" and stream.encoding_note == "read as cp1252 (--encoding)"
     assert list(stream.items) == [("line 1", Entry("Réseaux", year=2001)), ("line 3", Entry("Zwei"))]
+
+
+# ---------------------------------------------------------------- files longer than the head the encoding is decided on
+
+HEAD = 4 * 1024 * 1024
+
+
+def test_a_whole_text_format_past_the_head_is_read_to_its_end(tmp_path):
+    from survey.corpus.readers.encoding import HEAD_BYTES
+
+    assert HEAD_BYTES == HEAD
+    path = tmp_path / "big.ris"
+    path.write_text(f"TY  - JOUR\nTI  - First\nAB  - {'x' * HEAD}\nER  - \nTY  - JOUR\nTI  - Last\nER  - \n", encoding="utf-8")
+    stream = read_records(path)
+    assert [(where, e.title) for where, e in stream.items] == [("line 1", "First"), ("line 5", "Last")]
+    rdf = tmp_path / "big.rdf"
+    rdf.write_text(ZOTERO.replace("</rdf:RDF>", " " * HEAD + "</rdf:RDF>"), encoding="utf-8")
+    assert list(read_records(rdf).items) == [("record 1", Entry("Zotero book", year=2001, id="#a"))]
+
+
+def test_the_encoding_is_decided_on_the_head_alone(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"Title\n" + b"a" * (HEAD + 1 - 6) + b"\xff\n")  # the bad byte lies just past the head and its +1
+    assert read_records(path).encoding == "utf-8"
+
+
+def test_a_file_exactly_as_long_as_the_head_is_decided_whole(tmp_path):
+    path = tmp_path / "edge.csv"
+    path.write_bytes(b"Title\n" + b"a" * (HEAD - 7) + b"\xc3")  # ends inside a character
+    assert "not valid UTF-8 at byte offset 4194303" in read_records(path).encoding_note
+
+
+def test_bytes_no_encoding_fits_name_the_file(tmp_path):
+    path = tmp_path / "blob.csv"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(CorpusFormatError) as err:
+        read_records(path, "csv")
+    assert str(err.value).startswith(f"{path}: byte offset 128 is not valid UTF-8 and no other encoding fits")
+
+
+def test_a_jsonl_gzip_broken_past_the_head_names_the_file(tmp_path):
+    path = tmp_path / "big.jsonl.gz"
+    data = gzip.compress(b'{"title": "A"}\n{"title": "' + b"x" * (HEAD + 1000) + b'"}\n', compresslevel=1)
+    path.write_bytes(data[:-10])
+    with pytest.raises(CorpusFormatError) as err:
+        list(read_records(path).items)
+    assert str(err.value) == (f"{path}: cannot read past a broken stretch "
+                              "(Compressed file ended before the end-of-stream marker was reached)")
+
+
+def test_only_the_files_first_bom_is_a_bom(tmp_path):
+    # U+FEFF inside a file is a character, which JSON does not allow before a value
+    path = tmp_path / "joined.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"title": "A"}\n\xef\xbb\xbf{"title": "B"}\n')
+    items = list(read_records(path).items)
+    assert items[0] == ("line 1", Entry("A"))
+    assert items[1][0] == "line 2" and items[1][1].startswith("not valid JSON (")

@@ -98,7 +98,7 @@ def _items(path: Path, fmt: str, chosen: enc.Encoding, data: bytes | None) -> tu
                     yield from jsonrecords.read_jsonl(lines)
                 else:
                     try:
-                        yield from table.read_csv(lines, path)
+                        yield from table.read_csv(lines)
                     except ValueError as exc:
                         raise CorpusFormatError(f"{path}: {exc}") from None
 

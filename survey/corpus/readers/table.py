@@ -38,7 +38,7 @@ def title_column(header_line: str) -> bool:
     return any(n.strip().strip('"').strip().lower().lstrip("\ufeff") in _TITLE_NAMES for n in names)
 
 
-def read_csv(lines, path) -> Iterator[Item]:
+def read_csv(lines) -> Iterator[Item]:
     csv.field_size_limit(2**31 - 1)  # abstracts can be longer than the module's 128 KiB default
     lines = iter(lines)
     first = next(lines, "")
