@@ -157,6 +157,9 @@ def test_appended_records_are_merged_from_the_first_one_on(tmp_path):
             {"title": "New", "year": 2001}]
     report = import_corpus(write(tmp_path / "b.jsonl", more), db, mode="append")
     assert (report.merged_by_doi, report.merged_by_title, report.imported, report.records) == (1, 1, 1, 3)
+    # the first appended record merged on title and year
+    report = import_corpus(write(tmp_path / "c.jsonl", [{"title": "NEW!", "year": 2001}]), db, mode="append")
+    assert (report.merged_by_doi, report.merged_by_title, report.imported, report.records) == (0, 1, 0, 3)
 
 
 def test_appending_after_merged_duplicates_gives_fresh_ids(tmp_path):
