@@ -15,6 +15,7 @@ from survey.corpus.index import count_sql, tokenize
 from survey.errors import BadInput, UnknownSource, Unsupported
 from survey.matrix import AllOf, AnyOf, Phrase, Term, any_of, cell_query
 from survey.sources import make_source, source_names
+from survey.sources.base import Record
 from survey.sources.local import LocalSource, corpus_names
 
 # Each record's comment says which test terms it is meant to match.
@@ -305,13 +306,16 @@ EXACT_RECORDS = [
 ]
 
 
+def _opened(folder, name: str, records):
+    src = folder / f"{name}.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    import_corpus(src, folder / f"{name}.sqlite")
+    return Corpus(folder / f"{name}.sqlite")
+
+
 @pytest.fixture(scope="module")
 def exact_corpus(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("exact")
-    src = folder / "e.jsonl"
-    src.write_text("".join(json.dumps(r) + "\n" for r in EXACT_RECORDS), encoding="utf-8")
-    import_corpus(src, folder / "e.sqlite")
-    with Corpus(folder / "e.sqlite") as c:
+    with _opened(tmp_path_factory.mktemp("exact"), "e", EXACT_RECORDS) as c:
         yield c
 
 
@@ -446,3 +450,100 @@ def test_append_keeps_an_existing_exact_index_in_step(tmp_path):
     with sqlite3.connect(db) as raw:
         for table in ("fts", "fts_exact"):
             raw.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
+
+
+# ---------------------------------------------------------------- Corpus: exact values of every part
+
+SAMPLED = [
+    {"id": "s1", "title": "Attention for LSTM taggers", "abstract": "We train an LSTM. The lstm tagger wins.",
+     "year": 2016, "doi": "10.1/A"},
+    {"id": "s2", "title": "LSTMs everywhere", "abstract": "", "year": 2017},
+    {"id": "s3", "title": "A survey", "abstract": "Convolutions, not LSTM " + "filler words " * 120 + "end.",
+     "year": 2018},
+    {"id": "s4", "title": "Undated LSTM note", "abstract": "x"},
+    {"id": "s5", "title": "Unrelated", "abstract": "Nothing here.", "year": 2016},
+]
+
+
+@pytest.fixture(scope="module")
+def sampled(tmp_path_factory):
+    with _opened(tmp_path_factory.mktemp("sampled"), "s", SAMPLED) as c:
+        yield c
+
+
+def test_sample_gives_every_field_of_each_record(sampled):
+    lstm = AllOf((AnyOf((Term("LSTM"),)),))
+    got = sampled.sample(lstm, 2016, 2018, n=10, marks=("<", ">"))
+    assert got == [
+        Record(title="Attention for LSTM taggers", year=2016, id="s1", doi="10.1/a",
+               snippet="We train an <LSTM>. The <lstm> tagger wins.", matched=("LSTM",)),
+        Record(title="LSTMs everywhere", year=2017, id="s2", doi=None, snippet=None, matched=("LSTMs",)),
+        Record(title="A survey", year=2018, id="s3", doi=None,
+               # 24 words: three, ten times two, and one
+               snippet="Convolutions, not <LSTM> " + "filler words " * 10 + "filler…", matched=("LSTM",)),
+    ]
+    # the window's lower bound holds: 2016 is left out of a 2017-2018 sample, the undated record of any bounded one
+    assert [r.id for r in sampled.sample(lstm, 2017, 2018, n=10)] == ["s2", "s3"]
+    assert [r.id for r in sampled.sample(lstm, None, None, n=10)] == ["s4", "s1", "s2", "s3"]  # year 0 first
+
+
+def test_sample_snippet_without_a_match_in_the_abstract_is_its_start(sampled):
+    [record] = sampled.sample(AllOf((AnyOf((Term("survey"),)),)), n=5)
+    assert record.matched == ("survey",)
+    assert record.snippet == SAMPLED[2]["abstract"][:200]
+
+
+def test_sample_draws_by_seed(sampled):
+    lstm = AllOf((AnyOf((Term("LSTM"),)),))
+    draws = {tuple(r.id for r in sampled.sample(lstm, n=2, seed=seed)) for seed in range(20)}
+    assert len(draws) > 1  # the seed, not a fixed one, picks the records
+    assert all(len(d) == 2 and list(d) == sorted(d, key=["s4", "s1", "s2", "s3"].index) for d in draws)
+
+
+def test_stats_exact(sampled):
+    stats = sampled.stats()
+    assert stats.pop("sources")[0].endswith("s.jsonl") and stats.pop("imported_at")
+    assert stats == {
+        "records": 5, "with_abstract": 4, "with_year": 4, "year_min": 2016, "year_max": 2018,
+        "per_year": {2016: 2, 2017: 1, 2018: 1}, "format": "jsonl", "read": 5, "duplicates": 0, "skipped": 0,
+        "identity": sampled.identity,
+    }
+
+
+def test_count_by_year_of_a_single_year(sampled):
+    assert sampled.count_by_year(AllOf((AnyOf((Term("LSTM"),)),)), 2016, 2016) == {2016: 1}
+
+
+def test_corpus_is_opened_read_only(sampled):
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        sampled._conn.execute("CREATE TABLE scribble (x)")
+
+
+def test_errors_name_the_corpus_and_what_to_do(tmp_path, sampled):
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(old) as raw:
+        raw.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        raw.execute("INSERT INTO meta VALUES ('schema', '1')")
+    with pytest.raises(BadInput) as caught:
+        Corpus(old)
+    assert str(caught.value) == (f"{old}: corpus schema '1', this version reads '2'; "
+                                 "re-import it with `survey corpus import PATH --name old --replace`")
+    with pytest.raises(Unsupported) as rejected:
+        sampled._rows("SELECT count(*) FROM fts WHERE fts MATCH ?", ('"unbalanced',))
+    assert str(rejected.value) == 'FTS5 rejected the query (unterminated string): "unbalanced'
+
+
+def test_exact_index_is_looked_for_once_per_corpus_opened(tmp_path, monkeypatch):
+    from survey.corpus import index
+
+    db = tmp_path / "e.sqlite"
+    import_corpus(_write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
+    calls = []
+    real = index.build_exact_index
+    monkeypatch.setattr(index, "build_exact_index", lambda path: calls.append(path) or real(path))
+    exact = AllOf((AnyOf((Term("transformer", exact=True),)),))
+    with Corpus(db) as c:
+        assert [c.count(exact), c.count(exact, 2018, 2018)] == [2, 1]
+    with Corpus(db) as c:
+        assert c.count(exact) == 2
+    assert calls == [db]

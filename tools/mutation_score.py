@@ -7,6 +7,11 @@ Score = mutants the tests detect (killed or timed out) / mutants checked, where 
 in mutation-equivalents.txt (one name a line, then why) counts for neither: no test can tell it
 from the original. Modules with mutants not yet run are marked partial rather than scored as if
 complete. mutmut's own summary is one figure for the whole tree; this prints one per module.
+
+One kind of survivor is told equivalent by rule rather than listed by name: a mutant that only
+changes the letter case of an SQL statement with no quoted literal or interpolation in it
+(SQLite's keywords, identifiers and pragma names ignore case). mutmut writes such a mutant for
+nearly every statement; each is checked against its diff here, counted under "equiv".
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import os
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -37,6 +44,40 @@ def load_equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
     return out
 
 
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+# Upper case, as this code writes SQL: a message that starts with "From" is not a statement.
+_SQL = re.compile(r"\s*(SELECT|INSERT|CREATE|DROP|ATTACH|DETACH|PRAGMA|BEGIN|COMMIT|ROLLBACK|DELETE|UPDATE|FROM|WHERE)\b")
+
+
+def sql_case_only(diff: str) -> bool:
+    """Whether a mutant's diff changes nothing but the letter case of plain SQL statements."""
+    lines = diff.splitlines()
+    removed = [line[1:] for line in lines if line.startswith("-") and not line.startswith("---")]
+    added = [line[1:] for line in lines if line.startswith("+") and not line.startswith("+++")]
+    if not removed or len(removed) != len(added) or removed == added:
+        return False
+    for old, new in zip(removed, added):
+        if old == new:
+            continue
+        if old.lower() != new.lower() or _STRING.sub('""', old) != _STRING.sub('""', new):
+            return False
+        for a, b in zip(_STRING.findall(old), _STRING.findall(new)):
+            if a != b and not (_SQL.match(a) and "'" not in a and "{" not in a and "\\" not in a):
+                return False
+    return True
+
+
+def _sql_case_survivors(names: list[str], path: Path) -> set[str]:
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    here = os.getcwd()
+    os.chdir(ROOT)  # mutmut finds its mutants/ relative to the working directory
+    try:
+        return {n for n in names if sql_case_only(get_diff_for_mutant(n, path=path))}
+    finally:
+        os.chdir(here)
+
+
 def module_of(meta: Path) -> str:
     """mutants/survey/sources/openalex.py.meta -> sources/openalex"""
     rel = meta.relative_to(RESULTS / "survey").as_posix()
@@ -51,8 +92,11 @@ def collect(equivalents: dict[str, str]) -> dict[str, dict]:
             continue
         counts: Counter = Counter()
         survivors = []
+        source = Path("survey") / meta.relative_to(RESULTS / "survey").as_posix().removesuffix(".meta")
+        undetected = [n for n, c in codes.items() if n not in equivalents and status_by_exit_code[c] == "survived"]
+        by_rule = _sql_case_survivors(undetected, source) if undetected else set()
         for name, code in codes.items():
-            status = "equivalent" if name in equivalents else status_by_exit_code[code]
+            status = "equivalent" if name in equivalents or name in by_rule else status_by_exit_code[code]
             counts[status] += 1
             if status not in DETECTED | {"equivalent", "not checked", "skipped"}:
                 survivors.append(f"{name} ({status})")

@@ -117,14 +117,14 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
             for table in indexes:
                 _configure_for_loading(conn, table)
             for stream in streams:
-                before = (report.read, report.skipped, len(keys.ids))
-                loading.fill(conn, side, indexes, stream, report, keys, progress)
+                before = (report.read, len(keys.ids))
+                first_skip = loading.fill(conn, side, indexes, stream, report, keys, progress)
                 read = report.read - before[0]
                 if read == 0:
                     raise CorpusFormatError(f"{stream.path}: no records found; expected {WHAT[stream.format]}")
-                if len(keys.ids) == before[2]:
+                if len(keys.ids) == before[1]:
                     raise CorpusFormatError(f"{stream.path}: none of the {read} records could be used "
-                                            f"({_first_reason(report, before[1])}); expected {WHAT[stream.format]}")
+                                            f"({first_skip}); expected {WHAT[stream.format]}")
             side.commit()
             side.close()
             loading.settle(conn, side_path, indexes, keys, report)
@@ -148,14 +148,10 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
     return report
 
 
-def _first_reason(report: ImportReport, skipped_before: int) -> str:
-    return report.reasons[skipped_before] if len(report.reasons) > skipped_before else "all skipped"
-
-
 def remove_leftovers(folder: Path) -> list[Path]:
     """Delete temporary files of imports whose process is gone (killed mid-import)."""
     removed = []
-    for path in folder.glob(".*.importing"):
+    for path in sorted(folder.glob(".*.importing")):
         m = re.search(r"\.(\d+)\.\d+\.importing$", path.name)
         if m and _alive(int(m.group(1))):
             continue  # an import running now

@@ -1,0 +1,245 @@
+"""What an import writes into a corpus file: its metadata, identity, FTS5 settings and errors, exactly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from survey.corpus import Corpus, import_corpus
+from survey.corpus.build import build_exact_index, remove_leftovers
+from survey.errors import BadInput, CorpusFormatError
+
+
+def write(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def meta(path) -> dict[str, str]:
+    with sqlite3.connect(path) as conn:
+        return dict(conn.execute("SELECT key, value FROM meta"))
+
+
+def test_meta_after_an_import_and_an_append(tmp_path):
+    db = tmp_path / "c.sqlite"
+    first = write(tmp_path / "a.jsonl", [{"title": "One", "year": 2001}, {"title": "Two", "year": 2002}, {"x": 1}])
+    second = tmp_path / "b.bib"
+    second.write_text("@article{k1, title = {Three}, year = 2003}\n@article{k2, title = {One}, year = 2001}\n"
+                      "@article{k3, author = {Nobody}}\n", encoding="utf-8")
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    import_corpus(first, db)
+    import_corpus(second, db, mode="append")
+    got = meta(db)
+    stamp = datetime.fromisoformat(got.pop("imported_at"))
+    assert stamp.tzinfo == timezone.utc and before <= stamp <= datetime.now(timezone.utc) + timedelta(seconds=1)
+    identity = got.pop("identity")
+    assert got == {
+        "schema": "2",
+        "tokenizers": "fts: porter unicode61 remove_diacritics 2",
+        "sources": json.dumps([str(first.resolve()), str(second.resolve())]),
+        "format": "jsonl+bibtex",
+        "read": "6",  # summed over both imports
+        "imported": "3",  # records in the corpus: One, Two, Three
+        "duplicates": "1",  # the second One
+        "skipped": "2",  # a record without a title in each file
+    }
+    with Corpus(db) as corpus:
+        assert corpus.identity == identity
+
+
+def test_identity_is_the_sum_of_the_records_digests(tmp_path):
+    db = tmp_path / "c.sqlite"
+    records = [{"title": f"Paper {i}", "abstract": "x" * i, "year": 1990 + i, "doi": f"10.1/{i}"} for i in range(40)]
+    import_corpus(write(tmp_path / "a.jsonl", records), db)
+    # computed here from the stored fields: blake2b-64 of title, abstract, year and DOI, summed mod 2**64
+    total = 0
+    for r in records:
+        text = f"{r['title']}\x1f{r['abstract']}\x1f{r['year']}\x1f{r['doi']}".encode()
+        total += int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little", signed=True)
+    assert meta(db)["identity"] == f"40-{total % (1 << 64):016x}"
+
+
+def test_fts5_settings_a_new_corpus_is_built_with(tmp_path):
+    db = tmp_path / "c.sqlite"
+    import_corpus(write(tmp_path / "a.jsonl", [{"title": "One", "year": 2001}]), db)
+    with sqlite3.connect(db) as conn:
+        config = dict(conn.execute("SELECT k, v FROM fts_config WHERE k != 'version'"))
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    # 16 KiB pages; index pages sized as FTS5's default 4050 is for 4 KiB; a 64 MB buffer; merging
+    # back at FTS5's default (4) once the import is done
+    assert page_size == 16384
+    assert config == {"automerge": 4, "hashsize": 64 << 20, "pgsz": 16200}
+    build_exact_index(db)
+    with sqlite3.connect(db) as conn:
+        assert dict(conn.execute("SELECT k, v FROM fts_exact_config WHERE k != 'version'")) == config
+
+
+def test_a_file_of_unusable_records_names_its_own_first_reason(tmp_path):
+    # the first file's skips fill the report's few reasons; the second file's own reason is still given
+    first = write(tmp_path / "a.jsonl", [{"x": i} for i in range(6)] + [{"title": "Kept"}])
+    second = write(tmp_path / "b.jsonl", [{"title": "Bad year", "year": "soon"}, {"x": 1}])
+    with pytest.raises(CorpusFormatError) as caught:
+        import_corpus([first, second], tmp_path / "c.sqlite")
+    assert str(caught.value) == (f"{second}: none of the 2 records could be used (b.jsonl line 1: year 'soon' "
+                                 "is not a four-digit year); expected one JSON object per line with a title "
+                                 "(and abstract, year, doi)")
+
+
+def test_appending_to_what_is_not_a_current_corpus_says_so(tmp_path):
+    records = write(tmp_path / "a.jsonl", [{"title": "One"}])
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a database at all, just bytes " * 200)
+    with pytest.raises(BadInput) as caught:
+        import_corpus(records, junk, mode="append")
+    assert str(caught.value) == f"{junk}: not a survey corpus (file is not a database); pass --replace to rebuild it"
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(old) as conn:
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute("INSERT INTO meta VALUES ('schema', '1')")
+    with pytest.raises(BadInput) as caught:
+        import_corpus(records, old, mode="append")
+    assert str(caught.value) == (f"{old}: corpus schema '1', this version writes '2'; "
+                                 "pass --replace to rebuild it from its files")
+    assert meta(old) == {"schema": "1"}  # left as it was
+
+
+def test_exact_index_of_a_corpus_that_cannot_be_opened(tmp_path):
+    folder = tmp_path / "a-folder.sqlite"
+    folder.mkdir()
+    with pytest.raises(BadInput) as caught:
+        build_exact_index(folder)
+    assert str(caught.value).startswith(f"{folder}: ")
+    assert "exact-word index" in str(caught.value) and "unable to open database file" in str(caught.value)
+
+
+def test_temporary_files_of_a_running_import_are_kept(tmp_path):
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        mine = tmp_path / f".c.sqlite.{os.getpid()}.1.importing"
+        running = tmp_path / f".c.sqlite-records.{child.pid}.1.importing"
+        for path in (mine, running):
+            path.write_bytes(b"partial")
+        assert remove_leftovers(tmp_path) == []
+        assert mine.exists() and running.exists()
+        assert child.poll() is None  # asking whether it lives did not signal it
+    finally:
+        child.kill()
+        child.wait()
+    assert sorted(p.name for p in remove_leftovers(tmp_path)) == [running.name]
+
+
+def test_duplicates_among_keys_are_found_bit_for_bit():
+    from array import array
+
+    from survey.corpus.loading import duplicate_positions
+
+    # keys are 64-bit digests: patterns that read as NaN or as -0.0/0.0 in floating point are still distinct keys
+    nan_a, nan_b, minus_zero = 0x7FF8000000000001, 0x7FF8000000000002, -0x8000000000000000
+    title = array("q", [nan_a, nan_b, minus_zero, 5, nan_a])
+    doi = array("q", [0, 0, 0, 0, 0])
+    by_doi, by_title = duplicate_positions(doi, title)
+    assert list(by_doi) == [] and list(by_title) == [4]  # only the second nan_a
+
+
+def test_appended_records_are_merged_from_the_first_one_on(tmp_path):
+    db = tmp_path / "c.sqlite"
+    import_corpus(write(tmp_path / "a.jsonl", [{"title": "Kept", "year": 2001, "doi": "10.1/k"},
+                                               {"title": "Other", "year": 2001}]), db)
+    more = [{"title": "Kept", "year": 2001, "doi": "https://doi.org/10.1/K"},  # the first appended: same DOI and title
+            {"title": "other", "year": 2001},  # same title and year, no DOI
+            {"title": "New", "year": 2001}]
+    report = import_corpus(write(tmp_path / "b.jsonl", more), db, mode="append")
+    assert (report.merged_by_doi, report.merged_by_title, report.imported, report.records) == (1, 1, 1, 3)
+    # the first appended record merged on title and year
+    report = import_corpus(write(tmp_path / "c.jsonl", [{"title": "NEW!", "year": 2001}]), db, mode="append")
+    assert (report.merged_by_doi, report.merged_by_title, report.imported, report.records) == (0, 1, 0, 3)
+
+
+def test_appending_after_merged_duplicates_gives_fresh_ids(tmp_path):
+    db = tmp_path / "c.sqlite"
+    # the second record is merged away, so the highest id in use is above the number of records kept
+    import_corpus(write(tmp_path / "a.jsonl", [{"title": "A", "year": 2001}, {"title": "A", "year": 2001},
+                                               {"title": "C", "year": 2001}]), db)
+    import_corpus(write(tmp_path / "b.jsonl", [{"title": "D", "year": 2001}]), db, mode="append")
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT id & 4294967295, title FROM records ORDER BY id").fetchall()
+    assert rows == [(1, "A"), (3, "C"), (4, "D")]
+
+
+def test_what_an_import_refuses_before_any_work(tmp_path):
+    with pytest.raises(ValueError) as caught:
+        import_corpus(tmp_path / "a.jsonl", tmp_path / "c.sqlite", mode="merge")
+    assert str(caught.value) == "mode 'merge'; expected one of ('new', 'replace', 'append')"
+    with pytest.raises(BadInput) as caught:
+        import_corpus([], tmp_path / "c.sqlite")
+    assert str(caught.value) == "no file to import"
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]", encoding="utf-8")
+    with pytest.raises(CorpusFormatError) as caught:
+        import_corpus(empty, tmp_path / "c.sqlite")
+    assert str(caught.value) == f"{empty}: no records found; expected a JSON array of records, or an API page with a results list"
+    assert not (tmp_path / "c.sqlite").exists()
+
+
+def test_an_import_makes_its_folder_names_its_temporary_files_and_times_itself(tmp_path):
+    folder = tmp_path / "home" / "corpora"
+    seen: list[list[str]] = []
+    records = write(tmp_path / "a.jsonl", [{"title": f"P{i}", "year": 2000} for i in range(5000)])
+    started = time.perf_counter()
+    report = import_corpus(records, folder / "c.sqlite",
+                           progress=lambda done, total: seen.append(sorted(p.name for p in folder.iterdir())))
+    took = time.perf_counter() - started
+    assert 0 < report.seconds <= took
+    # while it runs: the corpus file and the side file of records, named for this process so that a
+    # later import can tell them from a killed one's
+    pid = os.getpid()
+    assert [re.sub(r"\.\d+\.importing$", ".NS.importing", n) for n in seen[0]] == [
+        f".c.sqlite-records.{pid}.NS.importing", f".c.sqlite.{pid}.NS.importing"]
+    assert sorted(p.name for p in folder.iterdir()) == ["c.sqlite"]
+
+
+def test_the_encoding_given_is_the_one_read(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes('{"title": "Über LSTM", "year": 2001}\n'.encode("utf-16-le"))  # no byte-order mark
+    report = import_corpus(path, tmp_path / "c.sqlite", encoding="utf-16-le")
+    assert report.imported == 1
+    with sqlite3.connect(tmp_path / "c.sqlite") as conn:
+        assert conn.execute("SELECT title FROM records").fetchall() == [("Über LSTM",)]
+
+
+def test_leftovers_after_a_running_import_are_still_removed(tmp_path):
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        running = tmp_path / f".a.sqlite.{child.pid}.1.importing"  # sorts first
+        killed = tmp_path / ".b.sqlite.4194305.1.importing"
+        for path in (running, killed):
+            path.write_bytes(b"partial")
+        assert remove_leftovers(tmp_path) == [killed]
+        assert running.exists() and not killed.exists()
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_locked_corpus_is_waited_for_only_as_long_as_asked(tmp_path):
+    db = tmp_path / "c.sqlite"
+    import_corpus(write(tmp_path / "a.jsonl", [{"title": "One"}]), db)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(BadInput, match="database is locked"):
+            build_exact_index(db, timeout=0.05)
+        assert time.monotonic() - started < 2  # SQLite's own default wait is 5 s
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
