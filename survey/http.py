@@ -136,7 +136,6 @@ class Http:
         self.secrets = tuple(s for s in secrets if s)
         for s in (*self.secrets, urlsplit(self.base_url).password):
             register_secret(s)
-        self.clock = clock
         self.wallclock = wallclock
         self._cancel = threading.Event()
         self._flights: set[Flight] = set()
@@ -210,8 +209,8 @@ class Http:
                     if _origin(target) != origin:
                         # Session headers (X-ApiKey, x-api-key) would follow the redirect to
                         # whoever it names; an answer from there is not the source's either.
-                        where = "{}://{}".format(*_origin(target)[:2])
-                        raise SourceError(self.redact(f"{self.source}: redirected to another origin ({where}); not followed"))
+                        scheme, host, _ = _origin(target)
+                        raise SourceError(self.redact(f"{self.source}: redirected to another origin ({scheme}://{host}); not followed"))
                     url = target
                 raise SourceError(f"{self.source}: more than {MAX_REDIRECTS} redirects")
         finally:
@@ -248,8 +247,7 @@ class Http:
             if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.exceptions.ChunkedEncodingError):
                 raise _Transient(f"connection failed ({reason})") from None
             raise _Transient(f"body cut short ({reason})") from None
-        resp._content = body
-        resp._content_consumed = True
+        resp._content, resp._content_consumed = body, True
         resp.close()  # the body is in hand: back to the pool
         return resp
 
@@ -313,7 +311,8 @@ class Http:
             if faults >= policy.attempts:
                 break
             wait = self._backoff(max(faults, 1)) if wait is None else wait
-            log.debug("%s: %s from %s; retry in %.2f s", self.source, last, shown, wait)
+            # The URL last: the log filter redacts it again, and a masked value runs to the next '&' or space.
+            log.debug("%s: %s; retry in %.2f s: GET %s", self.source, last, wait, shown)
             if wait > 0:
                 self.sleep(wait)
         if last.startswith("connection failed"):
@@ -339,10 +338,10 @@ class Http:
         inner = exc
         while inner.__context__ is not None and inner.__context__ is not inner:
             inner = inner.__context__
-        text = f"{exc} {inner}"
-        for hint in ("refused", "Name or service not known", "Temporary failure in name resolution", "reset", "timed out", "unreachable", "Remote end closed"):
-            if hint.lower() in text.lower():
-                return hint.lower()
+        text = f"{exc} {inner}".lower()
+        for hint in ("refused", "name or service not known", "temporary failure in name resolution", "reset", "timed out", "unreachable", "remote end closed"):
+            if hint in text:
+                return hint
         return type(inner).__name__
 
     def _status_error(self, resp: requests.Response) -> HTTPStatusError:
@@ -388,7 +387,7 @@ def parse_json(resp: requests.Response, source: str):
         pass
     head = text.lstrip()[:200].lower()
     ctype = resp.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
-    if head.startswith(("<!doctype html", "<html")) or "<html" in head or ctype == "text/html":
+    if head.startswith("<!doctype html") or "<html" in head or ctype == "text/html":
         kind = "an HTML page"
     elif not text.strip():
         kind = "an empty body"

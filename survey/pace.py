@@ -142,11 +142,11 @@ class RateLimiter:
 
 def _load(path: Path) -> tuple[list[float], float]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+        data = json.loads(path.read_text(encoding="utf-8"))
         sends = sorted(float(t) for t in data.get("sends", []))
         return sends, float(data.get("paused_until", 0.0))
     except (OSError, ValueError, TypeError, AttributeError):
-        return [], 0.0  # a missing or torn file only forgets recent sends
+        return [], 0.0  # a missing, empty or torn file only forgets recent sends
 
 
 def _save(path: Path, sends: list[float], paused_until: float) -> None:

@@ -24,7 +24,8 @@ MIN_SECRET_LENGTH = 8
 _SECRET_NAMES = ("api_key", "apikey", "api-key", "key", "token", "access_token", "x-api-key", "x-apikey", "authorization")
 _PARAM_RX = re.compile(r"(?i)\b(" + "|".join(re.escape(n) for n in _SECRET_NAMES) + r")=([^&\s'\"<>]+)")
 _HEADER_RX = re.compile(
-    r"(?i)((?<![\w-])['\"]?(?:" + "|".join(re.escape(n) for n in _SECRET_NAMES) + r")['\"]?\s*:\s*['\"]?)([^'\",}\s]+)"
+    r"(?i)((?<![\w-])['\"]?(?:" + "|".join(re.escape(n) for n in _SECRET_NAMES) + r")['\"]?\s*:\s*['\"]?"
+    r"(?:(?:bearer|basic|token|digest)\s+)?)([^'\",}\s]+)"  # an Authorization scheme is no secret; what follows it is
 )
 _USERINFO_RX = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s'\"<>]+@")
 
@@ -103,5 +104,6 @@ class _RedactingFilter(logging.Filter):
 
 
 _filter = _RedactingFilter()
-for _name in ("urllib3.connectionpool", "urllib3.util.retry", "survey", "httpx", "scholarly"):
+# A logger's filter sees only records logged on that logger, not those its children pass up.
+for _name in ("urllib3.connectionpool", "urllib3.util.retry", "survey", "survey.http", "httpx", "scholarly"):
     logging.getLogger(_name).addFilter(_filter)

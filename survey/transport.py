@@ -60,15 +60,14 @@ class Flight:
 
 
 def _shutdown(conn) -> None:
-    sock = getattr(conn, "sock", None)
-    if sock is None:
-        return
-    try:
-        # The plain socket's shutdown, also for TLS: it wakes a reader blocked in the C library
-        # without touching the SSL object that reader is using.
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-    except OSError:
-        pass
+    for sock in (getattr(conn, "sock", None), getattr(conn, "handshake_sock", None)):
+        try:
+            # The plain socket's shutdown, also for TLS: it wakes a reader blocked in the C library
+            # without touching the SSL object that reader is using.
+            if sock is not None:
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 _local = threading.local()
@@ -130,6 +129,14 @@ class flying:
 class _Tracked:
     """Mixin: a connection reports itself to the current flight whenever it is used."""
 
+    def _new_conn(self):
+        # Held from the moment it exists: a cut that came while connecting found no socket to shut.
+        self.sock = sock = super()._new_conn()
+        flight = current_flight()
+        if flight is not None and flight.cut:
+            _shutdown(self)
+        return sock
+
     def connect(self):
         flight = current_flight()
         if flight is not None:
@@ -148,7 +155,24 @@ class _HTTPConn(_Tracked, HTTPConnection):
 
 
 class _HTTPSConn(_Tracked, HTTPSConnection):
-    pass
+    """Wrapping a socket for TLS detaches it from its descriptor, and ``sock`` is the wrapped one
+    only once the handshake is over: until then a copy of the descriptor is what a cut can shut
+    (a shutdown acts on the connection, whichever descriptor names it)."""
+
+    handshake_sock: socket.socket | None = None
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        self.handshake_sock = sock.dup()
+        return sock
+
+    def connect(self):
+        try:
+            return super().connect()
+        finally:
+            if self.handshake_sock is not None:
+                self.handshake_sock.close()
+                self.handshake_sock = None
 
 
 class _HTTPPool(HTTPConnectionPool):
@@ -185,23 +209,21 @@ def read_body(resp: requests.Response, cap: int) -> bytes:
     out = bytearray()
     while True:
         chunk = resp.raw.read(CHUNK, decode_content=False)
-        if not chunk:
-            break
         if decoder is None:
             out += chunk
+        elif chunk:
+            # max_length stops inflating one byte past the cap; short of it, the call has used up
+            # the whole chunk, so one call per chunk reads everything below the cap.
+            out += decoder.decompress(chunk, cap + 1 - len(out))
         else:
-            data = chunk
-            while data and len(out) <= cap:
-                out += decoder.decompress(data, cap + 1 - len(out))
-                data = decoder.unconsumed_tail
+            out += decoder.flush()
         if len(out) > cap:
             raise BodyTooLarge(f"body larger than {cap // 1_000_000 or cap} {'MB' if cap >= 1_000_000 else 'bytes'} decoded")
+        if not chunk:
+            break
     if decoder is not None:
-        out += decoder.flush()
         if not decoder.eof:
             raise zlib.error("compressed body ends early")
         if decoder.unused_data:
             raise zlib.error("data after the end of the compressed body")
-        if len(out) > cap:
-            raise BodyTooLarge(f"body larger than {cap} bytes decoded")
     return bytes(out)

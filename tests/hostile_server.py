@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 import pytest
+
+# However a server misbehaves, it gives up after this long: a client that fails to cut it off
+# then fails its test in seconds instead of hanging the suite (and every mutation run).
+GIVE_UP = 10.0
 
 
 class RawServer:
@@ -60,10 +65,11 @@ def raw_server():
 
 
 def never_answer(conn, stop):
-    stop.wait(60)
+    stop.wait(GIVE_UP)
 
 
 def slow_loris(conn, stop):
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
-    while not stop.wait(0.2):
+    until = time.monotonic() + GIVE_UP
+    while time.monotonic() < until and not stop.wait(0.2):
         conn.sendall(b" ")  # a byte at a time: no per-read timeout ever fires

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -157,6 +159,9 @@ def test_appended_records_are_merged_from_the_first_one_on(tmp_path):
             {"title": "New", "year": 2001}]
     report = import_corpus(write(tmp_path / "b.jsonl", more), db, mode="append")
     assert (report.merged_by_doi, report.merged_by_title, report.imported, report.records) == (1, 1, 1, 3)
+    # the first appended record merged on title and year
+    report = import_corpus(write(tmp_path / "c.jsonl", [{"title": "NEW!", "year": 2001}]), db, mode="append")
+    assert (report.merged_by_doi, report.merged_by_title, report.imported, report.records) == (0, 1, 0, 3)
 
 
 def test_appending_after_merged_duplicates_gives_fresh_ids(tmp_path):
@@ -168,3 +173,73 @@ def test_appending_after_merged_duplicates_gives_fresh_ids(tmp_path):
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT id & 4294967295, title FROM records ORDER BY id").fetchall()
     assert rows == [(1, "A"), (3, "C"), (4, "D")]
+
+
+def test_what_an_import_refuses_before_any_work(tmp_path):
+    with pytest.raises(ValueError) as caught:
+        import_corpus(tmp_path / "a.jsonl", tmp_path / "c.sqlite", mode="merge")
+    assert str(caught.value) == "mode 'merge'; expected one of ('new', 'replace', 'append')"
+    with pytest.raises(BadInput) as caught:
+        import_corpus([], tmp_path / "c.sqlite")
+    assert str(caught.value) == "no file to import"
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]", encoding="utf-8")
+    with pytest.raises(CorpusFormatError) as caught:
+        import_corpus(empty, tmp_path / "c.sqlite")
+    assert str(caught.value) == f"{empty}: no records found; expected a JSON array of records, or an API page with a results list"
+    assert not (tmp_path / "c.sqlite").exists()
+
+
+def test_an_import_makes_its_folder_names_its_temporary_files_and_times_itself(tmp_path):
+    folder = tmp_path / "home" / "corpora"
+    seen: list[list[str]] = []
+    records = write(tmp_path / "a.jsonl", [{"title": f"P{i}", "year": 2000} for i in range(5000)])
+    started = time.perf_counter()
+    report = import_corpus(records, folder / "c.sqlite",
+                           progress=lambda done, total: seen.append(sorted(p.name for p in folder.iterdir())))
+    took = time.perf_counter() - started
+    assert 0 < report.seconds <= took
+    # while it runs: the corpus file and the side file of records, named for this process so that a
+    # later import can tell them from a killed one's
+    pid = os.getpid()
+    assert [re.sub(r"\.\d+\.importing$", ".NS.importing", n) for n in seen[0]] == [
+        f".c.sqlite-records.{pid}.NS.importing", f".c.sqlite.{pid}.NS.importing"]
+    assert sorted(p.name for p in folder.iterdir()) == ["c.sqlite"]
+
+
+def test_the_encoding_given_is_the_one_read(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes('{"title": "Über LSTM", "year": 2001}\n'.encode("utf-16-le"))  # no byte-order mark
+    report = import_corpus(path, tmp_path / "c.sqlite", encoding="utf-16-le")
+    assert report.imported == 1
+    with sqlite3.connect(tmp_path / "c.sqlite") as conn:
+        assert conn.execute("SELECT title FROM records").fetchall() == [("Über LSTM",)]
+
+
+def test_leftovers_after_a_running_import_are_still_removed(tmp_path):
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        running = tmp_path / f".a.sqlite.{child.pid}.1.importing"  # sorts first
+        killed = tmp_path / ".b.sqlite.4194305.1.importing"
+        for path in (running, killed):
+            path.write_bytes(b"partial")
+        assert remove_leftovers(tmp_path) == [killed]
+        assert running.exists() and not killed.exists()
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_locked_corpus_is_waited_for_only_as_long_as_asked(tmp_path):
+    db = tmp_path / "c.sqlite"
+    import_corpus(write(tmp_path / "a.jsonl", [{"title": "One"}]), db)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(BadInput, match="database is locked"):
+            build_exact_index(db, timeout=0.05)
+        assert time.monotonic() - started < 2  # SQLite's own default wait is 5 s
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()

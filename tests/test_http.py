@@ -32,6 +32,7 @@ class FakeTime:
         with self.lock:
             self.slept.append(seconds)
             self.now += seconds
+            assert len(self.slept) < 1000, "a retry loop that never ends"
 
 
 def make(httpserver, fake=None, **kw):

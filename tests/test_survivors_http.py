@@ -52,6 +52,7 @@ class FakeTime:
 
     def sleep(self, seconds: float) -> None:
         assert seconds >= 0, f"asked to sleep {seconds} s"
+        assert len(self.slept) < 1000, "a retry loop that never ends"
         self.slept.append(seconds)
         self.now += seconds
 

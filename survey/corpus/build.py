@@ -151,7 +151,7 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
 def remove_leftovers(folder: Path) -> list[Path]:
     """Delete temporary files of imports whose process is gone (killed mid-import)."""
     removed = []
-    for path in folder.glob(".*.importing"):
+    for path in sorted(folder.glob(".*.importing")):
         m = re.search(r"\.(\d+)\.\d+\.importing$", path.name)
         if m and _alive(int(m.group(1))):
             continue  # an import running now

@@ -88,9 +88,11 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
     """Read ``stream``: index each batch into ``conn`` on a thread while the next is parsed and stored in ``side``.
 
     Returns why the stream's first skipped record was skipped (None if none was): the report
-    keeps only the first few reasons of the whole import.
+    keeps only the first few reasons of the whole import. ``progress`` hears records read so far
+    in the whole import, and the total when every file so far told its own.
     """
     first_skip = None
+    total = None if stream.total is None else report.read + stream.total
     batches: queue.Queue = queue.Queue(maxsize=4)
     failure: list[BaseException] = []
     statements = [f"INSERT INTO {table} (rowid, title, abstract) SELECT value ->> 0, value ->> 1, value ->> 2 "
@@ -144,7 +146,7 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
                 if failure:
                     break
                 if progress is not None:
-                    progress(report.read, stream.total)
+                    progress(report.read, total)
         if batch and not failure:
             hand_over(batch)
     finally:
@@ -153,7 +155,7 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
     if failure:
         raise failure[0]
     if progress is not None:
-        progress(report.read, stream.total if stream.total is not None else report.read)
+        progress(report.read, report.read)
     return first_skip
 
 

@@ -67,7 +67,8 @@ def _items(path: Path, fmt: str, chosen: enc.Encoding, data: bytes | None) -> tu
     whole_text = {"json": jsonrecords.read_json_document, "bibtex": bibtex.read_bibtex, "ris": ris.read_ris,
                   "wos": wos.read_wos, "medline": medline.read_medline}
     if fmt in whole_text:
-        text = enc.decode(path, data if data is not None else enc.read_bytes(path), chosen)
+        # A BOM read as UTF-8 (--encoding utf-8) is a character that would hide the first tag
+        text = enc.decode(path, data if data is not None else enc.read_bytes(path), chosen).removeprefix("\ufeff")
         try:
             items, total = whole_text[fmt](text)
         except ValueError as exc:
@@ -97,7 +98,7 @@ def _items(path: Path, fmt: str, chosen: enc.Encoding, data: bytes | None) -> tu
                     yield from jsonrecords.read_jsonl(lines)
                 else:
                     try:
-                        yield from table.read_csv(lines, path)
+                        yield from table.read_csv(lines)
                     except ValueError as exc:
                         raise CorpusFormatError(f"{path}: {exc}") from None
 

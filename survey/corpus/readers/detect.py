@@ -69,7 +69,7 @@ def sniff(head: str, title_column) -> str | None:
 
 
 def _sniff_xml(text: str) -> str | None:
-    if "PubmedArticleSet" in text or "PubmedArticle" in text or "PubmedBookArticle" in text:
+    if "PubmedArticle" in text or "PubmedBookArticle" in text:  # PubmedArticleSet contains the first
         return "pubmed-xml"
     if re.search(r"<rdf:RDF\b", text):
         return "zotero-rdf"

@@ -103,7 +103,7 @@ def _entry_or_reason(obj) -> Entry | str:
 
 
 def _json_type(obj) -> str:
-    return {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(obj), "null")
+    return {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(obj), "null")
 
 
 def read_jsonl(lines) -> Iterator[Item]:

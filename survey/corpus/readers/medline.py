@@ -15,6 +15,7 @@ from survey.corpus.records import Item, first_year, make_entry
 _TAG = re.compile(r"^([A-Z][A-Z0-9]{0,3})\s*- ?(.*)$")
 _DOI = re.compile(r"^(\S+)\s*\[doi\]\s*$")
 _LINE_END = re.compile(r"\r\n?|\n")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
 def read_medline(text: str) -> tuple[list[Item], int]:
@@ -40,6 +41,11 @@ def read_medline(text: str) -> tuple[list[Item], int]:
     return items, len(items)
 
 
+def _dashed(date: str | None) -> str | None:
+    """DEP and DA write a date as 20181201, which is no four-digit year until split."""
+    return _COMPACT_DATE.sub(r"\1-\2-\3", date) if date else date
+
+
 def _entry(record: dict[str, list[str]]):
     def one(tag):
         values = record.get(tag)
@@ -47,7 +53,7 @@ def _entry(record: dict[str, list[str]]):
 
     doi = next((m.group(1) for tag in ("LID", "AID") for v in record.get(tag, ()) if (m := _DOI.match(v))), None)
     try:
-        year = first_year(one("DP"), one("DEP"), one("DA"))
+        year = first_year(one("DP"), _dashed(one("DEP")), _dashed(one("DA")))
     except ValueError as exc:
         return str(exc)
     # Books and chapters have BTI (book title) where articles have TI.

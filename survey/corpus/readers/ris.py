@@ -46,7 +46,7 @@ def tagged_blocks(text: str, start: str, end: str, tag=_TAG, rewrite: bool = Tru
 def read_ris(text: str) -> tuple[list[Item], int]:
     items: list[Item] = []
     for line, block in tagged_blocks(text, "TY", "ER"):
-        if not block[-1].startswith("ER"):
+        if not block[-1].startswith("ER  -"):  # tag lines are rewritten: only a real ER reads so
             block.append("ER  - ")
         where = f"line {line}"
         try:

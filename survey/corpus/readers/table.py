@@ -38,7 +38,7 @@ def title_column(header_line: str) -> bool:
     return any(n.strip().strip('"').strip().lower().lstrip("\ufeff") in _TITLE_NAMES for n in names)
 
 
-def read_csv(lines, path) -> Iterator[Item]:
+def read_csv(lines) -> Iterator[Item]:
     csv.field_size_limit(2**31 - 1)  # abstracts can be longer than the module's 128 KiB default
     lines = iter(lines)
     first = next(lines, "")
@@ -52,21 +52,21 @@ def read_csv(lines, path) -> Iterator[Item]:
     if cols["title"] is None:
         have = ", ".join(h.strip() for h in header[:12])
         raise ValueError(f"CSV header has no title column (have: {have}); expected a column named Title")
-    width = len(header)
     while True:
+        start = reader.line_num + 1  # a quoted cell may span lines: a record is named by its first
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield f"line {reader.line_num}", f"malformed CSV row ({exc})"
+            yield f"line {start}", f"malformed CSV row ({exc})"
             continue
         if not any(cell.strip() for cell in row):
             continue
-        yield f"line {reader.line_num}", _entry(row, cols, width)
+        yield f"line {start}", _entry(row, cols)
 
 
-def _entry(row: list[str], cols: dict, width: int):
+def _entry(row: list[str], cols: dict):
     def cell(field):
         i = cols[field]
         return row[i] if i is not None and i < len(row) else None

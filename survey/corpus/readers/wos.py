@@ -20,6 +20,8 @@ _TAG = re.compile(r"^([A-Z][A-Z0-9])(?: |$)")
 def read_wos(text: str) -> tuple[list[Item], int]:
     items: list[Item] = []
     for line, block in tagged_blocks(text, "PT", "ER", _TAG, rewrite=False):
+        if not block[-1].startswith("ER"):
+            block.append("ER")  # a file cut before its last ER still has that record; rispy needs the ER
         where = f"line {line}"
         try:
             [ref] = rispy.loads("\n".join(block), implementation=rispy.WokParser, skip_unknown_tags=True)

@@ -40,6 +40,8 @@ def _iter_records(fh, tags: set[str], convert) -> Iterator[Item]:
     except SafeET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else "?"
         yield f"line {line}", f"malformed XML ({str(exc)[:100]}); nothing after it could be read"
+    except (EOFError, OSError):
+        raise  # broken gzip data, not XML: the caller names the file
     except Exception as exc:  # defusedxml refuses entity declarations with its own errors
         yield "file", f"XML refused ({type(exc).__name__}: {str(exc)[:100]}); nothing after it could be read"
 

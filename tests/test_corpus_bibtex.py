@@ -1,0 +1,148 @@
+"""BibTeX and BibLaTeX: values, macros, concatenation, crossref years, LaTeX and broken entries."""
+
+from __future__ import annotations
+
+import pytest
+
+from survey.corpus.readers.bibtex import latex_text, read_bibtex
+from survey.corpus.records import Entry
+
+
+def one(text):
+    items, total = read_bibtex(text)
+    assert total == len(items) == 1
+    return items[0]
+
+
+@pytest.mark.parametrize(
+    "text, entry",
+    [
+        ("@article{k, title = {Plain}, year = {2001}}", Entry("Plain", year=2001, id="k")),
+        ('@article{k, title = "Quoted {"inner"} text", year = 2001}', Entry('Quoted "inner" text', year=2001, id="k")),
+        ('@article{k, title = "Quoted, with comma"}', Entry("Quoted, with comma", id="k")),
+        ('@article{k, title = "{B}ERT", abstract = "", year = 2001}', Entry("BERT", year=2001, id="k")),
+        ('@article{k, title = "Nested {a {b} c} quoted"}', Entry("Nested a b c quoted", id="k")),
+        ('@article{k, title = {Joined}#"quoted part"}', Entry("Joinedquoted part", id="k")),
+        ('@article{k, title = "Report of "#jan}', Entry("Report of Jan", id="k")),
+        ("@article{k, title = {Nested {Deep {Nets}} here}}", Entry("Nested Deep Nets here", id="k")),
+        ("@ARTICLE{k,\n  TITLE = {Upper case names},\n  YEAR = 1999,\n}", Entry("Upper case names", year=1999, id="k")),
+        ("@article(k, title = {Parenthesised entry}, year = 2002)", Entry("Parenthesised entry", year=2002, id="k")),
+        ("  @ article {k, title={Spaced start}}", Entry("Spaced start", id="k")),
+        ("@article{k, title = {First}, title = {Second}}", Entry("First", id="k")),
+        ("@article{k,,, title = {Extra commas},,}", Entry("Extra commas", id="k")),
+        ("@article{k, title = {Joined } # {parts} # { here}}", Entry("Joined parts here", id="k")),
+        ('@article{k, title = "Report of " # jan # " and " # Dec}', Entry("Report of Jan and Dec", id="k")),
+        ("@article{k, title = {Unknown } # macro}", Entry("Unknown macro", id="k")),
+        ("@article{k, title = 2001}", Entry("2001", id="k")),
+        ("@article{k, title={T}, year={2001}, date={2002}}", Entry("T", year=2001, id="k")),
+        ("@article{k, title={T}, date={2002-05-01}, eventdate={2003}}", Entry("T", year=2002, id="k")),
+        ("@inproceedings{k, title={T}, eventdate={2003-07}}", Entry("T", year=2003, id="k")),
+        ("@article{k, title={T}, year={soon}}", "year 'soon' is not a four-digit year"),
+        ("@article{k, title={T}, doi={ {10.1/ABC} }}", Entry("T", doi="10.1/ABC", id="k")),
+        ("@article{k, title={T}, doi = 10.1/bare}", Entry("T", doi="10.1/bare", id="k")),
+        ("@article{k, title={T}, abstract={We use {LSTM}s \\& more.}}", Entry("T", "We use LSTMs & more.", id="k")),
+        ("@article{k, title={T}, abstract={[No abstract available]}}", Entry("T", id="k")),
+        ("@article{, title = {No key}}", Entry("No key")),
+        ("@article{title = {No key at all}}", Entry("No key at all")),
+    ],
+)
+def test_entry_values(text, entry):
+    assert one(text)[1] == entry
+
+
+@pytest.mark.parametrize(
+    "text, where, reason",
+    [
+        ("@article{k, title = {Open", "line 1 (k)", "unbalanced braces: the entry does not close before the next @entry"),
+        ('@article{k, title = "Open}', "line 1 (k)", "unterminated quoted value"),
+        ("@article{k, title = ", "line 1 (k)", "the entry ends inside a field value"),
+        ("@article{k, title = {T}", "line 1 (k)", "unbalanced braces: the entry does not close before the next @entry"),
+        ("@article{k, title = , year = 2001, note = {x}}", "line 1 (k)", "expected a field value at ', year = 2001, note '"),
+        ("@article{k, title {T}, year = 2001, note = {x}}", "line 1 (k)", "expected field = value at 'title {T}, year = 2001, note ='"),
+        ("@article{k, title", "line 1 (k)", "expected field = value at 'title'"),
+        ("@article{k, title = {T}, note = {a very long value that goes on and on} junk here}", "line 1 (k)",
+         "expected field = value at 'junk here}'"),
+        ("@article{k, year = 2001}", "line 1 (k)", "no title"),
+    ],
+)
+def test_broken_entries(text, where, reason):
+    assert one(text) == (where, reason)
+
+
+def test_entries_lines_keys_and_skipped_kinds():
+    text = ("% a comment line\n"
+            "@comment{ignored, title = {Not an entry}}\n"
+            "@preamble{\"\\newcommand{\\x}{}\"}\n"
+            "@String{venue = {Proceedings of ACL}}\n"
+            "@string(short = \"ACL\")\n"
+            "@string{broken = {unclosed}\n"
+            "@inproceedings{p1,\n"
+            "  title = venue # { -- } # short # { } # broken,\n"
+            "  year = 2016}\n"
+            "\n"
+            "@article{p2, title = {Second}}\n")
+    items, total = read_bibtex(text)
+    assert total == 2
+    assert items == [("line 7 (p1)", Entry("Proceedings of ACL -- ACL broken", year=2016, id="p1")),
+                     ("line 11 (p2)", Entry("Second", id="p2"))]
+
+
+def test_a_broken_entry_costs_only_itself():
+    text = "@article{a, title = {Unclosed,\n@article{b, title = {Fine}, year = 2001}\n@article{c title = {Bad}}\n@book{d, title={Also fine}}\n"
+    items, total = read_bibtex(text)
+    assert total == 4
+    assert items == [
+        ("line 1 (a)", "unbalanced braces: the entry does not close before the next @entry"),
+        ("line 2 (b)", Entry("Fine", year=2001, id="b")),
+        ("line 3", "expected field = value at 'c title = {Bad}}\\n'"),
+        ("line 4 (d)", Entry("Also fine", id="d")),
+    ]
+
+
+def test_a_number_is_never_a_macro_and_no_crossref_is_no_parent():
+    text = ("@string{2001 = {Two thousand one}}\n"
+            "@article{XXXX, title = {Odd key}, year = 2001}\n"
+            "@article{k, title = {No crossref}}\n")
+    assert read_bibtex(text)[0] == [("line 2 (XXXX)", Entry("Odd key", year=2001, id="XXXX")),
+                                    ("line 3 (k)", Entry("No crossref", id="k"))]
+
+
+def test_crossref_year_from_the_parent_whatever_the_order_and_case():
+    text = ("@inproceedings{Child:1, title = {Child paper}, crossref = { Proc:2001 }}\n"
+            "@proceedings{proc:2001, title = {The proceedings}, year = 2001}\n"
+            "@inproceedings{child2, title = {Dated child}, crossref = {proc:2001}, year = 1999}\n"
+            "@inproceedings{child3, title = {Parent date}, crossref = {bl}}\n"
+            "@proceedings{bl, title = {BibLaTeX parent}, date = {2002-03}}\n"
+            "@inproceedings{child4, title = {Parent event}, crossref = {ev}}\n"
+            "@proceedings{ev, title = {Event}, eventdate = {2003}}\n"
+            "@inproceedings{orphan, title = {Orphan}, crossref = {missing}}\n")
+    years = {e.id: e.year for _, e in read_bibtex(text)[0]}
+    assert years == {"Child:1": 2001, "proc:2001": 2001, "child2": 1999, "child3": 2002, "bl": 2002, "child4": 2003,
+                     "ev": 2003, "orphan": None}
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (None, None),
+        ("Plain text, no LaTeX", "Plain text, no LaTeX"),
+        ("M{\\\"u}nchen", "München"),
+        ("{C}onvolutional", "Convolutional"),
+        ("$\\alpha$-nets", "α-nets"),
+        ("Non~breaking", "Non\xa0breaking"),
+        ("\\textbf{Bold} word", "Bold word"),
+    ],
+)
+def test_latex_text(value, text):
+    assert latex_text(value) == text
+
+
+def test_latex_that_pylatexenc_gives_up_on_keeps_the_text(monkeypatch):
+    import survey.corpus.readers.bibtex as bibtex
+
+    class Failing:
+        def latex_to_text(self, value):
+            raise RuntimeError("cannot")
+
+    monkeypatch.setattr(bibtex, "_converter", lambda: Failing())
+    assert latex_text(" {Braced} {T}ext ") == "Braced Text"

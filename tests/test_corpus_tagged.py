@@ -1,0 +1,234 @@
+"""Tagged text exports: RIS (EndNote, Scopus, Zotero), PubMed MEDLINE and Web of Science plain text."""
+
+from __future__ import annotations
+
+import pytest
+
+from survey.corpus.readers.medline import read_medline
+from survey.corpus.readers.ris import read_ris, tagged_blocks
+from survey.corpus.readers.wos import read_wos
+from survey.corpus.records import Entry
+
+# ---------------------------------------------------------------- RIS
+
+
+def test_tagged_blocks_rewrites_tags_and_skips_text_between_records():
+    text = "Provider: Scopus\r\nContent: text/plain\r\n\r\nTY - JOUR\r\nTI -  A title\rAU  - X\ncontinued\nER -\n\nnoise\nTY\t-\tCONF\n"
+    assert list(tagged_blocks(text, "TY", "ER")) == [
+        (4, ["TY  - JOUR", "TI  - A title", "AU  - X", "continued", "ER  - "]),  # one space after the dash is the form's
+        (11, ["TY  - CONF", ""]),
+    ]
+    assert list(tagged_blocks("TY  - JOUR\nTI  - x", "TY", "ER", rewrite=False)) == [(1, ["TY  - JOUR", "TI  - x"])]
+    assert list(tagged_blocks("no records\nat all\n", "TY", "ER")) == []
+
+
+def test_a_start_tag_without_an_end_starts_the_next_block():
+    text = "TY  - JOUR\nTI  - First\nTY  - JOUR\nTI  - Second\nER  - \n"
+    assert list(tagged_blocks(text, "TY", "ER")) == [(1, ["TY  - JOUR", "TI  - First"]),
+                                                     (3, ["TY  - JOUR", "TI  - Second", "ER  - "])]
+
+
+@pytest.mark.parametrize(
+    "line, tag",
+    [
+        ("TI  - x", "TI"), ("TI - x", "TI"), ("TI   - x", "TI"), ("T1  - x", "T1"), ("TI  -", "TI"), ("TI\t-\tx", "TI"),
+        ("TI    - x", None), ("TI- x", None), ("ti  - x", None), ("1T  - x", None), ("TI  -x", None), (" TI  - x", None),
+    ],
+)
+def test_ris_tag_forms(line, tag):
+    blocks = list(tagged_blocks(f"TY  - JOUR\n{line}\nER  - \n", "TY", "ER"))
+    assert blocks[0][1][1] == (f"{tag}  - x" if tag and line.endswith("x") else f"{tag}  - " if tag else line)
+
+
+ENDNOTE_RIS = """TY  - JOUR
+AU  - Hochreiter, Sepp
+TI  - Long short-term memory
+T2  - Neural Computation
+PY  - 1997/11/15/
+DA  - 1997/11/15/
+AB  - Learning to store information over extended time intervals.
+DO  - 10.1162/neco.1997.9.8.1735
+ID  - hochreiter1997
+ER  - 
+
+"""
+
+
+@pytest.mark.parametrize(
+    "text, items",
+    [
+        (ENDNOTE_RIS, [("line 1", Entry("Long short-term memory", "Learning to store information over extended time intervals.",
+                                         1997, "10.1162/neco.1997.9.8.1735", "hochreiter1997"))]),
+        # title fallbacks, in order
+        ("TY  - JOUR\nT1  - Primary\nST  - Short\nER  - \n", [("line 1", Entry("Primary"))]),
+        ("TY  - JOUR\nTI  - Title\nT1  - Primary\nER  - \n", [("line 1", Entry("Title"))]),
+        ("TY  - FIGURE\nCT  - Caption\nST  - Short\nER  - \n", [("line 1", Entry("Caption"))]),
+        ("TY  - CHAP\nBT  - Book title\nST  - Short\nER  - \n", [("line 1", Entry("Book title"))]),
+        ("TY  - JOUR\nST  - Short only\nER  - \n", [("line 1", Entry("Short only"))]),
+        ("TY  - JOUR\nAB  - No title.\nER  - \n", [("line 1", "no title")]),
+        # abstracts, years, DOIs and ids from the other tags exports use
+        ("TY  - JOUR\nTI  - T\nN2  - Notes abstract.\nER  - \n", [("line 1", Entry("T", "Notes abstract."))]),
+        ("TY  - JOUR\nTI  - T\nAB  - Own.\nN2  - Notes.\nER  - \n", [("line 1", Entry("T", "Own."))]),
+        ("TY  - JOUR\nTI  - T\nY1  - 2003///\nDA  - 2004\nER  - \n", [("line 1", Entry("T", year=2003))]),
+        ("TY  - JOUR\nTI  - T\nPY  - 2001\nY1  - 2003\nER  - \n", [("line 1", Entry("T", year=2001))]),
+        ("TY  - JOUR\nTI  - T\nDA  - 2004/05/06\nER  - \n", [("line 1", Entry("T", year=2004))]),
+        ("TY  - JOUR\nTI  - T\nPY  - soon\nER  - \n", [("line 1", "year 'soon' is not a four-digit year")]),
+        ("TY  - JOUR\nTI  - T\nDI  - 10.1/ieee\nER  - \n", [("line 1", Entry("T", doi="10.1/ieee"))]),
+        ("TY  - JOUR\nTI  - T\nDO  - 10.1/do\nDI  - 10.1/di\nER  - \n", [("line 1", Entry("T", doi="10.1/do"))]),
+        ("TY  - JOUR\nTI  - T\nAN  - WOS:1\nER  - \n", [("line 1", Entry("T", id="WOS:1"))]),
+        ("TY  - JOUR\nTI  - T\nID  - own\nAN  - WOS:1\nER  - \n", [("line 1", Entry("T", id="own"))]),
+        ("TY  - JOUR\nTI  - T\nAB  - [No abstract available]\nER  - \n", [("line 1", Entry("T"))]),
+        # a file cut before its last ER keeps that record
+        ("TY  - JOUR\nTI  - First\nER  - \n\nTY  - JOUR\nTI  - Cut\n", [("line 1", Entry("First")), ("line 5", Entry("Cut"))]),
+        ("Provider: Scopus\r\n\r\nTY  - JOUR\r\nTI  - Windows\r\nER  - \r\n", [("line 3", Entry("Windows"))]),
+        ("TY  - JOUR\rTI  - Old Mac\rER  - \r", [("line 1", Entry("Old Mac"))]),
+        ("TY  - JOUR", [("line 1", "no title")]),  # cut right after its first line
+        # cut short on a continuation line that merely starts with "ER"
+        ("TY  - JOUR\nTI  - Cut short\nAB  - MAPK and\nERK signalling", [("line 1", Entry("Cut short", "MAPK and ERK signalling"))]),
+    ],
+)
+def test_read_ris(text, items):
+    assert read_ris(text) == (items, len(items))
+
+
+def test_a_block_rispy_cannot_read_is_skipped_alone(monkeypatch):
+    import rispy
+
+    real = rispy.loads
+
+    def loads(text, **kwargs):
+        if "Broken" in text:
+            raise KeyError("x" * 100)
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(rispy, "loads", loads)
+    text = "TY  - JOUR\nTI  - Broken\nER  - \nTY  - JOUR\nTI  - Fine\nER  - \n"
+    assert read_ris(text) == ([("line 1", f"cannot read the RIS record (KeyError: {repr('x' * 100)[:80]})"),
+                               ("line 4", Entry("Fine"))], 2)
+    assert read_wos(text.replace("TY  - JOUR", "PT J").replace("TI  - ", "TI ").replace("ER  - ", "ER")) == (
+        [("line 1", f"cannot read the Web of Science record (KeyError: {repr('x' * 100)[:80]})"), ("line 4", Entry("Fine"))], 2)
+
+
+# ---------------------------------------------------------------- MEDLINE
+
+MEDLINE = """PMID- 31000001
+OWN - NLM
+TI  - Deep learning for
+      chest radiographs.
+LID - S0000-0000(19)00001-1 [pii]
+LID - 10.1/med1 [doi]
+AB  - Background first.
+      Then results.
+DP  - 2019 Jan
+DEP - 20181201
+PMID- 31000002
+BTI - A book chapter
+DP  - 2005
+AID - 10.1/book [doi]
+
+PMID- 31000003
+TI  - Year from DEP,
+  a continuation with two spaces
+DEP - 20200102
+PMID- 31000004
+TI  - Year from DA
+DA  - 20210304
+
+PMID- 31000005
+TI  - Bad date
+DP  - someday
+"""
+
+
+def test_read_medline():
+    items, total = read_medline(MEDLINE)
+    assert total == 5
+    assert items == [
+        ("line 1", Entry("Deep learning for chest radiographs.", "Background first. Then results.", 2019, "10.1/med1", "31000001")),
+        ("line 11", Entry("A book chapter", "", 2005, "10.1/book", "31000002")),
+        ("line 16", Entry("Year from DEP, a continuation with two spaces", "", 2020, None, "31000003")),
+        ("line 20", Entry("Year from DA", "", 2021, None, "31000004")),
+        ("line 24", "year 'someday' is not a four-digit year"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, items",
+    [
+        ("Search results\nTI  - Before any PMID\n\nPMID- 1\nTI  - T\n", [("line 4", Entry("T", id="1"))]),
+        ("PMID- 1\r\nTI  - Windows\r\n      lines\r\n", [("line 1", Entry("Windows lines", id="1"))]),
+        ("PMID- 1\nTI  - T\nAB  - One.\nAB  - Two.\n", [("line 1", Entry("T", "One. Two.", id="1"))]),
+        ("PMID- 1\nTI  - First\nTI  - Second\n", [("line 1", Entry("First", id="1"))]),
+        ("PMID- 1\nTI  - T\nDP  - 2001\nDEP - 2002\nDA  - 2003\n", [("line 1", Entry("T", year=2001, id="1"))]),
+        ("PMID- 1\nTI  - T\nDEP - 2002\nDA  - 2003\n", [("line 1", Entry("T", year=2002, id="1"))]),
+        ("PMID- 1\nTI  - T\nBTI - Book\n", [("line 1", Entry("T", id="1"))]),
+        ("PMID- 1\nTI  - T\nLID - 10.1/lid [doi]\nAID - 10.1/aid [doi]\n", [("line 1", Entry("T", doi="10.1/lid", id="1"))]),
+        ("PMID- 1\nTI  - T\nAID - 10.1/pii [pii]\nAID - 10.1/aid  [doi] \n", [("line 1", Entry("T", doi="10.1/aid", id="1"))]),
+        ("PMID- 1\nTI  - T\nLID - 10.1/x [doi] extra\n", [("line 1", Entry("T", id="1"))]),
+        ("PMID- 1\nTI  -T\nPG-1-2\n", [("line 1", Entry("T", id="1"))]),
+        ("PMID- 1\nTI  - T\n\n   \nstray text\n", [("line 1", Entry("T", id="1"))]),
+        ("PMID- 1\nAB  - No title.\n", [("line 1", "no title")]),
+        ("no records here\n", []),
+    ],
+)
+def test_read_medline_rules(text, items):
+    assert read_medline(text) == (items, len(items))
+
+
+# ---------------------------------------------------------------- Web of Science
+
+WOS = """FN Clarivate Analytics Web of Science
+VR 1.0
+PT J
+AU Smith, J
+TI Attention is not all you need
+   for long documents
+AB We study transformers.
+PY 2021
+DI 10.1/wos1
+UT WOS:000000000000001
+ER
+
+PT J
+TI Early access, year given
+EY 2024
+EA MAR 2025
+UT WOS:000000000000002
+ER
+
+PT J
+TI Early access, date only
+EA MAR 2025
+ER
+
+PT J
+TI Bad year
+PY 20x1
+ER
+
+PT J
+AB No title.
+ER
+
+EF
+"""
+
+
+def test_read_wos():
+    items, total = read_wos(WOS)
+    assert total == 5
+    assert items == [
+        ("line 3", Entry("Attention is not all you need for long documents", "We study transformers.", 2021, "10.1/wos1",
+                         "WOS:000000000000001")),
+        ("line 13", Entry("Early access, year given", "", 2024, None, "WOS:000000000000002")),
+        ("line 20", Entry("Early access, date only", "", 2025)),
+        ("line 25", "year '20x1' is not a four-digit year"),
+        ("line 30", "no title"),
+    ]
+
+
+def test_wos_year_order_and_windows_lines():
+    text = "PT J\r\nTI Both\r\nPY 2001\r\nEY 2002\r\nEA JAN 2003\r\nER\r\n"
+    assert read_wos(text) == ([("line 1", Entry("Both", year=2001))], 1)
+    assert read_wos("PT J\nTI Cut short\nPY 2001\n") == ([("line 1", Entry("Cut short", year=2001))], 1)
+    assert read_wos("PT J") == ([("line 1", "no title")], 1)
