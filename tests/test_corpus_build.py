@@ -31,7 +31,8 @@ def meta(path) -> dict[str, str]:
 
 def test_meta_after_an_import_and_an_append(tmp_path):
     db = tmp_path / "c.sqlite"
-    first = write(tmp_path / "a.jsonl", [{"title": "One", "year": 2001}, {"title": "Two", "year": 2002}, {"x": 1}])
+    first = write(tmp_path / "a.jsonl", [{"title": "One", "year": 2001}, {"title": "Two", "year": 2002}, {"x": 1},
+                                         {"title": "two", "year": 2002}])
     second = tmp_path / "b.bib"
     second.write_text("@article{k1, title = {Three}, year = 2003}\n@article{k2, title = {One}, year = 2001}\n"
                       "@article{k3, author = {Nobody}}\n", encoding="utf-8")
@@ -47,9 +48,9 @@ def test_meta_after_an_import_and_an_append(tmp_path):
         "tokenizers": "fts: porter unicode61 remove_diacritics 2",
         "sources": json.dumps([str(first.resolve()), str(second.resolve())]),
         "format": "jsonl+bibtex",
-        "read": "6",  # summed over both imports
+        "read": "7",  # summed over both imports
         "imported": "3",  # records in the corpus: One, Two, Three
-        "duplicates": "1",  # the second One
+        "duplicates": "2",  # two, then the second One: summed too
         "skipped": "2",  # a record without a title in each file
     }
     with Corpus(db) as corpus:
@@ -130,7 +131,8 @@ def test_temporary_files_of_a_running_import_are_kept(tmp_path):
             path.write_bytes(b"partial")
         assert remove_leftovers(tmp_path) == []
         assert mine.exists() and running.exists()
-        assert child.poll() is None  # asking whether it lives did not signal it
+        with pytest.raises(subprocess.TimeoutExpired):  # asking whether it lives did not signal it
+            child.wait(timeout=0.3)
     finally:
         child.kill()
         child.wait()
@@ -209,11 +211,12 @@ def test_an_import_makes_its_folder_names_its_temporary_files_and_times_itself(t
 
 def test_the_encoding_given_is_the_one_read(tmp_path):
     path = tmp_path / "a.jsonl"
-    path.write_bytes('{"title": "Über LSTM", "year": 2001}\n'.encode("utf-16-le"))  # no byte-order mark
-    report = import_corpus(path, tmp_path / "c.sqlite", encoding="utf-16-le")
+    path.write_bytes('{"title": "Über LSTM", "year": 2001}\n'.encode("utf-8"))
+    # told latin-1, the import reads UTF-8's two bytes for Ü as two characters: the override is obeyed
+    report = import_corpus(path, tmp_path / "c.sqlite", encoding="latin-1")
     assert report.imported == 1
     with sqlite3.connect(tmp_path / "c.sqlite") as conn:
-        assert conn.execute("SELECT title FROM records").fetchall() == [("Über LSTM",)]
+        assert conn.execute("SELECT title FROM records").fetchall() == [("Ã\x9cber LSTM",)]
 
 
 def test_leftovers_after_a_running_import_are_still_removed(tmp_path):
@@ -243,3 +246,27 @@ def test_a_locked_corpus_is_waited_for_only_as_long_as_asked(tmp_path):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_formats_are_named_once_each_in_reading_order(tmp_path):
+    db = tmp_path / "c.sqlite"
+    jsonl = write(tmp_path / "a.jsonl", [{"title": "One"}])
+    bib = tmp_path / "b.bib"
+    bib.write_text("@article{k, title = {Two}}\n", encoding="utf-8")
+    report = import_corpus([jsonl, bib], db)
+    assert report.format == "jsonl+bibtex" and meta(db)["format"] == "jsonl+bibtex"
+    more = write(tmp_path / "c.jsonl", [{"title": "Three"}])
+    ris = tmp_path / "d.ris"
+    ris.write_text("TY  - JOUR\nTI  - Four\nER  - \n", encoding="utf-8")
+    report = import_corpus([more, ris], db, mode="append")
+    assert report.format == "jsonl+ris" and meta(db)["format"] == "jsonl+bibtex+ris"
+
+
+def test_a_process_of_another_user_counts_as_running(monkeypatch):
+    from survey.corpus import build
+
+    def not_yours(pid, signal):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(build.os, "kill", not_yours)
+    assert build._alive(4194305) is True

@@ -532,8 +532,9 @@ def test_count_by_year_of_a_single_year(sampled):
 
 
 def test_corpus_is_opened_read_only(sampled):
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        sampled._conn.execute("CREATE TABLE scribble (x)")
+    with Corpus(sampled.path) as corpus:  # opened here: a fixture's opening is seen by its first test only
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            corpus._conn.execute("CREATE TABLE scribble (x)")
 
 
 def test_errors_name_the_corpus_and_what_to_do(tmp_path, sampled):
@@ -570,3 +571,12 @@ def test_exact_index_is_looked_for_once_per_corpus_opened(tmp_path, monkeypatch)
     with Corpus(db) as c:
         assert c.count(exact) == 2
     assert calls == [db]
+
+
+def test_sample_defaults_to_twenty_records_drawn_with_seed_0(tmp_path):
+    records = [{"id": f"r{i:02d}", "title": f"LSTM study {i}", "year": 2000 + i % 10} for i in range(30)]
+    with _opened(tmp_path, "many", records) as corpus:
+        lstm = AllOf((AnyOf((Term("LSTM"),)),))
+        drawn = corpus.sample(lstm)
+        assert len(drawn) == 20
+        assert drawn == corpus.sample(lstm, n=20, seed=0) != corpus.sample(lstm, n=20, seed=1)

@@ -176,9 +176,11 @@ def test_a_failed_import_leaves_no_temporary_file_and_the_old_corpus(tmp_path, m
     good.write_text('{"title": "Kept", "year": 2001}\n', encoding="utf-8")
     import_corpus(good, folder / "c.sqlite")
     big = tmp_path / "big.jsonl"
-    big.write_text("".join(f'{{"title": "T{i}", "year": 2002}}\n' for i in range(12_000)), encoding="utf-8")
-    # the indexing thread fails on its second batch: the failure reaches the caller as itself
+    big.write_text("".join(f'{{"title": "T{i}", "year": 2002}}\n' for i in range(40_000)), encoding="utf-8")
+    # the indexing thread fails on its second batch: the failure reaches the caller as itself, and
+    # the reading thread stops at its next look rather than reading to the end
     statements = []
+    read = []
 
     class Failing:
         def __init__(self, conn):
@@ -194,6 +196,7 @@ def test_a_failed_import_leaves_no_temporary_file_and_the_old_corpus(tmp_path, m
     real_fill = loading.fill
     monkeypatch.setattr(loading, "fill", lambda conn, *a, **k: real_fill(Failing(conn), *a, **k))
     with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
-        import_corpus(big, folder / "c.sqlite", mode="replace")
+        import_corpus(big, folder / "c.sqlite", mode="replace", progress=lambda done, total: read.append(done))
+    assert read[-1] < 40_000
     assert sorted(p.name for p in folder.iterdir()) == ["c.sqlite"]
     assert [r[0] for r in rows(folder / "c.sqlite")] == ["Kept"]
