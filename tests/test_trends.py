@@ -166,6 +166,26 @@ def test_an_interval_bound_past_fifty_on_the_log_scale_is_not_a_number(counts):
     assert trends.count_trend(counts, years, level=level_for(50)) is None
 
 
+def test_a_series_on_the_logistic_curve_exactly_is_a_trend():
+    # 20%, 50%, 80%: log-odds -ln 4, 0, ln 4, so statsmodels warns of perfect prediction; the fit stands
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = trends.share_trend([2, 5, 8], [10, 10, 10], [2010, 2011, 2012])
+    assert caught == []
+    assert fit.ratio == pytest.approx(4.0, rel=1e-9)
+    _same(fit, _reference("binomial", [2, 5, 8], [10, 10, 10], [2010, 2011, 2012]), rel=1e-5)
+
+
+def test_a_missing_total_or_exposure_leaves_its_year_out():
+    share = trends.share_trend(pd.Series([1, 2, 3, 4, 5], dtype="Int64"), pd.Series([4, None, 5, 6, 9], dtype="Int64"),
+                               [2010, 2011, 2012, 2013, 2014])
+    _same(share, _reference("binomial", [1, 3, 4, 5], [4, 5, 6, 9], [2010, 2012, 2013, 2014]))
+    count = trends.count_trend([1, 2, 3, 4, 9], [2010, 2011, 2012, 2013, 2014],
+                               pd.Series([4, None, 5, 6, 7], dtype="Int64"))
+    _same(count, _reference("poisson", [1, 3, 4, 9], None, [2010, 2012, 2013, 2014], exposure=[4, 5, 6, 7]))
+    assert trends.count_trend(pd.Series([1, None, 3, 4], dtype="Int64"), [2010, 2011, 2012, 2013]) is None
+
+
 def test_a_separated_series_is_said_quietly():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -204,7 +224,7 @@ def test_a_flat_slope_has_no_crossover():
 
 
 def test_crossover_needs_a_p_value_below_one_minus_the_level():
-    fit = _slope(0.5, 0.25, p=0.1)
+    fit = _slope(0.5, 0.25, p=1 - 0.9)  # exactly at the bound: not significant
     assert trends.crossover(fit, 2000, 2020, level=0.9).note == "none: no significant trend (p = 0.10)"
     assert trends.crossover(fit, 2000, 2020, level=0.89).year == 2008.0
 
@@ -344,3 +364,10 @@ def test_the_literature_growth_is_fitted_over_each_task_span():
     for task, years in (("QA", YEARS), ("MT", YEARS[2:])):
         ref = _reference("poisson", [WORKS[y] for y in years], None, years)
         assert list(out.loc[task, "literature_growth"]) == pytest.approx([ref["ratio"] - 1] * 2, rel=1e-6)
+
+
+def test_years_and_counts_given_as_text_are_read_as_numbers():
+    frame = _frame({"A": TWO["A"] + [1], "B": TWO["B"] + [1]}, YEARS + [2015])
+    as_text = frame.astype({"year": str, "count": str})
+    pd.testing.assert_frame_equal(trends.trends(as_text, "s", ["A", "B"], ["QA"], incomplete_from=2015),
+                                  trends.trends(frame, "s", ["A", "B"], ["QA"], incomplete_from=2015))
