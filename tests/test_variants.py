@@ -288,17 +288,88 @@ def test_every_variant_counted_for_the_tasks_it_changes(mini):
     assert again == counted
 
 
-def test_the_exported_variant_counts_are_each_cached_query_once_in_order(mini, tmp_path):
+# A method of one term beside one of two, and one task with synonyms: the file's own CNN cells appear
+# in no variant's changed tasks (every variant changes CNN, or leaves "total" alone), so none is exported.
+LOPSIDED = """
+name = "lopsided"
+[methods]
+SVM = ["parsing"]
+CNN = ["CNN", "convolutional neural network"]
+[tasks]
+tagging = ["tagging", "tagger"]
+total = []
+[[windows]]
+name = "all time"
+"""
+
+
+@pytest.mark.parametrize("text", [MINI, LOPSIDED], ids=["mini", "lopsided"])
+def test_the_exported_variant_counts_are_each_changed_query_once_in_order(mini, tmp_path, text):
     from survey import api_evidence
 
-    matrix = parse_matrix(MINI)
-    api_evidence.robustness(mini, "local:mini")
+    mini.write_text(text, encoding="utf-8")
     out = tmp_path / "variants.csv"
+    assert api_evidence.export_variant_counts(out, mini, "local:mini") == 0  # reading the cache counts nothing
+    api_evidence.robustness(mini, "local:mini")
     written = api_evidence.export_variant_counts(out, mini, "local:mini")
     exported = list(csv.DictReader(out.open(encoding="utf-8")))
+    matrix = parse_matrix(text)
     variants = derive(matrix, LOCAL)
-    cells = {(c.method, c.task, describe(c.query)) for v in variants[1:] for c in v.matrix.cells
-             if c.task in changed_tasks(v, matrix)}
-    assert written == len(exported) == len(cells) == len({r["query"] for r in exported})
+    changed = {(c.method, c.task, c.query) for v in variants[1:] for c in v.matrix.cells if c.task in changed_tasks(v, matrix)}
+    assert written == len(exported) == len(changed) == len({r["query"] for r in exported})
     assert [r["query"] for r in exported] == sorted(r["query"] for r in exported)
     assert {r["status"] for r in exported} == {"ok"}
+    own = {(c.method, c.task, c.query) for c in matrix.cells} - changed
+    assert (text is MINI) == (not own)
+
+
+def test_a_count_older_than_max_age_is_counted_again(mini, tmp_path):
+    from survey import api_evidence
+
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    api_evidence.robustness(mini, "local:mini")
+    api_evidence.export_variant_counts(first, mini, "local:mini")
+    api_evidence.robustness(mini, "local:mini")  # fresh enough: cached as it is
+    api_evidence.export_variant_counts(second, mini, "local:mini")
+    stamps = lambda p: [r["fetched_at"] for r in csv.DictReader(p.open(encoding="utf-8"))]  # noqa: E731
+    assert stamps(first) == stamps(second)
+    api_evidence.robustness(mini, "local:mini", max_age="0")
+    api_evidence.export_variant_counts(second, mini, "local:mini")
+    assert all(a < b for a, b in zip(stamps(first), stamps(second))) and len(stamps(second)) == len(stamps(first))
+
+
+def test_count_fetches_by_default_and_skips_a_variant_that_changes_nothing(mini):
+    from survey.api import _store, load_settings
+    from survey.evidence.variants import Variant, count
+    from survey.source_names import close_all, make_sources
+
+    matrix = parse_matrix(MINI)
+    base, *rest = derive(matrix, None)
+    same = Variant("the same again", "method term", matrix)
+    with _store(load_settings(None, None)) as store:
+        sources = make_sources(["local:mini"], load_settings(None, None), store)
+        try:
+            out, answered = count([base, same, rest[0]], "local:mini", sources["local:mini"], store)
+        finally:
+            close_all(sources)
+    assert [(r.variant, r.task, r.method) for r in out] == [
+        (v.name, t, m) for v in (base, rest[0]) for t in ("tagging", "total") for m in ("CNN", "LSTM")]
+    assert all(r.count == _expected(matrix if r.variant == BASELINE else rest[0].matrix, r.method, r.task) for r in out)
+    assert {i.cell.task for i in answered} == {"tagging", "total"} and len(answered) == 4  # the variant's, not the file's
+
+
+def test_a_method_alone_with_no_match_has_no_leader():
+    data = [Row("s", "w", "qa", BASELINE, "LSTM", 0, None), Row("s", "w", "qa", "v1", "LSTM", 3, 1.0)]
+    (verdict,) = assess(data)
+    assert verdict.leaders == {BASELINE: None, "v1": "LSTM"} and verdict.leader is None
+
+
+def test_leader_shares_are_the_file_leader_rows_of_its_own_task_in_counted_variants():
+    from survey.evidence.variants import leader_shares
+
+    data = (_rows(BASELINE, {"LSTM": 600, "CNN": 400}) + _rows("v1", {"LSTM": 500, "CNN": 450})
+            + _rows(BASELINE, {"LSTM": 10, "CNN": 90}, task="qa")
+            + [Row("local:x", "all time", "total", "v2", "LSTM", None, None),
+               Row("local:x", "all time", "total", "v2", "CNN", 10, None)])
+    total = next(v for v in assess(data) if v.task == "total")
+    assert leader_shares(total, data) == [data[0], data[2]]
