@@ -462,6 +462,7 @@ SAMPLED = [
      "year": 2018},
     {"id": "s4", "title": "Undated LSTM note", "abstract": "x"},
     {"id": "s5", "title": "Unrelated", "abstract": "Nothing here.", "year": 2016},
+    {"id": "s6", "title": "LSTM or CNN, later", "abstract": "", "year": 2020},
 ]
 
 
@@ -482,9 +483,25 @@ def test_sample_gives_every_field_of_each_record(sampled):
                # 24 words: three, ten times two, and one
                snippet="Convolutions, not <LSTM> " + "filler words " * 10 + "filler…", matched=("LSTM",)),
     ]
-    # the window's lower bound holds: 2016 is left out of a 2017-2018 sample, the undated record of any bounded one
+    # both bounds hold: 2016 and 2020 are left out of a 2017-2018 sample, the undated record of any bounded one
     assert [r.id for r in sampled.sample(lstm, 2017, 2018, n=10)] == ["s2", "s3"]
-    assert [r.id for r in sampled.sample(lstm, None, None, n=10)] == ["s4", "s1", "s2", "s3"]  # year 0 first
+    assert [r.id for r in sampled.sample(lstm, None, 2018, n=10)] == ["s1", "s2", "s3"]
+    assert [r.id for r in sampled.sample(lstm, None, None, n=10)] == ["s4", "s1", "s2", "s3", "s6"]  # year 0 first
+
+
+def test_sample_gives_each_matched_word_once_as_first_written(sampled):
+    either = AllOf((AnyOf((Term("LSTM"), Term("CNN"))),))
+    [record] = sampled.sample(either, 2020, 2020)
+    assert record.matched == ("LSTM", "CNN")
+    [record] = sampled.sample(either, 2016, 2016)
+    assert record.matched == ("LSTM",)  # "LSTM" and "lstm" are one word
+
+
+def test_an_upper_bound_alone_leaves_undated_records_out(sampled):
+    lstm = AllOf((AnyOf((Term("LSTM"),)),))
+    assert sampled.count(lstm) == 5
+    assert sampled.count(lstm, None, 2020) == 4  # not s4, which has no year
+    assert sampled.count(lstm, 2017, None) == 3
 
 
 def test_sample_snippet_without_a_match_in_the_abstract_is_its_start(sampled):
@@ -497,15 +514,15 @@ def test_sample_draws_by_seed(sampled):
     lstm = AllOf((AnyOf((Term("LSTM"),)),))
     draws = {tuple(r.id for r in sampled.sample(lstm, n=2, seed=seed)) for seed in range(20)}
     assert len(draws) > 1  # the seed, not a fixed one, picks the records
-    assert all(len(d) == 2 and list(d) == sorted(d, key=["s4", "s1", "s2", "s3"].index) for d in draws)
+    assert all(len(d) == 2 and list(d) == sorted(d, key=["s4", "s1", "s2", "s3", "s6"].index) for d in draws)
 
 
 def test_stats_exact(sampled):
     stats = sampled.stats()
     assert stats.pop("sources")[0].endswith("s.jsonl") and stats.pop("imported_at")
     assert stats == {
-        "records": 5, "with_abstract": 4, "with_year": 4, "year_min": 2016, "year_max": 2018,
-        "per_year": {2016: 2, 2017: 1, 2018: 1}, "format": "jsonl", "read": 5, "duplicates": 0, "skipped": 0,
+        "records": 6, "with_abstract": 4, "with_year": 5, "year_min": 2016, "year_max": 2020,
+        "per_year": {2016: 2, 2017: 1, 2018: 1, 2020: 1}, "format": "jsonl", "read": 6, "duplicates": 0, "skipped": 0,
         "identity": sampled.identity,
     }
 
@@ -531,6 +548,12 @@ def test_errors_name_the_corpus_and_what_to_do(tmp_path, sampled):
     with pytest.raises(Unsupported) as rejected:
         sampled._rows("SELECT count(*) FROM fts WHERE fts MATCH ?", ('"unbalanced',))
     assert str(rejected.value) == 'FTS5 rejected the query (unterminated string): "unbalanced'
+    with pytest.raises(Unsupported) as rejected:
+        sampled._rows("SELECT count(*) FROM no_such_table", ())
+    assert str(rejected.value) == "FTS5 rejected the query (no such table: no_such_table): SELECT count(*) FROM no_such_table"
+    with pytest.raises(BadInput) as backwards:
+        sampled.count_by_year(AllOf((AnyOf((Term("LSTM"),)),)), 2019, 2018)
+    assert str(backwards.value) == "year range 2019-2018: start is after end"
 
 
 def test_exact_index_is_looked_for_once_per_corpus_opened(tmp_path, monkeypatch):

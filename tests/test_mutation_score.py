@@ -48,3 +48,11 @@ def test_anything_else_is_not(old, new):
 
 def test_no_change_is_not_a_mutant():
     assert not mutation_score.sql_case_only(diff('    conn.execute("DROP TABLE dups")', '    conn.execute("DROP TABLE dups")'))
+
+
+def test_a_mutant_whose_code_is_gone_is_no_rule_match():
+    def gone(name, path):
+        raise FileNotFoundError(f'Could not find original function "{name}"')
+
+    assert mutation_score._diff(gone, "survey.x.f__mutmut_1", Path("survey/x.py")) == ""
+    assert not mutation_score.sql_case_only("")

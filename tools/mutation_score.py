@@ -73,9 +73,16 @@ def _sql_case_survivors(names: list[str], path: Path) -> set[str]:
     here = os.getcwd()
     os.chdir(ROOT)  # mutmut finds its mutants/ relative to the working directory
     try:
-        return {n for n in names if sql_case_only(get_diff_for_mutant(n, path=path))}
+        return {n for n in names if sql_case_only(_diff(get_diff_for_mutant, n, path))}
     finally:
         os.chdir(here)
+
+
+def _diff(get_diff, name: str, path: Path) -> str:
+    try:
+        return get_diff(name, path=path)
+    except (FileNotFoundError, ValueError):  # mutants/ left from a run of other modules: no rule applies
+        return ""
 
 
 def module_of(meta: Path) -> str:

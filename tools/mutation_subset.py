@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ("survey", "tests", "queries", "data", "tools", "pyproject.toml", "mutation-equivalents.txt")
+COPIED = ("survey", "tests", "queries", "data", "tools", "pyproject.toml", "README.md", "reports", "mutation-equivalents.txt")
 
 
 def toml_list(items: list[str]) -> str:

@@ -29,7 +29,7 @@ from typing import Callable
 
 import orjson
 
-from survey.corpus.query import YEAR_SHIFT
+from survey.corpus.query import LOW_BITS, YEAR_SHIFT
 from survey.corpus.records import Entry, digest64, normalise_doi, normalise_title
 
 MAX_REASONS = 5
@@ -59,17 +59,19 @@ class Keys:
     doi: array = field(default_factory=lambda: array("q"))
     title: array = field(default_factory=lambda: array("q"))
     existing: int = 0  # the first ``existing`` came from the corpus appended to
+    sequence: int = 0  # the highest record number in use (the low bits of an id)
 
     @classmethod
     def of_corpus(cls, conn: sqlite3.Connection) -> "Keys":
+        """The keys of the records a corpus holds. Their order does not matter: none of them is a
+        duplicate of another, and every record appended comes after all of them."""
         keys = cls()
-        for rowid, doi_key, title_key in conn.execute(
-            f"SELECT id, doi_key, title_key FROM records ORDER BY id & {(1 << YEAR_SHIFT) - 1}"
-        ):
+        for rowid, doi_key, title_key in conn.execute("SELECT id, doi_key, title_key FROM records"):
             keys.ids.append(rowid)
             keys.doi.append(doi_key)
             keys.title.append(title_key)
         keys.existing = len(keys.ids)
+        keys.sequence = conn.execute(f"SELECT coalesce(max(id & {LOW_BITS}), 0) FROM records").fetchone()[0]
         return keys
 
 
@@ -77,8 +79,8 @@ def open_side(path: Path, page_size: int) -> sqlite3.Connection:
     """The side file the reading thread stores records in while the corpus file is indexed."""
     side = sqlite3.connect(path)
     side.execute(f"PRAGMA page_size = {page_size}")
-    for pragma in ("journal_mode = OFF", "synchronous = OFF"):  # thrown away on any failure
-        side.execute(f"PRAGMA {pragma}")
+    side.execute("PRAGMA journal_mode = OFF")  # the side file is thrown away on any failure
+    side.execute("PRAGMA synchronous = OFF")
     side.execute(RECORDS_TABLE.format(schema=""))
     return side
 
@@ -116,8 +118,7 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
     indexer = threading.Thread(target=index, name="corpus-indexer", daemon=True)
     indexer.start()
     batch: list[tuple] = []
-    sequence = max((i & ((1 << YEAR_SHIFT) - 1) for i in keys.ids[-1:]), default=0)
-    sequence = max(sequence, len(keys.ids))
+    sequence = keys.sequence
     try:
         for where, item in stream.items:
             report.read += 1
@@ -150,6 +151,7 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
         if batch and not failure:
             hand_over(batch)
     finally:
+        keys.sequence = sequence
         batches.put(None)
         indexer.join()
     if failure:

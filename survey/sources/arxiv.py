@@ -59,9 +59,9 @@ class ArxivSource(OnlineSource):
         start, end = self.span(start, end)
         if start is None and end is None:
             return None
+        # span gave an open end the current year, so only the start can be missing here.
         lo = f"{start}01010000" if start is not None else FIRST_DAY
-        hi = f"{end if end is not None else self.this_year()}12312359"
-        return f"submittedDate:[{lo} TO {hi}]"
+        return f"submittedDate:[{lo} TO {end}12312359]"
 
     def _params(self, query, start, end) -> dict:
         text = self.expression(query, start, end) if query is not None else self.dates(start, end)
@@ -78,7 +78,7 @@ class ArxivSource(OnlineSource):
         return self.http.get("", params, accept=(400,), parse=lambda r: parse_total(r.content, r.status_code))
 
 
-def parse_total(body: bytes, status: int = 200) -> int:
+def parse_total(body: bytes, status: int) -> int:
     """The total of an Atom feed. A body that is no feed (cut short, a maintenance page) is
     Malformed, which the HTTP layer retries; a feed with an error entry is a final error."""
     try:
@@ -91,8 +91,8 @@ def parse_total(body: bytes, status: int = 200) -> int:
         kind = "an HTML page" if root.tag.lower().endswith("html") else f"a <{root.tag}> document"
         raise Malformed(f"arxiv: expected an Atom feed, got {kind}")
     for entry in root.findall("atom:entry", NS):
-        title = (entry.findtext("atom:title", "", NS) or "").strip()
-        ident = entry.findtext("atom:id", "", NS) or ""
+        title = entry.findtext("atom:title", "", NS).strip()
+        ident = entry.findtext("atom:id", "", NS)
         if title == "Error" or "/api/errors" in ident:
             summary = clip(entry.findtext("atom:summary", "", NS) or "no detail", 120)
             raise SourceError(f"arxiv: query rejected: {summary}")

@@ -48,11 +48,10 @@ class DblpSource(OnlineSource):
                 require_plain(atom.text, self.name, "|$*:-.")
                 words.append(atom.text + "$" if atom.exact else atom.text)
             groups.append("|".join(words))
-        start, end = self.span(start, end)
-        if start is not None or end is not None:
+        start, end = self.span(start, end)  # an open end is now the current year
+        if end is not None:
             lo = start if start is not None else 1936  # dblp's oldest records
-            hi = end if end is not None else self.this_year()
-            groups.append("|".join(f"year:{y}:" for y in range(lo, hi + 1)))
+            groups.append("|".join(f"year:{y}:" for y in range(lo, end + 1)))
         return " ".join(groups)
 
     def _params(self, query, start, end) -> dict:

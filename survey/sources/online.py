@@ -126,8 +126,8 @@ class OnlineSource(Source):
 
     def year_totals(self, start: int, end: int) -> dict[int, int]:
         """Every work per year, one date-only request per year (``totals_query(year, year)``);
-        Unsupported, before any request, where the source has no such query."""
-        self.totals_query(start, start)
+        Unsupported, before any request, where the source has no such query (the first
+        ``year_total`` refuses before it sends)."""
         return {year: self.year_total(year) for year in range(start, end + 1)}
 
     def close(self) -> None:
@@ -155,7 +155,7 @@ def require_fields(query, source) -> None:
 def require_exact(atom, source) -> None:
     """Refuse an exact term where the provider stems every term and has no way to stop it."""
     caps = source.capabilities
-    if getattr(atom, "exact", False) and caps.stemming and not caps.exact:
+    if atom.exact and caps.stemming and not caps.exact:
         raise Unsupported(
             f"{source.name} stems every term and has no unstemmed search, so exact term {atom.text!r} "
             "cannot be matched as written"

@@ -65,7 +65,7 @@ class OpenAlexSource(OnlineSource):
         stemmed, exact = [], []
         require_fields(query, self)
         for group in query.items:
-            kinds = {bool(getattr(atom, "exact", False)) for atom in group.items}
+            kinds = {atom.exact for atom in group.items}
             if len(kinds) > 1:
                 raise Unsupported(
                     "openalex cannot mix exact and stemmed alternatives in one group: the unstemmed search "

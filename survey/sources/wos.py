@@ -51,15 +51,12 @@ class WosSource(OnlineSource):
         return expr + self.years(start, end)
 
     def years(self, start: int | None, end: int | None) -> str:
-        start, end = self.span(start, end)
-        expr = ""
-        if start is not None and start == end:
-            expr += f" AND PY={start}"
-        elif start is not None or end is not None:
-            lo = start if start is not None else FIRST_YEAR
-            hi = end if end is not None else self.this_year()
-            expr += f" AND PY=({lo}-{hi})"
-        return expr
+        start, end = self.span(start, end)  # an open end is now the current year
+        if end is None:
+            return ""
+        if start == end:
+            return f" AND PY={start}"
+        return f" AND PY=({FIRST_YEAR if start is None else start}-{end})"
 
     def _params(self, query, start, end) -> dict:
         q = self.expression(query, start, end) if query is not None else self.years(start, end).removeprefix(" AND ")
