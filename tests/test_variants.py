@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import json
+import re
+
+import pytest
+
 from survey.evidence.variants import BASELINE, Row, assess, changed_tasks, derive, rows
-from survey.matrix import TermSpec, describe, parse_matrix
+from survey.matrix import TITLE, TermSpec, describe, parse_matrix
 from survey.sources.base import Capabilities
 
 THREE = """
@@ -115,3 +121,255 @@ def test_rows_give_shares_only_where_every_method_is_counted():
     out = {(r.task, r.method): r for r in rows("local:x", base, counts)}
     assert out[("total", "LSTM")].share == 0.6
     assert out[("dialog", "LSTM")].count is None and out[("dialog", "LSTM")].share is None
+
+
+# ------------------------------------------------------------------ derive: every variant, whole
+
+
+def _kinds(matrix, capabilities):
+    return [(v.name, v.kind) for v in derive(matrix, capabilities)]
+
+
+def test_each_variant_keeps_the_file_but_its_own_change_and_is_named_after_it(tmp_path):
+    path = tmp_path / "two.toml"
+    path.write_text('name = "two"\ntitle = "Two methods"\n[methods]\nCNN = ["CNN", "convnet"]\n'
+                    'RNN = ["RNN", { term = "recurrent network", exact = true }]\n[tasks]\ntagging = ["tagging", "tagger"]\n'
+                    '[[windows]]\nname = "early"\nto = 2010\n[[windows]]\nname = "late"\nfrom = 2011\n', encoding="utf-8")
+    from survey.matrix import load_matrix
+
+    matrix = load_matrix(path)
+    title_caps = Capabilities(boolean=True, phrases=True, stemming=True, fields="title and abstract",
+                              per_year_one_call=True, records=True, exact=True, title_only=True)
+    variants = derive(matrix, title_caps)
+    assert [(v.name, v.kind) for v in variants] == [
+        (BASELINE, "baseline"),
+        ("CNN by 'CNN' only", "method term"), ("CNN by 'convnet' only", "method term"),
+        ("RNN by 'RNN' only", "method term"), ("RNN by 'recurrent network' only", "method term"),
+        ("every method by term 1 only: CNN / RNN", "method term"),
+        ("every method by term 2 only: convnet / recurrent network", "method term"),
+        ("every term exact (unstemmed)", "exact"), ("every term stemmed", "stemmed"),
+        ("titles only", "fields"), ("tasks by their first term only", "task synonyms"),
+    ]
+    assert variants[0].matrix is matrix
+    short = {"every term exact (unstemmed)": "exact", "every term stemmed": "stemmed"}
+    for v in variants[1:]:
+        m = v.matrix
+        assert m.name == f"two [{short.get(v.name, v.name)}]"
+        assert (m.title, m.windows, m.path) == ("Two methods", matrix.windows, path)
+        assert m.fields == (TITLE if v.kind == "fields" else None)
+    by = {v.name: v.matrix for v in variants}
+    assert by["every method by term 2 only: convnet / recurrent network"].methods == {
+        "CNN": ("convnet",), "RNN": (TermSpec("recurrent network", True),)}
+    assert by["every method by term 1 only: CNN / RNN"].tasks == matrix.tasks
+    assert by["every term stemmed"].methods == {"CNN": ("CNN", "convnet"), "RNN": ("RNN", "recurrent network")}
+    assert by["tasks by their first term only"].tasks == {"tagging": ("tagging",)}
+    assert by["tasks by their first term only"].methods == matrix.methods
+
+
+def test_a_single_term_method_first_does_not_stop_the_others():
+    matrix = parse_matrix('[methods]\nSVM = ["SVM"]\nCNN = ["CNN", "convnet"]\n[tasks]\ntotal = []\n')
+    assert _kinds(matrix, None) == [(BASELINE, "baseline"), ("CNN by 'CNN' only", "method term"),
+                                    ("CNN by 'convnet' only", "method term")]
+
+
+def test_one_method_alone_has_no_every_method_variant():
+    matrix = parse_matrix('[methods]\nCNN = ["CNN", "convnet"]\n[tasks]\ntotal = []\n')
+    assert [name for name, _ in _kinds(matrix, None)] == [BASELINE, "CNN by 'CNN' only", "CNN by 'convnet' only"]
+
+
+def test_a_file_all_exact_gets_only_the_stemmed_variant_and_its_tasks_stemmed_too():
+    matrix = parse_matrix('[methods]\nCNN = [{ term = "CNN", exact = true }]\nRNN = [{ term = "RNN", exact = true }]\n'
+                          '[tasks]\ntagging = [{ term = "tagging", exact = true }]\n')
+    variants = derive(matrix, caps())
+    assert [(v.name, v.kind) for v in variants] == [(BASELINE, "baseline"), ("every term stemmed", "stemmed")]
+    assert variants[1].matrix.tasks == {"tagging": ("tagging",)} and variants[1].matrix.methods == {
+        "CNN": ("CNN",), "RNN": ("RNN",)}
+
+
+def test_tasks_of_one_term_each_have_no_synonym_variant():
+    matrix = parse_matrix('[methods]\nCNN = ["CNN"]\nRNN = ["RNN"]\n[tasks]\ntagging = ["tagging"]\ntotal = []\n')
+    assert _kinds(matrix, None) == [(BASELINE, "baseline")]
+
+
+def test_the_file_as_written_speaks_for_every_task():
+    matrix = parse_matrix(THREE)
+    assert changed_tasks(derive(matrix, None)[0], matrix) == ["dialog", "total"]
+
+
+def test_rows_for_the_tasks_asked_with_shares_only_of_a_complete_positive_total():
+    matrix = parse_matrix('[methods]\nA = ["a"]\nB = ["b"]\n[tasks]\nx = ["x"]\ny = ["y"]\nz = ["z"]\n'
+                          '[[windows]]\nname = "w"\n')
+    (base,) = derive(matrix, None)
+    counts = {("w", "A", "x"): 1, ("w", "B", "x"): 0, ("w", "A", "y"): 0, ("w", "B", "y"): 0, ("w", "A", "z"): 3}
+    assert rows("src", base, counts, ["z", "x", "y"]) == [
+        Row("src", "w", "z", BASELINE, "A", 3, None), Row("src", "w", "z", BASELINE, "B", None, None),
+        Row("src", "w", "x", BASELINE, "A", 1, 1.0), Row("src", "w", "x", BASELINE, "B", 0, 0.0),
+        Row("src", "w", "y", BASELINE, "A", 0, None), Row("src", "w", "y", BASELINE, "B", 0, None),
+    ]
+
+
+def test_assess_names_its_group_and_goes_on_past_an_uncounted_variant():
+    data = (_rows(BASELINE, {"LSTM": 600, "CNN": 400}, task="qa")
+            + [Row("local:x", "all time", "qa", "v0", "LSTM", None, None), Row("local:x", "all time", "qa", "v0", "CNN", 3, None)]
+            + _rows("v1", {"LSTM": 300, "CNN": 400}, task="qa"))
+    (verdict,) = assess(data)
+    assert (verdict.source, verdict.window, verdict.task) == ("local:x", "all time", "qa")
+    assert verdict.missing == ["v0"] and list(verdict.claims) == [BASELINE, "v1"] and verdict.flips == ["v1"]
+
+
+# ------------------------------------------------------------------ counting in a small local corpus
+
+MINI = """
+name = "mini"
+[methods]
+CNN = ["CNN", "convolutional neural network"]
+LSTM = ["LSTM", "long short-term memory"]
+[tasks]
+tagging = ["tagging", "tagger"]
+total = []
+[[windows]]
+name = "all time"
+"""
+TITLES = ["A CNN tagger", "CNN for parsing", "Convolutional neural network tagging", "An LSTM tagger",
+          "Long short-term memory for parsing", "LSTM study", "Unrelated work"]
+
+
+def _matches(terms, title: str) -> bool:
+    return any(re.search(rf"\b{re.escape(getattr(t, 'text', t))}\b", title, re.IGNORECASE) for t in terms)
+
+
+def _expected(matrix, method: str, task: str) -> int:
+    """The count by reading the titles (abstracts are empty): any method term and any task term."""
+    mterms, tterms = matrix.methods[method], matrix.tasks[task]
+    return sum(_matches(mterms, t) and (not tterms or _matches(tterms, t)) for t in TITLES)
+
+
+@pytest.fixture
+def mini(home, tmp_path):
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    src = tmp_path / "mini.jsonl"
+    src.write_text("\n".join(json.dumps({"id": f"r{i}", "title": t, "abstract": "", "year": 2015 + i % 3})
+                             for i, t in enumerate(TITLES)) + "\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["--no-progress", "corpus", "import", str(src), "--name", "mini"]).exit_code == 0
+    query = tmp_path / "mini.toml"
+    query.write_text(MINI, encoding="utf-8")
+    return query
+
+
+LOCAL = Capabilities(boolean=True, phrases=True, stemming=True, fields="title and abstract", per_year_one_call=True,
+                     records=True, exact=True, title_only=True)
+
+
+def test_every_variant_counted_for_the_tasks_it_changes(mini):
+    from survey import api_evidence
+
+    matrix = parse_matrix(MINI)
+    variants = derive(matrix, LOCAL)
+    wanted = [(v.name, t, m) for v in variants for t in changed_tasks(v, matrix) for m in matrix.methods]
+    assert ("tasks by their first term only", "total", "CNN") not in wanted  # that variant leaves "total" alone
+
+    cold, _ = api_evidence.robustness(mini, "local:mini", fetch=False)  # nothing cached, nothing counted
+    assert [(r.variant, r.task, r.method) for r in cold] == wanted and {r.count for r in cold} == {None}
+
+    counted, verdicts = api_evidence.robustness(mini, "local:mini")
+    assert [(r.variant, r.task, r.method) for r in counted] == wanted
+    by_variant = {v.name: v.matrix for v in variants}
+    for r in counted:
+        assert (r.source, r.window) == ("local:mini", "all time")
+        assert r.count == _expected(by_variant[r.variant], r.method, r.task), r
+        pair = [_expected(by_variant[r.variant], m, r.task) for m in matrix.methods]
+        assert r.share == (r.count / sum(pair) if sum(pair) else None)
+    assert {(v.task, v.leader) for v in verdicts} == {("tagging", "CNN"), ("total", None)}  # 2 to 1; 3 to 3, a tie
+
+    again, _ = api_evidence.robustness(mini, "local:mini", fetch=False)  # now from the cache alone
+    assert again == counted
+
+
+# A method of one term beside one of two, and one task with synonyms: the file's own CNN cells appear
+# in no variant's changed tasks (every variant changes CNN, or leaves "total" alone), so none is exported.
+LOPSIDED = """
+name = "lopsided"
+[methods]
+SVM = ["parsing"]
+CNN = ["CNN", "convolutional neural network"]
+[tasks]
+tagging = ["tagging", "tagger"]
+total = []
+[[windows]]
+name = "all time"
+"""
+
+
+@pytest.mark.parametrize("text", [MINI, LOPSIDED], ids=["mini", "lopsided"])
+def test_the_exported_variant_counts_are_each_changed_query_once_in_order(mini, tmp_path, text):
+    from survey import api_evidence
+
+    mini.write_text(text, encoding="utf-8")
+    out = tmp_path / "variants.csv"
+    assert api_evidence.export_variant_counts(out, mini, "local:mini") == 0  # reading the cache counts nothing
+    api_evidence.robustness(mini, "local:mini")
+    written = api_evidence.export_variant_counts(out, mini, "local:mini")
+    exported = list(csv.DictReader(out.open(encoding="utf-8")))
+    matrix = parse_matrix(text)
+    variants = derive(matrix, LOCAL)
+    changed = {(c.method, c.task, c.query) for v in variants[1:] for c in v.matrix.cells if c.task in changed_tasks(v, matrix)}
+    assert written == len(exported) == len(changed) == len({r["query"] for r in exported})
+    assert [r["query"] for r in exported] == sorted(r["query"] for r in exported)
+    assert {r["status"] for r in exported} == {"ok"}
+    own = {(c.method, c.task, c.query) for c in matrix.cells} - changed
+    assert (text is MINI) == (not own)
+
+
+def test_a_count_older_than_max_age_is_counted_again(mini, tmp_path):
+    from survey import api_evidence
+
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    api_evidence.robustness(mini, "local:mini")
+    api_evidence.export_variant_counts(first, mini, "local:mini")
+    api_evidence.robustness(mini, "local:mini")  # fresh enough: cached as it is
+    api_evidence.export_variant_counts(second, mini, "local:mini")
+    stamps = lambda p: [r["fetched_at"] for r in csv.DictReader(p.open(encoding="utf-8"))]  # noqa: E731
+    assert stamps(first) == stamps(second)
+    api_evidence.robustness(mini, "local:mini", max_age="0")
+    api_evidence.export_variant_counts(second, mini, "local:mini")
+    assert all(a < b for a, b in zip(stamps(first), stamps(second))) and len(stamps(second)) == len(stamps(first))
+
+
+def test_count_fetches_by_default_and_skips_a_variant_that_changes_nothing(mini):
+    from survey.api import _store, load_settings
+    from survey.evidence.variants import Variant, count
+    from survey.source_names import close_all, make_sources
+
+    matrix = parse_matrix(MINI)
+    base, *rest = derive(matrix, None)
+    same = Variant("the same again", "method term", matrix)
+    with _store(load_settings(None, None)) as store:
+        sources = make_sources(["local:mini"], load_settings(None, None), store)
+        try:
+            out, answered = count([base, same, rest[0]], "local:mini", sources["local:mini"], store)
+        finally:
+            close_all(sources)
+    assert [(r.variant, r.task, r.method) for r in out] == [
+        (v.name, t, m) for v in (base, rest[0]) for t in ("tagging", "total") for m in ("CNN", "LSTM")]
+    assert all(r.count == _expected(matrix if r.variant == BASELINE else rest[0].matrix, r.method, r.task) for r in out)
+    assert {i.cell.task for i in answered} == {"tagging", "total"} and len(answered) == 4  # the variant's, not the file's
+
+
+def test_a_method_alone_with_no_match_has_no_leader():
+    data = [Row("s", "w", "qa", BASELINE, "LSTM", 0, None), Row("s", "w", "qa", "v1", "LSTM", 3, 1.0)]
+    (verdict,) = assess(data)
+    assert verdict.leaders == {BASELINE: None, "v1": "LSTM"} and verdict.leader is None
+
+
+def test_leader_shares_are_the_file_leader_rows_of_its_own_task_in_counted_variants():
+    from survey.evidence.variants import leader_shares
+
+    data = (_rows(BASELINE, {"LSTM": 600, "CNN": 400}) + _rows("v1", {"LSTM": 500, "CNN": 450})
+            + _rows(BASELINE, {"LSTM": 10, "CNN": 90}, task="qa")
+            + [Row("local:x", "all time", "total", "v2", "LSTM", None, None),
+               Row("local:x", "all time", "total", "v2", "CNN", 10, None)])
+    total = next(v for v in assess(data) if v.task == "total")
+    assert leader_shares(total, data) == [data[0], data[2]]

@@ -195,7 +195,7 @@ def trends(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[
             cache[span] = count_trend(exposure, years, level=level)
         literature = cache.get(span)
         ranked = sorted(present, key=lambda m: -wide[m].sum())
-        pair, cross = "", Crossover(None, None, None, "one method only")
+        pair, cross = "", Crossover(None, None, None, "one method only" if len(present) < 2 else "no matches")
         shares_fit: dict = {}
         if len(present) > 1:
             for m in present:
