@@ -150,6 +150,8 @@ def test_duplicates_among_keys_are_found_bit_for_bit():
     doi = array("q", [0, 0, 0, 0, 0])
     by_doi, by_title = duplicate_positions(doi, title)
     assert list(by_doi) == [] and list(by_title) == [4]  # only the second nan_a
+    by_doi, by_title = duplicate_positions(array("q", [nan_a, nan_b, minus_zero, 5, nan_a]), array("q", [1, 2, 3, 4, 5]))
+    assert list(by_doi) == [4] and list(by_title) == []
 
 
 def test_appended_records_are_merged_from_the_first_one_on(tmp_path):
