@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("mutmut", reason="mutmut is installed with the [mutation] extra (make mutation)")
 spec = importlib.util.spec_from_file_location("mutation_score", Path(__file__).resolve().parents[1] / "tools" / "mutation_score.py")
 mutation_score = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mutation_score)
