@@ -580,3 +580,45 @@ def test_sample_defaults_to_twenty_records_drawn_with_seed_0(tmp_path):
         drawn = corpus.sample(lstm)
         assert len(drawn) == 20
         assert drawn == corpus.sample(lstm, n=20, seed=0) != corpus.sample(lstm, n=20, seed=1)
+
+
+def test_corpora_found_and_not_found_by_name(local_settings, tmp_path):
+    folder = local_settings.corpora_dir
+    (folder / "hand-copy.sqlite").write_bytes((folder / "hand.sqlite").read_bytes())
+    (folder / ".hand.sqlite.1.2.importing").write_bytes(b"partial")  # an import in progress
+    (folder / ".hidden.sqlite").write_bytes(b"")  # a dot-file is never a corpus
+    (folder / "a-folder.sqlite").mkdir()  # nor a folder
+    assert corpus_names(local_settings) == ["hand", "hand-copy"]
+    source = make_source("local:hand-copy", local_settings)
+    try:
+        assert source.name == "local:hand-copy"
+    finally:
+        source.close()
+    with pytest.raises(UnknownSource) as caught:
+        make_source("local:other", local_settings)
+    assert str(caught.value) == (f"no local corpus 'other' in {folder} (have: local:hand, local:hand-copy); "
+                                 "import one with `survey corpus import PATH --name other`")
+    empty = local_settings.__class__(**{**vars(local_settings), "home": tmp_path / "empty-home"})
+    with pytest.raises(UnknownSource) as caught:
+        LocalSource.from_settings(empty, "other")
+    assert "(have: none)" in str(caught.value)
+
+
+def test_local_source_named_after_its_file_unless_told(corpus_path):
+    for name, expected in ((None, f"local:{corpus_path.stem}"), ("mine", "local:mine")):
+        source = LocalSource(corpus_path, name)
+        try:
+            assert source.name == expected
+        finally:
+            source.close()
+
+
+def test_local_source_samples_as_its_corpus_does(corpus_path):
+    source = LocalSource(corpus_path)
+    try:
+        query = q(["LSTM", "dialog", "dialogue", "CNN"])
+        for start, end, n, seed in ((None, None, 3, 1), (2000, 2010, 2, 0), (None, 2015, 5, 7)):
+            assert source.sample(query, start, end, n, seed) == source.corpus.sample(query, start, end, n, seed)
+        assert source.sample(query, None, None, 2) == source.corpus.sample(query, None, None, 2, 0)
+    finally:
+        source.close()
