@@ -620,5 +620,8 @@ def test_local_source_samples_as_its_corpus_does(corpus_path):
         for start, end, n, seed in ((None, None, 3, 1), (2000, 2010, 2, 0), (None, 2015, 5, 7)):
             assert source.sample(query, start, end, n, seed) == source.corpus.sample(query, start, end, n, seed)
         assert source.sample(query, None, None, 2) == source.corpus.sample(query, None, None, 2, 0)
+        later = source.sample(query, 2010, None, 100)
+        assert later == source.corpus.sample(query, 2010, None, 100)
+        assert 0 < len(later) < len(source.sample(query, None, None, 100))  # the lower bound leaves some out
     finally:
         source.close()
