@@ -81,7 +81,11 @@ def _rows(path: Path, errors: list[str]) -> list[_Row]:
     out = []
     with f:
         reader = csv.DictReader(f)
-        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+        try:
+            fieldnames = reader.fieldnames
+        except UnicodeDecodeError as exc:
+            raise BadInput(f"{path}: not UTF-8 text, as a label file must be ({exc.reason})") from None
+        missing = [c for c in REQUIRED if c not in (fieldnames or [])]
         if missing:
             raise BadInput(f"{path}: not a label file: no column {', '.join(missing)} "
                            f"(expected the columns {', '.join(COLUMNS)}, as --export-labels writes them)")
@@ -104,8 +108,12 @@ def _rows(path: Path, errors: list[str]) -> list[_Row]:
                     continue
                 out.append(_Row(line, key, row.get("corpus") or "", row.get("method") or "", row.get("task") or "",
                                 row["record_id"].strip(), None if not value else value in YES))
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise BadInput(f"{path} line {reader.line_num}: not readable as CSV ({exc})") from None
+        except csv.Error as exc:
+            # DictReader.line_num lags on a row that fails to parse; its inner reader has counted that row
+            raise BadInput(f"{path} line {reader.reader.line_num}: not readable as CSV ({exc})") from None
+        except UnicodeDecodeError as exc:
+            # text is decoded in blocks, so the failing line is not known: no line number rather than a wrong one
+            raise BadInput(f"{path}: not UTF-8 text, as a label file must be ({exc.reason})") from None
     return out
 
 
