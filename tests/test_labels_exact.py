@@ -275,6 +275,10 @@ def test_export_writes_each_record_exactly(store, tmp_path):
         'local:mini,mini-v1,2015,,CNN,total,"cnn\r\nrnn",3,R3,,,Third,\n')
     result = import_csv(store, path, sample)
     assert (result.imported, result.blank, result.errors) == (2, 1, [])
+    closed = store.save_sample(KEY, "c", "CNN", "total", 0, [rec("R5", "Fifth")])
+    export_csv(closed, [], path)
+    assert path.read_text(encoding="utf-8").splitlines()[1] == (
+        "local:mini,c,2015,2020,CNN,total,cnn|2015|2020,1,R5,,,Fifth,")
 
 
 def test_export_to_a_folder_is_one_line(store, tmp_path):
@@ -375,7 +379,7 @@ def test_read_files_takes_files_and_folders_and_names_each_problem(tmp_path, mon
                 "local:mini,mini-v1,2015,2020,CNN,total,q1,2,R2,,,t,",
                 "local:mini,mini-v1,2015,2020,CNN,total,q1,3,R3,,,t,x")
     (folder / "notes.txt").write_text("not a label file", encoding="utf-8")
-    single = _label_file(tmp_path / "single.csv", ",,,,,,,1,R7,,,t,0")
+    single = _label_file(tmp_path / "single.csv", ",,,,,,,1,R7,,,t,0", "local:mini,,2015,2020,CNN,total,q1,2")
     labels, problems = read_files([folder, str(single)])
     assert problems == [
         f"{folder / 'a.csv'}: not a label file: no column source, window_from, window_to, query, record_id, relevant "
@@ -383,6 +387,7 @@ def test_read_files_takes_files_and_folders_and_names_each_problem(tmp_path, mon
         "year, doi, title, relevant, as --export-labels writes them)",
         f"{folder / 'b.csv'} line 4: relevant 'x': expected 1 or 0 (also yes/no, y/n, true/false), "
         "or empty to leave the record unlabelled",
+        f"{single} line 3: empty record_id",  # a row cut short
     ]
     assert labels == [
         Label("local:mini", "mini-v1", "CNN", "total", "q1", 2015, 2020, "R1", True, "2024-06-01T12:00:00Z",
