@@ -39,6 +39,21 @@ def counted(tmp_path):
     return load_matrix(query), settings
 
 
+@pytest.fixture
+def more(counted, tmp_path):
+    """Beside local:mini: local:windows (window counts only), local:idle (never counted) and
+    local:gone (counted, then its corpus file removed: known only from the cache)."""
+    matrix, settings = counted
+    src = tmp_path / "mini.jsonl"
+    for name in ("windows", "idle", "gone"):
+        import_corpus(src, settings.corpora_dir / f"{name}.sqlite")
+    for name, by_year in (("windows", False), ("gone", True)):
+        api.refresh(matrix, sources=[f"local:{name}"], by_year=by_year, home=settings.home,
+                    config=tmp_path / "none.toml")
+    (settings.corpora_dir / "gone.sqlite").unlink()
+    return matrix, settings
+
+
 def cells(items):
     return sorted((i.source, i.cell.method, i.cell.task, i.window.name, i.year, i.cached.count if i.cached else None)
                   for i in items)
@@ -111,8 +126,9 @@ def test_stored_history_gives_every_fetch_of_the_items_labelled_as_the_file_says
             history = stored_history(store, items)
             assert sorted((o.method, o.task, o.count) for o in history) == [
                 ("CNN", "classification", 1), ("LSTM", "classification", 1)]
-            relabelled = [replace(i, cell=replace(i.cell, method=i.cell.method.lower())) for i in items]
-            assert sorted(o.method for o in stored_history(store, relabelled)) == ["cnn", "lstm"]
+            relabelled = [replace(i, cell=replace(i.cell, method=i.cell.method.lower(), task="sorting")) for i in items]
+            assert sorted((o.method, o.task) for o in stored_history(store, relabelled)) == [
+                ("cnn", "sorting"), ("lstm", "sorting")]
             assert sorted(o.method for o in stored_history(store, relabelled, relabel=False)) == ["CNN", "LSTM"]
             # an item whose corpus is not on this machine takes the fetches of any corpus
             anywhere = [replace(i, corpus=None) for i in items]
@@ -136,5 +152,37 @@ def test_read_when_the_configured_sources_cannot_be_listed(counted, monkeypatch)
         reading = read(matrix, store, settings)  # the cache is still read: its own sources
         try:
             assert list(reading.sources) == ["local:mini"] and reading.with_data == ["local:mini"]
+        finally:
+            reading.close()
+
+
+def test_read_of_sources_with_windows_only_never_counted_or_gone(more):
+    matrix, settings = more
+    with Store(settings.cache_path) as store:
+        reading = read(matrix, store, settings)
+        try:
+            names = list(reading.sources)
+            # the registry, the corpora here by name, then what only the cache knows
+            assert names[-4:] == ["local:idle", "local:mini", "local:windows", "local:gone"]
+            assert reading.with_data == ["local:mini", "local:windows", "local:gone"]
+            assert "local:idle" in reading.without_data
+            gone = [i for i in reading.items if i.source == "local:gone" and i.cached is not None]
+            assert gone and all(i.corpus is None for i in gone)  # answered from the cache alone
+        finally:
+            reading.close()
+        one = read(matrix, store, settings, ["local:windows"])
+        assert list(one.sources) == ["local:windows"] and one.with_data == ["local:windows"]
+        one.close()
+
+
+def test_read_takes_answers_however_old(counted):
+    from datetime import datetime, timezone
+
+    matrix, settings = counted
+    with Store(settings.cache_path) as store:
+        reading = read(matrix, store, settings, ["local:mini"], now=datetime(2100, 1, 1, tzinfo=timezone.utc))
+        try:
+            answered = [i for i in reading.items if i.cached is not None]
+            assert answered and all(i.fresh for i in answered)
         finally:
             reading.close()
