@@ -186,3 +186,16 @@ def test_read_takes_answers_however_old(counted):
             assert answered and all(i.fresh for i in answered)
         finally:
             reading.close()
+
+
+def test_an_open_trend_runs_to_the_year_of_reading(counted):
+    from datetime import datetime, timezone
+
+    matrix, settings = counted
+    open_trend = replace(matrix, trend=replace(matrix.trend, end=None))
+    with Store(settings.cache_path) as store:
+        reading = read(open_trend, store, settings, ["local:mini"], now=datetime(2016, 6, 1, tzinfo=timezone.utc))
+        try:
+            assert sorted({i.year for i in reading.items if i.year is not None}) == [2015, 2016]
+        finally:
+            reading.close()
