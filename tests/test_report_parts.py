@@ -1,0 +1,95 @@
+"""Report parts that need no corpus or cache to check word for word: where local counts come from,
+and what is kept beside the report for checkouts without the corpus."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+from survey.report.kept import Kept
+from survey.report.origin import local_origin_note
+
+
+def obs(source, corpus, day, status="ok"):
+    return SimpleNamespace(source=source, corpus=corpus, fetched_at=f"{day}T10:00:00+00:00", status=status)
+
+
+def paragraph(name, which, when, corpus_name):
+    return (f"**Where `{name}`'s counts come from:** they were counted in {which} (a hash of its records) on "
+            f"{when}. A checkout without that corpus reads them from the cache (in this repository, the "
+            f"committed `data/counts/` file that `make report` imports). To count again, import the corpus "
+            f"with `survey corpus import FILE --name {corpus_name}` and run `make counts`; a corpus with "
+            "the same content answers from these counts, another one is counted anew.")
+
+
+def test_origin_note_per_local_corpus_with_counts():
+    reading = SimpleNamespace(
+        sources={"openalex": None, "local:acl": None, "local:lib": None, "local:broken": None},
+        observations=[
+            obs("openalex", "", "2026-01-01"),  # not local: no paragraph
+            obs("local:acl", "109-ab", "2026-03-02"), obs("local:acl", "109-ab", "2026-03-02"),
+            obs("local:lib", "5-aa", "2026-01-05"), obs("local:lib", "6-bb", "2026-02-01"),
+            obs("local:lib", "", "2026-01-20"), obs("local:lib", "7-cc", "2026-04-01", status="error"),
+            obs("local:broken", "1-ff", "2026-01-01", status="error"),  # nothing counted: no paragraph
+        ],
+    )
+    assert local_origin_note(reading, "make counts") == "\n\n".join([
+        paragraph("local:acl", "corpus `109-ab`", "2026-03-02", "acl"),
+        # two contents and three days (the error row counts for neither)
+        paragraph("local:lib", "2 corpus versions", "2026-01-05 to 2026-02-01", "lib"),
+    ])
+
+
+def test_origin_note_is_empty_without_local_counts():
+    reading = SimpleNamespace(sources={"openalex": None}, observations=[obs("openalex", "", "2026-01-01")])
+    assert local_origin_note(reading, "make counts") == ""
+
+
+def test_kept_recalls_only_where_the_corpus_is_absent(tmp_path):
+    path = tmp_path / "r.corpus.json"
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return ["title A"]
+
+    first = Kept(path)
+    assert first.from_corpus("samples", ["local:acl", "1-aa", "q"], True, compute) == ["title A"]
+    assert first.from_corpus("shared", ["local:acl", "1-aa", "w"], False, compute) is None  # absent, nothing kept
+    assert first.save() == path
+    assert json.loads(path.read_text(encoding="utf-8")) == {
+        "note": "Read from local corpora by the report; reused where a corpus is not on the machine.",
+        "samples": [{"key": ["local:acl", "1-aa", "q"], "value": ["title A"]}],
+        "shared": [],
+        "imports": [],
+    }
+    assert calls == [1]
+    second = Kept(path)
+    # the corpus is absent: what was kept answers, and is kept again
+    assert second.from_corpus("samples", ["local:acl", "1-aa", "q"], False, compute) == ["title A"]
+    # another corpus (identity) never borrows it
+    assert second.from_corpus("samples", ["local:acl", "2-bb", "q"], False, compute) is None
+    # the corpus is here: counted afresh, unless the fact is stable (a first import)
+    assert second.from_corpus("samples", ["local:acl", "1-aa", "q"], True, lambda: ["title B"]) == ["title B"]
+    second.from_corpus("imports", ["local:acl", "1-aa"], True, lambda: "2026-01-01")
+    assert calls == [1]
+    second.save()
+    third = Kept(path)
+    assert third.from_corpus("imports", ["local:acl", "1-aa"], True, lambda: "2026-09-09", stable=True) == "2026-01-01"
+    assert third.from_corpus("imports", ["local:acl", "1-aa"], True, lambda: "2026-09-09") == "2026-09-09"
+
+
+def test_kept_without_anything_read_writes_no_file(tmp_path):
+    path = tmp_path / "r.corpus.json"
+    kept = Kept(path)
+    assert kept.from_corpus("samples", ["local:acl", "1-aa", "q"], False, lambda: ["never"]) is None
+    assert kept.save() is None and not path.exists()
+
+
+def test_kept_ignores_a_file_that_is_not_its_own(tmp_path):
+    for text in ("not json", '["a list"]', '{"samples": [{"no key": 1}]}', '{"samples": 3}'):
+        path = tmp_path / "r.corpus.json"
+        path.write_text(text, encoding="utf-8")
+        kept = Kept(path)
+        assert kept.previous == {"samples": {}, "shared": {}, "imports": {}}
+        assert kept.from_corpus("samples", ["k"], False, lambda: ["x"]) is None
