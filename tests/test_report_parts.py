@@ -24,7 +24,7 @@ def paragraph(name, which, when, corpus_name):
 
 def test_origin_note_per_local_corpus_with_counts():
     reading = SimpleNamespace(
-        sources={"openalex": None, "local:acl": None, "local:lib": None, "local:broken": None},
+        sources={"openalex": None, "local:acl": None, "local:broken": None, "local:lib": None},
         observations=[
             obs("openalex", "", "2026-01-01"),  # not local: no paragraph
             obs("local:acl", "109-ab", "2026-03-02"), obs("local:acl", "109-ab", "2026-03-02"),
@@ -93,3 +93,18 @@ def test_kept_ignores_a_file_that_is_not_its_own(tmp_path):
         kept = Kept(path)
         assert kept.previous == {"samples": {}, "shared": {}, "imports": {}}
         assert kept.from_corpus("samples", ["k"], False, lambda: ["x"]) is None
+
+
+def test_kept_file_text_is_stable_and_keeps_any_kind_it_has(tmp_path):
+    path = tmp_path / "r.corpus.json"
+    kept = Kept(path)
+    kept.from_corpus("shared", ["local:acl", "1-aa", "all time"], True, lambda: {"Über": 2})
+    kept.save()
+    # one-space indents, text as written (the committed file diffs cleanly), a final newline
+    assert path.read_bytes().decode("utf-8") == (
+        '{\n "note": "Read from local corpora by the report; reused where a corpus is not on the machine.",\n'
+        ' "samples": [],\n "shared": [\n  {\n   "key": [\n    "local:acl",\n    "1-aa",\n    "all time"\n   ],\n'
+        '   "value": {\n    "Über": 2\n   }\n  }\n ],\n "imports": []\n}\n')
+    only_shared = tmp_path / "shared-only.json"
+    only_shared.write_text(json.dumps({"shared": [{"key": ["k"], "value": 1}]}), encoding="utf-8")
+    assert Kept(only_shared).from_corpus("shared", ["k"], False, lambda: 2) == 1
