@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from legacy_cache import SCHEMA_V1
 from survey.cli import main
 from survey.store import Observation, Store, StoreError
 
@@ -122,13 +123,7 @@ def test_a_full_disk_keeps_what_was_saved(tmp_path):
 def test_a_version_1_cache_is_migrated_without_loss(tmp_path):
     cache = tmp_path / "cache.sqlite"
     with sqlite3.connect(cache) as db:
-        db.executescript("""
-            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            INSERT INTO meta VALUES ('schema_version', '1');
-            CREATE TABLE observations (id INTEGER PRIMARY KEY, source TEXT NOT NULL, method TEXT NOT NULL,
-                task TEXT NOT NULL, window TEXT NOT NULL, year_from INTEGER, year_to INTEGER, year INTEGER,
-                query TEXT NOT NULL, count INTEGER, status TEXT NOT NULL, error TEXT, fetched_at TEXT NOT NULL,
-                duration_s REAL, tool_version TEXT);
+        db.executescript(SCHEMA_V1 + """
             INSERT INTO observations VALUES (1, 'openalex', 'LSTM', 'total', 'all time', NULL, NULL, NULL, 'q',
                 5, 'ok', NULL, '2026-01-01T00:00:00.000000Z', 0.1, '0.1.0');
             INSERT INTO observations VALUES (2, 'local:acl', 'LSTM', 'total', 'all time', NULL, NULL, NULL, 'sql',

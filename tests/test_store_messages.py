@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from legacy_cache import SCHEMA_V1
 from survey import __version__
 from survey.errors import BadInput
 from survey.observations_csv import read_observations, write_observations
@@ -140,16 +141,6 @@ def test_a_file_that_is_not_an_observations_file(tmp_path):
         read_observations(empty)
 
 
-V1 = """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    INSERT INTO meta VALUES ('schema_version', '1');
-    CREATE TABLE observations (id INTEGER PRIMARY KEY, source TEXT NOT NULL, method TEXT NOT NULL,
-        task TEXT NOT NULL, window TEXT NOT NULL, year_from INTEGER, year_to INTEGER, year INTEGER,
-        query TEXT NOT NULL, count INTEGER, status TEXT NOT NULL, error TEXT, fetched_at TEXT NOT NULL,
-        duration_s REAL, tool_version TEXT);
-"""
-
-
 def open_error(path, **kw) -> str:
     with pytest.raises(StoreError) as err:
         Store(path, **kw)
@@ -166,12 +157,12 @@ def test_read_only_opening_names_what_is_missing(tmp_path):
     assert open_error(other, readonly=True) == f"{other}: not a survey cache (no observations table)"
     old = tmp_path / "v1.sqlite"
     with sqlite3.connect(old) as db:
-        db.executescript(V1)
+        db.executescript(SCHEMA_V1)
     assert open_error(old, readonly=True) == (
         f"{old}: the cache needs a one-time upgrade to schema 2, which needs write access; make it writable and rerun")
     unversioned = tmp_path / "unversioned.sqlite"
     with sqlite3.connect(unversioned) as db:
-        db.executescript(V1.replace("INSERT INTO meta VALUES ('schema_version', '1');", ""))
+        db.executescript(SCHEMA_V1.replace("INSERT INTO meta VALUES ('schema_version', '1');", ""))
     assert "needs a one-time upgrade to schema 2" in open_error(unversioned, readonly=True)
     newer = tmp_path / "newer.sqlite"
     with Store(newer):

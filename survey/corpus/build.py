@@ -39,7 +39,7 @@ SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- id is year << {YEAR_SHIFT} | n (year 0: undated), so counts by year need only the index.
 -- doi_key (0: no DOI), title_key and digest are 64-bit digests, for dedup on --append and identity.
-{RECORDS_TABLE.format(schema="")};
+{RECORDS_TABLE};
 -- External content: the text lives once, in records; the FTS5 tables hold only their indexes.
 -- Stemmed terms are searched in {STEMMED}, exact ones in {EXACT} (built on first use).
 -- columnsize=0: nothing here ranks by document length, and the sizes would be a second table
@@ -126,12 +126,11 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
                     raise CorpusFormatError(f"{stream.path}: none of the {read} records could be used "
                                             f"({first_skip}); expected {WHAT[stream.format]}")
             side.commit()
-            side.close()
             loading.settle(conn, side_path, indexes, keys, report)
             for table in indexes:
                 # No 'optimize' (a final merge into one segment): it cost 5 s of a 55 s import of 2.2M
                 # records and the study matrix ran no faster on the merged index.
-                conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 4)")  # FTS5's default
+                _configure_for_queries(conn, table)
             report.records, report.identity = _identity(conn)
             _write_meta(conn, report, paths, previous)
             conn.commit()
@@ -193,6 +192,11 @@ def _configure_for_loading(conn: sqlite3.Connection, table: str) -> None:
         conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES (?, ?)", (key, value))
 
 
+def _configure_for_queries(conn: sqlite3.Connection, table: str) -> None:
+    """Back to merging segments as later writes arrive (FTS5's default), once loading is done."""
+    conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 4)")
+
+
 def present_indexes(conn: sqlite3.Connection) -> list[str]:
     """The FTS5 indexes a corpus file has: the stemmed one always, the exact one once built."""
     names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -217,9 +221,9 @@ def build_exact_index(path: Path, timeout: float = 600.0) -> bool:
         conn.execute(_fts_table(EXACT, EXACT_TOKENIZER))
         _configure_for_loading(conn, EXACT)
         conn.execute(f"INSERT INTO {EXACT} ({EXACT}) VALUES ('rebuild')")
-        conn.execute(f"INSERT INTO {EXACT} ({EXACT}, rank) VALUES ('automerge', 4)")
-        conn.execute(f"INSERT INTO meta VALUES ('tokenizers', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                     (_tokenizers([STEMMED, EXACT]),))
+        _configure_for_queries(conn, EXACT)
+        conn.execute("INSERT INTO meta VALUES ('tokenizers', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                     (_tokenizers(present_indexes(conn)),))
         conn.execute("COMMIT")
         return True
     except sqlite3.OperationalError as exc:

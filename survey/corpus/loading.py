@@ -35,7 +35,7 @@ from survey.corpus.records import Entry, digest64, normalise_doi, normalise_titl
 MAX_REASONS = 5
 _BATCH = 5000
 RECORD_COLUMNS = ("id", "title", "abstract", "year", "doi", "source_id", "doi_key", "title_key", "digest")
-RECORDS_TABLE = """CREATE TABLE IF NOT EXISTS {schema}records (
+RECORDS_TABLE = """CREATE TABLE records (
     id INTEGER PRIMARY KEY,
     title TEXT NOT NULL,
     abstract TEXT NOT NULL,
@@ -71,7 +71,7 @@ class Keys:
             keys.doi.append(doi_key)
             keys.title.append(title_key)
         keys.existing = len(keys.ids)
-        keys.sequence = conn.execute(f"SELECT coalesce(max(id & {LOW_BITS}), 0) FROM records").fetchone()[0]
+        keys.sequence = max((rowid & LOW_BITS for rowid in keys.ids), default=0)
         return keys
 
 
@@ -81,7 +81,7 @@ def open_side(path: Path, page_size: int) -> sqlite3.Connection:
     side.execute(f"PRAGMA page_size = {page_size}")
     side.execute("PRAGMA journal_mode = OFF")  # the side file is thrown away on any failure
     side.execute("PRAGMA synchronous = OFF")
-    side.execute(RECORDS_TABLE.format(schema=""))
+    side.execute(RECORDS_TABLE)
     return side
 
 

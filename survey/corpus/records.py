@@ -134,8 +134,7 @@ def make_entry(title, abstract, year, doi, ident) -> Entry | str:
             year = parse_year(year)
         except ValueError as exc:
             return str(exc)
-    doi = text_of(doi) or None if doi is not None else None
-    ident = text_of(ident) or None if ident is not None else None
+    doi, ident = text_of(doi) or None, text_of(ident) or None
     if reason := (doi and _unencodable("doi", doi)) or (ident and _unencodable("id", ident)):
         return reason
     return Entry(title, abstract, year, doi, ident)
