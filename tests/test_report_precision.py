@@ -135,6 +135,15 @@ def test_section_groups_by_source_and_window():
     ]
 
 
+def test_section_names_every_corrected_method_where_some_are_not():
+    data = PrecisionData(cells=[cell("CNN", 100, Precision(10, 10)), cell("LSTM", 10, Precision(5, 10)),
+                                cell("GRU", 20, None)])
+    # corrected: CNN 100 (10 of 10 judged: 72-100), LSTM 5 (every match judged); GRU 20 as counted
+    assert section(data).split("\n\n")[3:5] == [
+        "Does the task's leader change on corrected counts?",
+        "- `local:acl`, recent, parsing: unchanged: CNN leads; corrected: CNN, LSTM, the other methods as counted"]
+
+
 def test_verdict_words_for_each_kind_of_check():
     # 100 and 60: CNN leads; corrected 90 (60-98) against 60 as counted: still a lead, the intervals overlap
     overlap = check_verdict({"CNN": 100, "LSTM": 60}, {"CNN": Precision(9, 10)})

@@ -151,7 +151,7 @@ def test_section_with_no_source_counted():
 
 
 def fake_source(stemming=False):
-    caps = SimpleNamespace(stemming=stemming, exact=False, title_only=False)
+    caps = SimpleNamespace(stemming=stemming, exact=stemming, title_only=False)
     return SimpleNamespace(capabilities=caps, identity=lambda: "", compile=lambda q, a, b: describe(q),
                            rate_limit=None)
 
@@ -167,11 +167,12 @@ def test_gather_reads_each_variant_from_the_cache_and_counts_nothing(tmp_path):
     for method, query, count in (("CNN", "(CNN OR convnet)", 50), ("LSTM", "(LSTM)", 20), ("CNN", "(CNN)", 45)):
         store.record(observation(method, query, count))
     before = store.latest()
-    data = robustness.gather(m, {"openalex": fake_source(), "crossref": fake_source()}, store,
-                             ["local:gone", "openalex"])
+    data = robustness.gather(m, {"openalex": fake_source(), "crossref": fake_source(stemming=True),
+                                 "dblp": fake_source()}, store, ["local:gone", "openalex", "crossref"])
     assert store.latest() == before  # nothing counted: the uncached variant stays uncached
     assert [(d.source, d.variants) for d in data] == [
-        ("openalex", [BASELINE, "CNN by 'CNN' only", "CNN by 'convnet' only"])]
+        ("openalex", [BASELINE, "CNN by 'CNN' only", "CNN by 'convnet' only"]),
+        ("crossref", [BASELINE, "CNN by 'CNN' only", "CNN by 'convnet' only", "every term exact (unstemmed)"])]
     d = data[0]
     assert [(r.variant, r.method, r.count) for r in d.rows] == [
         (BASELINE, "CNN", 50), (BASELINE, "LSTM", 20),
@@ -237,9 +238,12 @@ def curve_rows():
 def test_specification_curve_draws_each_leaders_share_by_claim(tmp_path, drawn):
     import matplotlib.pyplot as plt
 
+    import matplotlib
+
     d = source_data("local:acl", curve_rows())
     path = tmp_path / "new" / "figures" / "curve.png"
-    assert robustness.specification_curve(d, "all time", path) == path
+    with matplotlib.rc_context({"figure.dpi": 50}):  # a matplotlibrc of its own does not change the file
+        assert robustness.specification_curve(d, "all time", path) == path
     [(fig, ax)] = drawn
     assert fig.number not in plt.get_fignums()  # closed
     assert png_size(path) == (600, 340)  # 6 by 3.4 inches at 100 dpi
