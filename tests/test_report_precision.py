@@ -232,7 +232,8 @@ def test_render_reads_the_store_and_the_committed_files(tmp_path):
                          "local:acl,c1,2015,2020,CNN,parsing,q1,r2,1\n"
                          "local:acl,c1,2015,2020,CNN,parsing,q1,r3,maybe\n", encoding="utf-8")
     ctx = SimpleNamespace(settings=settings(tmp_path), label_files=[committed], query_shown="q.toml",
-                          reading=SimpleNamespace(items=[item("CNN", "parsing", 2), item("LSTM", "parsing", 3, query="q2")]))
+                          reading=SimpleNamespace(items=[item("CNN", "parsing", 2),
+                                                         item("LSTM", "parsing", 3, query="q2")]))
     assert section_module.render(ctx) == "\n\n".join([
         INTRO,
         "`local:acl`, recent (2015–2020):\n\n" + HEADER + "\n"

@@ -137,7 +137,8 @@ def test_section_without_figures_or_a_way_to_link_them():
                                                          "v1": {"CNN": 90, "LSTM": 10}}), variants=(BASELINE, "v1"))]
     plain = section(data, "q.toml")
     assert plain.split("\n\n")[1:] == [
-        "`crossref` (1 variant; 1 of 1 task verdicts robust):", HEADER + "\n| all time | robust | CNN | robust | no variant |",
+        "`crossref` (1 variant; 1 of 1 task verdicts robust):",
+        HEADER + "\n| all time | robust | CNN | robust | no variant |",
         "Every variant's counts per method: `survey robustness -q q.toml -s SOURCE --format csv`."]
     assert section(data, "q.toml", {"crossref": Path("c.png")}) == plain  # no link: nothing shown, no empty paragraph
 
@@ -342,6 +343,6 @@ def test_render_draws_a_curve_per_counted_source_and_keeps_the_variants_items(tm
     assert asked == [(m, {"crossref": "src"}, "store", ["crossref"])]
     assert ctx.variant_items == ["item 1", "item 2", "item 3"]
     assert drawn == [("crossref", "all time", tmp_path / "r_crossref_specification_curve.png")]
-    assert text == section([crossref, uncounted], "q.toml", {"crossref": tmp_path / "r_crossref_specification_curve.png"},
-                           ctx.link)
+    curve = tmp_path / "r_crossref_specification_curve.png"
+    assert text == section([crossref, uncounted], "q.toml", {"crossref": curve}, ctx.link)
     assert "![specification curve, crossref](r_crossref_specification_curve.png)" in text
