@@ -95,9 +95,9 @@ def test_coverage_per_source_from_yearly_totals():
     ])
 
 
-def test_coverage_without_a_trend_counts_from_1900():
+def test_coverage_without_a_trend_names_no_start_year():
     ctx = context(matrix(), with_data=["openalex"], instances={"openalex": source()}, totals={"openalex": {1999: 4}})
-    assert limits.coverage(ctx).endswith("\n\n- `openalex` searches title and abstract; from 1900 it holds 4 works "
+    assert limits.coverage(ctx).endswith("\n\n- `openalex` searches title and abstract; it holds 4 works "
                                          "published 1999. What it does not hold is not counted, so its counts "
                                          "describe its own collection.")
 

@@ -34,13 +34,14 @@ def coverage(ctx: Context) -> str:
         src = ctx.instances.get(s)
         fields = md(src.capabilities.fields) if src is not None else "unknown fields"
         text = f"- `{s}` searches {fields}"
-        lo = ctx.matrix.trend.start if ctx.matrix.trend else 1900
+        # the yearly totals are fetched over the trend's years; without a trend no start was asked
+        since = f"from {ctx.matrix.trend.start} " if ctx.matrix.trend else ""
         totals = ctx.year_totals(s)
         held = sorted(y for y, n in totals.items() if n)
         if held:
             gaps = [y for y in range(held[0], held[-1] + 1) if not totals.get(y)]
             years = str(held[0]) if held[0] == held[-1] else f"{held[0]}–{held[-1]}"
-            text += (f"; from {lo} it holds {thousands(sum(totals.values()))} works published {years}"
+            text += (f"; {since}it holds {thousands(sum(totals.values()))} works published {years}"
                      + (f", none for {and_([str(y) for y in gaps])}" if gaps else "")
                      + ". What it does not hold is not counted, so its counts describe its own collection")
         else:
@@ -71,7 +72,8 @@ def stemming(ctx: Context) -> str:
         more = len(quoted) - 6
         shown = and_(quoted) if more <= 0 else ", ".join(quoted[:6]) + f" and {more} more term{'s' if more > 1 else ''}"
         parts.append(f"{and_([f'`{s}`' for s in stems])} stem{'s' if len(stems) == 1 else ''} words, so "
-                     f"{shown} also match their other forms (a plural matches its singular, “networks” matches “network”); "
+                     f"{shown} also match their other forms (a plural matches its singular, "
+                     "“networks” matches “network”); "
                      "a term written `{ term = ..., exact = true }` in the query file is matched as written where "
                      "the source can do so")
     if plain:
