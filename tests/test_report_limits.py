@@ -167,7 +167,7 @@ def test_shared_matches_per_pair_with_shares():
         "- `local:acl`, recent (2015–2020): 0 records match both CNN and GRU (0% of CNN's matches).",
         "- `local:acl`, recent (2015–2020): 1,252 records match both CNN and RNN (31% of CNN's and 25% of RNN's "
         "matches).",
-        "- `openalex` and `local:gone`: returns counts only, so how many records match two methods is unknown here.",
+        "- `openalex` and `local:gone`: return counts only, so how many records match two methods is unknown here.",
     ])
     assert kept.calls == [("shared", ["local:acl", "109-ab", f"({a}) AND ({b})", 2015, 2020], True)
                           for a, b in (("CNN", "LSTM"), ("CNN", "GRU"), ("CNN", "RNN"))]
@@ -198,7 +198,7 @@ def test_shared_matches_unknown_where_counting_fails_or_nothing_is_kept():
                   kept=FakeKept(absent={"local:c"}))
     # local:c's corpus is absent and nothing was kept for it; a failure stops a source's other pairs
     assert limits.shared_matches(ctx) == SHARED_HEAD + (
-        "\n\n- `local:a`, `local:b` and `local:c`: returns counts only, so how many records match two methods is "
+        "\n\n- `local:a`, `local:b` and `local:c`: return counts only, so how many records match two methods is "
         "unknown here.")
     assert [len(s.calls) for s in (failing, unsupported)] == [1, 1]
     assert len(ctx.kept.calls) == 3

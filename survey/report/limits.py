@@ -121,7 +121,9 @@ def shared_matches(ctx: Context) -> str:
             lines.append(f"- `{s}`, {window_words(w)}: {thousands(both)} {match} both {a} and {b}"
                          + (f" ({and_(share)} matches)" if share else "") + ".")
     if unknown:
-        lines.append(f"- {and_([f'`{s}`' for s in dict.fromkeys(unknown)])}: returns counts only, so how many "
+        names = list(dict.fromkeys(unknown))
+        verb = "returns" if len(names) == 1 else "return"
+        lines.append(f"- {and_([f'`{s}`' for s in names])}: {verb} counts only, so how many "
                      "records match two methods is unknown here.")
     return head + ("\n\n" + "\n".join(lines) if lines else "")
 
