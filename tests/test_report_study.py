@@ -119,3 +119,17 @@ def test_without_tables_or_ratios_it_says_so():
         "the conditional share" + CODA,
         "No source has counts in the cache, so there is no table of current counts.",
     ])
+
+
+def test_a_source_unsupported_in_one_window_only_keeps_its_other_table_and_is_not_called_inexpressible():
+    tables = {
+        ("a", "early"): table("a", EARLY, status=NOT_FETCHED),  # skipped, and the next window still shown
+        ("a", "late"): table("a", LATE, {"m1": [30, 5], "m2": [10, 0]}),
+        ("w", "early"): table("w", EARLY, status="unsupported"),  # e.g. a source that cannot filter by year
+        ("w", "late"): table("w", LATE, {"m1": [30, 5], "m2": [10, 0]}),
+    }
+    assert study.render(ctx(tables, ["a", "w"])) == "\n\n".join([
+        INTRO + RATIO + CODA,
+        "### `a`, late (2010–2019)", A_TABLE,
+        "### `w`, late (2010–2019)", A_TABLE,
+    ])
