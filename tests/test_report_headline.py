@@ -72,45 +72,45 @@ def test_summary_counts_leads_per_method_then_unclear_then_too_few_then_missing(
 
 def test_task_sentences_for_a_lead():
     c = ctx()
-    assert headline.task_sentence(c, "t1", v(m1=30, m2=10), None) == (
+    assert headline.task_sentence(c, "t1", v(m1=30, m2=10)) == (
         "t1: **m1 leads** with 75% [60–86%] of 40 method matches (m1 30, m2 10); m1:m2 3.00 [1.49–6.05], "
         "m2:m1 0.33 [0.17–0.67].")
-    assert headline.task_sentence(c, "t1", v(m1=1200, m2=800), None) == (
+    assert headline.task_sentence(c, "t1", v(m1=1200, m2=800)) == (
         "t1: **m1 leads** with 60% [58–62%] of 2,000 method matches (m1 1,200, m2 800); m1:m2 1.50 [1.37–1.64], "
         "m2:m1 0.67 [0.61–0.73].")
     three = ctx(methods=["m1", "m2", "m3"], pairs=[("m1", "m2"), ("m2", "m3")])
-    assert headline.task_sentence(three, "total", v(m1=30, m2=10, m3=5), None) == (
+    assert headline.task_sentence(three, "total", v(m1=30, m2=10, m3=5)) == (
         "overall: **m1 leads** with 67% [52–79%] of 45 method matches (m1 30, m2 10, m3 5); against m2, "
         "75% [60–86%]; m1:m2 3.00 [1.49–6.05], m2:m3 2.00 [0.72–5.59].")
     # a ratio of two zero counts says nothing, one over zero is n/a with the reason
-    assert headline.task_sentence(three, "t2", v(m1=12, m2=0, m3=0), None) == (
+    assert headline.task_sentence(three, "t2", v(m1=12, m2=0, m3=0)) == (
         "t2: **m1 leads** with 100% [76–100%] of 12 method matches (m1 12, m2 0, m3 0); against m2, "
         "100% [76–100%]; m1:m2 n/a (m2 is 0).")
-    assert headline.task_sentence(ctx(pairs=[("m1", "m3")]), "t2", v(m1=12, m2=0), None) == (
+    assert headline.task_sentence(ctx(pairs=[("m1", "m3")]), "t2", v(m1=12, m2=0)) == (
         "t2: **m1 leads** with 100% [76–100%] of 12 method matches (m1 12, m2 0).")
 
 
 def test_task_sentences_without_a_clear_leader():
-    assert headline.task_sentence(ctx(), "all", v(m1=6, m2=5), None) == (
+    assert headline.task_sentence(ctx(), "all", v(m1=6, m2=5)) == (
         "all: no clear leader: m1 has 55% [28–79%] of 11 method matches, an interval that includes parity "
         "(m1 6, m2 5); m1:m2 1.20 [0.39–3.70], m2:m1 0.83 [0.27–2.57].")
     three = ctx(methods=["m1", "m2", "m3"], pairs=[("m1", "m2"), ("m2", "m3")])
-    assert headline.task_sentence(three, "t4", v(m1=6, m2=5, m3=1), None) == (
+    assert headline.task_sentence(three, "t4", v(m1=6, m2=5, m3=1)) == (
         "t4: no clear leader: m1 has 50% [25–75%] of 12 method matches (m1 6, m2 5, m3 1); against m2, "
         "55% [28–79%], an interval that includes parity; m1:m2 1.20 [0.39–3.70], m2:m3 5.00 [0.77–32.3].")
 
 
 def test_task_sentences_with_too_few_matches_or_a_missing_count():
     c = ctx()
-    assert headline.task_sentence(c, "t5", v(m1=0, m2=0), None) == "t5: too few to say (no method matches)."
-    assert headline.task_sentence(c, "t5", v(m1=1, m2=0), None) == (
+    assert headline.task_sentence(c, "t5", v(m1=0, m2=0)) == "t5: too few to say (no method matches)."
+    assert headline.task_sentence(c, "t5", v(m1=1, m2=0)) == (
         "t5: too few to say: 1 method match, under 10 (m1 has 100% [21–100%]; m1 1, m2 0); m1:m2 n/a (m2 is 0), "
         "m2:m1 0.00 [0.00–3.84].")
-    assert headline.task_sentence(c, "t5", v(m1=4, m2=5), None) == (
+    assert headline.task_sentence(c, "t5", v(m1=4, m2=5)) == (
         "t5: too few to say: 9 method matches, under 10 (m2 has 56% [27–81%]; m1 4, m2 5); m1:m2 0.80 [0.23–2.75], "
         "m2:m1 1.25 [0.36–4.30].")
     three = ctx(methods=["m1", "m2", "m3"])
-    assert headline.task_sentence(three, "total", v(m1=None, m2=3, m3=None), None) == (
+    assert headline.task_sentence(three, "total", v(m1=None, m2=3, m3=None)) == (
         "overall: no claim (m1 and m3 without a count).")
 
 
@@ -211,3 +211,38 @@ def test_render_without_current_counts():
     ]) + "\n\n" + LEADS + "\n\n" + (
         "**Fetched, but without a count:** `f` (HTTP 500); provenance lists every cell. "
         "`survey refresh -q q.toml -s f` tries again.")
+
+
+def test_a_tie_has_its_ratio_and_a_task_named_total_in_the_query_file_keeps_its_name():
+    # 5 of 10: Wilson 0.237-0.763, so the ratio 1 runs from 0.31 to 3.23
+    assert headline.task_sentence(ctx(), "t1", v(m1=5, m2=5)) == (
+        "t1: no clear leader: m1 has 50% [24–76%] of 10 method matches, an interval that includes parity "
+        "(m1 5, m2 5); m1:m2 1.00 [0.31–3.23], m2:m1 1.00 [0.31–3.23].")
+    c = ctx(pairs=[])
+    c.matrix.tasks = {"total": "title:survey"}  # a task of that name with its own query, not the overall column
+    assert headline.task_sentence(c, "total", v(m1=30, m2=10)) == (
+        "total: **m1 leads** with 75% [60–86%] of 40 method matches (m1 30, m2 10).")
+    # a ratio of two zero counts is passed over, and the next one still given
+    three = ctx(methods=["m1", "m2", "m3"], pairs=[("m2", "m3"), ("m1", "m3")])
+    assert headline.task_sentence(three, "t2", v(m1=12, m2=0, m3=0)) == (
+        "t2: **m1 leads** with 100% [76–100%] of 12 method matches (m1 12, m2 0, m3 0); against m2, "
+        "100% [76–100%]; m1:m3 n/a (m3 is 0).")
+
+
+def test_flips_prefer_the_published_table_of_the_same_source_to_one_of_the_same_years():
+    same_years = SimpleNamespace(**{**vars(REF), "source": "other", "source_label": "Other"})
+    same_source = SimpleNamespace(**{**vars(REF), "source": "a", "window": LATE, "label": "2020"})
+    c = ctx(ref_tables=[(same_years, study("other", EARLY, t1=(30, 10))), (same_source, study("a", LATE, t1=(10, 30)))])
+    assert headline.flips(c, study("a", EARLY), {"t1": v(m1=30, m2=10)}) == (
+        " Against the 2020 Web\\_of Science counts (late), a clear lead changed hands in t1 (then m2 75% [60–86%], "
+        "now m1 75% [60–86%]).")
+
+
+def test_render_with_every_source_counted_ends_with_the_note_on_leads():
+    tables = {("a", "early"): study("a", EARLY, t1=(30, 10), total=(30, 10)),
+              ("a", "late"): study("a", LATE, t1=(None, None), total=(None, None))}
+    c = ctx(tasks=["t1"], pairs=[], with_data=["a"], names=["a"], tables=tables, latest=[obs("a", "ok")])
+    lead = "**m1 leads** with 75% [60–86%] of 40 method matches (m1 30, m2 10)."
+    assert headline.render(c) == "\n".join([
+        "- **`a`, early (2000–2009):** M1 leads in 1 of 1 tasks (t1).", f"  - t1: {lead}", f"  - overall: {lead}",
+    ]) + "\n\n" + LEADS

@@ -85,6 +85,10 @@ def test_covered_leaves_out_years_the_source_holds_no_works_for():
     part, kept = trends.covered(ctx(latest=counts), "s", part_of(counts))
     assert kept == {}
     assert [r[2] for r in rows(part)] == [2001, 2002, 2003, 2004] * 2
+    # a year the source gives no total for is a gap too; one work is enough to count a year
+    part, kept = trends.covered(ctx(latest=works("s", {2001: 1, 2003: 2})), "s", part_of(counts))
+    assert kept == {2001: 1, 2003: 2}
+    assert [r[2] for r in rows(part)] == [2001, 2003] * 2
     part, kept = trends.covered(ctx(latest=works("s", totals)), "s", part_of(counts)[:0])
     assert (kept, rows(part)) == ({}, [])
 
@@ -108,15 +112,15 @@ def test_year_shares_give_each_method_its_share_of_the_year_and_the_year_total()
 
 
 def test_render_gives_a_block_per_source_with_per_year_counts_and_names_the_rest(monkeypatch):
-    monkeypatch.setattr(trends, "block", lambda c, s, part: f"<{s}: {sorted(set(map(int, part['year'])))}>")
+    monkeypatch.setattr(trends, "block", lambda c, s, part: f"<{c.query_shown} {s}: {sorted(set(map(int, part['year'])))}>")
     latest = [ob("a", "m1", "t1", 2001, 1), ob("d", "m2", "t1", 2002, 1), ob("b", "m1", "t1", 2030, 1),
               ob("a", "m1", "t1", None, 5)]
     c = ctx(latest=latest, names=["a", "b", "c", "d"], with_data=["a", "b", "c", "d"])
     assert trends.render(c) == "\n\n".join([
-        "<a: [2001]>", "<d: [2002]>", trends.MODELS,
+        "<q.toml a: [2001]>", "<q.toml d: [2002]>", trends.MODELS,
         "Per-year counts for `b`, `c` come with `survey refresh -q q.toml -s b -s c --by-year`."])
     c = ctx(latest=latest, names=["a", "c"], with_data=["a"])
-    assert trends.render(c) == "\n\n".join(["<a: [2001]>", trends.MODELS])
+    assert trends.render(c) == "\n\n".join(["<q.toml a: [2001]>", trends.MODELS])
     c = ctx(latest=latest, names=["b", "c"], with_data=["c"])
     assert trends.render(c) == (
         "No per-year counts are cached, so there is no trend to draw.\n\n"
@@ -132,7 +136,7 @@ FITTED = pd.DataFrame({"x": [1]})
 def recorded(monkeypatch):
     """The fit, the figures and the sub-tables replaced by recorders of what the block hands them."""
     calls: dict = {}
-    drawn = {"counts": True, "bands": True, "normalised": True}
+    drawn = {"counts": True, "bands": True, "normalised": True, "crossovers": "<crossovers>"}
 
     def fit(part, source, methods, tasks, *, totals, incomplete_from, fits):
         calls["fit"] = (rows(part), source, methods, tasks, totals, incomplete_from)
@@ -157,8 +161,10 @@ def recorded(monkeypatch):
     monkeypatch.setattr(evidence_figures, "share_bands", bands)
     monkeypatch.setattr(trends, "tests_table", lambda f, with_totals: f"<tests {f is FITTED} {with_totals}>")
     monkeypatch.setattr(trends, "literature", lambda f, s, totals, inc: f"<literature {f is FITTED} {s} {totals} {inc}>")
-    monkeypatch.setattr(trends, "crossovers", lambda f: "")  # an empty part leaves no blank paragraph
-    monkeypatch.setattr(trends, "total_table", lambda c, part, totals: f"<total {sorted(set(map(int, part['year'])))} {totals}>")
+    # an empty text ("" where the task has no crossover) leaves no blank paragraph
+    monkeypatch.setattr(trends, "crossovers", lambda f: drawn["crossovers"] and f"{drawn['crossovers']} {f is FITTED}")
+    monkeypatch.setattr(trends, "total_table", lambda c, part, totals: (
+        f"<total {c.now.year} {sorted(set(map(int, part['year'])))} {totals}>"))
     return calls, drawn
 
 
@@ -178,7 +184,8 @@ def test_block_without_year_totals_draws_counts_and_shares_and_marks_the_current
         f"![{COUNTS_ALT}](figures/r_open-alex_counts_by_year.png)",
         f"![{BANDS_ALT}](figures/r_open-alex_share_by_year.png)",
         "2004 is the current year and still incomplete: drawn hollow (and shaded), and left out of every fit.",
-        FAINT, "<tests True False>", "<literature True Open Alex {} 2004>", "<total [2001, 2002, 2003, 2004] {}>"])
+        FAINT, "<tests True False>", "<literature True Open Alex {} 2004>", "<crossovers> True",
+        "<total 2004 [2001, 2002, 2003, 2004] {}>"])
     assert c.figure_paths == [tmp_path / "figures" / "r_open-alex_counts_by_year.png",
                               tmp_path / "figures" / "r_open-alex_share_by_year.png"]
     counted = [(m, "t1", y, c) for m in ("m1", "m2") for y, c in zip(range(2001, 2005), (1, 2, 3, 4) if m == "m1"
@@ -204,7 +211,8 @@ def test_block_with_year_totals_draws_matches_per_1000_works_over_the_covered_ye
         "![s: each method's share of the year's method matches per task, with 95% Wilson bands and the fitted "
         "trend](figures/r_s_share_by_year.png)",
         "![s: matches per 1,000 records of the same year, one panel per task](figures/r_s_per_1000_by_year.png)",
-        FAINT, "<tests True True>", f"<literature True s {totals} 2030>", f"<total [2001, 2002, 2003] {totals}>"])
+        FAINT, "<tests True True>", f"<literature True s {totals} 2030>", "<crossovers> True",
+        f"<total 2030 [2001, 2002, 2003] {totals}>"])
     counted = [(m, "t1", y, 1) for m in ("m1", "m2") for y in (2001, 2002, 2003)]
     assert calls["fit"] == (counted, "s", ["m1", "m2"], ["t1", "total"], totals, 2030)
     assert calls["normalised"] == (counted, totals, "s", 2030, ["m1", "m2"], ["t1", "total"])
@@ -213,12 +221,12 @@ def test_block_with_year_totals_draws_matches_per_1000_works_over_the_covered_ye
 
 def test_block_with_one_method_and_nothing_drawn(tmp_path, recorded):
     calls, drawn = recorded
-    drawn["counts"] = False
+    drawn["counts"], drawn["crossovers"] = False, ""
     latest = [ob("s", "m1", "t1", y, 0) for y in (2001, 2002)]
     c = ctx(tmp_path, year=2030, methods=["m1"], latest=latest)
     assert trends.block(c, "s", part_of(latest)) == "\n\n".join([
         "### `s`, per publication year (2001–2002)", "Every per-year count is zero, so there is nothing to draw.",
-        "<tests True False>", "<literature True s {} 2030>", "<total [2001, 2002] {}>"])
+        "<tests True False>", "<literature True s {} 2030>", "<total 2030 [2001, 2002] {}>"])
     assert "bands" not in calls and c.figure_paths == []
     assert trends.block(c, "s", part_of(latest)[:0]).split("\n\n")[0] == "### `s`"
 
@@ -274,6 +282,11 @@ def test_literature_sets_each_method_beside_the_sources_own_growth():
         "Beside it:",
         "- m1: +10% [+5, +15] a year; per 1,000 works +2% [-1, +5].",
         "- m3: -20% [-30, -10] a year; per 1,000 works n/a."])
+    one = fitted(frame.iloc[0].to_dict(), {**frame.iloc[2].to_dict(), "task": "t3", "first_year": 2005})
+    assert trends.literature(one, "s", {2001: 5}, 2030) == "\n".join([
+        "Over 2005–2010 (the `t3` column's complete years), `s` itself grew +8% [+6, +10] a year (all its works). "
+        "Beside it:",
+        "- m1: +10% [+5, +15] a year; per 1,000 works +2% [-1, +5]."])
     assert trends.literature(frame, "s", {}, 2030) == (
         "`s` gives no yearly total of its works, so counts cannot be set against the literature's own growth here.")
     assert trends.literature(fitted(), "s", {2001: 5}, 2030) == ""
@@ -312,8 +325,9 @@ TOTAL_CAPTION = ("Per-year counts for the `total` column (each method anywhere, 
 
 
 def total_part():
-    per_year = {2000: (1500, 500), 2001: (3, 1), 2002: (0, 0), 2003: (5, None), 2004: (2, 2), 2005: (1, 3)}
-    out = [("m3", "total", 2001, 9), ("m1", "t1", 2001, 9), ("m2", "t1", 2001, 9)]
+    per_year = {2000: (500, 500), 2001: (3, 1), 2002: (0, 0), 2003: (5, None), 2004: (2, 2), 2005: (1, 3)}
+    # m1's 1,500 of 2000 comes in two rows (1,000 and 500): they add up
+    out = [("m3", "total", 2001, 9), ("m1", "t1", 2001, 9), ("m2", "t1", 2001, 9), ("m1", "total", 2000, 1000)]
     for y, (a, b) in per_year.items():
         out.append(("m1", "total", y, a))
         if b is not None:

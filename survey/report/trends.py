@@ -65,7 +65,7 @@ def covered(ctx: Context, source: str, part: pd.DataFrame) -> tuple[pd.DataFrame
 
 
 def year_shares(part: pd.DataFrame) -> pd.DataFrame:
-    frame = part.assign(source="", window="", year=part["year"])
+    frame = part.assign(source="", window="")
     out = share_mod.shares(frame)
     total = out.groupby(["task", "year"])["count"].transform("sum")
     return out.assign(total=total.astype("float64"))
@@ -117,7 +117,7 @@ def _p(p: float) -> str:
 
 
 def _signed(v: float) -> str:
-    n = round(100 * v) + 0  # + 0 turns -0 into 0
+    n = round(100 * v)
     return f"{n:+d}" if n else "0"
 
 
