@@ -295,8 +295,8 @@ def test_literature_sets_each_method_beside_the_sources_own_growth():
 
 
 def test_year_of_a_crossover():
-    assert [trends._year(v) for v in (None, NAN, -math.inf, math.inf, 2012.345, 2012.35)] == [
-        "n/a", "n/a", "−∞", "∞", "2012.3", "2012.3"]
+    assert [trends._year(v) for v in (None, NAN, -math.inf, math.inf, 2012.345, 2012.96)] == [
+        "n/a", "n/a", "−∞", "∞", "2012.3", "2013.0"]
 
 
 CROSS_HEAD = ("Where the lead changes: the year the fitted share of the leader (most matches over the years fitted) "
