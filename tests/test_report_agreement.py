@@ -71,9 +71,10 @@ def test_without_a_pair_says_which_sources_have_counts():
     tables = {("a", "early"): table("a", W1, (1, 2), (3, 4)), ("a", "late"): table("a", W2),
               ("b", "early"): table("b", W1), ("b", "late"): table("b", W2, (5, 6), (7, 8))}
     assert agreement.render(ctx({}, [])) == no_pair("No source has counts in the cache")
-    assert agreement.render(ctx(tables, ["a"])) == no_pair("Only `a` has counts in a shared window")
+    assert agreement.render(ctx(tables, ["a"])) == no_pair("Only `a` has counts")
     # two sources, but in different windows: still no pair
-    assert agreement.render(ctx(tables, ["a", "b"])) == no_pair("Only `a` and `b` have counts in a shared window")
+    assert agreement.render(ctx(tables, ["a", "b"])) == no_pair(
+        "`a` and `b` have counts, but no window has counts from two of them")
 
 
 def agreed(cells, rho, worst=()):
