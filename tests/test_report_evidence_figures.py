@@ -123,7 +123,9 @@ def test_share_bands_two_panels(drawn):
     assert bands(ner) == [[[(2018.0, 0.2), (2018.0, 0.4), (2019.0, 0.25), (2019.0, 0.45)]]]
     for ax in (qa, ner):
         assert ax.get_ylim() == (0, 1)
-        assert ax.yaxis.get_major_formatter()(0.456) == "46%"
+        fmt = ax.yaxis.get_major_formatter()
+        assert fmt(0.456) == "46%"
+        assert fmt.format_pct(0.456, 0.01) == "46%"  # whole percents even on a narrow axis
         assert list(ax.yaxis.get_major_locator().tick_values(0, 1)) == pytest.approx([0, 0.25, 0.5, 0.75, 1])
         assert list(ax.xaxis.get_major_locator().tick_values(2010, 2024)) == [2010, 2015, 2020, 2025]
         assert ax.xaxis._major_tick_kw.get("label1On", True)

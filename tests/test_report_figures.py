@@ -329,7 +329,10 @@ def test_experiment_accuracy_points_bars_and_labels(drawn):
     assert ax.get_xlim() == (-0.5, 2.5)
     assert not any(g.get_visible() for g in ax.get_xgridlines())
     assert all(g.get_visible() for g in ax.get_ygridlines())
-    assert ax.yaxis.get_major_formatter()(87.5) == "88%"
+    fmt = ax.yaxis.get_major_formatter()
+    assert fmt(87.5) == "88%"
+    assert fmt.format_pct(87.46, 1) == "87%"  # whole percents even on a narrow axis
+    assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("task", "test accuracy (%, mean over seeds)")
     assert ax.get_title() == ("Reference experiment: test accuracy per task and model on cuda\n"
                               "error bars: ±1 standard deviation over 3/5 seeds")
