@@ -66,11 +66,12 @@ def test_nothing_drawn_without_a_share(drawn):
 
 
 def test_share_bands_two_panels(drawn):
-    rows = QA_LSTM + [
-        ("QA", "CNN", 2021, 0.6, 0.5, 0.7, 40),  # incomplete only: hollow, no fit though one is given
+    rows = [
+        # first seen: NER and CNN; the order given puts QA and LSTM first
         ("NER", "CNN", 2018.0, 0.3, 0.2, 0.4, 12), ("NER", "CNN", 2019.0, 0.35, 0.25, 0.45, 12),
         ("NER", "CNN", 2020.0, None, None, None, 0),
-    ]
+        ("QA", "CNN", 2021, 0.6, 0.5, 0.7, 40),  # incomplete only: hollow, no fit though one is given
+    ] + QA_LSTM
     fits = {("QA", "LSTM"): slope(0.2, 0.1, 2018.0), ("QA", "CNN"): slope(0.0, 0.0, 2021.0)}
     assert evidence_figures.share_bands(shares(rows), "openalex", "s.png", fits=fits, incomplete_from=2021,
                                         methods=["LSTM", "CNN"], tasks=["QA", "NER"]) == "s.png"
@@ -91,6 +92,7 @@ def test_share_bands_two_panels(drawn):
     assert pts(line) == ([2016, 2017, 2018, 2019, 2020, 2021], [0.6, None, None, 0.55, 0.5, None])
     assert (line.get_color(), line.get_linewidth(), line.get_zorder()) == (BLUE, 1.6, 3)
     assert pts(strong) == ([2016, 2019, 2020], [0.6, 0.55, 0.5])
+    assert np.asarray(strong.get_xdata()).dtype.kind == "i"  # whole years, though read as floats
     assert pts(faint) == ([2017], [0.5])
     assert pts(late) == ([2021], [0.4])
     for ln in (strong, faint, late):
@@ -129,6 +131,9 @@ def test_share_bands_two_panels(drawn):
         assert list(ax.yaxis.get_major_locator().tick_values(0, 1)) == pytest.approx([0, 0.25, 0.5, 0.75, 1])
         assert list(ax.xaxis.get_major_locator().tick_values(2010, 2024)) == [2010, 2015, 2020, 2025]
         assert ax.xaxis._major_tick_kw.get("label1On", True)
+        # the report's style: light grid, no top or right frame
+        assert ax.xaxis._major_tick_kw["gridOn"] and ax.yaxis._major_tick_kw["gridOn"]
+        assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
     (legend,) = fig.legends
     assert [t.get_text() for t in legend.get_texts()] == [
         "LSTM", "CNN", "fitted trend", "under 10 matches that year", "year incomplete (not fitted)"]
@@ -176,3 +181,13 @@ def test_share_bands_hides_the_unused_panels(drawn):
     assert len(axes) == 12
     assert [ax.get_visible() for ax in axes[9:]] == [False, False, True]
     assert [ax.xaxis._major_tick_kw.get("label1On", True) for ax in axes[:9]] == [False] * 5 + [True] * 4
+
+
+def test_share_bands_one_panel_keeps_rows_with_other_gaps(drawn):
+    # a missing value elsewhere than the share (here a note) keeps the row
+    frame = shares([("QA", "LSTM", 2020, 0.5, 0.4, 0.6, 50), ("QA", "LSTM", 2021, 0.6, 0.5, 0.7, 50)])
+    evidence_figures.share_bands(frame.assign(note=[None, "x"]), "s", "d.png")
+    (fig,) = drawn
+    (ax,) = fig.axes
+    assert pts(ax.lines[2]) == ([2020, 2021], [0.5, 0.6])
+    assert tuple(fig.get_size_inches()) == pytest.approx((10.0, 2.5 + 1.6))

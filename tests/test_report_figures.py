@@ -136,6 +136,12 @@ def test_counts_by_year_draws_nothing_without_a_positive_count(tmp_path, drawn):
     assert len(drawn) == 1
 
 
+def test_counts_by_year_drops_only_rows_without_a_count(drawn):
+    frame = counts([["LSTM", "QA", 2019, 2], ["LSTM", "QA", 2020, 3]]).assign(note=[None, "revised"])
+    figures.counts_by_year(frame, "s", "a.png")
+    assert line(drawn[0].axes[0].lines[0])["x"] == [2019, 2020]
+
+
 def test_counts_by_year_two_panels_legend_below(drawn):
     frame = counts([
         ["LSTM", "QA", 2020.0, 5], ["LSTM", "QA", 2019.0, 3], ["CNN", "QA", 2019.0, 4], ["CNN", "QA", 2020.0, None],
@@ -162,6 +168,7 @@ def test_counts_by_year_two_panels_legend_below(drawn):
     assert [line(ln)["x"] for ln in qa.lines] == [[2019], [2019, 2020]]
     assert [line(ln)["y"] for ln in qa.lines] == [[4], [3, 5]]
     assert np.asarray(qa.lines[1].get_xdata()).dtype.kind == "i"
+    assert np.asarray(qa.lines[1].get_ydata()).dtype.kind == "i"  # whole counts although one was missing
     assert not qa.patches  # nothing shaded
     for ax in (ner, qa):
         assert ax.get_ylim()[0] == 0
@@ -248,15 +255,17 @@ def test_counts_by_year_hides_panels_beyond_the_legend(drawn):
 
 def test_normalised_by_year_rates_only_where_the_year_total_is_known(drawn):
     frame = counts([
-        ["LSTM", "QA", 2019, 5], ["LSTM", "QA", 2020, 7], ["LSTM", "QA", 2021, 3], ["LSTM", "QA", 2022, 9],
-        ["CNN", "QA", 2019, 1], ["CNN", "QA", 2021, None],
-    ])
+        ["LSTM", "QA", 2019.0, 5], ["LSTM", "QA", 2020.0, 7], ["LSTM", "QA", 2021.0, 3], ["LSTM", "QA", 2022.0, 9],
+        ["CNN", "QA", 2019.0, 1], ["CNN", "QA", 2021.0, None],
+    ]).assign(note=None)
     totals = {2019: 2000, 2020: 0, 2021: 500, "2022": None}
-    assert figures.normalised_by_year(frame, totals, "crossref", "n.png") == "n.png"
+    assert figures.normalised_by_year(frame, totals, "crossref", "n.png", methods=["CNN", "LSTM"]) == "n.png"
     (fig,) = drawn
     (ax,) = fig.axes
-    assert [(line(ln)["label"], line(ln)["x"], line(ln)["y"]) for ln in ax.lines] == [
-        ("LSTM", [2019, 2021], [2.5, 6.0]), ("CNN", [2019], [0.5])]
+    # the query file's order: CNN first, in blue
+    assert [(line(ln)["label"], line(ln)["color"], line(ln)["x"], line(ln)["y"]) for ln in ax.lines] == [
+        ("CNN", BLUE, [2019], [0.5]), ("LSTM", VERMILLION, [2019, 2021], [2.5, 6.0])]
+    assert np.asarray(ax.lines[1].get_xdata()).dtype.kind == "i"
     assert fig._suptitle.get_text() == "crossref: matches per 1,000 records of the same year, by task"
     assert fig._supylabel.get_text() == "matching records per 1,000 records"
     fmt, loc = ax.yaxis.get_major_formatter(), ax.yaxis.get_major_locator()
@@ -265,6 +274,9 @@ def test_normalised_by_year_rates_only_where_the_year_total_is_known(drawn):
 
 
 def test_normalised_by_year_other_base_and_nothing_to_draw(drawn):
+    # a single record per year is enough
+    assert figures.normalised_by_year(counts([["LSTM", "QA", 2019, 1]]), {2019: 100}, "s", "one.png") == "one.png"
+    drawn.clear()
     frame = counts([["LSTM", "QA", 2019, 0], ["LSTM", "QA", 2022, 4]])
     # the only positive count has no year total: nothing to draw
     assert figures.normalised_by_year(frame, {2019: 100}, "s", "a.png") is None

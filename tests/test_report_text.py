@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -51,6 +53,20 @@ def test_day_is_the_utc_date():
     east = timezone(timedelta(hours=2))
     assert day(datetime(2026, 3, 2, 1, 30, tzinfo=east)) == "2026-03-01"
     assert day(datetime(2026, 3, 2, 23, 30, tzinfo=timezone.utc)) == "2026-03-02"
+
+
+def test_day_is_the_utc_date_on_a_machine_in_another_zone():
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Tokyo"
+    time.tzset()
+    try:
+        assert day(datetime(2026, 3, 2, 20, 0, tzinfo=timezone.utc)) == "2026-03-02"  # 05:00 on the 3rd in Tokyo
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
 
 
 def test_date_range():
