@@ -191,6 +191,17 @@ def test_counts_by_year_two_panels_legend_below(drawn):
         ("matching records per year", 0.012, "left"))
 
 
+def test_counts_by_year_legend_below_keys_the_shading(drawn):
+    frame = counts([["LSTM", "QA", 2019, 1], ["LSTM", "QA", 2020, 2], ["LSTM", "NER", 2019, 3], ["LSTM", "NER", 2020, 4]])
+    figures.counts_by_year(frame, "s", "a.png", incomplete_from=2020)
+    (legend,) = drawn[0].legends
+    assert legend_texts(legend) == ["LSTM", "year incomplete (hollow)"]
+    lstm, shading = legend.legend_handles
+    assert (lstm.get_color(), lstm.get_marker()) == (BLUE, "o")
+    assert shading.get_facecolor() == (221 / 255,) * 3 + (1.0,)
+    assert legend._ncols == 2
+
+
 def test_counts_by_year_five_panels_incomplete_year_hollow(drawn):
     rows = []
     for task in ("A", "B", "C", "D"):
