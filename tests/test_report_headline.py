@@ -174,7 +174,7 @@ def test_render_quotes_each_table_then_the_published_one_then_what_is_missing():
         "  - t1: **m2 leads** with 75% [60–86%] of 40 method matches (m1 10, m2 30); m1:m2 0.33 [0.17–0.67].",
         f"  - overall: {lead}",
     ]) + "\n\n" + LEADS + "\n\n" + (
-        "**Not fetched:** `n` has no counts in the cache, so their tables are absent here. Live-source tables "
+        "**Not fetched:** `n` has no counts in the cache, so its tables are absent here. Live-source tables "
         "appear after a refresh with network:\n\n```\nsurvey refresh -q q.toml -s n\n"
         "survey report -q q.toml -o reports/r.md\n```\n\n"
         "**Fetched, but without a count:** `f` (blocked and other reasons) and `g` (rate\\_limited); "

@@ -63,7 +63,7 @@ def test_published_tables_beside_todays_counts_where_the_cache_has_them():
     placed = "not placed by the publication: published, but the column is not shown (see unplaced values)"
     assert text == "\n\n".join([
         "Smith\\_et al. and Jones published counts from Web of Science (2000s), Scholar \\*hits\\* (2000s) and "
-        "Web of Science (2010s). Its numbers are reproduced exactly from `queries/ref.toml`, with their "
+        "Web of Science (2010s). Their numbers are reproduced exactly from `queries/ref.toml`, with their "
         "provenance; where the publication gave no query strings, today's queries are a reconstruction: "
         "compare shapes and ratios, not digits.",
         "### Web of Science, 2000s",
@@ -106,8 +106,8 @@ def test_a_cached_table_without_counts_is_not_set_beside_the_published_one():
     one = ref("wos", "WoS", Window("2000s", 2000, 2009), {"m1": {"t1": 3, "t2": 2, "t3": 1, "t4": 0},
                                                            "m2": {"t1": 1, "t2": 1, "t3": 1, "t4": 1}}, note="N.")
     assert then_now.render(ctx([one], tables, ["wos"], matrix)) == "\n\n".join([
-        "Smith\\_et al. published counts from WoS (2000s). Its numbers are reproduced exactly from `the reference "
-        "file`, with their provenance; where the publication gave no query strings, today's queries are a "
+        "Smith\\_et al. published counts from WoS (2000s). Its numbers are reproduced exactly from the reference "
+        "file, with their provenance; where the publication gave no query strings, today's queries are a "
         "reconstruction: compare shapes and ratios, not digits.",
         "### WoS, 2000s",
         "N.",

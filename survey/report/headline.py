@@ -52,7 +52,7 @@ def not_fetched_statement(ctx: Context) -> str:
     names = ", ".join(f"`{s}`" for s in missing)
     return (
         f"**Not fetched:** {names} {'has' if len(missing) == 1 else 'have'} no counts in the cache, "
-        "so their tables are absent here. Live-source tables appear after a refresh with network:\n\n"
+        f"so {'its' if len(missing) == 1 else 'their'} tables are absent here. Live-source tables appear after a refresh with network:\n\n"
         f"```\n{ctx.refresh_command(missing)}\nsurvey report -q {ctx.query_shown} -o {shown_path(ctx.out_path)}\n```"
     )
 
