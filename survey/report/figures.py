@@ -1,6 +1,7 @@
 """The report's figures: one function per figure, each writing one PNG and returning its path.
 
-Every function returns None instead of drawing an empty or all-zero chart. Figures are built
+Every function returns None instead of drawing an empty chart, and the count figures also
+instead of an all-zero one (an accuracy of 0 is a result, and is drawn). Figures are built
 on ``matplotlib.figure.Figure`` (no pyplot, so no global state and no GUI backend) and saved
 as PNG by the Agg renderer. Colours come from the Okabe-Ito palette, which stays distinct
 under the common colour-vision deficiencies; lines also differ in marker so that a greyscale
