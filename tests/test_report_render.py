@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import locale
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -41,9 +42,9 @@ def test_build_numbers_the_sections_shown_without_gaps(monkeypatch):
     sections(monkeypatch,
              a=(lambda ctx: seen.append(("a", dict(ctx.titles))) or "\n  body of a \n\n", None),
              b=(lambda ctx: "never shown", lambda ctx: False),
-             c=(lambda ctx: "c", lambda ctx: True))
+             c=(lambda ctx: "c", lambda ctx: ctx.has_c))
     monkeypatch.setattr(render, "header", lambda ctx: seen.append(("header", dict(ctx.titles))) or "HEAD\n")
-    ctx = SimpleNamespace(titles={}, clear_figures=lambda: seen.append("cleared"))
+    ctx = SimpleNamespace(titles={}, clear_figures=lambda: seen.append("cleared"), has_c=True)
     assert build(ctx) == "HEAD\n\n## 1. Section A\n\nbody of a\n\n## 2. Section C\n\nc\n"
     titles = {"a": "1. Section A", "c": "2. Section C"}
     # old figures go first; the titles are known to the header and to every section (for links)
@@ -200,41 +201,63 @@ def test_write_report_defaults_read_the_cache_and_the_query_file(tmp_path, monke
 
     def probe(ctx):
         seen.update(now=ctx.now, results_path=ctx.results_path, references=ctx.references, audit_n=ctx.audit_n,
-                    online=ctx.online_samples, labels=ctx.label_files, command=ctx.command, closed=reading.closed)
+                    online=ctx.online_samples, labels=ctx.label_files, command=ctx.command, closed=reading.closed,
+                    settings=ctx.settings)
         return "x"
 
     sections(monkeypatch, a=(probe, None))
     monkeypatch.setattr(survey.api, "read", read)
     published = SimpleNamespace(source="ref", window=Window("all time"), count=lambda m, t: None,
                                 unplaced_columns=(), unplaced={})
-    monkeypatch.setattr(render, "load_reference", lambda path: [published] if path == Path("ref.toml") else [])
+    monkeypatch.setattr(render, "load_reference",
+                        lambda path: [published] if path == Path("ref.toml") else pytest.fail(f"read {path}"))
     m = report_matrix(reference=Path("ref.toml"), experiment=Path("exp.json"))
     store = SimpleNamespace(clock=lambda: NOW, history=lambda queries=(): [])
     result = write_report(m, store, "settings", tmp_path / "r.md", sources=["openalex"])
     assert calls == [((m, store, "settings", ["openalex"]), {"by_year": True, "now": None})]
     assert seen == {"now": NOW, "results_path": Path("exp.json"), "references": [published], "audit_n": 5,
-                    "online": False, "labels": [], "command": None, "closed": False}
+                    "online": False, "labels": [], "command": None, "closed": False, "settings": "settings"}
     assert reading.closed is True  # read here, closed here
     assert result.figures == [] and result.plan_csv is None and result.not_fetched == ["openalex"]
     # no reference named, no references read; nothing read from a corpus, no kept file
     seen.clear()
+    for left in ("r.md.tmp", "r.manifest.json.tmp"):  # by a write that was interrupted
+        (tmp_path / left).write_text("half", encoding="utf-8")
     write_report(report_matrix(), store, "settings", tmp_path / "r.md", now=NOW)
     assert seen["references"] == [] and seen["results_path"] is None
-    assert not (tmp_path / "r.corpus.json").exists()
+    # nothing read from a corpus: no kept file; no temporary file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.manifest.json", "r.md"]
 
 
 def test_write_report_closes_its_reading_when_a_section_fails(tmp_path, monkeypatch):
     import survey.api
 
-    reading = FakeReading()
-    monkeypatch.setattr(survey.api, "read", lambda *a, **k: reading)
+    reading, calls = FakeReading(), []
+    monkeypatch.setattr(survey.api, "read", lambda *a, **k: calls.append(k) or reading)
 
     def broken(ctx):
         raise RuntimeError("section failed")
 
     sections(monkeypatch, a=(broken, None))
     with pytest.raises(RuntimeError, match="section failed"):
-        write_report(report_matrix(), SimpleNamespace(clock=lambda: NOW, history=lambda queries=(): []), None,
-                     tmp_path / "r.md")
+        write_report(report_matrix(), SimpleNamespace(clock=lambda: pytest.fail("now was given"),
+                                                      history=lambda queries=(): []), None, tmp_path / "r.md", now=NOW)
+    assert calls == [{"by_year": True, "now": NOW}]  # the cache read as of the given time
     assert reading.closed is True
     assert list(tmp_path.iterdir()) == []  # no half report, no manifest
+
+
+def test_write_report_writes_utf8_whatever_the_locale(tmp_path, monkeypatch):
+    sections(monkeypatch, a=(lambda ctx: "Über", None))
+    m = Matrix(name="m", title="Études", methods={"CNN": ("CNN",)}, tasks={"total": ()}, windows=[Window("all time")])
+    old = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")  # its default file encoding is ASCII
+    try:
+        if locale.getpreferredencoding(False).lower().replace("-", "") == "utf8":
+            pytest.skip("this Python writes files as UTF-8 whatever the locale")
+        write_report(m, SimpleNamespace(clock=lambda: NOW, history=lambda queries=(): []), None, tmp_path / "r.md",
+                     reading=FakeReading(), command="make report")
+    finally:
+        locale.setlocale(locale.LC_CTYPE, old)
+    text = (tmp_path / "r.md").read_bytes().decode("utf-8")
+    assert text.startswith("# Études: what the literature counts say\n") and text.endswith("\n\nÜber\n")

@@ -113,10 +113,10 @@ def test_nothing_to_sample_says_which_sources_would_have_records(tmp_path):
 
 def test_audit_block_one_line_per_cell_and_what_is_kept(tmp_path):
     m = matrix(("CNN", "bi_LSTM"), ("total", "tagging"))
-    cnn = m.cell("CNN", "total").query
-    records = [Record("First", 2019, "id-1", None, snippet="…**CNN**…", matched=("CNN",)), Record("Second", 2020)]
-    acl = source({cnn: records})
-    counts = {("CNN", "total"): 1234, ("CNN", "tagging"): NAN, ("bi_LSTM", "total"): 5, ("bi_LSTM", "tagging"): 0}
+    lstm = m.cell("bi_LSTM", "tagging").query
+    records = [Record("First", 2019, "id-1", None, snippet="…**LSTM**…", matched=("LSTM",)), Record("Second", 2020)]
+    acl = source({lstm: records})
+    counts = {("CNN", "total"): 0, ("CNN", "tagging"): NAN, ("bi_LSTM", "total"): 5, ("bi_LSTM", "tagging"): 1234}
     items = [
         item("local:acl", m, "CNN", "total"), item("local:acl", m, "CNN", "tagging"),
         item("local:acl", m, "bi_LSTM", "tagging"),
@@ -127,19 +127,19 @@ def test_audit_block_one_line_per_cell_and_what_is_kept(tmp_path):
     ctx = context(tmp_path, m, ["local:acl"], {"local:acl": acl}, {("local:acl", "recent"): table(True, counts)}, items)
     assert samples.audit_block(ctx, "local:acl", acl, RECENT) == "\n\n".join([
         "### `local:acl`, recent (2015–2020)",
-        "**CNN:total**: 2 of 1,234 matched records\n\n- 2019 · `id-1` · First\n- 2020 · no id · Second",
+        "**CNN:total**: no matched record.",
         "**CNN:tagging**: no count cached, so no sample.",
         "**bi\\_LSTM:total**: no count cached, so no sample.",
-        "**bi\\_LSTM:tagging**: no matched record.",
+        "**bi\\_LSTM:tagging**: 2 of 1,234 matched records\n\n- 2019 · `id-1` · First\n- 2020 · no id · Second",
     ])
-    assert acl.calls == [(cnn, 2015, 2020, 2), (m.cell("bi_LSTM", "tagging").query, 2015, 2020, 2)]
+    assert acl.calls == [(m.cell("CNN", "total").query, 2015, 2020, 2), (lstm, 2015, 2020, 2)]
     ctx.kept.save()
     # kept under source, corpus, query, window and sample size; title, year and ids only
     assert json.loads((tmp_path / "r.corpus.json").read_text(encoding="utf-8"))["samples"] == [
-        {"key": ["local:acl", "1-aa", "q CNN total", 2015, 2020, 2],
+        {"key": ["local:acl", "1-aa", "q CNN total", 2015, 2020, 2], "value": {"matched": 0, "records": []}},
+        {"key": ["local:acl", "1-aa", "q bi_LSTM tagging", 2015, 2020, 2],
          "value": {"matched": 1234, "records": [{"title": "First", "year": 2019, "id": "id-1", "doi": None},
                                                 {"title": "Second", "year": 2020, "id": None, "doi": None}]}},
-        {"key": ["local:acl", "1-aa", "q bi_LSTM tagging", 2015, 2020, 2], "value": {"matched": 0, "records": []}},
     ]
 
 
