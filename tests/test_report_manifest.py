@@ -304,30 +304,32 @@ def test_replay_of_an_online_source_or_an_unknown_corpus_has_no_corpus_note():
 
 def test_replay_says_what_it_could_not_count():
     source = FakeSource(one_call=True, per_year={TAGGING_Q: SourceError("rate limited")}, totals=SourceError("down"),
-                        cannot_compile=(2001,), counts={(TOTAL_Q, 2001, 2001): 3})
+                        cannot_compile=(2001,), counts={(TOTAL_Q, 2002, 2002): 3})
     d = doc(
         obs(window="trend", year_from=2016, year_to=2016, year=2016, count=2),
         # a variant's cell queried the same way: one group, named by its first cell
         obs(method="ConvNet", task="labelling", window="trend", year_from=2017, year_to=2017, year=2017, count=2),
         obs(task="total", task_terms=[], window="2001", year_from=2001, year_to=2001, count=3),
+        obs(task="total", task_terms=[], window="2002", year_from=2002, year_to=2002, count=3),  # still replayed
         works(2016, 11),
     )
     assert replay(d, {"local:acl": source}) == Replay(
-        checked=0,
-        # the compile error stands where the query was
-        changes=[Change("local:acl", "CNN:total", "2001", 3, None, "the query compiles differently now")],
+        checked=1,
+        changes=[Change("local:acl", "CNN:total", "2001", 3, None, "the query cannot be compiled now: no year 2001")],
         not_replayed=["local:acl CNN:tagging per year: rate limited", "local:acl all works per year: down"])
     # one request per year for the cell, refused once, then not again for its other years
-    assert source.calls == [("count_by_year", TAGGING_Q, 2016, 2017), ("year_totals", 2016, 2016)]
+    assert source.calls == [("count_by_year", TAGGING_Q, 2016, 2017), ("count", TOTAL_Q, 2002, 2002),
+                            ("year_totals", 2016, 2016)]
 
 
 def test_replay_of_all_works_whose_totals_query_fails_or_has_no_year():
     source = FakeSource(totals={2016: 11, 2017: 5}, cannot_total=(2017,))
-    d = doc(works(2017, 5), works(2016, 11),
+    # a stored query that reads like the refusal is no match for it
+    d = doc(works(2017, 5, query="(unsupported: no totals for 2017)"), works(2016, 11),
             {**works(2016, 11), "year": None, "window": "all time"})  # no year: nothing to compare
     assert replay(d, {"local:acl": source}) == Replay(
         checked=1, changes=[Change("local:acl", "(all works):(all works)", "2017", 5, None,
-                                   "the query compiles differently now")])
+                                   "the query cannot be compiled now: no totals for 2017")])
     assert source.calls == [("year_totals", 2016, 2017)]
     only_yearless = doc({**works(2016, 11), "year": None})
     assert replay(only_yearless, {"local:acl": source}) == Replay()
