@@ -248,7 +248,7 @@ def works(year, count, query=None):
 def test_replay_counts_each_window_again_and_notes_a_new_corpus():
     source = FakeSource(identity="2-bb", counts={
         (TAGGING_Q, None, None): 7, (TOTAL_Q, None, None): 9, (TAGGING_Q, 2016, 2016): 2,
-        (TAGGING_Q, 2000, 2005): SourceError("timed out"), (TAGGING_Q, 2010, 2010): 0})
+        (TAGGING_Q, 2000, 2005): SourceError("timed out"), (TAGGING_Q, 2010, 2010): 0, (TAGGING_Q, 2021, 2025): 1})
     d = doc(
         obs(count=5),
         obs(task="total", task_terms=[], count=9),
@@ -258,10 +258,11 @@ def test_replay_counts_each_window_again_and_notes_a_new_corpus():
         obs(source="scholar"), obs(source="arxiv"), obs(source="scholar", status="error"),
         obs(window="old", year_from=2000, year_to=2005, count=3),  # fails, and the next is still replayed
         obs(window="recent", year_from=2015, year_to=2020, count=4, query="an older compilation"),
+        obs(window="later", year_from=2021, year_to=2025, count=1),  # after a query that changed: replayed
     )
     result = replay(d, {"local:acl": source, "unused": FakeSource()})
     assert result == Replay(
-        checked=4,
+        checked=5,
         changes=[Change("local:acl", "CNN:tagging", "all time", 5, 7, "corpus content changed since"),
                  Change("local:acl", "CNN:tagging", "recent", 4, None, "the query compiles differently now"),
                  Change("local:acl", "CNN:tagging", "2010", None, 0, "corpus content changed since")],
@@ -269,7 +270,7 @@ def test_replay_counts_each_window_again_and_notes_a_new_corpus():
     assert result.drifted is True
     assert [c.delta for c in result.changes] == [2, None, None]
     assert source.calls == [("count", TAGGING_Q, None, None), ("count", TAGGING_Q, 2000, 2005),
-                            ("count", TOTAL_Q, None, None), ("count", TAGGING_Q, 2016, 2016),
+                            ("count", TAGGING_Q, 2021, 2025), ("count", TOTAL_Q, None, None), ("count", TAGGING_Q, 2016, 2016),
                             ("count", TAGGING_Q, 2010, 2010)]
 
 
