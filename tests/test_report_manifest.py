@@ -270,7 +270,8 @@ def test_replay_counts_each_window_again_and_notes_a_new_corpus():
     assert result.drifted is True
     assert [c.delta for c in result.changes] == [2, None, None]
     assert source.calls == [("count", TAGGING_Q, None, None), ("count", TAGGING_Q, 2000, 2005),
-                            ("count", TAGGING_Q, 2021, 2025), ("count", TOTAL_Q, None, None), ("count", TAGGING_Q, 2016, 2016),
+                            ("count", TAGGING_Q, 2021, 2025), ("count", TOTAL_Q, None, None),
+                            ("count", TAGGING_Q, 2016, 2016),
                             ("count", TAGGING_Q, 2010, 2010)]
 
 

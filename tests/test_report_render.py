@@ -84,12 +84,14 @@ def seen_at(source, when, year=None, corpus="", status="ok"):
 
 
 def test_header_names_the_refresh_the_counts_came_from():
-    early, late = datetime(2026, 3, 1, 9, tzinfo=timezone.utc), datetime(2026, 3, 4, 23, tzinfo=timezone(timedelta(hours=-2)))
-    latest = [seen_at("openalex", early, year=2015), seen_at("openalex", late), seen_at("local:acl", early, corpus="1-aa")]
+    early = datetime(2026, 3, 1, 9, tzinfo=timezone.utc)
+    late = datetime(2026, 3, 4, 23, tzinfo=timezone(timedelta(hours=-2)))  # 2026-03-05 in UTC
+    latest = [seen_at("openalex", early, year=2015), seen_at("openalex", late),
+              seen_at("local:acl", early, corpus="1-aa")]
+    reading = SimpleNamespace(sources={"openalex": None, "local:acl": None}, observations=latest)
     ctx = header_ctx(names=["openalex", "local:acl", "scholar"], not_fetched=["scholar"], latest=latest,
                      command="make report", pairs=[("CNN", "LSTM")], references=["ref"], results_path=Path("r.json"),
-                     preface="\n  *Attribution.*\n\n", reading=SimpleNamespace(sources={"openalex": None, "local:acl": None},
-                                                                            observations=latest))
+                     preface="\n  *Attribution.*\n\n", reading=reading)
     assert header(ctx) == "\n".join([
         "# NLP\\_methods: what the literature counts say", "",
         # the latest fetch, as a UTC day; per-year counts cached, so the refresh is --by-year
@@ -114,7 +116,8 @@ def test_header_refresh_is_by_year_only_where_a_fetched_source_has_years():
     lines = header(ctx).split("\n")
     assert lines[2] == (f"Made with `survey report -q q.toml -o reports/r.md` (survey {__version__}), from the counts "
                         f"cached by `survey refresh -q q.toml -s openalex` up to 2026-03-01. {READS}")
-    assert lines[4] == "Everything here derives from the query file: its methods, tasks and windows, the published tables it names."
+    assert lines[4] == ("Everything here derives from the query file: its methods, tasks and windows, "
+                        "the published tables it names.")
     ctx = header_ctx(results_path=Path("r.json"))
     assert header(ctx).split("\n")[4] == ("Everything here derives from the query file: its methods, tasks and windows"
                                           " and the experiment results file named for it.")
