@@ -23,21 +23,20 @@ def render(ctx: Context) -> str:
         doc = load(ctx.results_path)
     except (ResultsFormatError, OSError) as exc:
         return f"`{shown}` could not be read ({md(exc)}); rerun `survey experiment run`."
-    st = doc.get("settings", {})
-    summary = doc.get("summary", [])
+    st, summary = doc["settings"], doc["summary"]  # `load` checked both, and each row's device
     if not summary:
         return f"`{shown}` holds no results; rerun `survey experiment run`."
     out = [experiment_intro(doc, shown)]
-    devices = list(dict.fromkeys(r.get("device", "cpu") for r in summary))
+    devices = list(dict.fromkeys(r["device"] for r in summary))
     for device in devices:
-        rows = [r for r in summary if r.get("device", "cpu") == device]
+        rows = [r for r in summary if r["device"] == device]
         if len(devices) > 1:
             out.append(f"### On {device}")
         out.append(experiment_table(rows))
         out.append(ctx.link(figures.experiment_accuracy(rows, ctx.figure(f"experiment_accuracy_{slug(device)}"),
                                                          device=device if len(devices) > 1 else None),
                              f"Test accuracy per task and model on {device}, mean and standard deviation over seeds"))
-    data = st.get("data", {})
+    data = st.get("data")
     if data:
         lines = []
         for task, info in data.items():

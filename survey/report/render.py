@@ -37,15 +37,6 @@ from survey.report.context import Context
 from survey.report.text import anchor, day, md, shown_path  # noqa: F401  (md, shown_path: public helpers)
 from survey.store import Store
 
-RESULTS_FILE = Path("data") / "experiments" / "reference.json"
-
-
-def default_results_path() -> Path:
-    # In a wheel the data sits inside the package; in a checkout it sits at the repo root.
-    packaged = Path(__file__).resolve().parents[1] / RESULTS_FILE
-    return packaged if packaged.exists() else Path(__file__).resolve().parents[2] / RESULTS_FILE
-
-
 @dataclass(frozen=True)
 class Section:
     key: str

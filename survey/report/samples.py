@@ -13,7 +13,7 @@ import pandas as pd
 
 from survey.errors import SurveyError
 from survey.matrix import Window
-from survey.report.audit import AuditSample, sample_cell, supports_records
+from survey.report.audit import sample_cell, supports_records
 from survey.report.context import Context
 from survey.report.text import md, thousands, window_words
 from survey.sources.base import Record
@@ -71,13 +71,13 @@ def audit_block(ctx: Context, name: str, src, window: Window) -> str:
             out.append(f"**{md(cell.label)}**: no sample here: the corpus is not on this machine (its counts "
                        "are read from the cache).")
             continue
-        sample = AuditSample(name, cell, window, [Record(**r) for r in stored["records"]], stored["matched"])
-        if not sample.records:
+        records = [Record(**r) for r in stored["records"]]
+        if not records:
             out.append(f"**{md(cell.label)}**: no matched record.")
             continue
-        head = f"**{md(cell.label)}**: {len(sample.records)} of {thousands(sample.matched)} matched records"
+        head = f"**{md(cell.label)}**: {len(records)} of {thousands(stored['matched'])} matched records"
         items = [f"- {r.year if r.year is not None else 'year unknown'} · {record_id(r)} · {md(r.title)}"
-                 for r in sample.records]
+                 for r in records]
         out.append(head + "\n\n" + "\n".join(items))
     return "\n\n".join(out)
 
