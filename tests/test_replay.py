@@ -99,3 +99,29 @@ def test_a_source_not_on_this_machine_is_named_not_fatal(home, tmp_path):
     path.write_text(json.dumps(doc), encoding="utf-8")
     r = run("replay", str(path))
     assert r.exit_code == 0 and "local:gone" in r.stderr and "0 counts replayed" in r.stderr
+
+
+def test_each_kind_of_change_is_one_plain_line(home, tmp_path, monkeypatch):
+    from survey import api
+    from survey.report.manifest import Change, Replay
+
+    result = Replay(checked=4, not_replayed=["local:acl CNN:total 2018: the source's answer now has no count for this year"],
+                    changes=[Change("local:acl", "CNN:total", "all time", 1200, 1250),
+                             Change("local:acl", "CNN:total", "2016", 0, 3, "corpus content changed since"),
+                             Change("local:acl", "LSTM:total", "recent", 4, None, "the query compiles differently now"),
+                             Change("local:acl", "LSTM:total", "2010", None, 7)])
+    monkeypatch.setattr(api, "replay", lambda *args, **kwargs: result)
+    path = tmp_path / "m.manifest.json"
+    path.write_text("{}", encoding="utf-8")
+    r = run("replay", str(path))
+    assert r.exit_code == 1
+    assert r.stdout.splitlines() == [
+        "local:acl  CNN:total  all time: 1,200 -> 1,250, +50 (+4.2%)",
+        "local:acl  CNN:total  2016: 0 -> 3, +3; corpus content changed since",
+        "local:acl  LSTM:total  recent: 4 -> not comparable (the query compiles differently now)",
+        "local:acl  LSTM:total  2010: no count -> 7",
+    ]
+    assert r.stderr.splitlines() == [
+        "local:acl CNN:total 2018: the source's answer now has no count for this year",
+        "4 counts replayed, 4 changed",
+    ]

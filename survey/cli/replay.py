@@ -24,7 +24,10 @@ def replay(ctx: Context, manifest, names):
         click.echo(line, err=True)
     for c in result.changes:
         if c.delta is None:
-            click.echo(f"{c.source}  {c.cell}  {c.where}: {c.before} -> not comparable ({c.note})")
+            before = "no count" if c.before is None else f"{c.before:,}"
+            after = "not comparable" if c.after is None else f"{c.after:,}"
+            note = f" ({c.note})" if c.note else ""
+            click.echo(f"{c.source}  {c.cell}  {c.where}: {before} -> {after}{note}")
             continue
         rel = f" ({100 * c.delta / c.before:+.1f}%)" if c.before else ""
         note = f"; {c.note}" if c.note else ""

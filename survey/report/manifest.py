@@ -148,6 +148,7 @@ class Replay:
 # a query stored as "(unsupported: …)" would then pass for a match.
 COMPILES_DIFFERENTLY = "the query compiles differently now"
 CANNOT_COMPILE = "the query cannot be compiled now"
+NO_YEAR_NOW = "the source's answer now has no count for this year"
 
 
 def replay(doc: dict, sources: dict) -> Replay:
@@ -192,6 +193,9 @@ def replay(doc: dict, sources: dict) -> Replay:
             except SourceError as exc:
                 out.not_replayed.append(f"{name} {cell} {where}: {exc}")
                 continue
+            if now is None:
+                out.not_replayed.append(f"{name} {cell} {where}: {NO_YEAR_NOW}")
+                continue
             out.checked += 1
             if now != o["count"]:
                 out.changes.append(Change(name, cell, where, o["count"], now, corpus_note))
@@ -218,6 +222,9 @@ def _replay_year_totals(source, name: str, obs: list[dict], out: Replay) -> None
         if compiled != o["query"]:
             out.changes.append(Change(name, cell, str(o["year"]), o["count"], None, COMPILES_DIFFERENTLY))
             continue
+        if now.get(o["year"]) is None:
+            out.not_replayed.append(f"{name} all works {o['year']}: {NO_YEAR_NOW}")
+            continue
         out.checked += 1
-        if now.get(o["year"]) != o["count"]:
-            out.changes.append(Change(name, cell, str(o["year"]), o["count"], now.get(o["year"])))
+        if now[o["year"]] != o["count"]:
+            out.changes.append(Change(name, cell, str(o["year"]), o["count"], now[o["year"]]))
