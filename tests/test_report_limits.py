@@ -43,6 +43,12 @@ class FakeKept:
         self.calls.append((kind, key, present))
         return None if key[0] in self.absent else compute()
 
+    def from_source(self, kind, key, identity, compute):
+        if identity == "":  # online: asked each time, nothing kept
+            self.calls.append((kind, key, "online"))
+            return compute()
+        return self.from_corpus(kind, key, identity is not None, compute)
+
 
 def context(matrix, *, with_data=(), instances=None, totals=None, tables=None, latest=(), pairs=(), kept=None):
     return SimpleNamespace(

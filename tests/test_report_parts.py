@@ -108,3 +108,16 @@ def test_kept_file_text_is_stable_and_keeps_any_kind_it_has(tmp_path):
     only_shared = tmp_path / "shared-only.json"
     only_shared.write_text(json.dumps({"shared": [{"key": ["k"], "value": 1}]}), encoding="utf-8")
     assert Kept(only_shared).from_corpus("shared", ["k"], False, lambda: 2) == 1
+
+
+def test_kept_from_source_keeps_corpora_only(tmp_path):
+    path = tmp_path / "r.corpus.json"
+    first = Kept(path)
+    assert first.from_source("samples", ["openalex", "", "q"], "", lambda: ["online"]) == ["online"]
+    assert first.save() is None and not path.exists()  # an online answer is not kept
+    assert first.from_source("samples", ["local:acl", "1-aa", "q"], "1-aa", lambda: ["here"]) == ["here"]
+    first.save()
+    later = Kept(path)
+    # the corpus is absent (no identity): what was kept is recalled, nothing is computed
+    assert later.from_source("samples", ["local:acl", "1-aa", "q"], None, lambda: 1 / 0) == ["here"]
+    assert later.from_source("samples", ["openalex", "", "q"], "", lambda: ["asked again"]) == ["asked again"]

@@ -40,6 +40,13 @@ class Kept:
             self.now[kind][k] = value
         return value
 
+    def from_source(self, kind: str, key: list, identity: str | None, compute: Callable[[], Any]):
+        """``from_corpus`` for a source with this ``identity`` (``Source.identity()``): an online
+        source ("") is asked each time and nothing of it is kept, since the file is for corpora."""
+        if identity == "":
+            return compute()
+        return self.from_corpus(kind, key, identity is not None, compute)
+
     def save(self) -> Path | None:
         """Write what this report kept; nothing (and no file) where it read no corpus directly."""
         if not any(self.now.values()):

@@ -108,7 +108,7 @@ def shared_matches(ctx: Context) -> str:
             both_query = AllOf(qa.items + qb.items, qa.field)  # the query file's fields, as each method's count
             key = [s, corpus, describe(both_query), w.start, w.end]
             try:
-                both = ctx.kept.from_corpus("shared", key, src.identity() is not None,
+                both = ctx.kept.from_source("shared", key, src.identity(),
                                             lambda: src.count(both_query, w.start, w.end))
             except (SurveyError, NotImplementedError):
                 both = None

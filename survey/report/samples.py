@@ -63,7 +63,7 @@ def audit_block(ctx: Context, name: str, src, window: Window) -> str:
                 {k: v for k, v in asdict(r).items() if k in ("title", "year", "id", "doi")} for r in sample.records]}
 
         try:
-            stored = ctx.kept.from_corpus("samples", key, src.identity() is not None, draw)
+            stored = ctx.kept.from_source("samples", key, src.identity(), draw)
         except (SurveyError, NotImplementedError) as exc:
             out.append(f"**{md(cell.label)}**: sampling failed ({md(exc)}).")
             continue
