@@ -93,9 +93,14 @@ def test_highlight_marks_what_the_query_matches():
     assert highlight("nothing here", q) == "nothing here"
 
 
-def test_highlight_keeps_the_first_of_overlapping_spans():
+def test_highlight_marks_overlapping_matches_as_one():
+    # every word a match covers is marked, whichever atom starts first or ends last
     q = query([Phrase(("neural", "networks")), Term("networks")])
     assert highlight("neural networks", q) == "[neural networks]"
+    q = query([Term("neural"), Phrase(("neural", "networks"))])
+    assert highlight("deep neural networks train", q) == "deep [neural networks] train"
+    q = query([Phrase(("neural", "networks")), Phrase(("networks", "train"))])
+    assert highlight("deep neural networks train", q) == "deep [neural networks train]"
 
 
 def test_highlight_without_a_query_marks_the_words_the_source_reported():

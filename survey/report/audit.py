@@ -96,10 +96,14 @@ def highlight(text: str, query: Query | None = None, matched: tuple[str, ...] = 
         spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if m.group().casefold() in wanted]
     else:
         return text
+    merged: list[list[int]] = []
+    for start, end in spans:  # sorted: a match inside or across the last one widens it
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
     out, at = [], 0
-    for start, end in spans:
-        if start < at:
-            continue
+    for start, end in merged:
         out += [text[at:start], mark(text[start:end])]
         at = end
     return "".join(out) + text[at:]
