@@ -227,3 +227,32 @@ def test_render_links_the_plan_and_manifest_beside_the_report(tmp_path):
     assert render(ctx).split("\n\n")[0] == (
         INTRO + "Every count used, with the query file's checksum, for `survey replay`: "
         "[r.manifest.json](r.manifest.json).")
+
+
+def test_section_import_paragraphs_only_for_local_sources_in_any_order():
+    bare = CorpusImport([("a.csv", None)], "csv", "2026-01-01", 1, 1, 0, 0)
+    data = Appendix([search("openalex", "2026-01-05", "2026-01-05", 1, corpus=bare),
+                     search("local:a", "2026-01-05", "2026-01-05", 1, corpus=bare)], None, None, "queries/q.toml")
+    assert section(data).split("\n\n")[2:] == [
+        "`local:a` was imported from `a.csv` (no longer where it was imported from, so no checksum), format csv, "
+        "imported 2026-01-01: 1 records read, 0 duplicates merged (same DOI, else the same normalised title and "
+        "year), 0 skipped as unusable, 1 records searched.",
+        CLOSING,
+    ]
+
+
+def test_render_recalls_a_corpus_import_the_last_report_kept(tmp_path):
+    out = tmp_path / "reports" / "r.md"
+    out.parent.mkdir()
+    kept = Kept(out.with_name("r.corpus.json"))
+    kept.from_corpus("imports", ["local:c", "3-aa"], True,
+                     lambda: asdict(CorpusImport([("a.bib", "ff00")], "bibtex", "2026-01-01T00:00:00.000000Z", 3, 3,
+                                                 0, 0)))
+    kept.save()
+    ctx = SimpleNamespace(out_path=out, stem="r", plan_csv=None, matrix=SimpleNamespace(windows=WINDOWS[:1]),
+                          query_shown="q.toml", kept=Kept(out.with_name("r.corpus.json")),
+                          reading=reading({"local:c": local(None, None)}, [item("local:c", corpus="3-aa")]))
+    assert render(ctx).split("\n\n")[2] == (
+        "`local:c` was imported from `a.bib` (SHA-256 `ff00`), format bibtex, imported 2026-01-01: 3 records read, "
+        "0 duplicates merged (same DOI, else the same normalised title and year), 0 skipped as unusable, 3 records "
+        "searched; corpus identity `3-aa`.")

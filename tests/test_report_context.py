@@ -49,6 +49,7 @@ def test_context_sources_with_data_are_those_with_a_count_in_a_window(tmp_path):
     latest = [ob("openalex", "lstm", "mt", 12, window=W10), ob("dblp", "lstm", "mt", None, "error"),
               ob("arxiv", "lstm", "mt", 0)]
     ctx = context(tmp_path, latest=latest, with_data=["openalex", "dblp", "arxiv"], without=["wos"])
+    assert isinstance(ctx.store, FakeStore) and ctx.reading.with_data == ["openalex", "dblp", "arxiv"]
     assert ctx.names == ["openalex", "dblp", "arxiv", "wos"]
     assert ctx.not_fetched == ["wos"]
     assert ctx.with_data == ["openalex", "arxiv"]  # a count of 0 is data; a failure alone is not
@@ -62,8 +63,10 @@ def test_context_sources_with_data_are_those_with_a_count_in_a_window(tmp_path):
 
 
 def test_context_paths_and_defaults(tmp_path):
+    settings = SimpleNamespace(home=tmp_path)
     ctx = context(tmp_path, results_path=str(tmp_path / "res.json"), label_files=(tmp_path / "l.csv",),
-                  audit_n=3, online_samples=True, command="survey report", preface="P")
+                  audit_n=3, online_samples=True, command="survey report", preface="P", settings=settings)
+    assert ctx.settings is settings
     assert ctx.results_path == tmp_path / "res.json" and isinstance(ctx.results_path, Path)
     assert ctx.fig_dir == tmp_path / "reports" / "figures"
     assert ctx.stem == "r"
@@ -73,7 +76,7 @@ def test_context_paths_and_defaults(tmp_path):
     assert (ctx.audit_n, ctx.online_samples, ctx.command, ctx.preface) == (3, True, "survey report", "P")
     assert (ctx.titles, ctx.figure_paths, ctx.plan_csv, ctx.variant_items, ctx.references, ctx.ref_tables) == (
         {}, [], None, [], [], [])
-    assert ctx.settings is None and ctx.now == datetime(2026, 2, 1, tzinfo=timezone.utc)
+    assert ctx.now == datetime(2026, 2, 1, tzinfo=timezone.utc)
     bare = context(tmp_path, results_path="", m=matrix(path=Path("queries/demo.toml")))
     assert bare.results_path is None and bare.label_files == []
     assert bare.query_shown == "queries/demo.toml"

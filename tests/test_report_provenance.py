@@ -80,7 +80,7 @@ def test_cache_hits_per_source_against_the_plan(tmp_path):
     items = [
         plan_item("openalex", cached(count=5), fresh=True), plan_item("openalex", cached("error"), fresh=True),
         plan_item("openalex", cached(count=3)), plan_item("openalex", cached("blocked")),
-        plan_item("openalex"), plan_item("openalex", cell=CNN_MT),
+        plan_item("openalex", cached("error")), plan_item("openalex"), plan_item("openalex", cell=CNN_MT),
         plan_item("arxiv", cached(count=1)),
     ]
     ctx = context(tmp_path, instances={"openalex": caps(), "arxiv": caps(), "dblp": caps()},
@@ -88,7 +88,7 @@ def test_cache_hits_per_source_against_the_plan(tmp_path):
     (tmp_path / "reports").mkdir()
     table = ("| source | counts planned | cached and fresh | stale | failed last time | never fetched |\n"
              "| :--- | ---: | ---: | ---: | ---: | ---: |\n"
-             "| `openalex` | 6 | 2 | 1 | 1 | 2 |\n"
+             "| `openalex` | 7 | 2 | 1 | 2 | 2 |\n"
              "| `arxiv` | 1 | 0 | 1 | 0 | 0 |\n"
              "| `dblp` | 0 | 0 | 0 | 0 | 0 |")
     assert provenance.cache_hits(ctx) == (
@@ -119,7 +119,7 @@ def test_write_plan_one_row_per_item(tmp_path):
     ctx = context(tmp_path, out_path=tmp_path / "r.md", stem="r")
     path = provenance.write_plan(ctx, items)
     assert path == tmp_path / "r.plan.csv"
-    assert path.read_text(encoding="utf-8") == (
+    assert path.read_bytes().decode("utf-8") == (  # bytes: one newline a row, never CRLF
         "source,window,year_from,year_to,year,method,task,query,unsupported,status,count,fetched_at\n"
         "openalex,2010s,2010,2019,,lstm,mt,lstm,,ok,0,2026-01-02T03:04:05.000000Z\n"
         "openalex,trend,2015,2015,2015,lstm,mt,lstm AND mt,,error,,2026-01-02T03:04:05.000000Z\n"
