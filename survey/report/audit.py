@@ -71,13 +71,13 @@ def matched_spans(text: str, query: Query) -> list[tuple[int, int]]:
     """Character spans of ``text`` that a term or phrase of ``query`` matches, as the corpus index
     matches them: stemmed, case and diacritics folded, phrases as consecutive words."""
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-    stemmed = [_stems(w)[:1] or ("",) for _, _, w in words]
+    stemmed = [(_stems(w) or ("",))[0] for _, _, w in words]  # a word's first index term stands for it
     folded = [w.casefold() for _, _, w in words]
     spans = []
     for group in query.items:
         for atom in group.items:
             target, exact = _atom_stems(atom)
-            seq = folded if exact else [s[0] for s in stemmed]
+            seq = folded if exact else stemmed
             k = len(target)
             for i in range(len(words) - k + 1):
                 if k and tuple(seq[i:i + k]) == target:
