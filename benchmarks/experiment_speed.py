@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from survey.experiment import data as D
+    from survey.experiment import run as X
     from survey.experiment import train as T
 
     tasks = list(D.TASKS) if args.task == "all" else [args.task]
@@ -60,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.suite:
         from survey.experiment.results import save
 
-        plan = T.Plan(tasks=list(D.TASKS), seeds=[0, 1, 2], device=args.device, threads=args.threads,
+        plan = X.Plan(tasks=list(D.TASKS), seeds=[0, 1, 2], device=args.device, threads=args.threads,
                       jobs=args.jobs)
         wall, cpu = time.perf_counter(), time.process_time()
-        results = T.run_experiment(plan)
+        results = X.run_experiment(plan)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         with tempfile.TemporaryDirectory() as tmp:
             save(results, Path(tmp) / "suite.json")  # proves the run yields a valid file; not kept

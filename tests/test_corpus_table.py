@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from survey.corpus.readers.table import read_csv, title_column
@@ -113,5 +115,15 @@ def test_a_malformed_row_is_skipped_and_the_next_read():
 
 def test_a_cell_longer_than_the_csv_module_default_is_read():
     abstract = "word " * 40000  # 200 KB, over csv's 128 KiB field limit
-    [(_, entry)] = rows(f'Title,Abstract\nLong,"{abstract}"\n')
-    assert entry.abstract == abstract.strip()
+    before = csv.field_size_limit(131072)  # the module default
+    try:
+        [(_, entry)] = rows(f'Title,Abstract\nLong,"{abstract}"\n')
+        assert entry.abstract == abstract.strip()
+        # the limit is raised for this reader only: the process's other CSV readers keep theirs
+        assert csv.field_size_limit() == 131072
+        reading = read_csv(["Title\n", "A\n", "B\n"])
+        next(reading)
+        reading.close()  # a reading stopped early puts it back too
+        assert csv.field_size_limit() == 131072
+    finally:
+        csv.field_size_limit(before)

@@ -78,6 +78,10 @@ ER  -
         ("TY  - JOUR\nTI  - T\nAN  - WOS:1\nER  - \n", [("line 1", Entry("T", id="WOS:1"))]),
         ("TY  - JOUR\nTI  - T\nID  - own\nAN  - WOS:1\nER  - \n", [("line 1", Entry("T", id="own"))]),
         ("TY  - JOUR\nTI  - T\nAB  - [No abstract available]\nER  - \n", [("line 1", Entry("T"))]),
+        # an abstract split over repeated AB (or N2) lines keeps every part, in order
+        ("TY  - JOUR\nTI  - T\nAB  - First part.\nAB  - Second part.\nER  - \n", [("line 1", Entry("T", "First part. Second part."))]),
+        ("TY  - JOUR\nTI  - T\nN2  - One.\nN2  - Two.\nN2  - Three.\nER  - \n", [("line 1", Entry("T", "One. Two. Three."))]),
+        ("TY  - JOUR\nTI  - T\nAB  - \nN2  - Notes.\nER  - \n", [("line 1", Entry("T", "Notes."))]),  # an empty AB
         # a file cut before its last ER keeps that record
         ("TY  - JOUR\nTI  - First\nER  - \n\nTY  - JOUR\nTI  - Cut\n", [("line 1", Entry("First")), ("line 5", Entry("Cut"))]),
         ("Provider: Scopus\r\n\r\nTY  - JOUR\r\nTI  - Windows\r\nER  - \r\n", [("line 3", Entry("Windows"))]),

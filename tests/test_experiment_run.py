@@ -17,6 +17,7 @@ pytest.importorskip("sklearn")
 
 from survey.experiment import data as D  # noqa: E402
 from survey.experiment import results as R  # noqa: E402
+from survey.experiment import run as X  # noqa: E402
 from survey.experiment import train as T  # noqa: E402
 from survey.experiment.cli import experiment  # noqa: E402
 
@@ -31,8 +32,8 @@ def tiny_csv(path, n=40):
     return path
 
 
-def tiny_plan(path, seeds=(0,)) -> T.Plan:
-    return T.Plan(tasks=["mine"], seeds=list(seeds), hyper={"mine": TINY},
+def tiny_plan(path, seeds=(0,)) -> X.Plan:
+    return X.Plan(tasks=["mine"], seeds=list(seeds), hyper={"mine": TINY},
                   loader=lambda _name, seed: D.load_user_csv(path, "text", "label", seed))
 
 
@@ -49,14 +50,14 @@ def strip_timing(doc: dict) -> dict:
 
 def test_two_runs_give_identical_results(tmp_path):
     path = tiny_csv(tmp_path / "mine.csv")
-    first = T.run_experiment(tiny_plan(path, seeds=(0, 1))).to_dict()
-    second = T.run_experiment(tiny_plan(path, seeds=(0, 1))).to_dict()
+    first = X.run_experiment(tiny_plan(path, seeds=(0, 1))).to_dict()
+    second = X.run_experiment(tiny_plan(path, seeds=(0, 1))).to_dict()
     assert strip_timing(first) == strip_timing(second)
     assert {r["model"] for r in first["runs"]} == {"majority", "tfidf_lr", "cnn", "lstm"}
 
 
 def test_run_records_and_summary(tmp_path):
-    res = T.run_experiment(tiny_plan(tiny_csv(tmp_path / "mine.csv"), seeds=(0, 1)))
+    res = X.run_experiment(tiny_plan(tiny_csv(tmp_path / "mine.csv"), seeds=(0, 1)))
     doc = R.validate(res.to_dict())
     neural = [r for r in doc["runs"] if r["kind"] == "neural"]
     assert len(doc["runs"]) == 2 * 4
@@ -208,15 +209,15 @@ def test_cli_module_imports_no_heavy_library():
 
 def test_worker_processes_give_the_same_numbers_and_report_progress(tmp_path):
     path = tiny_csv(tmp_path / "mine.csv")
-    plan = T.Plan(tasks=["mine"], seeds=[0, 1], hyper={"mine": TINY}, loader=T.UserLoader(str(path), "text", "label"))
-    serial = T.run_experiment(plan).to_dict()
+    plan = X.Plan(tasks=["mine"], seeds=[0, 1], hyper={"mine": TINY}, loader=X.UserLoader(str(path), "text", "label"))
+    serial = X.run_experiment(plan).to_dict()
     events = []
 
     def progress(task, model, seed, max_epochs):
         return lambda epoch, total, val: events.append((model, seed, epoch, total))
 
     plan.jobs = 2
-    parallel = T.run_experiment(plan, progress).to_dict()
+    parallel = X.run_experiment(plan, progress).to_dict()
     assert parallel["settings"].pop("jobs") == 2 and serial["settings"].pop("jobs") == 1
     assert strip_timing(parallel) == strip_timing(serial)
     assert {(m, s) for m, s, _, _ in events} == {(m, s) for m in ("cnn", "lstm") for s in (0, 1)}
@@ -244,5 +245,5 @@ def test_units_run_with_native_thread_pools_limited(tmp_path):
         seen.extend(pool["num_threads"] for pool in threadpoolctl.threadpool_info())
         return D.load_user_csv(path, "text", "label", seed)
 
-    T.run_experiment(T.Plan(tasks=["mine"], seeds=[0], hyper={"mine": TINY}, threads=1, loader=loader))
+    X.run_experiment(X.Plan(tasks=["mine"], seeds=[0], hyper={"mine": TINY}, threads=1, loader=loader))
     assert seen and set(seen) == {1}

@@ -350,7 +350,7 @@ def test_files_that_cannot_be_read_are_one_line(store, tmp_path):
         f"{wrong}: not a label file: no column window_from, window_to, record_id, relevant (expected the columns "
         "source, corpus, window_from, window_to, method, task, query, position, record_id, year, doi, title, "
         "relevant, as --export-labels writes them)")
-    limit = csv.field_size_limit(131072)  # the module default; a corpus reader raises it for the whole process
+    limit = csv.field_size_limit(131072)  # the module default, whatever ran before
     try:
         _too_long_a_field(store, sample, tmp_path)
     finally:

@@ -144,6 +144,7 @@ def run(task, seeds, mode, device, output, force, merge, data_file, text_col, la
     from survey.errors import BadInput
     from survey.experiment import data as D
     from survey.experiment import results as R
+    from survey.experiment import run as X
     from survey.experiment import train as T
 
     n_seeds = seeds or (1 if mode == "quick" else 3)
@@ -154,7 +155,7 @@ def run(task, seeds, mode, device, output, force, merge, data_file, text_col, la
 
             if not torch.cuda.is_available():
                 raise BadInput("--device cuda: torch sees no CUDA device (use --device cpu)")
-        plan = T.Plan(tasks=list(D.TASKS) if task == "all" else [task], seeds=list(range(n_seeds)), mode=mode,
+        plan = X.Plan(tasks=list(D.TASKS) if task == "all" else [task], seeds=list(range(n_seeds)), mode=mode,
                       device=device, threads=threads, jobs=1 if device == "cuda" else jobs)
         if data_file is not None:
             D.read_user_csv(data_file, text_col, label_col)  # fail fast, before any training
@@ -162,10 +163,10 @@ def run(task, seeds, mode, device, output, force, merge, data_file, text_col, la
             plan.tasks = [name]
             # "user" settings even when the file is named like a built-in task
             plan.hyper = {name: T.hyper_for("user", mode)}
-            plan.loader = T.UserLoader(str(data_file), text_col, label_col)
+            plan.loader = X.UserLoader(str(data_file), text_col, label_col)
         previous = R.load_results(output) if merge and output.exists() else None  # fail fast too
         with _Bars(progress) as bars:
-            results = T.run_experiment(plan, bars.factory)
+            results = X.run_experiment(plan, bars.factory)
         if previous is not None:
             results.merge_other_devices(previous)
         path = R.save(results, output)

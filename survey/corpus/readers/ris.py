@@ -12,11 +12,14 @@ import re
 
 import rispy
 
-from survey.corpus.records import Item, first_year, make_entry
+from survey.corpus.records import Item, first_year, make_entry, text_of
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])[ \t]{1,3}-(?:[ \t]|$)[ \t]?")
 _MAPPING = {**rispy.TAG_KEY_MAPPING, "BT": "book_title", "CT": "caption_title", "DI": "doi_alt"}
 _LINE_END = re.compile(r"\r\n?|\n")
+# rispy keeps only the first of a repeated single-value tag; exports split long abstracts over
+# several AB (or N2) lines, so those are read as lists and joined.
+_LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "AB", "N2"]
 
 
 def tagged_blocks(text: str, start: str, end: str, tag=_TAG, rewrite: bool = True):
@@ -50,7 +53,7 @@ def read_ris(text: str) -> tuple[list[Item], int]:
             block.append("ER  - ")
         where = f"line {line}"
         try:
-            [ref] = rispy.loads("\n".join(block), mapping=_MAPPING, skip_unknown_tags=True)
+            [ref] = rispy.loads("\n".join(block), mapping=_MAPPING, list_tags=_LIST_TAGS, skip_unknown_tags=True)
         except Exception as exc:  # rispy raises assorted errors on a malformed block
             items.append((where, f"cannot read the RIS record ({type(exc).__name__}: {str(exc)[:80]})"))
             continue
@@ -60,7 +63,7 @@ def read_ris(text: str) -> tuple[list[Item], int]:
 
 def ris_entry(ref: dict):
     title = next((ref[k] for k in ("title", "primary_title", "caption_title", "book_title", "short_title") if ref.get(k)), None)
-    abstract = ref.get("abstract") or ref.get("notes_abstract")
+    abstract = text_of(ref.get("abstract")) or ref.get("notes_abstract")
     try:
         year = first_year(ref.get("year"), ref.get("publication_year"), ref.get("date"))
     except ValueError as exc:

@@ -39,7 +39,16 @@ def title_column(header_line: str) -> bool:
 
 
 def read_csv(lines) -> Iterator[Item]:
-    csv.field_size_limit(2**31 - 1)  # abstracts can be longer than the module's 128 KiB default
+    # Abstracts can be longer than the csv module's 128 KiB default. The limit is process-wide
+    # state, so it is put back when this reading ends (or is closed early).
+    limit = csv.field_size_limit(2**31 - 1)
+    try:
+        yield from _read_rows(lines)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _read_rows(lines) -> Iterator[Item]:
     lines = iter(lines)
     first = next(lines, "")
     delimiter = max(",;\t", key=first.count)
