@@ -113,3 +113,13 @@ def test_highlight_without_a_query_marks_the_words_the_source_reported():
 def test_restyle_replaces_each_bold_match_with_the_mark():
     assert restyle("a **b** c **d e** f", lambda s: s.upper()) == "a B c D E f"
     assert restyle("no marks *here*", lambda s: "X") == "no marks *here*"
+
+
+def test_matched_spans_each_index_term_of_a_hyphenated_word_counts():
+    # the index splits `state-of-the-art` into four terms: a term or phrase matching any of them marks the word
+    text = "state-of-the-art parsers, a _ b"
+    assert matched_spans(text, query([Term("art")])) == [(0, 16)]
+    assert matched_spans(text, query([Phrase(("art", "parser"))])) == [(0, 24)]
+    assert matched_spans(text, query([Phrase(("state", "of", "the", "art"))])) == [(0, 16)]
+    # `_` is no index term, so `a` and `b` are consecutive as the index reads them
+    assert matched_spans(text, query([Phrase(("a", "b"))])) == [(26, 31)]

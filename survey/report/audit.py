@@ -71,17 +71,19 @@ def matched_spans(text: str, query: Query) -> list[tuple[int, int]]:
     """Character spans of ``text`` that a term or phrase of ``query`` matches, as the corpus index
     matches them: stemmed, case and diacritics folded, phrases as consecutive words."""
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-    stemmed = [(_stems(w) or ("",))[0] for _, _, w in words]  # a word's first index term stands for it
-    folded = [w.casefold() for _, _, w in words]
+    # One position per index term, with its word's span: the index reads `state-of-the-art` as four
+    # terms and `_` as none, so a phrase may run across them.
+    stemmed = [(start, end, term) for start, end, w in words for term in _stems(w)]
+    folded = [(start, end, w.casefold()) for start, end, w in words]
     spans = []
     for group in query.items:
         for atom in group.items:
             target, exact = _atom_stems(atom)
             seq = folded if exact else stemmed
             k = len(target)
-            for i in range(len(words) - k + 1):
-                if k and tuple(seq[i:i + k]) == target:
-                    spans.append((words[i][0], words[i + k - 1][1]))
+            for i in range(len(seq) - k + 1):
+                if k and tuple(term for _, _, term in seq[i:i + k]) == target:
+                    spans.append((seq[i][0], seq[i + k - 1][1]))
     return sorted(set(spans))
 
 
