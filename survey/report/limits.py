@@ -34,12 +34,14 @@ def coverage(ctx: Context) -> str:
         src = ctx.instances.get(s)
         fields = md(src.capabilities.fields) if src is not None else "unknown fields"
         text = f"- `{s}` searches {fields}"
-        lo = ctx.matrix.trend.start if ctx.matrix.trend else 1900
+        # the yearly totals are fetched over the trend's years; without a trend no start was asked
+        since = f"from {ctx.matrix.trend.start} " if ctx.matrix.trend else ""
         totals = ctx.year_totals(s)
         held = sorted(y for y, n in totals.items() if n)
         if held:
             gaps = [y for y in range(held[0], held[-1] + 1) if not totals.get(y)]
-            text += (f"; from {lo} it holds {thousands(sum(totals.values()))} works published {held[0]}–{held[-1]}"
+            years = str(held[0]) if held[0] == held[-1] else f"{held[0]}–{held[-1]}"
+            text += (f"; {since}it holds {thousands(sum(totals.values()))} works published {years}"
                      + (f", none for {and_([str(y) for y in gaps])}" if gaps else "")
                      + ". What it does not hold is not counted, so its counts describe its own collection")
         else:
@@ -67,9 +69,11 @@ def stemming(ctx: Context) -> str:
     if stems:
         terms = _terms(ctx)
         quoted = [f"“{md(t)}”" for t in terms]
-        shown = and_(quoted) if len(quoted) <= 6 else ", ".join(quoted[:6]) + f" and {len(quoted) - 6} more terms"
+        more = len(quoted) - 6
+        shown = and_(quoted) if more <= 0 else ", ".join(quoted[:6]) + f" and {more} more term{'s' if more > 1 else ''}"
         parts.append(f"{and_([f'`{s}`' for s in stems])} stem{'s' if len(stems) == 1 else ''} words, so "
-                     f"{shown} also match their other forms (a plural matches its singular, “networks” matches “network”); "
+                     f"{shown} also match their other forms (a plural matches its singular, "
+                     "“networks” matches “network”); "
                      "a term written `{ term = ..., exact = true }` in the query file is matched as written where "
                      "the source can do so")
     if plain:
@@ -101,7 +105,7 @@ def shared_matches(ctx: Context) -> str:
         corpus = next((o.corpus for o in ctx.latest if o.source == s and o.status == "ok"), "")
         for a, b in _pairs(ctx):
             qa, qb = ctx.matrix.cell(a, total).query, ctx.matrix.cell(b, total).query
-            both_query = AllOf(qa.items + qb.items)
+            both_query = AllOf(qa.items + qb.items, qa.field)  # the query file's fields, as each method's count
             key = [s, corpus, describe(both_query), w.start, w.end]
             try:
                 both = ctx.kept.from_corpus("shared", key, src.identity() is not None,
@@ -113,10 +117,13 @@ def shared_matches(ctx: Context) -> str:
                 break
             ca, cb = table.counts.loc[a, total], table.counts.loc[b, total]
             share = [f"{pct(both / c)} of {m}'s" for m, c in ((a, ca), (b, cb)) if c == c and c]
-            lines.append(f"- `{s}`, {window_words(w)}: {thousands(both)} records match both {a} and {b}"
+            match = "record matches" if both == 1 else "records match"
+            lines.append(f"- `{s}`, {window_words(w)}: {thousands(both)} {match} both {a} and {b}"
                          + (f" ({and_(share)} matches)" if share else "") + ".")
     if unknown:
-        lines.append(f"- {and_([f'`{s}`' for s in dict.fromkeys(unknown)])}: returns counts only, so how many "
+        names = list(dict.fromkeys(unknown))
+        verb = "returns" if len(names) == 1 else "return"
+        lines.append(f"- {and_([f'`{s}`' for s in names])}: {verb} counts only, so how many "
                      "records match two methods is unknown here.")
     return head + ("\n\n" + "\n".join(lines) if lines else "")
 

@@ -140,7 +140,8 @@ def section(data: PrecisionData) -> str:
                f"FILE.csv`)" if example else
                "`survey audit -q QUERY -s local:NAME --cell METHOD:TASK --label -n 30` on a local corpus (online "
                "sources return records in their own order, not a seeded random sample, so they are not labelled)")
-        out.append(f"{len(unlabelled)} counted cells have no labels. To label one: {how}.")
+        counted = "1 counted cell has" if len(unlabelled) == 1 else f"{len(unlabelled)} counted cells have"
+        out.append(f"{counted} no labels. To label one: {how}.")
     if data.problems:
         out.append("Label files with problems (those rows are not used):\n\n"
                    + "\n".join(f"- {p}" for p in data.problems[:10])

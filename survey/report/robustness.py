@@ -75,6 +75,10 @@ def changes_cell(v: TaskRobustness) -> str:
     return text
 
 
+def _variants(n: int) -> str:
+    return "1 variant" if n == 1 else f"{n} variants"
+
+
 def section(data: list[SourceRobustness], query_shown: str, figures: dict[str, Path | None] | None = None,
             link=lambda path, alt: "") -> str:
     """Markdown: per source and window, each task's leader, whether it is robust, and what flips it."""
@@ -87,9 +91,10 @@ def section(data: list[SourceRobustness], query_shown: str, figures: dict[str, P
     if not data:
         return "\n\n".join(out + ["No source has counts in the cache, so there are no variants to compare."])
     for d in data:
+        variants = _variants(len(d.variants) - 1)
         if not d.counted:
             out.append(f"`{d.source}`: the variants are not counted yet; `survey robustness -q {query_shown} "
-                       f"-s {d.source}` counts and caches them ({len(d.variants) - 1} variants).")
+                       f"-s {d.source}` counts and caches them ({variants}).")
             continue
         body = []
         for v in d.verdicts:
@@ -97,13 +102,14 @@ def section(data: list[SourceRobustness], query_shown: str, figures: dict[str, P
                 continue  # the file's own counts are missing: nothing to compare against
             body.append([v.window, v.task, leader_cell(v), verdict_cell(v), changes_cell(v)])
         robust = sum(1 for v in d.verdicts if v.robust)
-        out.append(f"`{d.source}` ({len(d.variants) - 1} variants; {robust} of {len(d.verdicts)} task verdicts "
+        out.append(f"`{d.source}` ({variants}; {robust} of {len(d.verdicts)} task verdicts "
                    "robust):\n\n" + markdown_rows(
                        ["window", "task", "leader as written", "verdict", "variants that change it (their claim)"],
                        body, "lllll"))
         figure = (figures or {}).get(d.source)
-        if figure is not None:
-            out.append(link(figure, f"specification curve, {d.source}"))
+        shown = link(figure, f"specification curve, {d.source}") if figure is not None else ""
+        if shown:  # no way to link it: no empty paragraph
+            out.append(shown)
     out.append(f"Every variant's counts per method: `survey robustness -q {query_shown} -s SOURCE --format csv`.")
     return "\n\n".join(out)
 
@@ -147,7 +153,7 @@ def specification_curve(d: SourceRobustness, window: str, path: Path) -> Path | 
             xs, ys, err, _ = groups[kind]
             xs.append(x)
             ys.append(share)
-            err.append((share - low, high - share))
+            err.append((max(0.0, share - low), max(0.0, high - share)))  # a bound at 1 may be 1 - 1e-16
             x += 1
         ax.axvline(x, color="lightgrey", lw=0.6)
         x += 1
