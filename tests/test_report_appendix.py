@@ -142,7 +142,8 @@ def test_gather_files_from_a_kept_file_are_pairs(tmp_path):
     kept.from_corpus("imports", ["local:c", "5-ee"], True,
                      lambda: asdict(CorpusImport([("a.bib", "ff00")], "bibtex", None, 1, 1, 0, 0)))
     kept.save()
-    data = gather(SimpleNamespace(windows=[]), reading({"local:c": local(None, None)}, [item("local:c", corpus="5-ee")]),
+    absent = reading({"local:c": local(None, None)}, [item("local:c", corpus="5-ee")])
+    data = gather(SimpleNamespace(windows=[]), absent,
                   plan_csv=None, manifest=None, query_shown="q", kept=Kept(kept_path))
     assert data.sources[0].corpus.files == [("a.bib", "ff00")]  # JSON lists back to (name, digest)
 

@@ -103,7 +103,8 @@ def test_context_reference_tables_beside_each_reference(tmp_path):
 
 def test_refresh_command(tmp_path):
     ctx = context(tmp_path, m=matrix(trend=Trend(2015)))
-    assert ctx.refresh_command(["openalex", "local:acl"]) == "survey refresh -q demo.toml -s openalex -s local:acl --by-year"
+    assert ctx.refresh_command(["openalex", "local:acl"]) == (
+        "survey refresh -q demo.toml -s openalex -s local:acl --by-year")
     assert ctx.refresh_command(["openalex"], by_year=False) == "survey refresh -q demo.toml -s openalex"
     assert context(tmp_path).refresh_command(["a"]) == "survey refresh -q demo.toml -s a"
 

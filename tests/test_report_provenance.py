@@ -3,7 +3,7 @@ CSV, failures, the exact queries and the files read."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -130,7 +130,8 @@ def test_write_plan_year_zero_window_edges_are_written(tmp_path):
     # 0 is a year like any other where a window starts, ends or a row is placed: never left blank
     items = [plan_item("a", cached(count=2), window=Window("w", 0, 0), year=0)]
     path = provenance.write_plan(context(tmp_path, out_path=tmp_path / "r.md"), items)
-    assert path.read_text(encoding="utf-8").splitlines()[1] == "a,w,0,0,0,lstm,mt,lstm AND mt,,ok,2,2026-01-02T03:04:05.000000Z"
+    assert path.read_text(encoding="utf-8").splitlines()[1] == (
+        "a,w,0,0,0,lstm,mt,lstm AND mt,,ok,2,2026-01-02T03:04:05.000000Z")
 
 
 def test_failures_grouped_by_source_status_and_reason(tmp_path):
@@ -197,7 +198,7 @@ def test_queries_none_without_counts_here(tmp_path):
 def test_inputs_query_file_published_numbers_and_results(tmp_path):
     ctx = context(tmp_path)
     assert provenance.inputs(ctx) == "The query file: `queries/q.toml`."
-    refs = [SimpleNamespace(study="Smith_2019"), SimpleNamespace(study="Lee  2020"), SimpleNamespace(study="Smith_2019")]
+    refs = [SimpleNamespace(study=s) for s in ("Smith_2019", "Lee  2020", "Smith_2019")]
     ctx = context(tmp_path, references=refs, results_path=tmp_path / "results" / "run.json",
                   matrix=SimpleNamespace(reference=Path("data/published.toml")))
     assert provenance.inputs(ctx) == (
@@ -206,7 +207,8 @@ def test_inputs_query_file_published_numbers_and_results(tmp_path):
 
 
 def test_render_joins_the_parts_that_apply(tmp_path):
-    assert provenance.render(context(tmp_path)) == "No source is configured or cached.\n\nThe query file: `queries/q.toml`."
+    assert provenance.render(context(tmp_path)) == (
+        "No source is configured or cached.\n\nThe query file: `queries/q.toml`.")
     ctx = context(tmp_path, names=["a"], instances={"a": caps(notes="old")}, out_path=tmp_path / "r.md",
                   history=[fetch("a", "2026-01-01")])
     text = provenance.render(ctx)
