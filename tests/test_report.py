@@ -450,7 +450,6 @@ def test_figures_draw_nothing_for_series_without_data(tmp_path):
     zeros = pd.DataFrame({"method": ["LSTM", "CNN"], "task": ["QA", "QA"], "year": [2020, 2020], "count": [0, 0]})
     assert figures.counts_by_year(empty, "s", tmp_path / "a.png") is None
     assert figures.counts_by_year(zeros, "s", tmp_path / "b.png") is None
-    assert figures.share_by_year(zeros, "LSTM", "s", tmp_path / "c.png") is None
     assert figures.normalised_by_year(zeros, {2020: 100}, "s", tmp_path / "d.png") is None
     assert figures.experiment_accuracy([], tmp_path / "e.png") is None
     assert not list(tmp_path.glob("*.png"))

@@ -32,7 +32,8 @@ def render(ctx: Context) -> str:
     else:
         if ctx.with_data:
             have = and_([f"`{s}`" for s in ctx.with_data])
-            why = f"Only {have} {'has' if len(ctx.with_data) == 1 else 'have'} counts in a shared window"
+            why = (f"Only {have} has counts" if len(ctx.with_data) == 1
+                   else f"{have} have counts, but no window has counts from two of them")
         else:
             why = "No source has counts in the cache"
         out.append(f"{why}, so there is no pair of current sources to compare. Refreshing a second source "

@@ -1,6 +1,7 @@
 """The report's figures: one function per figure, each writing one PNG and returning its path.
 
-Every function returns None instead of drawing an empty or all-zero chart. Figures are built
+Every function returns None instead of drawing an empty chart, and the count figures also
+instead of an all-zero one (an accuracy of 0 is a result, and is drawn). Figures are built
 on ``matplotlib.figure.Figure`` (no pyplot, so no global state and no GUI backend) and saved
 as PNG by the Agg renderer. Colours come from the Okabe-Ito palette, which stays distinct
 under the common colour-vision deficiencies; lines also differ in marker so that a greyscale
@@ -197,51 +198,6 @@ def normalised_by_year(
         frame, "rate", f"{source}: matches per {per:,} records of the same year, by task",
         f"matching records per {per:,} records", path, incomplete_from, (methods, tasks), percent=True,
     )
-
-
-def share_by_year(
-    frame: pd.DataFrame, method: str, source: str, path: Path, *, min_total: int = 5,
-    incomplete_from: int | None = None, tasks: list[str] | None = None,
-) -> Path | None:
-    """``method``'s share of all methods' matches per task and year, as a percentage.
-
-    Years where a task's methods together match fewer than ``min_total`` records are left out:
-    a share of 1 in 2 is noise, not a trend.
-    """
-    frame = frame.dropna(subset=["count"])
-    if frame.empty:
-        return None
-    wide = frame.assign(count=frame["count"].astype("int64"), year=frame["year"].astype("int64"))
-    wide = wide.pivot_table(index=["task", "year"], columns="method", values="count", aggfunc="sum")
-    if method not in wide.columns or len(wide.columns) < 2:
-        return None
-    total = wide.sum(axis=1)
-    share = (wide[method] / total).where(total >= min_total).mul(100).rename("share").reset_index()
-    if share["share"].notna().sum() == 0:
-        return None
-    tasks = _ordered(frame["task"], tasks)
-    others = " + ".join(m for m in wide.columns if m != method)
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(WIDTH, 5.6), layout="constrained")
-        ax = fig.subplots()
-        ax.axhline(50, color="#777777", lw=1, ls="--", zorder=1)
-        for i, task in enumerate(tasks):
-            s = share[share["task"] == task].sort_values("year")
-            if s["share"].notna().any():
-                ax.plot(s["year"], s["share"], color=colour(i), marker=marker(i), label=task)
-        shaded = _incomplete(ax, share["year"], incomplete_from)
-        ax.set_ylim(0, 100)
-        ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-        _year_axis(ax)
-        ax.set_xlabel("publication year")
-        ax.set_ylabel(f"{method} share of {method} + {others} matches")
-        ax.set_title(f"{source}: {method} / ({method} + {others}) per task and year")
-        fig.legend(*_legend(ax, shaded), loc="outside right upper", frameon=False, title="task")
-        ax.annotate(
-            f"years with fewer than {min_total} matches for a task are left out; dashed line: parity",
-            xy=(0, -0.13), xycoords="axes fraction", fontsize=9, color="#555555", va="top",
-        )
-        return _save(fig, path)
 
 
 def experiment_accuracy(summary: list[dict], path: Path, *, device: str | None = None) -> Path | None:

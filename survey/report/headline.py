@@ -52,7 +52,7 @@ def not_fetched_statement(ctx: Context) -> str:
     names = ", ".join(f"`{s}`" for s in missing)
     return (
         f"**Not fetched:** {names} {'has' if len(missing) == 1 else 'have'} no counts in the cache, "
-        "so their tables are absent here. Live-source tables appear after a refresh with network:\n\n"
+        f"so {'its' if len(missing) == 1 else 'their'} tables are absent here. Live-source tables appear after a refresh with network:\n\n"
         f"```\n{ctx.refresh_command(missing)}\nsurvey report -q {ctx.query_shown} -o {shown_path(ctx.out_path)}\n```"
     )
 
@@ -62,7 +62,7 @@ def block(ctx: Context, who: str, table: analysis.StudyTable, compare: bool) -> 
     head = f"- **{who}:** {summary(ctx, verdicts)}"
     if compare:
         head += flips(ctx, table, verdicts)
-    items = [f"  - {task_sentence(ctx, task, v, table)}" for task, v in verdicts.items()]
+    items = [f"  - {task_sentence(ctx, task, v)}" for task, v in verdicts.items()]
     return "\n".join([head, *items])
 
 
@@ -88,7 +88,7 @@ def summary(ctx: Context, verdicts: dict[str, Verdict]) -> str:
     return text[0].upper() + text[1:]
 
 
-def task_sentence(ctx: Context, task: str, v: Verdict, table: analysis.StudyTable) -> str:
+def task_sentence(ctx: Context, task: str, v: Verdict) -> str:
     name = "overall" if ctx.is_total(task) and task == "total" else task
     if v.kind == NO_DATA:
         lacking = [m for m, c in v.counts.items() if c is None]

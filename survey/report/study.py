@@ -17,7 +17,7 @@ def render(ctx: Context) -> str:
                   + ("s" if len(ctx.pairs) > 1 else "") + " the query file asks for, with the interval that "
                   "follows from the conditional share")
     out = [intro + ". A cell without a count says n/a, with the reason as a numbered note under the table."]
-    shown, inexpressible = 0, []
+    tabled, unsupported = [], []
     for s in ctx.names:
         for w in ctx.matrix.windows:
             t = ctx.tables[(s, w.name)]
@@ -25,12 +25,13 @@ def render(ctx: Context) -> str:
                 continue
             if (t.status == "unsupported").to_numpy().all():
                 # a table of n/a only says one thing; the reasons per cell are in the provenance section
-                if s not in inexpressible:
-                    inexpressible.append(s)
+                unsupported.append(s)
                 continue
             out.append(table_block(ctx, f"`{s}`, {window_words(w)}", t))
-            shown += 1
-    if not shown:
+            tabled.append(s)
+    # a source with a table for another window is not "without a table"
+    inexpressible = [s for s in dict.fromkeys(unsupported) if s not in tabled]
+    if not tabled:
         out.append("No source has counts in the cache, so there is no table of current counts.")
     if inexpressible:
         out.append(f"{and_([f'`{s}`' for s in inexpressible])} cannot express any cell of this matrix "

@@ -22,10 +22,11 @@ def applies(ctx: Context) -> bool:
 def render(ctx: Context) -> str:
     studies = list(dict.fromkeys(r.study for r in ctx.references))
     where = and_([f"{md(r.source_label)} ({r.window.name})" for r in ctx.references])
-    shown = shown_path(ctx.matrix.reference) if ctx.matrix.reference else "the reference file"
-    out = [f"{and_([md(s) for s in studies])} published counts from {where}. Its numbers are reproduced exactly "
-           f"from `{shown}`, with their provenance; where the publication gave no query strings, today's queries "
-           "are a reconstruction: compare shapes and ratios, not digits."]
+    shown = f"`{shown_path(ctx.matrix.reference)}`" if ctx.matrix.reference else "the reference file"
+    whose = "Its" if len(studies) == 1 else "Their"
+    out = [f"{and_([md(s) for s in studies])} published counts from {where}. {whose} numbers are reproduced "
+           f"exactly from {shown}, with their provenance; where the publication gave no query strings, today's "
+           "queries are a reconstruction: compare shapes and ratios, not digits."]
     for ref, ref_table in ctx.ref_tables:
         out.append(f"### {md(ref.source_label)}, {ref.window.name}")
         # The note is our own transcription and uses code spans on purpose: not escaped.

@@ -65,7 +65,7 @@ def covered(ctx: Context, source: str, part: pd.DataFrame) -> tuple[pd.DataFrame
 
 
 def year_shares(part: pd.DataFrame) -> pd.DataFrame:
-    frame = part.assign(source="", window="", year=part["year"])
+    frame = part.assign(source="", window="")
     out = share_mod.shares(frame)
     total = out.groupby(["task", "year"])["count"].transform("sum")
     return out.assign(total=total.astype("float64"))
@@ -117,7 +117,7 @@ def _p(p: float) -> str:
 
 
 def _signed(v: float) -> str:
-    n = round(100 * v) + 0  # + 0 turns -0 into 0
+    n = round(100 * v)
     return f"{n:+d}" if n else "0"
 
 
@@ -199,27 +199,27 @@ def total_table(ctx: Context, part: pd.DataFrame, totals: dict[int, int]) -> str
     sub = part[part["task"] == task]
     if sub.empty:
         return ""
-    wide = sub.pivot_table(index="year", columns="method", values="count", aggfunc="sum")
-    present = [m for m in ctx.methods if m in wide.columns]
-    header = ["year", *present, *(f"{m} share" for m in present)]
+    # A method without a count for a year leaves that year out: a share needs every method's count.
+    wide = sub.pivot_table(index="year", columns="method", values="count", aggfunc="sum").reindex(columns=ctx.methods)
+    header = ["year", *ctx.methods, *(f"{m} share" for m in ctx.methods)]
     if totals:
-        header += ["all records", *(f"{m} per 1,000" for m in present)]
+        header += ["all records", *(f"{m} per 1,000" for m in ctx.methods)]
     from survey.evidence.intervals import wilson
     from survey.tables import share_words
 
     rows = []
-    for year, r in wide[present].iterrows():
+    for year, r in wide.iterrows():
         if r.isna().any():
             continue
-        counts = {m: int(r[m]) for m in present}
+        counts = {m: int(r[m]) for m in ctx.methods}
         both = sum(counts.values())
         label = f"{int(year)} (incomplete)" if int(year) >= ctx.now.year else str(int(year))
-        row = [label, *[thousands(counts[m]) for m in present]]
-        for m in present:
+        row = [label, *[thousands(counts[m]) for m in ctx.methods]]
+        for m in ctx.methods:
             row.append(share_words(counts[m] / both, *wilson(counts[m], both)) if both else "n/a (no match)")
         if totals:
             n = totals.get(int(year), 0)
-            row += [thousands(n) if n else "n/a", *(f"{1000 * counts[m] / n:.1f}" if n else "n/a" for m in present)]
+            row += [thousands(n) if n else "n/a", *(f"{1000 * counts[m] / n:.1f}" if n else "n/a" for m in ctx.methods)]
         rows.append(row)
     if not rows:
         return ""
