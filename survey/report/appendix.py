@@ -87,7 +87,7 @@ def gather(matrix, reading, *, plan_csv: str | None, manifest: str | None, query
         windows = [f"{w.name}: {w.span}" for w in matrix.windows]
         identity = src.identity() if src is not None else None
         corpus_identity = identity or (ok[0].corpus if ok and ok[0].corpus else None)
-        corpus = _corpus(src) if name.startswith("local:") else None
+        corpus = _corpus(src)  # only a local source has a corpus
         if name.startswith("local:") and kept is not None:
             # what the corpus says where it is here, else what the last report kept from it
             found = kept.from_corpus("imports", [name, corpus_identity or ""], corpus is not None,

@@ -71,17 +71,19 @@ def matched_spans(text: str, query: Query) -> list[tuple[int, int]]:
     """Character spans of ``text`` that a term or phrase of ``query`` matches, as the corpus index
     matches them: stemmed, case and diacritics folded, phrases as consecutive words."""
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-    stemmed = [_stems(w)[:1] or ("",) for _, _, w in words]
-    folded = [w.casefold() for _, _, w in words]
+    # One position per index term, with its word's span: the index reads `state-of-the-art` as four
+    # terms and `_` as none, so a phrase may run across them.
+    stemmed = [(start, end, term) for start, end, w in words for term in _stems(w)]
+    folded = [(start, end, w.casefold()) for start, end, w in words]
     spans = []
     for group in query.items:
         for atom in group.items:
             target, exact = _atom_stems(atom)
-            seq = folded if exact else [s[0] for s in stemmed]
+            seq = folded if exact else stemmed
             k = len(target)
-            for i in range(len(words) - k + 1):
-                if k and tuple(seq[i:i + k]) == target:
-                    spans.append((words[i][0], words[i + k - 1][1]))
+            for i in range(len(seq) - k + 1):
+                if k and tuple(term for _, _, term in seq[i:i + k]) == target:
+                    spans.append((seq[i][0], seq[i + k - 1][1]))
     return sorted(set(spans))
 
 
@@ -96,10 +98,14 @@ def highlight(text: str, query: Query | None = None, matched: tuple[str, ...] = 
         spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if m.group().casefold() in wanted]
     else:
         return text
+    merged: list[list[int]] = []
+    for start, end in spans:  # sorted: a match inside or across the last one widens it
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
     out, at = [], 0
-    for start, end in spans:
-        if start < at:
-            continue
+    for start, end in merged:
         out += [text[at:start], mark(text[start:end])]
         at = end
     return "".join(out) + text[at:]

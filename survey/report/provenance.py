@@ -80,12 +80,10 @@ def write_plan(ctx: Context, items) -> Path:
                      "unsupported", "status", "count", "fetched_at"])
     for i in items:
         c = i.cached
+        # csv writes None as an empty field: an open window end, a window total's year, no count
         writer.writerow([
-            i.source, i.window.name, i.window.start if i.window.start is not None else "",
-            i.window.end if i.window.end is not None else "", i.year if i.year is not None else "",
-            i.cell.method, i.cell.task, i.query, i.unsupported or "",
-            c.status if c else "not fetched", c.count if c and c.count is not None else "",
-            c.fetched_at if c else "",
+            i.source, i.window.name, i.window.start, i.window.end, i.year, i.cell.method, i.cell.task, i.query,
+            i.unsupported, c.status if c else "not fetched", c.count if c else None, c.fetched_at if c else None,
         ])
     path.write_text(buf.getvalue(), encoding="utf-8")
     return path
