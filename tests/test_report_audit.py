@@ -72,6 +72,14 @@ def test_matched_spans_exact_atoms_fold_case_but_do_not_stem():
     assert matched_spans("LSTMs and lstm; NEURAL NETWORKS, neural network", q) == [(10, 14), (16, 31)]
 
 
+def test_matched_spans_exact_atoms_as_the_exact_index_reads_them():
+    # the exact index folds diacritics and splits at hyphens as the stemmed one does; it only does not stem
+    q = query([Term("uber", exact=True), Phrase(("state", "of", "the", "art"), exact=True), Term("art", exact=True)])
+    # a term inside a hyphenated word marks the whole word, once; `arts` is no exact match of `art`
+    assert matched_spans("Über state-of-the-art, arts", q) == [(0, 4), (5, 21)]
+    assert matched_spans("the art", q) == [(4, 7)]
+
+
 def test_matched_spans_phrase_at_the_very_end_and_as_the_whole_text():
     q = query([Phrase(("language", "models"))])
     assert matched_spans("large language models", q) == [(6, 21)]

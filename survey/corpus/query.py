@@ -57,6 +57,11 @@ def tokenize(text: str) -> list[str]:
     return _tokenizer(STEMMED_TOKENIZER).tokens(text)
 
 
+def tokenize_exact(text: str) -> list[str]:
+    """The index terms (lowercased, folded, not stemmed) that ``text`` becomes in the exact index."""
+    return _tokenizer(EXACT_TOKENIZER).tokens(text)
+
+
 def fts_string(text: str) -> str:
     # Inside an FTS5 string every character is text for the tokenizer: only " needs escaping.
     return '"' + text.replace('"', '""') + '"'

@@ -60,21 +60,28 @@ def _stems(word: str) -> tuple[str, ...]:
     return tuple(tokenize(word))
 
 
+@functools.lru_cache(maxsize=4096)
+def _exact_terms(word: str) -> tuple[str, ...]:
+    from survey.corpus.query import tokenize_exact
+
+    return tuple(tokenize_exact(word))
+
+
 def _atom_stems(atom) -> tuple[tuple[str, ...], bool]:
     words = atom.words if isinstance(atom, Phrase) else (atom.text,)
     if atom.exact:
-        return tuple(w.casefold() for w in words), True
+        return tuple(t for w in words for t in _exact_terms(w)), True
     return tuple(s for w in words for s in _stems(w)), False
 
 
 def matched_spans(text: str, query: Query) -> list[tuple[int, int]]:
     """Character spans of ``text`` that a term or phrase of ``query`` matches, as the corpus index
-    matches them: stemmed, case and diacritics folded, phrases as consecutive words."""
+    matches them: stemmed (exact atoms: not), case and diacritics folded, phrases as consecutive words."""
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
     # One position per index term, with its word's span: the index reads `state-of-the-art` as four
     # terms and `_` as none, so a phrase may run across them.
     stemmed = [(start, end, term) for start, end, w in words for term in _stems(w)]
-    folded = [(start, end, w.casefold()) for start, end, w in words]
+    folded = [(start, end, term) for start, end, w in words for term in _exact_terms(w)]
     spans = []
     for group in query.items:
         for atom in group.items:
