@@ -57,7 +57,7 @@ def test_gather_a_source_only_the_cache_knows_one_year_and_its_corpus_from_the_a
     items = [item("mystery", day="2026-04-04", year=2020, corpus="9-zz"), item("mystery", corpus="8-yy")]
     data = gather(SimpleNamespace(windows=WINDOWS[:1]), reading({}, items, ["mystery"]),
                   plan_csv=None, manifest=None, query_shown="q.toml")
-    assert data.sources == [SourceSearch("mystery", "mystery", "unknown", ["all: all years"], "2020–2020",
+    assert data.sources == [SourceSearch("mystery", "mystery", "unknown", ["all: all years"], "2020",
                                          "2026-01-01", "2026-04-04", 2, 0, None, "9-zz")]
 
 
@@ -153,7 +153,7 @@ def test_section_without_sources():
 
 
 INTRO = ("Every search behind this report, in the items of PRISMA-S (the PRISMA extension for reporting literature "
-         "searches). The query matrix is `queries/q.toml`; each cell is (any method term) AND (any task term). ")
+         "searches). The query matrix is `queries/q.toml`; each cell is (any method term) AND (any task term).")
 CLOSING = ("No search filters beyond the year limits, no language limits and no peer-review filter were applied; "
            "counts are of records, not deduplicated across sources.")
 HEADER = ("| source | database and interface | fields searched | year limits | date(s) searched | counts used |\n"
@@ -173,7 +173,7 @@ def test_section_dates_limits_and_counts_per_source():
         search("scholar"),
     ], "r.plan.csv", "r.manifest.json", "queries/q.toml")
     assert section(data) == "\n\n".join([
-        INTRO + "The exact query sent to each source for every cell, window and year, with its count and fetch "
+        INTRO + " The exact query sent to each source for every cell, window and year, with its count and fetch "
         "time: [r.plan.csv](r.plan.csv). Every count used, with the query file's checksum, for `survey replay`: "
         "[r.manifest.json](r.manifest.json).",
         HEADER
@@ -221,12 +221,12 @@ def test_render_links_the_plan_and_manifest_beside_the_report(tmp_path):
     row = "| `arxiv` | arXiv API (`https://export.arxiv.org/api/query`) | titles | all: all years | 2026-03-01 | 1 |"
     text = render(ctx)
     assert text == "\n\n".join([
-        INTRO + "The exact query sent to each source for every cell, window and year, with its count and fetch "
+        INTRO + " The exact query sent to each source for every cell, window and year, with its count and fetch "
         "time: [r.plan.csv](r.plan.csv). Every count used, with the query file's checksum, for `survey replay`: "
         "[r.manifest.json](r.manifest.json).", HEADER + row, CLOSING])
     ctx.plan_csv = None
     assert render(ctx).split("\n\n")[0] == (
-        INTRO + "Every count used, with the query file's checksum, for `survey replay`: "
+        INTRO + " Every count used, with the query file's checksum, for `survey replay`: "
         "[r.manifest.json](r.manifest.json).")
 
 

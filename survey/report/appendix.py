@@ -95,10 +95,16 @@ def gather(matrix, reading, *, plan_csv: str | None, manifest: str | None, query
             if found is not None:
                 corpus = CorpusImport(**{**found, "files": [tuple(f) for f in found["files"]]})
         out.sources.append(SourceSearch(
-            name, interface, fields, windows, f"{years[0]}–{years[-1]}" if years else None,
+            name, interface, fields, windows, _span(years),
             times[0][:10] if times else None, times[-1][:10] if times else None, len(ok), len(used) - len(ok),
             corpus, corpus_identity))
     return out
+
+
+def _span(years: list[int]) -> str | None:
+    if not years:
+        return None
+    return str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
 
 
 def _n(x) -> str:
@@ -110,10 +116,10 @@ def section(data: Appendix) -> str:
         return "No source has counts in the cache, so no search was run for this report."
     out = [
         "Every search behind this report, in the items of PRISMA-S (the PRISMA extension for reporting literature "
-        f"searches). The query matrix is `{data.query_shown}`; each cell is (any method term) AND (any task term). "
-        + (f"The exact query sent to each source for every cell, window and year, with its count and fetch time: "
-           f"[{data.plan_csv}]({data.plan_csv}). " if data.plan_csv else "")
-        + (f"Every count used, with the query file's checksum, for `survey replay`: "
+        f"searches). The query matrix is `{data.query_shown}`; each cell is (any method term) AND (any task term)."
+        + (f" The exact query sent to each source for every cell, window and year, with its count and fetch time: "
+           f"[{data.plan_csv}]({data.plan_csv})." if data.plan_csv else "")
+        + (f" Every count used, with the query file's checksum, for `survey replay`: "
            f"[{data.manifest}]({data.manifest})." if data.manifest else ""),
     ]
     body = []
