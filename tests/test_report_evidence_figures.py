@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from figurekit import capture_figures
 from survey.evidence.trends import Slope
 from survey.report import evidence_figures
 from survey.report.figures import OKABE_ITO
@@ -20,14 +21,8 @@ COLUMNS = ["task", "method", "year", "share", "ci_low", "ci_high", "total"]
 
 @pytest.fixture
 def drawn(monkeypatch):
-    saved = []
-
-    def capture(fig, path):
-        saved.append(fig)
-        return path
-
-    monkeypatch.setattr(evidence_figures, "_save", capture)
-    return saved
+    """The figures built, instead of their PNG files (each function's return value is still the path)."""
+    return capture_figures(monkeypatch, evidence_figures)
 
 
 def shares(rows):

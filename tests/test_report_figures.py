@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from figurekit import capture_figures
 from survey.report import figures
 from survey.report.figures import INCOMPLETE, OKABE_ITO, PALETTE
 
@@ -20,14 +21,7 @@ BLUE, VERMILLION, GREEN = OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO[
 @pytest.fixture
 def drawn(monkeypatch):
     """The figures built, instead of their PNG files (each function's return value is still the path)."""
-    saved = []
-
-    def capture(fig, path):
-        saved.append(fig)
-        return path
-
-    monkeypatch.setattr(figures, "_save", capture)
-    return saved
+    return capture_figures(monkeypatch, figures)
 
 
 def line(ln):
