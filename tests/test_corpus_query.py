@@ -10,7 +10,7 @@ import pytest
 from survey.corpus import import_corpus
 from survey.corpus.build import build_exact_index
 from survey.corpus.query import (EXACT_TOKENIZER, STEMMED_TOKENIZER, _Tokenizer, by_year_statement, count_sql, count_statement, fts_string, ids_statement, match_expression,
-                                 match_groups, rowid_statement, tokenize, totals_sql, with_literals, year_condition)
+                                 match_groups, rowid_statement, tokenize, tokenize_exact, totals_sql, with_literals, year_condition)
 from survey.errors import Unsupported
 from survey.matrix import AllOf, AnyOf, Phrase, Term
 
@@ -27,6 +27,11 @@ def test_tokenize_stems_folds_and_keeps_order():
     assert tokenize("Running Dogs, Über-Netze") == ["run", "dog", "uber", "netz"]
     assert tokenize("Running Dogs, Über-Netze") == ["run", "dog", "uber", "netz"]  # the probe row is cleared each time
     assert tokenize("*** --- ***") == []
+
+
+def test_tokenize_exact_folds_without_stemming():
+    assert tokenize_exact("Running Dogs, Über-Netze") == ["running", "dogs", "uber", "netze"]
+    assert tokenize_exact("*** --- ***") == []
 
 
 def test_each_tokenizer_kind_in_its_own_probe():
