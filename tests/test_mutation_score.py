@@ -55,3 +55,16 @@ def test_a_mutant_whose_code_is_gone_is_no_rule_match():
 
     assert mutation_score._diff(gone, "survey.x.f__mutmut_1", Path("survey/x.py")) == ""
     assert not mutation_score.sql_case_only("")
+
+
+@pytest.mark.parametrize("status, listed, counted", [
+    ("survived", True, "equivalent"),
+    ("not checked", True, "equivalent"),
+    ("survived", False, "survived"),
+    # a listed mutant that a test killed is no equivalent: the entry names another mutant now
+    ("killed", True, "killed"),
+    ("timeout", True, "timeout"),
+    ("killed", False, "killed"),
+])
+def test_a_listed_mutant_is_equivalent_only_while_no_test_kills_it(status, listed, counted):
+    assert mutation_score.verdict(status, listed) == counted

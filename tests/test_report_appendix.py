@@ -42,6 +42,7 @@ def test_gather_an_online_source_dates_years_and_counts_from_its_answers():
     items = [
         item("openalex", day="2026-02-10", year=2015), item("openalex", day="2026-01-05"),
         item("openalex", day="2026-01-20", year=2012), item("openalex", day="2026-01-21", year=2015),
+        item("openalex", day="2026-01-22", year=2013),  # the range runs from the first year to the last
         item("openalex", "error", day="2025-12-01"), item("openalex", "unsupported", day="2026-03-01"),
         item("openalex", None), item("arxiv", day="2024-01-01", year=2001),  # not an answer; another source
     ]
@@ -49,7 +50,7 @@ def test_gather_an_online_source_dates_years_and_counts_from_its_answers():
                   plan_csv="r.plan.csv", manifest="r.manifest.json", query_shown="queries/q.toml")
     assert data == Appendix([SourceSearch(
         "openalex", "OpenAlex, REST API (`https://api.openalex.org/works`, `search` over title and abstract)",
-        "title and abstract", SPANS, "2012–2015", "2026-01-05", "2026-02-10", 4, 2, None, None,
+        "title and abstract", SPANS, "2012–2015", "2026-01-05", "2026-02-10", 5, 2, None, None,
     )], "r.plan.csv", "r.manifest.json", "queries/q.toml")
 
 

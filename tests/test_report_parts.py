@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
+from localekit import ascii_locale
+
 from survey.report.kept import Kept
 from survey.report.origin import local_origin_note
 
@@ -121,3 +123,15 @@ def test_kept_from_source_keeps_corpora_only(tmp_path):
     # the corpus is absent (no identity): what was kept is recalled, nothing is computed
     assert later.from_source("samples", ["local:acl", "1-aa", "q"], None, lambda: 1 / 0) == ["here"]
     assert later.from_source("samples", ["openalex", "", "q"], "", lambda: ["asked again"]) == ["asked again"]
+
+
+def test_kept_file_is_utf8_whatever_the_locale(tmp_path):
+    path = tmp_path / "r.corpus.json"
+    kept = Kept(path)
+    kept.from_corpus("samples", ["local:acl", "1-aa", "q"], True, lambda: ["Über"])
+    with ascii_locale():
+        kept.save()
+    assert '"Über"' in path.read_bytes().decode("utf-8")  # written as UTF-8, not escaped
+    with ascii_locale():
+        later = Kept(path)
+    assert later.from_corpus("samples", ["local:acl", "1-aa", "q"], False, lambda: 1 / 0) == ["Über"]

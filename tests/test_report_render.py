@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import locale
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import pytest
+from localekit import ascii_locale
 
 from survey import __version__
 from survey.matrix import Cell, Matrix, Trend, Window, cell_query
@@ -253,14 +253,8 @@ def test_write_report_closes_its_reading_when_a_section_fails(tmp_path, monkeypa
 def test_write_report_writes_utf8_whatever_the_locale(tmp_path, monkeypatch):
     sections(monkeypatch, a=(lambda ctx: "Über", None))
     m = Matrix(name="m", title="Études", methods={"CNN": ("CNN",)}, tasks={"total": ()}, windows=[Window("all time")])
-    old = locale.setlocale(locale.LC_CTYPE)
-    locale.setlocale(locale.LC_CTYPE, "C")  # its default file encoding is ASCII
-    try:
-        if locale.getpreferredencoding(False).lower().replace("-", "") == "utf8":
-            pytest.skip("this Python writes files as UTF-8 whatever the locale")
+    with ascii_locale():
         write_report(m, SimpleNamespace(clock=lambda: NOW, history=lambda queries=(): []), None, tmp_path / "r.md",
                      reading=FakeReading(), command="make report")
-    finally:
-        locale.setlocale(locale.LC_CTYPE, old)
     text = (tmp_path / "r.md").read_bytes().decode("utf-8")
     assert text.startswith("# Études: what the literature counts say\n") and text.endswith("\n\nÜber\n")

@@ -103,13 +103,24 @@ def collect(equivalents: dict[str, str]) -> dict[str, dict]:
         source = Path("survey") / meta.relative_to(RESULTS / "survey").as_posix().removesuffix(".meta")
         undetected = [n for n, c in codes.items() if n not in equivalents and status_by_exit_code[c] == "survived"]
         by_rule = _sql_case_survivors(undetected, source) if undetected else set()
+        killed_listed = []
         for name, code in codes.items():
-            status = "equivalent" if name in equivalents or name in by_rule else status_by_exit_code[code]
+            status = verdict(status_by_exit_code[code], name in equivalents or name in by_rule)
             counts[status] += 1
             if status not in DETECTED | {"equivalent", "not checked", "skipped"}:
                 survivors.append(f"{name} ({status})")
-        modules[module_of(meta)] = {"counts": counts, "names": set(codes), "survivors": survivors}
+            if name in equivalents and status in DETECTED:
+                killed_listed.append(name)
+        modules[module_of(meta)] = {"counts": counts, "names": set(codes), "survivors": survivors,
+                                    "killed_listed": killed_listed}
     return modules
+
+
+def verdict(status: str, listed: bool) -> str:
+    """A mutant's status for the score. A listed (or by-rule) mutant is equivalent unless a test
+    killed it: then the entry is stale, naming another mutant since its function changed
+    (mutmut numbers mutants within a function), and the kill counts."""
+    return status if status in DETECTED or not listed else "equivalent"
 
 
 def score(counts: Counter) -> tuple[int, int]:
@@ -164,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
                    if any(n.startswith(prefix) for prefix in measured))
     if stale and modules:
         print(f"note: {len(stale)} listed equivalent(s) match no current mutant: {', '.join(stale[:5])}")
+    killed_listed = [n for m in modules.values() for n in m["killed_listed"]]
+    if killed_listed:
+        print(f"note: {len(killed_listed)} listed equivalent(s) were killed, so each entry now names another "
+              f"mutant (its function changed); check them: {', '.join(killed_listed)}")
     if low:
         print(f"below {args.fail_under:g}%: {', '.join(low)}")
         return 1

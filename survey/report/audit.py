@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from survey.matrix import Cell, Phrase, Query, Window
+from survey.matrix import Cell, Query, Window
 from survey.sources.base import Record, Source
 
 
@@ -68,10 +68,10 @@ def _exact_terms(word: str) -> tuple[str, ...]:
 
 
 def _atom_stems(atom) -> tuple[tuple[str, ...], bool]:
-    words = atom.words if isinstance(atom, Phrase) else (atom.text,)
+    # A phrase's text is its words joined by spaces, which the tokenizer reads as those words.
     if atom.exact:
-        return tuple(t for w in words for t in _exact_terms(w)), True
-    return tuple(s for w in words for s in _stems(w)), False
+        return _exact_terms(atom.text), True
+    return _stems(atom.text), False
 
 
 def matched_spans(text: str, query: Query) -> list[tuple[int, int]]:
