@@ -33,6 +33,8 @@ def test_title_column(line, found):
         ('\ufeff"Authors","Title","Year","Source title","DOI","Abstract","EID"\n'
          '"A. B.","Dialogue, again","2018","Proc.","10.1/d","We model dialogue.","2-s2.0-1",""\n',
          [("line 2", Entry("Dialogue, again", "We model dialogue.", 2018, "10.1/d", "2-s2.0-1"))]),
+        # a BOM left on the title column itself (read without utf-8-sig)
+        ("\ufeffTitle,Year\nBOM first,2019\n", [("line 2", Entry("BOM first", year=2019))]),
         # Web of Science tab-delimited
         ("PT\tAU\tTI\tPY\tAB\tDI\tUT\nJ\tSmith\tTab record\t2017\tAbstract.\t10.1/t\tWOS:1\n",
          [("line 2", Entry("Tab record", "Abstract.", 2017, "10.1/t", "WOS:1"))]),
