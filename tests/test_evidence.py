@@ -403,3 +403,31 @@ def test_shares_csv_writes_fractions_to_four_decimals_and_empty_for_none():
         "s,trend,2021,QA,B,,,,\n"
     )
     assert f"{low:.4f},{high:.4f}" == "0.2077,0.9385"
+
+
+def test_a_missing_key_is_a_group_of_its_own_apart_from_an_empty_one():
+    # Window totals have no year (NA); the report's per-year tables label source and window "":
+    # an NA key and an empty-text key are different tasks and must not pool their counts.
+    frame = shares.shares(_counts([("s", None, None, "QA", "A", 1), ("s", None, None, "QA", "B", 3),
+                                   ("s", "", None, "QA", "A", 6), ("s", "", None, "QA", "B", 2)]))
+    assert list(frame["share"]) == [1 / 4, 3 / 4, 6 / 8, 2 / 8]
+    assert (frame.loc[0, "ci_low"], frame.loc[0, "ci_high"]) == pytest.approx(hand_wilson(1, 4), abs=1e-12)
+    assert frame["window"].isna().tolist() == [True, True, False, False]
+
+
+def test_ratios_of_no_counts_or_no_pairs_have_the_columns_types_of_any_other():
+    counts = _counts([("s", "w", None, "QA", "A", 7), ("s", "w", None, "QA", "B", 3)])
+    typed = {"count_a": "Int64", "count_b": "Int64", "ratio": "float64", "ci_low": "float64", "ci_high": "float64"}
+    for frame in (shares.ratios(counts, [("A", "B")]), shares.ratios(counts.iloc[0:0], [("A", "B")]),
+                  shares.ratios(counts, [])):
+        assert list(frame.columns) == shares.RATIO_COLUMNS
+        assert {c: str(frame[c].dtype) for c in typed} == typed
+    assert len(shares.ratios(counts.iloc[0:0], [("A", "B")])) == len(shares.ratios(counts, [])) == 0
+
+
+def test_shares_csv_ends_its_lines_with_a_newline_whatever_the_platform(monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "linesep", "\r\n")  # pandas' default line end is the platform's
+    frame = shares.shares(_counts([("s", "w", None, "QA", "A", 1), ("s", "w", None, "QA", "B", None)]))
+    assert shares.to_csv(frame) == "source,window,year,task,method,count,share,ci_low,ci_high\ns,w,,QA,A,1,,,\ns,w,,QA,B,,,,\n"

@@ -106,3 +106,21 @@ def test_no_clear_leader_both_times_is_no_change_whoever_has_the_most():
     assert (check.raw_claim.kind, check.raw_claim.leader) == ("no clear leader", "A")
     assert (check.corrected_claim.kind, check.corrected_claim.leader) == ("no clear leader", "B")
     assert not check.changed
+
+
+class _FixedInterval(Precision):
+    """A precision whose interval is given, so that a bound can meet another count exactly."""
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return (0.5, 0.875)
+
+
+def test_a_low_bound_that_only_equals_the_other_high_bound_does_not_hold_the_lead():
+    # A: 20 matches, 8 of 10 judged relevant: 16, from 20 * 0.5 = 10 to 20 * 0.875 = 17.5; B unlabelled: 10.
+    p = _FixedInterval(8, 10)
+    assert p.corrected(20) == (16.0, 10.0, 17.5)
+    tied = check_verdict({"A": 20, "B": 10}, {"A": p})
+    assert tied.corrected_leader == "A" and not tied.within_intervals  # 10 does not beat 10
+    below = check_verdict({"A": 20, "B": 9}, {"A": p})
+    assert below.corrected_leader == "A" and below.within_intervals  # 10 beats 9

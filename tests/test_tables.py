@@ -118,3 +118,12 @@ def test_markdown_table_without_an_index_name_has_an_empty_corner():
     frame = pd.DataFrame({"x": ["1"]}, index=["A"])
     assert markdown_table(frame).splitlines()[0] == "|  | x |"
     assert markdown_table(frame, "method").splitlines()[0] == "| method | x |"
+
+
+def test_pct_reads_none_only_strictly_inside_the_float_noise_of_zero():
+    # 1e-9 percent is the tolerance: a share whose percentage is exactly that is not none.
+    at = 1.0000000000000001e-11
+    assert 100 * at == 1e-9
+    below = math.nextafter(at, 0.0)
+    assert abs(100 * below) < 1e-9
+    assert (pct(at), pct(below)) == ("<0.1%", "0%")

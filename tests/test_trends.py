@@ -371,3 +371,79 @@ def test_years_and_counts_given_as_text_are_read_as_numbers():
     as_text = frame.astype({"year": str, "count": str})
     pd.testing.assert_frame_equal(trends.trends(as_text, "s", ["A", "B"], ["QA"], incomplete_from=2015),
                                   trends.trends(frame, "s", ["A", "B"], ["QA"], incomplete_from=2015))
+
+
+# ------------------------------------------------------------------ the fit's own edges, with statsmodels stood in for
+
+
+def test_the_fit_silences_only_the_warnings_of_degenerate_data(monkeypatch):
+    from statsmodels.genmod import generalized_linear_model as glm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
+    class Noisy(glm.GLM):
+        def fit(self, *args, **kwargs):
+            warnings.warn("separation", PerfectSeparationWarning)
+            warnings.warn("overflow", RuntimeWarning)
+            warnings.warn("an API about to change", FutureWarning)  # not the data's: the caller should see it
+            return super().fit(*args, **kwargs)
+
+    monkeypatch.setattr(glm, "GLM", Noisy)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = trends.share_trend(S, N, Y)
+    assert caught and {w.category for w in caught} == {FutureWarning}
+    _same(fit, _reference("binomial", S, N, Y))
+
+
+@pytest.mark.parametrize("low, high, kept", [(40.0, 50.0, True), (-50.0, -40.0, True),
+                                             (40.0, math.nextafter(50.0, 51.0), False)])
+def test_a_bound_of_exactly_fifty_on_the_log_scale_is_still_a_number(monkeypatch, low, high, kept):
+    from statsmodels.genmod import generalized_linear_model as glm
+
+    class Result:  # a fit whose interval is given, so that a bound sits exactly on the cutoff
+        params, pvalues, pearson_chi2, df_resid = np.array([1.0, 45.0 if low > 0 else -45.0]), np.array([0.5, 0.01]), 0.5, 1
+
+        def conf_int(self, alpha):
+            return np.array([[0.0, 2.0], [low, high]])
+
+        def cov_params(self):
+            return np.eye(2)
+
+    class Model:
+        def __init__(self, endog, exog, family=None, offset=None):
+            pass
+
+        def fit(self, scale=None):
+            return Result()
+
+    monkeypatch.setattr(glm, "GLM", Model)
+    fit = trends.count_trend([1, 2, 3], [2010, 2011, 2012])
+    if not kept:
+        assert fit is None
+        return
+    slope = 45.0 if low > 0 else -45.0
+    assert (fit.ratio, fit.low, fit.high, fit.p_value) == (math.exp(slope), math.exp(low), math.exp(high), 0.01)
+    assert fit.centre == 2011.0 and fit.params.tolist() == [1.0, slope]
+
+
+def test_never_or_always_matched_has_no_share_trend_however_large_the_totals():
+    # With a trillion matches a year the GLM of an all-zero series settles on a flat slope with a
+    # finite interval; no variation is still no trend.
+    years, totals = range(2010, 2016), [10**12] * 6
+    assert trends.share_trend([0] * 6, totals, years) is None
+    assert trends.share_trend(totals, totals, years) is None
+
+
+def test_the_level_reaches_the_fit_of_the_pair_of_three_methods():
+    # A against B: 1 of 1, 0 of 8, 8 of 8. At 95% the slope's interval stays inside 50 on the log
+    # scale; at a level whose far bound is 55 the pair has no fit at all.
+    counts = {"A": [1, 0, 8], "B": [0, 8, 0], "C": [1, 1, 1]}
+    years = [2010, 2011, 2012]
+    a, b = np.array(counts["A"]), np.array(counts["B"])
+    ref = _reference("binomial", a, a + b, years)
+    slope, se = ref["b"][1], ref["se"]
+    assert abs(slope) + stats.norm.ppf(0.975) * se < 50
+    wide = 2 * stats.norm.cdf((55 - abs(slope)) / se) - 1
+    notes = {level: set(trends.trends(_frame(counts, years), "s", ["A", "B", "C"], ["QA"], level=level)["crossover_note"])
+             for level in (0.95, wide)}
+    assert notes == {0.95: {f"none: no significant trend (p = {ref['p']:.2f})"}, wide: {"no fit"}}

@@ -373,3 +373,30 @@ def test_leader_shares_are_the_file_leader_rows_of_its_own_task_in_counted_varia
                Row("local:x", "all time", "total", "v2", "CNN", 10, None)])
     total = next(v for v in assess(data) if v.task == "total")
     assert leader_shares(total, data) == [data[0], data[2]]
+
+
+
+def test_exported_counts_are_ordered_by_source_query_first_year_then_year_and_each_given_once(monkeypatch):
+    from types import SimpleNamespace
+
+    from survey.evidence import variants
+    from survey.store import Observation
+
+    def obs(source, year_from, year, fetched_at, query="q"):
+        return Observation(source, "CNN", "tagging", "w", year_from, 2020, year, query, 1, "ok", fetched_at=fetched_at)
+
+    # as counted: the later windows and years first, each source's plan listing one observation twice
+    counted = {"b": [obs("b", 2016, None, "t1"), obs("b", 2015, None, "t2"), obs("b", 2016, None, "t1")],
+               "a": [obs("a", None, 2019, "t1"), obs("a", None, 2018, "t2"), obs("a", 2010, None, "t0", query="p")]}
+    calls = []
+
+    def count(found, name, source, store, *, fetch=True):
+        calls.append((name, fetch, [v.kind for v in found][:1]))
+        return [], [SimpleNamespace(cached=o) for o in counted[name]]
+
+    monkeypatch.setattr(variants, "count", count)
+    sources = {"b": SimpleNamespace(capabilities=LOCAL), "a": SimpleNamespace(capabilities=LOCAL)}
+    got = variants.cached_observations(parse_matrix(MINI), sources, store=None)
+    assert [(o.source, o.query, o.year_from, o.year) for o in got] == [
+        ("a", "p", 2010, None), ("a", "q", None, 2018), ("a", "q", None, 2019), ("b", "q", 2015, None), ("b", "q", 2016, None)]
+    assert calls == [("b", False, ["baseline"]), ("a", False, ["baseline"])]

@@ -27,8 +27,7 @@ def shares(counts: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     frame["count"] = frame["count"].astype("Int64")
     if frame.empty:
         return pd.DataFrame(columns=SHARE_COLUMNS)
-    keys = frame[KEYS].astype(object).where(frame[KEYS].notna(), "")  # groupby drops NA keys (window totals have no year)
-    group = frame["count"].groupby([keys[k] for k in KEYS], sort=False)
+    group = frame["count"].groupby([frame[k] for k in KEYS], sort=False, dropna=False)  # window totals have no year
     complete = group.transform(lambda s: bool(s.notna().all())).astype(bool)
     total = group.transform("sum").astype("float64")
     usable = complete & (total > 0)
@@ -48,8 +47,6 @@ def shares(counts: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
 def ratios(counts: pd.DataFrame, pairs: list[tuple[str, str]], level: float = LEVEL) -> pd.DataFrame:
     """For each pair the query file asks for, a:b per task with the interval from its conditional share."""
     rows = []
-    if counts.empty or not pairs:
-        return pd.DataFrame(columns=RATIO_COLUMNS)
     keyed = counts.assign(**{k: counts[k].astype(object).where(counts[k].notna(), None) for k in KEYS})
     for key, part in keyed.groupby(KEYS, sort=False, dropna=False):
         by_method = dict(zip(part["method"], part["count"]))
