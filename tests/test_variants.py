@@ -391,7 +391,7 @@ def test_exported_counts_are_ordered_by_source_query_first_year_then_year_and_ea
     calls = []
 
     def count(found, name, source, store, *, fetch=True):
-        calls.append((name, fetch, [v.kind for v in found][:1]))
+        calls.append((name, bool(fetch), [v.kind for v in found][:1]))  # read the cache, count nothing
         return [], [SimpleNamespace(cached=o) for o in counted[name]]
 
     monkeypatch.setattr(variants, "count", count)
