@@ -126,6 +126,9 @@ def test_parse_count_messages():
     ("12345 results", 12345),
     ("no number here", None),
     ("About 01 results", None),
+    # Japanese and Chinese pages put the timing in full-width parentheses
+    ("約 1,630,000 件 （0.05 秒）", 1_630_000),
+    ("找到约 1,630,000 条结果 （用时0.05秒）", 1_630_000),
 ])
 def test_read_count_line(line, count):
     assert read_count_line(line) == count

@@ -91,6 +91,32 @@ def test_a_bomb_is_never_inflated_in_memory_past_the_cap():
     assert peak < 4_000_000
 
 
+def test_no_chunk_is_inflated_past_one_byte_over_the_cap(monkeypatch):
+    """Bounded memory is a property of each inflate call, not only of the error at the end: after
+    earlier chunks, the next may inflate only what is left of the cap, plus the one byte that shows
+    the cap is passed."""
+    produced = []
+
+    class Counting:  # zlib's decompressobj, counting what each call inflates
+        def __init__(self):
+            self.inner = zlib.decompressobj(zlib.MAX_WBITS | 32)
+
+        def decompress(self, data, max_length):
+            out = self.inner.decompress(data, max_length)
+            produced.append(len(out))
+            return out
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    monkeypatch.setattr(transport, "_decoder", lambda encoding: Counting())
+    cap = CHUNK + CHUNK // 2  # the first chunk inflates whole, the second passes the cap
+    with pytest.raises(BodyTooLarge):
+        read_body(response(gzip.compress(TEXT, compresslevel=0), "gzip"), cap)
+    assert sum(produced) == cap + 1
+    assert len(produced) == 2
+
+
 def test_a_compressed_body_cut_short_or_with_junk_after_it_is_an_error():
     packed = gzip.compress(b'{"total": 12}')
     with pytest.raises(zlib.error) as short:

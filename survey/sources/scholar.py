@@ -186,9 +186,10 @@ _NUMBER = re.compile(r"(?<![0-9])[0-9]{1,3}(?:[,. \u00a0\u202f\u2009'’][0-9]{3
 def read_count_line(line: str) -> int | None:
     """The count in a Scholar count line, in English or another language: "About 1,630,000
     results (0.05 sec)", "Page 2 of about 1.630.000 results", "Ungefähr 1.620.000 Ergebnisse",
-    "Environ 1 620 000 résultats", "7 results". The timing in parentheses is dropped and the last
-    number left is the count (a page number comes before it); None where no number is left."""
-    text = re.sub(r"\([^)]*\)", " ", line)
+    "Environ 1 620 000 résultats", "約 1,630,000 件 （0.05 秒）", "7 results". The timing in
+    parentheses (ASCII or full-width) is dropped and the last number left is the count (a page
+    number comes before it); None where no number is left."""
+    text = re.sub(r"[(（][^)）]*[)）]", " ", line)  # Japanese and Chinese pages use full-width ones
     numbers = _NUMBER.findall(text)
     if not numbers:
         return None
