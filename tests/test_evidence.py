@@ -425,6 +425,15 @@ def test_ratios_of_no_counts_or_no_pairs_have_the_columns_types_of_any_other():
     assert len(shares.ratios(counts.iloc[0:0], [("A", "B")])) == len(shares.ratios(counts, [])) == 0
 
 
+def test_shares_of_no_counts_have_the_columns_types_of_any_other():
+    counts = _counts([("s", "w", None, "QA", "A", 7), ("s", "w", None, "QA", "B", 3)])
+    typed = {"count": "Int64", "share": "float64", "ci_low": "float64", "ci_high": "float64"}
+    for frame in (shares.shares(counts), shares.shares(counts.iloc[0:0])):
+        assert list(frame.columns) == shares.SHARE_COLUMNS
+        assert {c: str(frame[c].dtype) for c in typed} == typed
+    assert len(shares.shares(counts.iloc[0:0])) == 0
+
+
 def test_shares_csv_ends_its_lines_with_a_newline_whatever_the_platform(monkeypatch):
     import os
 

@@ -25,8 +25,6 @@ def shares(counts: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     """
     frame = counts[["source", "window", "year", "task", "method", "count"]].copy()
     frame["count"] = frame["count"].astype("Int64")
-    if frame.empty:
-        return pd.DataFrame(columns=SHARE_COLUMNS)
     group = frame["count"].groupby([frame[k] for k in KEYS], sort=False, dropna=False)  # window totals have no year
     complete = group.transform(lambda s: bool(s.notna().all())).astype(bool)
     total = group.transform("sum").astype("float64")
