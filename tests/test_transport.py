@@ -67,6 +67,11 @@ def test_a_body_at_the_cap_is_read_and_one_byte_more_is_refused():
     assert str(plain.value) == str(packed.value) == "body larger than 100 bytes decoded"
     with pytest.raises(BodyTooLarge, match="^body larger than 2 MB decoded$"):
         read_body(response(gzip.compress(bytes(2_000_001)), "gzip"), 2_000_000)
+    # a cap of exactly 1 MB is said in MB; one byte less, in bytes
+    with pytest.raises(BodyTooLarge, match="^body larger than 1 MB decoded$"):
+        read_body(response(gzip.compress(bytes(1_000_001)), "gzip"), 1_000_000)
+    with pytest.raises(BodyTooLarge, match="^body larger than 999999 bytes decoded$"):
+        read_body(response(gzip.compress(bytes(1_000_000)), "gzip"), 999_999)
 
 
 def test_a_gzip_body_exactly_at_the_cap_whose_trailer_comes_in_a_later_read_is_read():
