@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from corpuskit import write_jsonl
+
 REPO = Path(__file__).resolve().parents[1]
 
 NOTEBOOK = r'''
@@ -42,7 +44,7 @@ RECORDS = [
 
 def test_a_notebook_needs_only_import_survey(tmp_path):
     corpus = tmp_path / "mini.jsonl"
-    corpus.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    write_jsonl(corpus, RECORDS)
     home = tmp_path / "home"
     query = tmp_path / "q.toml"
     query.write_text(

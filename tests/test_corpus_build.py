@@ -14,14 +14,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from corpuskit import write_jsonl
 from survey.corpus import Corpus, import_corpus
 from survey.corpus.build import build_exact_index, remove_leftovers
 from survey.errors import BadInput, CorpusFormatError
-
-
-def write(path, records):
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
 
 
 def meta(path) -> dict[str, str]:
@@ -31,8 +27,8 @@ def meta(path) -> dict[str, str]:
 
 def test_meta_after_an_import_and_an_append(tmp_path):
     db = tmp_path / "c.sqlite"
-    first = write(tmp_path / "a.jsonl", [{"title": "One", "year": 2001}, {"title": "Two", "year": 2002}, {"x": 1},
-                                         {"title": "two", "year": 2002}])
+    first = write_jsonl(tmp_path / "a.jsonl", [{"title": "One", "year": 2001}, {"title": "Two", "year": 2002}, {"x": 1},
+                                               {"title": "two", "year": 2002}])
     second = tmp_path / "b.bib"
     second.write_text("@article{k1, title = {Three}, year = 2003}\n@article{k2, title = {One}, year = 2001}\n"
                       "@article{k3, author = {Nobody}}\n", encoding="utf-8")
@@ -60,7 +56,7 @@ def test_meta_after_an_import_and_an_append(tmp_path):
 def test_identity_is_the_sum_of_the_records_digests(tmp_path):
     db = tmp_path / "c.sqlite"
     records = [{"title": f"Paper {i}", "abstract": "x" * i, "year": 1990 + i, "doi": f"10.1/{i}"} for i in range(40)]
-    import_corpus(write(tmp_path / "a.jsonl", records), db)
+    import_corpus(write_jsonl(tmp_path / "a.jsonl", records), db)
     # computed here from the stored fields: blake2b-64 of title, abstract, year and DOI, summed mod 2**64
     total = 0
     for r in records:
@@ -71,7 +67,7 @@ def test_identity_is_the_sum_of_the_records_digests(tmp_path):
 
 def test_fts5_settings_a_new_corpus_is_built_with(tmp_path):
     db = tmp_path / "c.sqlite"
-    import_corpus(write(tmp_path / "a.jsonl", [{"title": "One", "year": 2001}]), db)
+    import_corpus(write_jsonl(tmp_path / "a.jsonl", [{"title": "One", "year": 2001}]), db)
     with sqlite3.connect(db) as conn:
         config = dict(conn.execute("SELECT k, v FROM fts_config WHERE k != 'version'"))
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
@@ -86,8 +82,8 @@ def test_fts5_settings_a_new_corpus_is_built_with(tmp_path):
 
 def test_a_file_of_unusable_records_names_its_own_first_reason(tmp_path):
     # the first file's skips fill the report's few reasons; the second file's own reason is still given
-    first = write(tmp_path / "a.jsonl", [{"x": i} for i in range(6)] + [{"title": "Kept"}])
-    second = write(tmp_path / "b.jsonl", [{"title": "Bad year", "year": "soon"}, {"x": 1}])
+    first = write_jsonl(tmp_path / "a.jsonl", [{"x": i} for i in range(6)] + [{"title": "Kept"}])
+    second = write_jsonl(tmp_path / "b.jsonl", [{"title": "Bad year", "year": "soon"}, {"x": 1}])
     with pytest.raises(CorpusFormatError) as caught:
         import_corpus([first, second], tmp_path / "c.sqlite")
     assert str(caught.value) == (f"{second}: none of the 2 records could be used (b.jsonl line 1: year 'soon' "
@@ -96,7 +92,7 @@ def test_a_file_of_unusable_records_names_its_own_first_reason(tmp_path):
 
 
 def test_appending_to_what_is_not_a_current_corpus_says_so(tmp_path):
-    records = write(tmp_path / "a.jsonl", [{"title": "One"}])
+    records = write_jsonl(tmp_path / "a.jsonl", [{"title": "One"}])
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"not a database at all, just bytes " * 200)
     with pytest.raises(BadInput) as caught:
@@ -156,24 +152,24 @@ def test_duplicates_among_keys_are_found_bit_for_bit():
 
 def test_appended_records_are_merged_from_the_first_one_on(tmp_path):
     db = tmp_path / "c.sqlite"
-    import_corpus(write(tmp_path / "a.jsonl", [{"title": "Kept", "year": 2001, "doi": "10.1/k"},
-                                               {"title": "Other", "year": 2001}]), db)
+    import_corpus(write_jsonl(tmp_path / "a.jsonl", [{"title": "Kept", "year": 2001, "doi": "10.1/k"},
+                                                     {"title": "Other", "year": 2001}]), db)
     more = [{"title": "Kept", "year": 2001, "doi": "https://doi.org/10.1/K"},  # the first appended: same DOI and title
             {"title": "other", "year": 2001},  # same title and year, no DOI
             {"title": "New", "year": 2001}]
-    report = import_corpus(write(tmp_path / "b.jsonl", more), db, mode="append")
+    report = import_corpus(write_jsonl(tmp_path / "b.jsonl", more), db, mode="append")
     assert (report.merged_by_doi, report.merged_by_title, report.imported, report.records) == (1, 1, 1, 3)
     # the first appended record merged on title and year
-    report = import_corpus(write(tmp_path / "c.jsonl", [{"title": "NEW!", "year": 2001}]), db, mode="append")
+    report = import_corpus(write_jsonl(tmp_path / "c.jsonl", [{"title": "NEW!", "year": 2001}]), db, mode="append")
     assert (report.merged_by_doi, report.merged_by_title, report.imported, report.records) == (0, 1, 0, 3)
 
 
 def test_appending_after_merged_duplicates_gives_fresh_ids(tmp_path):
     db = tmp_path / "c.sqlite"
     # the second record is merged away, so the highest id in use is above the number of records kept
-    import_corpus(write(tmp_path / "a.jsonl", [{"title": "A", "year": 2001}, {"title": "A", "year": 2001},
-                                               {"title": "C", "year": 2001}]), db)
-    import_corpus(write(tmp_path / "b.jsonl", [{"title": "D", "year": 2001}]), db, mode="append")
+    import_corpus(write_jsonl(tmp_path / "a.jsonl", [{"title": "A", "year": 2001}, {"title": "A", "year": 2001},
+                                                     {"title": "C", "year": 2001}]), db)
+    import_corpus(write_jsonl(tmp_path / "b.jsonl", [{"title": "D", "year": 2001}]), db, mode="append")
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT id & 4294967295, title FROM records ORDER BY id").fetchall()
     assert rows == [(1, "A"), (3, "C"), (4, "D")]
@@ -197,7 +193,7 @@ def test_what_an_import_refuses_before_any_work(tmp_path):
 def test_an_import_makes_its_folder_names_its_temporary_files_and_times_itself(tmp_path):
     folder = tmp_path / "home" / "corpora"
     seen: list[list[str]] = []
-    records = write(tmp_path / "a.jsonl", [{"title": f"P{i}", "year": 2000} for i in range(5000)])
+    records = write_jsonl(tmp_path / "a.jsonl", [{"title": f"P{i}", "year": 2000} for i in range(5000)])
     started = time.perf_counter()
     report = import_corpus(records, folder / "c.sqlite",
                            progress=lambda done, total: seen.append(sorted(p.name for p in folder.iterdir())))
@@ -237,7 +233,7 @@ def test_leftovers_after_a_running_import_are_still_removed(tmp_path):
 
 def test_a_locked_corpus_is_waited_for_only_as_long_as_asked(tmp_path):
     db = tmp_path / "c.sqlite"
-    import_corpus(write(tmp_path / "a.jsonl", [{"title": "One"}]), db)
+    import_corpus(write_jsonl(tmp_path / "a.jsonl", [{"title": "One"}]), db)
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -252,12 +248,12 @@ def test_a_locked_corpus_is_waited_for_only_as_long_as_asked(tmp_path):
 
 def test_formats_are_named_once_each_in_reading_order(tmp_path):
     db = tmp_path / "c.sqlite"
-    jsonl = write(tmp_path / "a.jsonl", [{"title": "One"}])
+    jsonl = write_jsonl(tmp_path / "a.jsonl", [{"title": "One"}])
     bib = tmp_path / "b.bib"
     bib.write_text("@article{k, title = {Two}}\n", encoding="utf-8")
     report = import_corpus([jsonl, bib], db)
     assert report.format == "jsonl+bibtex" and meta(db)["format"] == "jsonl+bibtex"
-    more = write(tmp_path / "c.jsonl", [{"title": "Three"}])
+    more = write_jsonl(tmp_path / "c.jsonl", [{"title": "Three"}])
     ris = tmp_path / "d.ris"
     ris.write_text("TY  - JOUR\nTI  - Four\nER  - \n", encoding="utf-8")
     report = import_corpus([more, ris], db, mode="append")

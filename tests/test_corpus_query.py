@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
 import pytest
 
+from corpuskit import write_jsonl
 from survey.corpus import import_corpus
 from survey.corpus.build import build_exact_index
 from survey.corpus.query import (EXACT_TOKENIZER, STEMMED_TOKENIZER, _Tokenizer, by_year_statement, count_sql, count_statement, fts_string, ids_statement, match_expression,
@@ -154,7 +154,7 @@ RECORDS = [
 def corpus_path(tmp_path_factory):
     folder = tmp_path_factory.mktemp("query")
     source = folder / "r.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    write_jsonl(source, RECORDS)
     import_corpus(source, folder / "c.sqlite")
     build_exact_index(folder / "c.sqlite")  # a corpus builds it on the first exact query; the raw statements here need it now
     return folder / "c.sqlite"

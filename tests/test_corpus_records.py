@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from survey.corpus.records import Entry, digest64, first_year, make_entry, normalise_doi, normalise_title, parse_year, text_of
+from survey.corpus.records import (Entry, digest64, first_year, is_year, make_entry, normalise_doi, normalise_title,
+                                   parse_year, text_of)
+from survey.matrix import MAX_YEAR, MIN_YEAR
 
 # ---------------------------------------------------------------- years
+
+
+def test_is_year_only_for_an_int_in_range():
+    assert is_year(MIN_YEAR) and is_year(2016) and is_year(MAX_YEAR)
+    assert not any(is_year(v) for v in (MIN_YEAR - 1, MAX_YEAR + 1, True, 2016.0, "2016", None))
 
 
 @pytest.mark.parametrize(

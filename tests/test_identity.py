@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from datetime import date
 from click.testing import CliRunner
 
+from corpuskit import write_jsonl
 from survey.cli import main
 from survey.matrix import load_matrix
 
@@ -45,7 +45,7 @@ def cli(home):
 @pytest.fixture
 def corpus(cli, tmp_path):
     path = tmp_path / "mini.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    write_jsonl(path, RECORDS)
     cli("corpus", "import", str(path), "--name", "mini")
     return path
 
@@ -136,7 +136,7 @@ def test_a_reimported_corpus_makes_its_counts_stale(cli, corpus, tmp_path):
     cli("refresh", "-q", str(STUDY), "-s", "local:mini")
     assert counts(cli, STUDY, "--window", "all time")[("local:mini", "all time", "CNN", "total", "")] == "3"
     other = tmp_path / "other.jsonl"
-    other.write_text("".join(json.dumps(r) + "\n" for r in RECORDS[:2]), encoding="utf-8")  # a and b only
+    write_jsonl(other, RECORDS[:2])  # a and b only
     cli("corpus", "import", str(other), "--name", "mini", "--replace")
     plan = cli("plan", "-q", str(STUDY), "-s", "local:mini", "--format", "csv").stdout
     assert {r["cached"] for r in csv.DictReader(io.StringIO(plan))} == {"no"}

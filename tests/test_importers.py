@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 
+from corpuskit import write_jsonl
 from survey.corpus import Corpus, import_corpus
 from survey.corpus.readers import read_records
 from survey.corpus.records import Entry, normalise_doi, normalise_title, parse_year
@@ -23,10 +24,6 @@ def titles(path):
     with sqlite3.connect(path) as conn:
         return sorted(t for (t,) in conn.execute("SELECT title FROM records"))
 
-
-def write_jsonl(path, records):
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
 
 
 # ---------------------------------------------------------------- formats

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import threading
@@ -10,6 +9,7 @@ import threading
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
+from corpuskit import write_jsonl
 from survey.corpus import Corpus, import_corpus
 from survey.corpus.index import count_sql, tokenize
 from survey.errors import BadInput, UnknownSource, Unsupported
@@ -51,7 +51,7 @@ RECORDS = [
 def corpus_path(tmp_path_factory):
     folder = tmp_path_factory.mktemp("corpus")
     src = folder / "hand.jsonl"
-    src.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    write_jsonl(src, RECORDS)
     target = folder / "hand.sqlite"
     report = import_corpus(src, target)
     assert (report.imported, report.duplicates) == (10, 2)
@@ -249,7 +249,7 @@ def test_counts_agree_with_reference(tmp_path_factory, records, groups, window):
     src = folder / "r.jsonl"
     # Unique titles keep dedup out of this property; it is tested above.
     rows = [dict(r, title=f"{r['title']} t{i}") for i, r in enumerate(records)]
-    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    write_jsonl(src, rows)
     import_corpus(src, folder / "c.sqlite")
     query = q(*groups)
     start, end = window
@@ -308,7 +308,7 @@ EXACT_RECORDS = [
 
 def _opened(folder, name: str, records):
     src = folder / f"{name}.jsonl"
-    src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    write_jsonl(src, records)
     import_corpus(src, folder / f"{name}.sqlite")
     return Corpus(folder / f"{name}.sqlite")
 
@@ -357,7 +357,7 @@ def test_sample_carries_matched_words_and_snippet(exact_corpus):
 def test_identity_depends_on_content_not_order(tmp_path):
     def build(name, records):
         src = tmp_path / f"{name}.jsonl"
-        src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        write_jsonl(src, records)
         import_corpus(src, tmp_path / f"{name}.sqlite")
         with Corpus(tmp_path / f"{name}.sqlite") as c:
             return c.identity
@@ -379,14 +379,10 @@ def _tables(path) -> set[str]:
         return {name for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
-def _write_jsonl(path, records):
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
-
 
 def test_exact_index_is_built_by_the_first_exact_query_and_kept(tmp_path):
     db = tmp_path / "e.sqlite"
-    import_corpus(_write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
+    import_corpus(write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
     assert "fts" in _tables(db) and "fts_exact" not in _tables(db)
     exact = AllOf((AnyOf((Term("transformer", exact=True),)),))
     with Corpus(db) as c:
@@ -409,7 +405,7 @@ def test_exact_index_built_once_when_two_ask_at_once(tmp_path):
     from survey.corpus.build import build_exact_index
 
     db = tmp_path / "e.sqlite"
-    import_corpus(_write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
+    import_corpus(write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
     results: list[bool] = []
     threads = [threading.Thread(target=lambda: results.append(build_exact_index(db))) for _ in range(3)]
     for t in threads:
@@ -423,7 +419,7 @@ def test_exact_index_that_cannot_be_built_says_why(tmp_path):
     from survey.corpus.build import build_exact_index
 
     db = tmp_path / "e.sqlite"
-    import_corpus(_write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
+    import_corpus(write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer holds the corpus for longer than we wait
     try:
@@ -437,13 +433,13 @@ def test_exact_index_that_cannot_be_built_says_why(tmp_path):
 
 def test_append_keeps_an_existing_exact_index_in_step(tmp_path):
     db = tmp_path / "e.sqlite"
-    import_corpus(_write_jsonl(tmp_path / "a.jsonl", EXACT_RECORDS), db)
+    import_corpus(write_jsonl(tmp_path / "a.jsonl", EXACT_RECORDS), db)
     exact = AllOf((AnyOf((Term("transformer", exact=True),)),))
     with Corpus(db) as c:
         assert c.count(exact) == 2
     more = [{"id": "e6", "title": "A transformer for speech", "abstract": "", "year": 2022},
             {"id": "dup", "title": "The Transformer architecture", "abstract": "", "year": 2018}]  # a duplicate of e1
-    report = import_corpus(_write_jsonl(tmp_path / "b.jsonl", more), db, mode="append")
+    report = import_corpus(write_jsonl(tmp_path / "b.jsonl", more), db, mode="append")
     assert (report.imported, report.duplicates) == (1, 1)
     with Corpus(db) as c:
         assert sorted(r.id for r in c.sample(exact)) == ["e1", "e4", "e6"]
@@ -561,7 +557,7 @@ def test_exact_index_is_looked_for_once_per_corpus_opened(tmp_path, monkeypatch)
     from survey.corpus import index
 
     db = tmp_path / "e.sqlite"
-    import_corpus(_write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
+    import_corpus(write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
     calls = []
     real = index.build_exact_index
     monkeypatch.setattr(index, "build_exact_index", lambda path: calls.append(path) or real(path))

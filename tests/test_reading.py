@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 import pytest
 
+from corpuskit import write_jsonl
 from survey import api
 from survey.config import load_settings
 from survey.corpus import import_corpus
@@ -29,7 +29,7 @@ def counted(tmp_path):
     home = tmp_path / "home"
     (home / "corpora").mkdir(parents=True)
     src = tmp_path / "mini.jsonl"
-    src.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    write_jsonl(src, RECORDS)
     import_corpus(src, home / "corpora" / "mini.sqlite")
     query = tmp_path / "q.toml"
     query.write_text(QUERY, encoding="utf-8")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from survey.matrix import Window
-from survey.report.text import (and_, anchor, date_range, day, md, shown_path, slug, table_and_notes, thousands,
-                                window_words)
+from survey.report.text import (and_, anchor, count_of, date_range, day, md, shown_path, slug, table_and_notes,
+                                thousands, window_words, year_span)
 
 
 def test_md_escapes_every_markdown_sign_and_folds_whitespace():
@@ -93,6 +93,18 @@ def test_thousands():
     assert thousands(999) == "999"
     assert thousands(12.0) == "12"
     assert thousands(-4321) == "-4,321"
+
+
+def test_count_of_agrees_noun_and_verb_with_the_number():
+    assert count_of(1, "variant") == "1 variant"
+    assert [count_of(n, "variant") for n in (0, 2)] == ["0 variants", "2 variants"]
+    assert count_of(1, "record matches", "records match") == "1 record matches"
+    assert count_of(1234, "record matches", "records match") == "1,234 records match"
+
+
+def test_year_span_writes_one_year_once():
+    assert year_span(2012, 2015) == "2012–2015"
+    assert year_span(2020, 2020) == "2020"
 
 
 def test_window_words_names_the_span_only_where_it_adds_something():

@@ -12,6 +12,7 @@ import sqlite3
 
 import pytest
 
+from corpuskit import write_jsonl
 from survey.corpus import Corpus, import_corpus
 from survey.errors import CorpusFormatError
 
@@ -68,7 +69,7 @@ def test_shared_doi_of_distinct_papers_is_not_a_duplicate(tmp_path):
     path = tmp_path / "chapters.jsonl"
     records = [{"title": f"Chapter {i}: a topic", "year": 2020, "doi": "10.1007/978-3-030-00000-0"} for i in range(5)]
     records.append({"title": "chapter 0 - A TOPIC", "year": 2020, "doi": "https://doi.org/10.1007/978-3-030-00000-0"})
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    write_jsonl(path, records)
     report = import_corpus(path, tmp_path / "c.sqlite")
     assert (report.imported, report.duplicates) == (5, 1)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 import pytest
 
+from corpuskit import write_jsonl
 from survey.config import Settings
 from survey.corpus import import_corpus
 from survey.errors import QueryFileError
@@ -29,7 +29,7 @@ QUERY = '[methods]\nCNN = ["CNN"]\n[tasks]\nclassification = ["classification"]\
 @pytest.fixture
 def corpus(tmp_path):
     src = tmp_path / "mini.jsonl"
-    src.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    write_jsonl(src, RECORDS)
     import_corpus(src, tmp_path / "mini.sqlite")
     source = LocalSource(tmp_path / "mini.sqlite", "mini")
     yield source

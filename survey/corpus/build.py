@@ -30,6 +30,7 @@ from survey.errors import BadInput, CorpusFormatError
 SCHEMA_VERSION = "2"
 MODES = ("new", "replace", "append")
 
+
 def _fts_table(name: str, tokenizer: str) -> str:
     return (f"CREATE VIRTUAL TABLE {name} USING fts5(title, abstract, content='records', content_rowid='id', "
             f"tokenize='{tokenizer}', columnsize=0)")

@@ -34,7 +34,6 @@ from survey.corpus.records import Entry, digest64, normalise_doi, normalise_titl
 
 MAX_REASONS = 5
 _BATCH = 5000
-RECORD_COLUMNS = ("id", "title", "abstract", "year", "doi", "source_id", "doi_key", "title_key", "digest")
 RECORDS_TABLE = """CREATE TABLE records (
     id INTEGER PRIMARY KEY,
     title TEXT NOT NULL,
@@ -99,7 +98,7 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
     failure: list[BaseException] = []
     statements = [f"INSERT INTO {table} (rowid, title, abstract) SELECT value ->> 0, value ->> 1, value ->> 2 "
                   "FROM json_each(?)" for table in indexes]
-    store = f"INSERT INTO records VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
+    store = "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # a row of RECORDS_TABLE, as batched below
 
     def index():
         try:

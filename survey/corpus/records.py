@@ -80,6 +80,11 @@ def parse_year(value) -> int | None:
     return year
 
 
+def is_year(value) -> bool:
+    """Whether ``value`` is a year already (an int in range, not a bool): the fast path of large imports."""
+    return type(value) is int and MIN_YEAR <= value <= MAX_YEAR
+
+
 def first_year(*values) -> int | None:
     """The year of the first value that gives one; a bad value is passed over for the next."""
     error = None
@@ -129,7 +134,7 @@ def make_entry(title, abstract, year, doi, ident) -> Entry | str:
     # Written out rather than looped over: this runs once per record of imports of millions.
     if reason := _unencodable("title", title) or _unencodable("abstract", abstract):
         return reason
-    if type(year) is not int or not MIN_YEAR <= year <= MAX_YEAR:
+    if not is_year(year):
         try:
             year = parse_year(year)
         except ValueError as exc:

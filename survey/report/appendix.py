@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from survey.report.text import year_span
 from survey.tables import markdown_rows
 
 INTERFACES = {
@@ -95,16 +96,10 @@ def gather(matrix, reading, *, plan_csv: str | None, manifest: str | None, query
             if found is not None:
                 corpus = CorpusImport(**{**found, "files": [tuple(f) for f in found["files"]]})
         out.sources.append(SourceSearch(
-            name, interface, fields, windows, _span(years),
+            name, interface, fields, windows, year_span(years[0], years[-1]) if years else None,
             times[0][:10] if times else None, times[-1][:10] if times else None, len(ok), len(used) - len(ok),
             corpus, corpus_identity))
     return out
-
-
-def _span(years: list[int]) -> str | None:
-    if not years:
-        return None
-    return str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
 
 
 def _n(x) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from survey.errors import SurveyError
 from survey.matrix import AllOf, describe
 from survey.report.context import Context
-from survey.report.text import and_, md, pct, thousands, window_words
+from survey.report.text import and_, count_of, md, pct, thousands, window_words, year_span
 
 
 def render(ctx: Context) -> str:
@@ -40,8 +40,8 @@ def coverage(ctx: Context) -> str:
         held = sorted(y for y, n in totals.items() if n)
         if held:
             gaps = [y for y in range(held[0], held[-1] + 1) if not totals.get(y)]
-            years = str(held[0]) if held[0] == held[-1] else f"{held[0]}–{held[-1]}"
-            text += (f"; {since}it holds {thousands(sum(totals.values()))} works published {years}"
+            works = thousands(sum(totals.values()))
+            text += (f"; {since}it holds {works} works published {year_span(held[0], held[-1])}"
                      + (f", none for {and_([str(y) for y in gaps])}" if gaps else "")
                      + ". What it does not hold is not counted, so its counts describe its own collection")
         else:
@@ -70,7 +70,7 @@ def stemming(ctx: Context) -> str:
         terms = _terms(ctx)
         quoted = [f"“{md(t)}”" for t in terms]
         more = len(quoted) - 6
-        shown = and_(quoted) if more <= 0 else ", ".join(quoted[:6]) + f" and {more} more term{'s' if more > 1 else ''}"
+        shown = and_(quoted) if more <= 0 else ", ".join(quoted[:6]) + f" and {count_of(more, 'more term')}"
         parts.append(f"{and_([f'`{s}`' for s in stems])} stem{'s' if len(stems) == 1 else ''} words, so "
                      f"{shown} also match their other forms (a plural matches its singular, "
                      "“networks” matches “network”); "
@@ -117,8 +117,8 @@ def shared_matches(ctx: Context) -> str:
                 break
             ca, cb = table.counts.loc[a, total], table.counts.loc[b, total]
             share = [f"{pct(both / c)} of {m}'s" for m, c in ((a, ca), (b, cb)) if c == c and c]
-            match = "record matches" if both == 1 else "records match"
-            lines.append(f"- `{s}`, {window_words(w)}: {thousands(both)} {match} both {a} and {b}"
+            matching = count_of(both, "record matches", "records match")
+            lines.append(f"- `{s}`, {window_words(w)}: {matching} both {a} and {b}"
                          + (f" ({and_(share)} matches)" if share else "") + ".")
     if unknown:
         names = list(dict.fromkeys(unknown))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from survey.evidence.precision import Precision, VerdictCheck, check_verdict, precision
 from survey.labels import Label, SampleKey
+from survey.report.text import count_of
 from survey.tables import markdown_rows, pct
 
 
@@ -140,8 +141,8 @@ def section(data: PrecisionData) -> str:
                f"FILE.csv`)" if example else
                "`survey audit -q QUERY -s local:NAME --cell METHOD:TASK --label -n 30` on a local corpus (online "
                "sources return records in their own order, not a seeded random sample, so they are not labelled)")
-        counted = "1 counted cell has" if len(unlabelled) == 1 else f"{len(unlabelled)} counted cells have"
-        out.append(f"{counted} no labels. To label one: {how}.")
+        cells = count_of(len(unlabelled), "counted cell has", "counted cells have")
+        out.append(f"{cells} no labels. To label one: {how}.")
     if data.problems:
         out.append("Label files with problems (those rows are not used):\n\n"
                    + "\n".join(f"- {p}" for p in data.problems[:10])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from survey.evidence.intervals import wilson
 from survey.evidence.variants import BASELINE, Row, TaskRobustness, assess, count, derive, leader_shares
-from survey.report.text import slug
+from survey.report.text import count_of, slug
 from survey.tables import markdown_rows
 
 
@@ -75,10 +75,6 @@ def changes_cell(v: TaskRobustness) -> str:
     return text
 
 
-def _variants(n: int) -> str:
-    return "1 variant" if n == 1 else f"{n} variants"
-
-
 def section(data: list[SourceRobustness], query_shown: str, figures: dict[str, Path | None] | None = None,
             link=lambda path, alt: "") -> str:
     """Markdown: per source and window, each task's leader, whether it is robust, and what flips it."""
@@ -91,7 +87,7 @@ def section(data: list[SourceRobustness], query_shown: str, figures: dict[str, P
     if not data:
         return "\n\n".join(out + ["No source has counts in the cache, so there are no variants to compare."])
     for d in data:
-        variants = _variants(len(d.variants) - 1)
+        variants = count_of(len(d.variants) - 1, "variant")
         if not d.counted:
             out.append(f"`{d.source}`: the variants are not counted yet; `survey robustness -q {query_shown} "
                        f"-s {d.source}` counts and caches them ({variants}).")

@@ -58,6 +58,16 @@ def thousands(n) -> str:
     return f"{int(n):,}"
 
 
+def count_of(n, one: str, many: str | None = None) -> str:
+    """``n`` with its noun (and verb) agreeing: "1 variant", "3 variants", "1 record matches"."""
+    return f"{thousands(n)} {one if n == 1 else many or one + 's'}"
+
+
+def year_span(first: int, last: int) -> str:
+    """Years first to last, one year once: "2012–2015", "2020"."""
+    return str(first) if first == last else f"{first}–{last}"
+
+
 def window_words(w: Window) -> str:
     return f"{w.name} ({w.span})" if w.span != w.name else w.name
 

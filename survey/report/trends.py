@@ -16,7 +16,7 @@ from survey.evidence import trends as trend_mod
 from survey.evidence.claims import MIN_MATCHES
 from survey.report import evidence_figures, figures
 from survey.report.context import Context
-from survey.report.text import slug, thousands
+from survey.report.text import slug, thousands, year_span
 from survey.tables import markdown_rows
 
 MODELS = (
@@ -79,7 +79,7 @@ def block(ctx: Context, source: str, part: pd.DataFrame) -> str:
     fits: dict = {}
     fitted = trend_mod.trends(part, source, ctx.methods, ctx.tasks, totals=totals, incomplete_from=incomplete,
                               fits=fits)
-    out = [f"### `{source}`, per publication year ({years[0]}–{years[-1]})" if years else f"### `{source}`"]
+    out = [f"### `{source}`, per publication year ({year_span(years[0], years[-1])})" if years else f"### `{source}`"]
     figs = []
     if not totals:
         # Where the source gives its year totals, matches per 1,000 works replace the raw counts (which the

@@ -15,8 +15,7 @@ from typing import Iterator
 
 import orjson
 
-from survey.corpus.records import Entry, Item, first_year, make_entry
-from survey.matrix import MAX_YEAR, MIN_YEAR
+from survey.corpus.records import Entry, Item, first_year, is_year, make_entry
 
 _TAGS = re.compile(r"<[^>]+>")  # Crossref abstracts are JATS XML
 
@@ -67,7 +66,7 @@ def json_entry(obj: dict) -> Entry | str:
         abstract = None
     year = obj.get("year")
     # Most JSON Lines corpora give the year as a plain number: the other fields need no look.
-    if type(year) is not int or not MIN_YEAR <= year <= MAX_YEAR:
+    if not is_year(year):
         year = _any_year(obj)
         if isinstance(year, str):
             return year
