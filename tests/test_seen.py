@@ -8,7 +8,10 @@ only the broken entry (the swallowing seen on a real file was not reproduced by 
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
+import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -201,3 +204,45 @@ def test_a_failed_import_leaves_no_temporary_file_and_the_old_corpus(tmp_path, m
     assert read[-1] < 40_000
     assert sorted(p.name for p in folder.iterdir()) == ["c.sqlite"]
     assert [r[0] for r in rows(folder / "c.sqlite")] == ["Kept"]
+
+
+def test_an_indexer_that_fails_behind_a_full_queue_leaves_the_reader_free(tmp_path, monkeypatch):
+    """The reader may be blocked handing over a batch when the indexer fails: the indexer takes
+    every batch left until the end, or the reader's last hand-over would wait for ever."""
+    from survey.corpus import loading
+
+    full = threading.Event()
+
+    class Watched(queue.Queue):
+        def put(self, item, *args, **kwargs):
+            super().put(item, *args, **kwargs)
+            if self.qsize() >= self.maxsize:
+                full.set()
+
+    class Failing:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def execute(self, sql, params=()):
+            if "json_each" in sql:
+                full.wait(20)  # fail only once the reader has filled the queue
+                raise sqlite3.OperationalError("disk I/O error")
+            return self.conn.execute(sql, params)
+
+    monkeypatch.setattr(loading, "queue", SimpleNamespace(Queue=Watched))
+    real_fill = loading.fill
+    monkeypatch.setattr(loading, "fill", lambda conn, *a, **k: real_fill(Failing(conn), *a, **k))
+    big = tmp_path / "big.jsonl"
+    big.write_text("".join(f'{{"title": "T{i}", "year": 2002}}\n' for i in range(45_000)), encoding="utf-8")
+    raised = []
+
+    def run():
+        try:
+            import_corpus(big, tmp_path / "c.sqlite")
+        except sqlite3.OperationalError as exc:
+            raised.append(str(exc))
+
+    importing = threading.Thread(target=run, daemon=True)
+    importing.start()
+    importing.join(20)
+    assert full.is_set() and not importing.is_alive() and raised == ["disk I/O error"]
