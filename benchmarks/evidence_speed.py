@@ -45,14 +45,14 @@ def main() -> int:
     from click.testing import CliRunner
 
     from survey.cli import main as cli
-    from survey.report import write_report
+    from survey.reporting import write_report
 
     print(f"imports (pandas, matplotlib, statsmodels, survey): {time.perf_counter() - t:.2f} s, once per process")
 
     from survey.config import Settings
     from survey.corpus.index import import_corpus
     from survey.matrix import load_matrix
-    from survey.refresh import plan, run
+    from survey.refreshing import plan, run
     from survey.sources import make_source
     from survey.store import Store
 

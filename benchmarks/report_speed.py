@@ -55,7 +55,7 @@ def main() -> int:
     import statsmodels.genmod.generalized_linear_model  # noqa: F401
     import statsmodels.stats.proportion  # noqa: F401
 
-    from survey.report import write_report
+    from survey.reporting import write_report
 
     imports = time.perf_counter() - t
 
@@ -63,7 +63,7 @@ def main() -> int:
     from survey.config import Settings
     from survey.corpus.index import import_corpus
     from survey.matrix import load_matrix
-    from survey.refresh import plan, run
+    from survey.refreshing import plan, run
     from survey.sources import make_source
     from survey.store import Store
 
@@ -82,7 +82,7 @@ def main() -> int:
             summary = run(plan(matrix, {"local:acl": source}, store, by_year=True), {"local:acl": source}, store)
             source.close()
             print(f"refresh --by-year: {summary.fetched} fetched, {summary.cached} cached in {time.perf_counter() - t:.1f} s")
-            print(f"imports (pandas, matplotlib, statsmodels, survey.report): {imports:.2f} s, once per process")
+            print(f"imports (pandas, matplotlib, statsmodels, survey.reporting): {imports:.2f} s, once per process")
             out = Path(tmp) / "reports" / "lstm_vs_cnn.md"
             figures = []
             times = {"report": []}

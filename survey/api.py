@@ -31,8 +31,8 @@ from survey.source_names import close_all, configured_sources, known_names, make
 if TYPE_CHECKING:
     import pandas as pd
 
-    from survey.refresh import PlanItem, Summary
-    from survey.report import ReportResult
+    from survey.refreshing import PlanItem, Summary
+    from survey.reporting import ReportResult
     from survey.store import Observation, Store
 
 __all__ = [
@@ -100,7 +100,7 @@ def _check_writable(out_path: Path) -> None:
 def plan(query, sources: Iterable[str] = (), *, all_sources: bool = False, by_year: bool = False,
          max_age="30d", force: bool = False, home=None, config=None, log=lambda m: None) -> list["PlanItem"]:
     """The exact query each source is sent per cell (and year), with the cached answer, if any."""
-    from survey.refresh import plan as make_plan
+    from survey.refreshing import plan as make_plan
 
     matrix = _matrix(query)
     settings = load_settings(home, config)
@@ -126,8 +126,8 @@ def refresh(query, sources: Iterable[str] = (), *, all_sources: bool = False, by
             log=lambda m: None, on_start: Callable[[int], None] | None = None,
             on_observation: Callable[["Observation"], None] | None = None) -> "Summary":
     """Fetch the counts that are missing or stale; each is saved as it arrives. Returns the summary."""
-    from survey.refresh import plan as make_plan
-    from survey.refresh import run
+    from survey.refreshing import plan as make_plan
+    from survey.refreshing import run
 
     matrix = _matrix(query)
     settings = load_settings(home, config)
@@ -246,7 +246,7 @@ def report(query, output: Pathish | None = None, *, sources: Iterable[str] | Non
     (default: the one the query file names, if any). ``preface``: Markdown placed under the title.
     ``labels``: committed label files or folders of them (CSV), used beside the labels store.
     """
-    from survey.report import write_report
+    from survey.reporting import write_report
 
     matrix = _matrix(query)
     stem = Path(matrix.path).stem if matrix.path else matrix.name

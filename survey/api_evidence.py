@@ -33,7 +33,7 @@ def shares(query, source: str | Iterable[str] | None = None, *, window: str | No
 
 def _method_counts(query, source, window, by_year, home, config) -> "pd.DataFrame":
     """``counts`` without the year totals' rows (they are no method) and, unless named, the sources never fetched."""
-    from survey.refresh import WORKS
+    from survey.refreshing import WORKS
 
     frame = counts(query, source, window=window, by_year=by_year, home=home, config=config)
     frame = frame[frame["method"] != WORKS]
@@ -52,7 +52,7 @@ def ratios(query, source: str | Iterable[str] | None = None, *, window: str | No
 def _per_year_reading(matrix: Matrix, source: str, settings, store):
     if matrix.trend is None:
         raise BadInput(f"{matrix.path or matrix.name}: per-year counts need a [trend] table with from = YEAR")
-    from survey.refresh import WORKS
+    from survey.refreshing import WORKS
 
     reading = read(matrix, store, settings, [source], by_year=True)
     reading.close()
@@ -168,8 +168,8 @@ def robustness(query, source: str, *, fetch: bool = True, max_age="never", home=
 
 
 def replay(manifest: Pathish, sources: Iterable[str] = (), *, home=None, config=None):
-    """Count every query of a report's manifest again; returns ``survey.report.manifest.Replay``."""
-    from survey.report.manifest import load_manifest, replay as run_replay
+    """Count every query of a report's manifest again; returns ``survey.reporting.manifest.Replay``."""
+    from survey.reporting.manifest import load_manifest, replay as run_replay
 
     doc = load_manifest(manifest)
     wanted = list(sources) or sorted({o["source"] for o in doc["observations"]})

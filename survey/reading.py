@@ -1,7 +1,7 @@
 """What the cache answers for a query file: every planned count and the observation that answers it.
 
 A count answers a cell only for the same source, compiled query, window and year and, for a
-local corpus, the same corpus content; the plan (``survey.refresh.plan``) does that matching, so
+local corpus, the same corpus content; the plan (``survey.refreshing.plan``) does that matching, so
 tables, reports and ``survey plan`` always agree on what is cached.
 """
 
@@ -39,7 +39,7 @@ class Reading:
 def read(matrix: Matrix, store: "Store", settings, names: Iterable[str] | None = None, *,
          by_year: bool = True, now=None) -> Reading:
     """The answers in ``store`` to ``matrix`` for the named sources (default: every source with an answer)."""
-    from survey.refresh import plan as make_plan
+    from survey.refreshing import plan as make_plan
     from survey.sources import source_names
 
     explicit = names is not None and len(list(names)) > 0

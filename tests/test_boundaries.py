@@ -9,7 +9,7 @@ import pytest
 
 from survey.errors import QueryFileError
 from survey.matrix import Window, parse_matrix
-from survey.refresh import plan, run
+from survey.refreshing import plan, run
 from survey.sources.base import Capabilities, Source
 from survey.store import Observation, Store, format_time, is_fresh
 

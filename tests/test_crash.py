@@ -22,7 +22,7 @@ from werkzeug import Response
 
 from survey.config import Settings
 from survey.matrix import parse_matrix
-from survey.refresh import plan
+from survey.refreshing import plan
 from survey.sources.openalex import OpenAlexSource
 from survey.store import Store
 
@@ -52,7 +52,7 @@ SCRIPT = textwrap.dedent(
     from datetime import timedelta
     from survey.config import load_settings
     from survey.matrix import load_matrix
-    from survey.refresh import plan, run
+    from survey.refreshing import plan, run
     from survey.sources import make_source
     from survey.store import Store
 

@@ -151,7 +151,7 @@ def test_one_bad_count_never_stops_the_others(httpserver, tmp_path):
     from datetime import timedelta
 
     from survey.matrix import parse_matrix
-    from survey.refresh import plan, run
+    from survey.refreshing import plan, run
     from survey.sources.openalex import OpenAlexSource
     from survey.store import Store
 

@@ -172,7 +172,7 @@ def test_plain_audit_marks_the_matched_words(corpus, home):
 
 def test_highlight_follows_the_index_stemming_and_phrases():
     from survey.matrix import parse_matrix
-    from survey.report.audit import highlight
+    from survey.reporting.audit import highlight
 
     m = parse_matrix('[methods]\nCNN = ["CNN", "convolutional neural network"]\n'
                      '[tasks]\n"language generation" = ["language generation"]\n')

@@ -1,7 +1,7 @@
 """`survey counts --reference` in every format, against the published tables read here with tomllib.
 
 The expected rows are built in this file from data/reference and the query file, not through
-survey.reference or survey.tables, so a slip in either shows as a difference.
+survey.reference or survey.table_text, so a slip in either shows as a difference.
 """
 
 from __future__ import annotations

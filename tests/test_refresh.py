@@ -7,7 +7,7 @@ import pytest
 
 from survey.errors import Blocked, SourceError, Unreachable, Unsupported
 from survey.matrix import parse_matrix
-from survey.refresh import WORKS, plan, run
+from survey.refreshing import WORKS, plan, run
 from survey.sources.base import Capabilities, Source
 from survey.store import Store
 

@@ -10,7 +10,7 @@ import pytest
 
 from survey.errors import Blocked, SourceError, Unreachable, Unsupported
 from survey.matrix import parse_matrix
-from survey.refresh import plan, run
+from survey.refreshing import plan, run
 from survey.sources.base import Capabilities, Source
 from survey.store import Store
 

@@ -103,7 +103,7 @@ def test_a_source_not_on_this_machine_is_named_not_fatal(home, tmp_path):
 
 def test_each_kind_of_change_is_one_plain_line(home, tmp_path, monkeypatch):
     from survey import api
-    from survey.report.manifest import Change, Replay
+    from survey.reporting.manifest import Change, Replay
 
     result = Replay(checked=4, not_replayed=["local:acl CNN:total 2018: the source's answer now has no count for this year"],
                     changes=[Change("local:acl", "CNN:total", "all time", 1200, 1250),

@@ -17,7 +17,7 @@ from survey import analysis
 from survey.cli import main
 from survey.matrix import load_matrix
 from survey.reference import load_reference
-from survey.report import figures, write_report
+from survey.reporting import figures, write_report
 from survey.store import Observation, Store, format_time
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def compiled(source, method, task, start, end, year=None) -> str:
     (for a trend year, the request that answers that year of the plan's trend)."""
     from survey.config import load_settings
     from survey.errors import Unsupported
-    from survey.refresh import UNSUPPORTED_QUERY
+    from survey.refreshing import UNSUPPORTED_QUERY
     from survey.sources import make_source
 
     if source not in _SOURCES:
@@ -423,7 +423,7 @@ def tiny_corpus(settings, tmp_path):
 
 
 def test_precision_audit_samples_records_of_each_cell(tmp_path, matrix, store, settings, tiny_corpus):
-    from survey.refresh import plan, run
+    from survey.refreshing import plan, run
     from survey.sources import make_source
 
     source = make_source(tiny_corpus, settings)

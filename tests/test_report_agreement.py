@@ -8,7 +8,7 @@ import pandas as pd
 
 from survey.analysis import Agreement, StudyTable
 from survey.matrix import Window
-from survey.report import agreement
+from survey.reporting import agreement
 
 W1 = Window("early", 2000, 2009)
 W2 = Window("late", 2010, 2019)

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from survey.matrix import Window
-from survey.report.appendix import Appendix, CorpusImport, SourceSearch, gather, render, section
-from survey.report.kept import Kept
+from survey.reporting.appendix import Appendix, CorpusImport, SourceSearch, gather, render, section
+from survey.reporting.kept import Kept
 
 WINDOWS = [Window("all", None, None), Window("2010s", 2010, 2019)]
 SPANS = ["all: all years", "2010s: 2010–2019"]

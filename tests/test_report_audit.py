@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from survey.matrix import AllOf, AnyOf, Cell, Phrase, Term, Window
-from survey.report.audit import (AuditSample, highlight, matched_spans, record_line, restyle, sample_cell,
+from survey.reporting.audit import (AuditSample, highlight, matched_spans, record_line, restyle, sample_cell,
                                  supports_records)
 from survey.sources.base import Record
 

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 from survey.evidence.claims import LEAD, NO_DATA, verdict
 from survey.matrix import Cell, Matrix, Trend, Window
-from survey.refresh import WORKS, PlanItem
-from survey.report.context import Context
+from survey.refreshing import WORKS, PlanItem
+from survey.reporting.context import Context
 from survey.store import Observation
 
 ALL = Window("all", None, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from survey.report.drift import render
+from survey.reporting.drift import render
 from survey.store import Observation
 
 HEADER = ("| source | cell | window or year | previous | fetched | latest | fetched | change | relative |\n"

@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 
 from aclscan import Scan, kept
 from survey.cli import main
-from survey.report.render import md
+from survey.reporting.render import md
 
 REPO = Path(__file__).resolve().parents[1]
 QUERY = "queries/lstm_vs_cnn.toml"

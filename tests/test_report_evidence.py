@@ -146,7 +146,7 @@ def test_report_sections_with_committed_labels_variants_and_appendix(study, home
 
 
 def test_labels_for_another_query_do_not_correct_this_one(study, home, tmp_path):
-    from survey.report.precision import gather
+    from survey.reporting.precision import gather
     from survey.labels import Label
     from survey import api
 

@@ -12,8 +12,8 @@ import pytest
 
 from figurekit import capture_figures
 from survey.evidence.trends import Slope
-from survey.report import evidence_figures
-from survey.report.figures import OKABE_ITO
+from survey.reporting import evidence_figures
+from survey.reporting.figures import OKABE_ITO
 
 BLUE, VERMILLION = OKABE_ITO["blue"], OKABE_ITO["vermillion"]
 COLUMNS = ["task", "method", "year", "share", "ci_low", "ci_high", "total"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from survey.report import experiment, figures
-from survey.report.context import Context
-from survey.report.text import md
+from survey.reporting import experiment, figures
+from survey.reporting.context import Context
+from survey.reporting.text import md
 
 INTRO_TAIL = ". Mean ± standard deviation over seeds, on the test split; training time is fitting only."
 HEADER = ("| task | model | accuracy (%) | macro-F1 (%) | train time (s) | epochs | parameters | seeds |\n"

@@ -12,8 +12,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from figurekit import capture_figures
-from survey.report import figures
-from survey.report.figures import INCOMPLETE, OKABE_ITO, PALETTE
+from survey.reporting import figures
+from survey.reporting.figures import INCOMPLETE, OKABE_ITO, PALETTE
 
 BLUE, VERMILLION, GREEN = OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish green"]
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from survey.cli import main
 from survey.matrix import load_matrix
-from survey.report import write_report
+from survey.reporting import write_report
 from survey.store import Observation, Store, format_time
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)

@@ -16,8 +16,8 @@ import pandas as pd
 from survey.analysis import StudyTable
 from survey.evidence.claims import verdict
 from survey.matrix import Window
-from survey.report import headline
-from survey.report.context import Context
+from survey.reporting import headline
+from survey.reporting.context import Context
 
 EARLY = Window("early", 2000, 2009)
 LATE = Window("late", 2010, 2019)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from survey.errors import BadInput
 from survey.matrix import TITLE, Matrix, TermSpec, Trend, Window, describe
-from survey.report import limits
+from survey.reporting import limits
 
 INTRO = ("A count is of records whose searched text matches the query terms: a paper that names a method as a "
          "baseline counts the same as one built on it, and a term can mean something else (the precision audit "

@@ -12,7 +12,7 @@ from localekit import ascii_locale
 from survey import __version__
 from survey.errors import BadInput, SourceError
 from survey.matrix import Cell, TermSpec, Window, cell_query, describe
-from survey.report.manifest import Change, Replay, load_manifest, manifest, replay, sha256, write_manifest
+from survey.reporting.manifest import Change, Replay, load_manifest, manifest, replay, sha256, write_manifest
 
 CNN = [{"term": "CNN", "exact": False}, {"term": "conv net", "exact": True}]
 TAGGING = [{"term": "tagging"}]  # no "exact": stemmed

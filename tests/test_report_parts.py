@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 from localekit import ascii_locale
 
-from survey.report.kept import Kept
-from survey.report.origin import local_origin_note
+from survey.reporting.kept import Kept
+from survey.reporting.origin import local_origin_note
 
 
 def obs(source, corpus, day, status="ok"):

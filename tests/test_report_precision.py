@@ -12,8 +12,8 @@ from survey.evidence.claims import verdict
 from survey.evidence.precision import Precision, check_verdict
 from survey.labels import Label, SampleKey, open_labels
 from survey.matrix import Window
-from survey.report import precision as section_module
-from survey.report.precision import (CellPrecision, PrecisionData, _claim_words, _verdict_words, applies, gather,
+from survey.reporting import precision as section_module
+from survey.reporting.precision import (CellPrecision, PrecisionData, _claim_words, _verdict_words, applies, gather,
                                      merge, section, verdicts)
 
 INTRO = ("A person judged a seeded random sample of each labelled cell's matches relevant or not. Precision is "

@@ -8,8 +8,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from survey.matrix import Cell, Trend, Window
-from survey.refresh import PlanItem
-from survey.report import provenance
+from survey.refreshing import PlanItem
+from survey.reporting import provenance
 from survey.store import Observation
 
 ALL = Window("all", None, None)

@@ -13,9 +13,9 @@ from localekit import ascii_locale
 
 from survey import __version__
 from survey.matrix import Cell, Matrix, Trend, Window, cell_query
-from survey.report import render
-from survey.report.context import Context
-from survey.report.render import ReportResult, Section, build, header, write_report
+from survey.reporting import render
+from survey.reporting.context import Context
+from survey.reporting.render import ReportResult, Section, build, header, write_report
 
 NOW = datetime(2026, 5, 6, 7, 8, tzinfo=timezone.utc)
 READS = "The report reads the cache and the files its query file names; it sends no request."
@@ -25,7 +25,7 @@ def sections(monkeypatch, **renders):
     """Stand-in sections named a, b, ...: ``renders`` maps each key to (render, applies or None)."""
     listed = []
     for key, (render_fn, applies) in renders.items():
-        module = ModuleType(f"survey.report._probe_{key}")
+        module = ModuleType(f"survey.reporting._probe_{key}")
         module.render = render_fn
         if applies is not None:
             module.applies = applies

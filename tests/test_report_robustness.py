@@ -17,8 +17,8 @@ import pytest
 from survey.evidence.claims import verdict
 from survey.evidence.variants import BASELINE, Row, TaskRobustness, assess
 from survey.matrix import Matrix, Window, describe
-from survey.report import robustness
-from survey.report.robustness import SourceRobustness, changes_cell, leader_cell, section, verdict_cell
+from survey.reporting import robustness
+from survey.reporting.robustness import SourceRobustness, changes_cell, leader_cell, section, verdict_cell
 from survey.store import Observation, Store
 
 INTRO = ("Each task's leader under variants of the query derived from the query file: each method by one "

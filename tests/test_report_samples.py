@@ -9,8 +9,8 @@ import pandas as pd
 
 from survey.errors import SurveyError
 from survey.matrix import Matrix, Window
-from survey.report import samples
-from survey.report.kept import Kept
+from survey.reporting import samples
+from survey.reporting.kept import Kept
 from survey.sources.base import Record
 
 NAN = float("nan")

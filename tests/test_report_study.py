@@ -9,8 +9,8 @@ import pandas as pd
 
 from survey.analysis import NOT_FETCHED, StudyTable
 from survey.matrix import Window
-from survey.report import study
-from survey.report.context import Context
+from survey.reporting import study
+from survey.reporting.context import Context
 
 EARLY = Window("early", 2000, 2009)
 LATE = Window("late", 2010, 2019)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.matrix import Window
-from survey.report.text import (and_, anchor, count_of, date_range, day, md, shown_path, slug, table_and_notes,
+from survey.reporting.text import (and_, anchor, count_of, date_range, day, md, shown_path, slug, table_and_notes,
                                 thousands, window_words, year_span)
 
 

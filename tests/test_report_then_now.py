@@ -12,8 +12,8 @@ from survey import analysis
 from survey.analysis import StudyTable
 from survey.matrix import Window
 from survey.reference import ReferenceTable
-from survey.report import then_now
-from survey.report.context import Context
+from survey.reporting import then_now
+from survey.reporting.context import Context
 
 ALL = Window("all", None, None)
 EARLY = Window("early", 2000, 2009)

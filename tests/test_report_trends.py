@@ -17,9 +17,9 @@ import pytest
 
 from survey import analysis
 from survey.evidence.trends import COLUMNS
-from survey.refresh import WORKS
-from survey.report import evidence_figures, figures, trends
-from survey.report.context import Context
+from survey.refreshing import WORKS
+from survey.reporting import evidence_figures, figures, trends
+from survey.reporting.context import Context
 
 NAN = math.nan
 

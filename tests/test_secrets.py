@@ -11,7 +11,7 @@ from werkzeug import Response
 from survey.config import load_settings
 from survey.errors import SourceError
 from survey.matrix import parse_matrix
-from survey.refresh import plan, run
+from survey.refreshing import plan, run
 from survey.sources import make_source
 from survey.store import Store
 

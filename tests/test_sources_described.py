@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from survey.report.text import md
+from survey.reporting.text import md
 from survey.sources import REGISTRY, make_source
 from survey.config import Settings
 

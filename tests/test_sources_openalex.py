@@ -164,7 +164,7 @@ def test_per_year_rows_store_the_group_by_request_actually_sent(httpserver, tmp_
     from datetime import timedelta
 
     from survey.matrix import parse_matrix
-    from survey.refresh import plan, run
+    from survey.refreshing import plan, run
     from survey.store import Store
 
     groups = [{"key": str(y), "count": y - 2000} for y in range(2015, 2019)]

@@ -12,7 +12,7 @@ from sourcekit import LSTM_CLASSIFICATION, LSTM_TOTAL, body, fast
 from survey.config import Settings
 from survey.errors import Blocked, SourceError
 from survey.matrix import parse_matrix
-from survey.refresh import plan, run
+from survey.refreshing import plan, run
 from survey.sources import make_source
 from survey.sources.base import Capabilities, Source
 from survey.sources.scholar import ScholarSource

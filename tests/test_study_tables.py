@@ -1,4 +1,4 @@
-"""survey.analysis and survey.tables on small hand-made observations, with exact expected values."""
+"""survey.analysis and survey.table_text on small hand-made observations, with exact expected values."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from survey.analysis import (
 from survey.matrix import Window, parse_matrix
 from survey.reference import ReferenceTable
 from survey.store import Observation
-from survey.tables import display, format_count, format_ratio, markdown_footnotes, markdown_rows, markdown_table
+from survey.table_text import display, format_count, format_ratio, markdown_footnotes, markdown_rows, markdown_table
 
 MATRIX = parse_matrix("""
 [methods]

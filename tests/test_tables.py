@@ -9,7 +9,7 @@ import pytest
 
 from survey.analysis import StudyTable
 from survey.matrix import Window
-from survey.tables import display, format_ratio, markdown_table, pct, pct_interval, ratio_words
+from survey.table_text import display, format_ratio, markdown_table, pct, pct_interval, ratio_words
 
 
 def _table(counts: dict, status: dict | None = None, notes: dict | None = None) -> StudyTable:

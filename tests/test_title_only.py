@@ -12,7 +12,7 @@ from survey.corpus import import_corpus
 from survey.errors import QueryFileError
 from survey.evidence.variants import derive
 from survey.matrix import parse_matrix
-from survey.refresh import plan
+from survey.refreshing import plan
 from survey.sources import make_source
 from survey.sources.local import LocalSource
 from survey.store import Store

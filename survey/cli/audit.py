@@ -24,7 +24,7 @@ def _mark(text: str) -> str:
 
 def _show(record, query, prefix: str = "") -> str:
     """One record: year, id, title with the matched words marked; the source's snippet under it where given."""
-    from survey.report.audit import highlight, restyle
+    from survey.reporting.audit import highlight, restyle
 
     year = str(record.year) if record.year is not None else "----"
     rid = getattr(record, "record_id", None) or getattr(record, "id", None) or f"doi:{record.doi}"
@@ -96,7 +96,7 @@ def audit(ctx: Context, query_path, name, cell_label, n, window_name, label, exp
 
 def _print_sample(ctx, api, query_path, name, cell_label, n, window_name):
     from survey.matrix import load_matrix
-    from survey.report.audit import sample_cell, supports_records
+    from survey.reporting.audit import sample_cell, supports_records
     from survey.sources import make_source
 
     matrix = load_matrix(query_path)

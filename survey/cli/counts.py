@@ -183,7 +183,7 @@ def _print_long(frame, fmt):
     if fmt == "json":
         click.echo(frame.to_json(orient="records", indent=2))
     elif fmt == "markdown":
-        from survey.tables import markdown_table
+        from survey.table_text import markdown_table
 
         click.echo(markdown_table(frame.set_index("source").astype(str)))
     else:
@@ -192,7 +192,7 @@ def _print_long(frame, fmt):
 
 def _print_tables(ctx: Context, tables, fmt, titles, ratios=()):
     from survey import analysis
-    from survey.tables import display, markdown_footnotes, markdown_table
+    from survey.table_text import display, markdown_footnotes, markdown_table
 
     if fmt in ("csv", "json"):
         import pandas as pd

@@ -16,7 +16,7 @@ def _frame_out(frame, fmt: str, title: str | None = None) -> str:
         return frame.to_json(orient="records", indent=2)
     text = frame.astype(object).where(frame.notna(), "n/a").astype(str)
     if fmt == "markdown":
-        from survey.tables import markdown_rows
+        from survey.table_text import markdown_rows
 
         table = markdown_rows(list(text.columns), text.values.tolist(), "l" * len(text.columns))
         return f"### {title}\n\n{table}\n" if title else table

@@ -14,7 +14,7 @@ DEFAULT_LABELS = Path("data") / "labels"
 
 def _report_command(query_path, out_path: Path, names, preface, online_samples, experiment=None) -> str:
     """The command line shown at the top of the report: relative paths only, no --home."""
-    from survey.report.render import shown_path
+    from survey.reporting.render import shown_path
 
     parts = ["survey report", f"-q {shown_path(query_path)}", f"-o {shown_path(out_path)}"]
     parts += [f"-s {n}" for n in names]

@@ -43,7 +43,7 @@ def robustness(ctx: Context, query_path, name, offline, max_age, fmt, export_pat
         return
     from rich.table import Table
 
-    from survey.report.robustness import changes_cell, leader_cell, verdict_cell
+    from survey.reporting.robustness import changes_cell, leader_cell, verdict_cell
 
     variants = list(dict.fromkeys(r.variant for r in rows))
     table = Table("window", "task", "leader as written", "verdict", "variants that change it (their claim)")

@@ -193,7 +193,7 @@ def count(variants: list[Variant], name: str, source, store, *, fetch: bool = Tr
     Returns the rows, and the plan items answering the variants' changed tasks (the file as
     written left out: its counts are the report's own), for the manifest and the export.
     """
-    from survey.refresh import plan, run
+    from survey.refreshing import plan, run
 
     out, answered = [], []
     baseline = variants[0].matrix

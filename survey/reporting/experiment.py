@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from survey.report import figures
-from survey.report.context import Context
-from survey.report.text import md, shown_path, slug, thousands
-from survey.tables import markdown_rows
+from survey.reporting import figures
+from survey.reporting.context import Context
+from survey.reporting.text import md, shown_path, slug, thousands
+from survey.table_text import markdown_rows
 
 
 def applies(ctx: Context) -> bool:

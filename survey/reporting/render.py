@@ -33,18 +33,18 @@ from typing import Callable
 from survey import __version__
 from survey.matrix import Matrix
 from survey.reference import ReferenceTable, load_reference
-from survey.report.context import Context
-from survey.report.text import anchor, day, md, shown_path  # noqa: F401  (md, shown_path: public helpers)
+from survey.reporting.context import Context
+from survey.reporting.text import anchor, day, md, shown_path  # noqa: F401  (md, shown_path: public helpers)
 from survey.store import Store
 
 @dataclass(frozen=True)
 class Section:
     key: str
     title: str
-    module: str  # survey.report.<module>: render(ctx) -> str, optional applies(ctx) -> bool
+    module: str  # survey.reporting.<module>: render(ctx) -> str, optional applies(ctx) -> bool
 
 
-# The report's sections, in order. To add one: write survey/report/<module>.py with
+# The report's sections, in order. To add one: write survey/reporting/<module>.py with
 # render(ctx) -> str (and applies(ctx) -> bool where it is conditional) and list it here.
 SECTIONS = [
     Section("headline", "Headline", "headline"),
@@ -131,7 +131,7 @@ def write_report(
     # Written beside and renamed: an editor preview never shows half a report.
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out_path)
-    from survey.report.manifest import write_manifest
+    from survey.reporting.manifest import write_manifest
 
     write_manifest(out_path.with_name(f"{ctx.stem}.manifest.json"), matrix, reading.items + ctx.variant_items,
                    query_shown=ctx.query_shown)
@@ -142,7 +142,7 @@ def write_report(
 def _module(section: Section):
     import importlib
 
-    return importlib.import_module(f"survey.report.{section.module}")
+    return importlib.import_module(f"survey.reporting.{section.module}")
 
 
 def build(ctx: Context) -> str:
@@ -172,7 +172,7 @@ def header(ctx: Context) -> str:
         made += (f", from the counts cached by `{ctx.refresh_command(filled, by_year)}` up to "
                  f"{day(max(o.fetched for o in ctx.latest))}")
     lines += [made + ". The report reads the cache and the files its query file names; it sends no request.", ""]
-    from survey.report.origin import local_origin_note
+    from survey.reporting.origin import local_origin_note
 
     note = local_origin_note(ctx.reading, ctx.refresh_command([s for s in filled if s.startswith("local:")]))
     if note:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from survey.evidence.intervals import wilson
 from survey.evidence.variants import BASELINE, Row, TaskRobustness, assess, count, derive, leader_shares
-from survey.report.text import count_of, slug
-from survey.tables import markdown_rows
+from survey.reporting.text import count_of, slug
+from survey.table_text import markdown_rows
 
 
 @dataclass

@@ -6,11 +6,11 @@ import csv
 import io
 from pathlib import Path
 
-from survey.report.text import date_range, md, shown_path
+from survey.reporting.text import date_range, md, shown_path
 
-from survey.report.context import Context
+from survey.reporting.context import Context
 from survey.store import Observation
-from survey.tables import markdown_rows
+from survey.table_text import markdown_rows
 
 
 def render(ctx: Context) -> str:

@@ -1,6 +1,6 @@
 """The precision audit: a fixed sample of matched titles per cell, for sources that return records.
 
-The samples drawn are kept beside the report (``survey.report.kept``), so a checkout without the
+The samples drawn are kept beside the report (``survey.reporting.kept``), so a checkout without the
 corpus, whose counts come from the committed cache export, shows the same samples instead of
 none: a sample is reused only for the same source, query, window, size and corpus as its count.
 """
@@ -13,9 +13,9 @@ import pandas as pd
 
 from survey.errors import SurveyError
 from survey.matrix import Window
-from survey.report.audit import sample_cell, supports_records
-from survey.report.context import Context
-from survey.report.text import md, thousands, window_words
+from survey.reporting.audit import sample_cell, supports_records
+from survey.reporting.context import Context
+from survey.reporting.text import md, thousands, window_words
 from survey.sources.base import Record
 
 

@@ -14,10 +14,10 @@ from survey import analysis
 from survey.evidence import shares as share_mod
 from survey.evidence import trends as trend_mod
 from survey.evidence.claims import MIN_MATCHES
-from survey.report import evidence_figures, figures
-from survey.report.context import Context
-from survey.report.text import slug, thousands, year_span
-from survey.tables import markdown_rows
+from survey.reporting import evidence_figures, figures
+from survey.reporting.context import Context
+from survey.reporting.text import slug, thousands, year_span
+from survey.table_text import markdown_rows
 
 MODELS = (
     "How the tests read: *odds ratio per year* is exp(slope) of a binomial regression of the method's matches "
@@ -205,7 +205,7 @@ def total_table(ctx: Context, part: pd.DataFrame, totals: dict[int, int]) -> str
     if totals:
         header += ["all records", *(f"{m} per 1,000" for m in ctx.methods)]
     from survey.evidence.intervals import wilson
-    from survey.tables import share_words
+    from survey.table_text import share_words
 
     rows = []
     for year, r in wide.iterrows():

@@ -9,8 +9,8 @@ from __future__ import annotations
 from survey import analysis
 from survey.evidence.claims import LEAD, MIN_MATCHES, NO_DATA, TOO_FEW, UNCLEAR, Verdict, is_flip
 from survey.evidence.intervals import ratio_interval
-from survey.report.context import Context
-from survey.report.text import and_, md, ratio_words, share_words, shown_path, thousands, window_words
+from survey.reporting.context import Context
+from survey.reporting.text import and_, md, ratio_words, share_words, shown_path, thousands, window_words
 
 MULTIPLE = ("Shares are of method matches: a record that names two methods counts once for each, so a "
             "share is not a share of papers.")
@@ -132,7 +132,7 @@ def ratios_text(ctx: Context, v: Verdict) -> str:
 
 def flips(ctx: Context, table: analysis.StudyTable, now: dict[str, Verdict]) -> str:
     """Against the published table for the same source (else window): where a clear lead changed hands."""
-    from survey.report.then_now import reference_for
+    from survey.reporting.then_now import reference_for
 
     found = reference_for(ctx, table.source, table.window)
     if not found:

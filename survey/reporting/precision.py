@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from survey.evidence.precision import Precision, VerdictCheck, check_verdict, precision
 from survey.labels import Label, SampleKey
-from survey.report.text import count_of
-from survey.tables import markdown_rows, pct
+from survey.reporting.text import count_of
+from survey.table_text import markdown_rows, pct
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from survey import analysis
-from survey.report.context import Context
-from survey.report.text import and_, md
-from survey.tables import markdown_rows
+from survey.reporting.context import Context
+from survey.reporting.text import and_, md
+from survey.table_text import markdown_rows
 
 
 def render(ctx: Context) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from survey.errors import SurveyError
 from survey.matrix import AllOf, describe
-from survey.report.context import Context
-from survey.report.text import and_, count_of, md, pct, thousands, window_words, year_span
+from survey.reporting.context import Context
+from survey.reporting.text import and_, count_of, md, pct, thousands, window_words, year_span
 
 
 def render(ctx: Context) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.matrix import Window
-from survey.tables import markdown_footnotes, markdown_table, pct, pct_interval, ratio_words, share_words  # noqa: F401
+from survey.table_text import markdown_footnotes, markdown_table, pct, pct_interval, ratio_words, share_words  # noqa: F401
 
 # `|` is left alone: the table helpers escape it, and escaping twice would split a cell.
 _INLINE = re.compile(r"([\\`*_\[\]<>$#])")

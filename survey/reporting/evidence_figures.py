@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from survey.report.figures import STYLE, WIDTH, _grid, _ordered, _save, _year_axis, colour, marker
+from survey.reporting.figures import STYLE, WIDTH, _grid, _ordered, _save, _year_axis, colour, marker
 
 FAINT = 0.25
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from survey import analysis
-from survey.report.context import Context
-from survey.report.text import day, thousands
-from survey.tables import markdown_rows
+from survey.reporting.context import Context
+from survey.reporting.text import day, thousands
+from survey.table_text import markdown_rows
 
 
 def render(ctx: Context) -> str:

@@ -10,9 +10,9 @@ import pandas as pd
 from survey import analysis
 from survey.matrix import Window
 from survey.reference import ReferenceTable
-from survey.report.context import Context
-from survey.report.text import and_, date_range, md, shown_path, table_and_notes
-from survey.tables import display, format_ratio
+from survey.reporting.context import Context
+from survey.reporting.text import and_, date_range, md, shown_path, table_and_notes
+from survey.table_text import display, format_ratio
 
 
 def applies(ctx: Context) -> bool:

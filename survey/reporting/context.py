@@ -10,9 +10,9 @@ from survey.evidence.claims import Verdict, verdict
 from survey.matrix import Matrix
 from survey.reference import ReferenceTable
 from survey.reading import stored_history
-from survey.report.kept import Kept
+from survey.reporting.kept import Kept
 from survey.store import Observation, Store
-from survey.report.text import anchor, shown_path
+from survey.reporting.text import anchor, shown_path
 
 
 class Context:
@@ -91,7 +91,7 @@ class Context:
                 old.unlink()
 
     def link(self, path: Path | None, alt: str) -> str:
-        from survey.report.text import md
+        from survey.reporting.text import md
 
         if path is None:
             return ""
@@ -101,7 +101,7 @@ class Context:
     def year_totals(self, source: str) -> dict[int, int]:
         """The source's count of all works per year, as cached by `survey refresh --by-year`; {} where none."""
         if source not in self._totals:
-            from survey.refresh import WORKS
+            from survey.refreshing import WORKS
 
             self._totals[source] = {o.year: o.count for o in self.latest
                                     if o.source == source and o.method == WORKS and o.status == "ok"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from survey import analysis
-from survey.report.context import Context
-from survey.report.text import and_, date_range, table_and_notes, window_words
-from survey.tables import display
+from survey.reporting.context import Context
+from survey.reporting.text import and_, date_range, table_and_notes, window_words
+from survey.table_text import display
 
 
 def render(ctx: Context) -> str:

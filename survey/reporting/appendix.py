@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from survey.report.text import year_span
-from survey.tables import markdown_rows
+from survey.reporting.text import year_span
+from survey.table_text import markdown_rows
 
 INTERFACES = {
     "openalex": "OpenAlex, REST API (`https://api.openalex.org/works`, `search` over title and abstract)",
@@ -64,7 +64,7 @@ class Appendix:
 
 
 def _corpus(src) -> CorpusImport | None:
-    from survey.report.manifest import sha256
+    from survey.reporting.manifest import sha256
 
     corpus = getattr(src, "corpus", None)
     if corpus is None:
