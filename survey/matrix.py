@@ -1,7 +1,8 @@
 """Query definitions: a TOML file of methods x tasks x windows, parsed into a Matrix of Cells.
 
-Each cell's query is a small tree, ``AllOf(AnyOf(method terms), AnyOf(task terms))``, that
-every source compiles into its own syntax. A term with a space in it is a phrase. A term is
+Each cell's query is a small tree, ``AllOf(AnyOf(method terms), AnyOf(task terms))`` less the
+records with any of its ``excluded`` terms (a method's or task's ``not``), that every source
+compiles into its own syntax. A term with a space in it is a phrase. A term is
 stemmed where the source stems, unless it is marked exact (``{ term = "x", exact = true }``,
 or ``stem = false`` for the whole file): then it matches the word as written (case aside).
 """
@@ -51,6 +52,8 @@ class AnyOf:
 class AllOf:
     items: tuple[AnyOf, ...]
     field: str | None = None  # None: what the source searches by default; TITLE: titles only
+    # Records with any of these are left out: (M - M not) AND (T - T not) is M AND T AND NOT (M not OR T not).
+    excluded: tuple[Atom, ...] = ()
 
 
 Query = AllOf
@@ -67,6 +70,8 @@ def describe(query: Query) -> str:
         return f"={text}" if a.exact else text
 
     text = " AND ".join("(" + " OR ".join(one(a) for a in group.items) + ")" for group in query.items)
+    if query.excluded:
+        text += " NOT (" + " OR ".join(one(a) for a in query.excluded) + ")"
     return f"{text} [in {query.field}s only]" if query.field else text
 
 
@@ -143,11 +148,15 @@ class Matrix:
     reference: Path | None = None  # published tables to set beside today's counts
     experiment: Path | None = None  # experiment results to show in the report
     fields: str | None = None  # None: each source's default fields; TITLE: titles only
+    # label -> terms that rule a record out (a query file's `not`), for methods and for tasks
+    method_exclusions: dict[str, tuple] = field(default_factory=dict)
+    task_exclusions: dict[str, tuple] = field(default_factory=dict)
     cells: list[Cell] = field(init=False)
 
     def __post_init__(self):
         self.cells = [
-            Cell(m, t, cell_query(mterms, tterms, self.fields))
+            Cell(m, t, cell_query(mterms, tterms, self.fields,
+                                  self.method_exclusions.get(m, ()) + self.task_exclusions.get(t, ())))
             for m, mterms in self.methods.items()
             for t, tterms in self.tasks.items()
         ]
@@ -167,11 +176,11 @@ class Matrix:
         raise BadInput(f"no window {name!r}; windows are {', '.join(w.name for w in self.windows)}")
 
 
-def cell_query(method_terms, task_terms, fields: str | None = None) -> Query:
+def cell_query(method_terms, task_terms, fields: str | None = None, excluded=()) -> Query:
     parts = [any_of(method_terms)]
     if task_terms:
         parts.append(any_of(task_terms))
-    return AllOf(tuple(parts), fields)
+    return AllOf(tuple(parts), fields, tuple(dict.fromkeys(any_of(excluded).items)))
 
 
 # ---------------------------------------------------------------- parsing
@@ -179,6 +188,7 @@ def cell_query(method_terms, task_terms, fields: str | None = None) -> Query:
 _TOP_KEYS = {"name", "title", "stem", "fields", "methods", "tasks", "windows", "trend", "ratios", "reference",
              "experiment"}
 _TERM_KEYS = {"term", "exact"}
+_LABEL_KEYS = {"any", "not"}
 _WINDOW_KEYS = {"name", "from", "to"}
 _TREND_KEYS = {"from", "to"}
 
@@ -252,8 +262,10 @@ class _Parser:
         stem = doc.get("stem", True)
         if not isinstance(stem, bool):
             self.fail(f"'stem' must be true or false, got {stem!r}", self.key_line(None, "stem"))
-        methods = self.labels(doc, "methods", allow_empty_terms=False, stem=stem)
-        tasks = self.labels(doc, "tasks", allow_empty_terms=True, stem=stem)
+        method_exclusions: dict[str, tuple] = {}
+        task_exclusions: dict[str, tuple] = {}
+        methods = self.labels(doc, "methods", allow_empty_terms=False, stem=stem, exclusions=method_exclusions)
+        tasks = self.labels(doc, "tasks", allow_empty_terms=True, stem=stem, exclusions=task_exclusions)
         windows = self.windows(doc.get("windows"))
         trend = self.trend(doc.get("trend"))
         ratios = self.ratios(doc.get("ratios", []), methods)
@@ -263,7 +275,8 @@ class _Parser:
         if fields is not None and fields != TITLE:
             self.fail(f"'fields' must be \"{TITLE}\" (titles only), or left out for each source's default fields; "
                       f"got {fields!r}", self.key_line(None, "fields"))
-        return Matrix(name, title, methods, tasks, windows, trend, self.path, ratios, reference, experiment, fields)
+        return Matrix(name, title, methods, tasks, windows, trend, self.path, ratios, reference, experiment, fields,
+                      method_exclusions, task_exclusions)
 
     def ratios(self, raw, methods: dict) -> list[tuple[str, str]]:
         line = self.key_line(None, "ratios")
@@ -308,7 +321,8 @@ class _Parser:
             self.fail(f"{key!r} must be a non-empty string", self.key_line(None, key))
         return value.strip()
 
-    def labels(self, doc, table: str, allow_empty_terms: bool, stem: bool = True) -> dict[str, tuple]:
+    def labels(self, doc, table: str, allow_empty_terms: bool, stem: bool = True,
+               exclusions: dict | None = None) -> dict[str, tuple]:
         if table not in doc:
             self.fail(f"missing [{table}] table: expected label = [\"term\", \"a phrase\", ...]")
         section = doc[table]
@@ -327,18 +341,38 @@ class _Parser:
             if folded in seen:
                 self.fail(f"duplicate label {label!r} in [{table}] (same as {seen[folded]!r}, case ignored)", line)
             seen[folded] = label
-            if not isinstance(terms, list):
+            if isinstance(terms, dict):
+                terms, excluded = self.table_form(table, label, terms, line)
+                if excluded and exclusions is not None:
+                    exclusions[label.strip()] = self.term_list(table, label, excluded, line, stem)
+            elif not isinstance(terms, list):
                 self.fail(f"[{table}] {label!r} must be a list of strings, got {type(terms).__name__}", line)
             if not terms and not allow_empty_terms:
                 self.fail(f"method {label!r} has no terms: give at least one term or phrase", line)
-            clean = []
-            for term in terms:
-                text, exact = self.term(table, label, term, line, default_exact=not stem)
-                clean.append(TermSpec(text, True) if exact else text)
-            if len({(str(t).lower()) for t in clean}) != len(clean):
-                self.fail(f"[{table}] {label!r} lists the same term twice", line)
-            out[label.strip()] = tuple(clean)
+            out[label.strip()] = self.term_list(table, label, terms, line, stem)
         return out
+
+    def table_form(self, table: str, label: str, value: dict, line) -> tuple[list, list]:
+        """``{ any = [terms], not = [terms] }``: the terms matched and the terms that rule a record out."""
+        unknown = sorted(set(value) - _LABEL_KEYS)
+        if unknown:
+            self.fail(f"[{table}] {label!r}: unknown key {unknown[0]!r}; the table form takes any = [terms] "
+                      f"and not = [terms]", line)
+        terms, excluded = value.get("any"), value.get("not", [])
+        if not isinstance(terms, list) or not terms:
+            self.fail(f"[{table}] {label!r}: 'any' must be a non-empty list of terms, got {terms!r}", line)
+        if not isinstance(excluded, list):
+            self.fail(f"[{table}] {label!r}: 'not' must be a list of terms, got {excluded!r}", line)
+        return terms, excluded
+
+    def term_list(self, table: str, label: str, terms: list, line, stem: bool) -> tuple:
+        clean = []
+        for term in terms:
+            text, exact = self.term(table, label, term, line, default_exact=not stem)
+            clean.append(TermSpec(text, True) if exact else text)
+        if len({(str(t).lower()) for t in clean}) != len(clean):
+            self.fail(f"[{table}] {label!r} lists the same term twice", line)
+        return tuple(clean)
 
     def term(self, table: str, label: str, term, line, default_exact: bool) -> tuple[str, bool]:
         """A term: a string, or an inline table { term = "...", exact = true|false }."""

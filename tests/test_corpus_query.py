@@ -67,7 +67,7 @@ def test_match_groups():
 @pytest.mark.parametrize(
     "query, message",
     [
-        (AllOf(()), "expected a non-empty AllOf query, got AllOf(items=(), field=None)"),
+        (AllOf(()), "expected a non-empty AllOf query, got AllOf(items=(), field=None, excluded=())"),
         (AnyOf((LSTM,)), "expected a non-empty AllOf query, got AnyOf(items=(Term(text='lstm', exact=False),))"),
         (q([LSTM], []), "a query group has no terms"),
         (q([Term("***")]), "term '***' has no letters or digits the word index keeps, so it cannot be searched; use a word or phrase"),

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from survey.corpus.build import SCHEMA_VERSION, ImportReport, build_exact_index, import_corpus, present_indexes
 from survey.corpus.query import (EXACT, STEMMED, by_year_statement, count_sql, count_statement, totals_sql, ids_statement, match_expression,
-                                 match_groups, tokenize)
+                                 match_exclusions, match_groups, tokenize)
 from survey.errors import BadInput, Unsupported
 from survey.matrix import Query
 from survey.sources.base import Record
@@ -96,7 +96,7 @@ class Corpus:
 
     def _ready_for(self, query: Query) -> None:
         """Build the exact-word index the first time a query with exact terms needs it."""
-        if self._has_exact or not any(EXACT in group for group in match_groups(query)):
+        if self._has_exact or not any(EXACT in group for group in (*match_groups(query), match_exclusions(query))):
             return
         with self._lock:
             if not self._has_exact:

@@ -67,6 +67,23 @@ def fts_string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _alternatives(atoms, field: str | None) -> dict[str, str]:
+    """The MATCH string of ``atoms`` OR-ed, in each index they go to."""
+    parts: dict[str, list[str]] = {}
+    for atom in atoms:
+        exact = getattr(atom, "exact", False)
+        if not _tokenizer(EXACT_TOKENIZER if exact else STEMMED_TOKENIZER).tokens(atom.text):
+            raise Unsupported(
+                f"term {atom.text!r} has no letters or digits the word index keeps, so it cannot be searched; "
+                "use a word or phrase"
+            )
+        parts.setdefault(EXACT if exact else STEMMED, []).append(fts_string(atom.text))
+    alternatives = {table: " OR ".join(dict.fromkeys(atoms)) for table, atoms in parts.items()}
+    if field:  # FTS5's column filter on the group: {title} : (a OR b)
+        alternatives = {table: f"{{{field}}} : ({text})" for table, text in alternatives.items()}
+    return alternatives
+
+
 @functools.lru_cache(maxsize=1024)
 def match_groups(query: Query) -> tuple[dict[str, str], ...]:
     """Per AND group, the MATCH string of its atoms in each index they go to."""
@@ -74,32 +91,41 @@ def match_groups(query: Query) -> tuple[dict[str, str], ...]:
         raise Unsupported(f"expected a non-empty AllOf query, got {query!r}")
     groups = []
     for group in query.items:
-        parts: dict[str, list[str]] = {}
-        for atom in group.items:
-            exact = getattr(atom, "exact", False)
-            if not _tokenizer(EXACT_TOKENIZER if exact else STEMMED_TOKENIZER).tokens(atom.text):
-                raise Unsupported(
-                    f"term {atom.text!r} has no letters or digits the word index keeps, so it cannot be searched; "
-                    "use a word or phrase"
-                )
-            parts.setdefault(EXACT if exact else STEMMED, []).append(fts_string(atom.text))
-        if not parts:
+        alternatives = _alternatives(group.items, query.field)
+        if not alternatives:
             raise Unsupported("a query group has no terms")
-        alternatives = {table: " OR ".join(dict.fromkeys(atoms)) for table, atoms in parts.items()}
-        if query.field:  # FTS5's column filter on the group: {title} : (a OR b)
-            alternatives = {table: f"{{{query.field}}} : ({text})" for table, text in alternatives.items()}
         groups.append(alternatives)
     return tuple(groups)
 
 
+@functools.lru_cache(maxsize=1024)
+def match_exclusions(query: Query) -> dict[str, str]:
+    """The MATCH string of the query's excluded atoms in each index they go to (empty: none)."""
+    return _alternatives(query.excluded, query.field)
+
+
+def _single_table(query: Query) -> str | None:
+    """The one index every atom of the query, excluded ones too, goes to; None where they mix."""
+    groups = match_groups(query)
+    tables = {t for g in (*groups, match_exclusions(query)) for t in g}
+    if len(tables) != 1 or any(len(g) != 1 for g in groups):
+        return None
+    return tables.pop()
+
+
+def _one_match(query: Query, table: str) -> str:
+    # FTS5's NOT binds tighter than AND: "(a) AND (b) NOT (c)" is a AND (b NOT c), the same records.
+    expression = " AND ".join(f"({g[table]})" for g in match_groups(query))
+    excluded = match_exclusions(query)
+    return expression + (f" NOT ({excluded[table]})" if excluded else "")
+
+
 def match_expression(query: Query) -> str:
     """The one MATCH string of a query whose atoms are all stemmed or all exact."""
-    groups = match_groups(query)
-    tables = {t for g in groups for t in g}
-    if len(tables) != 1 or any(len(g) != 1 for g in groups):
+    table = _single_table(query)
+    if table is None:
         raise Unsupported("a query mixing exact and stemmed terms has no single MATCH string")
-    [table] = tables
-    return " AND ".join(f"({g[table]})" for g in groups)
+    return _one_match(query, table)
 
 
 def year_condition(start: int | None, end: int | None) -> tuple[str, tuple]:
@@ -119,18 +145,20 @@ def year_condition(start: int | None, end: int | None) -> tuple[str, tuple]:
 def rowid_statement(query: Query, start: int | None, end: int | None) -> tuple[str, str, tuple]:
     """(FROM clause, its rowid column, parameters) of the records ``query`` matches in the window."""
     where, years = year_condition(start, end)
-    groups = match_groups(query)
-    tables = {t for g in groups for t in g}
-    if len(tables) == 1 and all(len(g) == 1 for g in groups):
-        [table] = tables
-        expression = " AND ".join(f"({g[table]})" for g in groups)
-        return f"{table} WHERE {table} MATCH ?{where}", "rowid", (expression, *years)
+    table = _single_table(query)
+    if table is not None:
+        return f"{table} WHERE {table} MATCH ?{where}", "rowid", (_one_match(query, table), *years)
     selects, params = [], []
-    for group in groups:
+    for group in match_groups(query):
         union = " UNION ".join(f"SELECT rowid AS id FROM {table} WHERE {table} MATCH ?{where}" for table in group)
         for table in group:
             params += [group[table], *years]
         selects.append(f"SELECT id FROM ({union})")
+    # Compound operators apply left to right: (A INTERSECT B) EXCEPT C EXCEPT D.
+    excluded = match_exclusions(query)
+    for table, expression in excluded.items():
+        selects[-1] += f" EXCEPT SELECT rowid AS id FROM {table} WHERE {table} MATCH ?{where}"
+        params += [expression, *years]
     return "(" + " INTERSECT ".join(selects) + ")", "id", tuple(params)
 
 

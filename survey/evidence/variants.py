@@ -9,7 +9,8 @@ From one query file, without the user writing them, ``derive`` makes:
   unstemmed (``Capabilities.exact``) and the file does not already say so;
 - titles only, against the source's default fields, where the source can restrict a search to
   titles (``Capabilities.title_only``: a local corpus can);
-- the tasks without their synonyms: each task by its first term only.
+- the tasks without their synonyms: each task by its first term only;
+- the file without its exclusions (every ``not``), where it has any, so a reader sees what they changed.
 
 Each variant is a whole ``Matrix``, counted and cached like any other, so a cell whose query
 a variant leaves unchanged is the same count (its identity is the compiled query).
@@ -31,7 +32,7 @@ BASELINE = "as written"
 @dataclass(frozen=True)
 class Variant:
     name: str
-    kind: str  # baseline, method term, exact, stemmed, task synonyms
+    kind: str  # baseline, method term, exact, stemmed, fields, exclusions, task synonyms
     matrix: Matrix
 
 
@@ -43,10 +44,12 @@ def _exact(term) -> bool:
     return isinstance(term, TermSpec) and term.exact
 
 
-def _with(matrix: Matrix, name: str, *, methods=None, tasks=None, fields=None) -> Matrix:
+def _with(matrix: Matrix, name: str, *, methods=None, tasks=None, fields=None, exclusions=True) -> Matrix:
     return Matrix(f"{matrix.name} [{name}]", matrix.title, dict(methods or matrix.methods),
                   dict(tasks or matrix.tasks), list(matrix.windows), None, matrix.path,
-                  fields=fields or matrix.fields)
+                  fields=fields or matrix.fields,
+                  method_exclusions=dict(matrix.method_exclusions) if exclusions else {},
+                  task_exclusions=dict(matrix.task_exclusions) if exclusions else {})
 
 
 def _all(terms: dict, exact: bool) -> dict:
@@ -79,6 +82,8 @@ def derive(matrix: Matrix, capabilities=None) -> list[Variant]:
                 matrix, "stemmed", methods=_all(matrix.methods, False), tasks=_all(matrix.tasks, False))))
     if capabilities is not None and capabilities.title_only and matrix.fields is None:
         out.append(Variant("titles only", "fields", _with(matrix, "titles only", fields=TITLE)))
+    if matrix.method_exclusions or matrix.task_exclusions:
+        out.append(Variant("without exclusions", "exclusions", _with(matrix, "without exclusions", exclusions=False)))
     if any(len(ts) > 1 for ts in matrix.tasks.values()):
         name = "tasks by their first term only"
         tasks = {label: ts[:1] for label, ts in matrix.tasks.items()}

@@ -45,15 +45,21 @@ class ArxivSource(OnlineSource):
         groups = []
         require_fields(query, self)
         for group in query.items:
-            alts = []
-            for atom in group.items:
-                require_exact(atom, self)
-                require_plain(atom.text, self.name, '"():[]')
-                text = f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text
-                alts += [f"ti:{text}", f"abs:{text}"]
-            groups.append("(" + " OR ".join(alts) + ")")
+            groups.append(self.alternatives(group.items))
         dates = self.dates(start, end)
-        return " AND ".join(groups + ([dates] if dates else []))
+        expression = " AND ".join(groups + ([dates] if dates else []))
+        if query.excluded:  # the documented ANDNOT, after the whole conjunction
+            expression = f"({expression}) ANDNOT {self.alternatives(query.excluded)}"
+        return expression
+
+    def alternatives(self, atoms) -> str:
+        alts = []
+        for atom in atoms:
+            require_exact(atom, self)
+            require_plain(atom.text, self.name, '"():[]')
+            text = f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text
+            alts += [f"ti:{text}", f"abs:{text}"]
+        return "(" + " OR ".join(alts) + ")"
 
     def dates(self, start: int | None, end: int | None) -> str | None:
         start, end = self.span(start, end)

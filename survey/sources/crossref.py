@@ -53,6 +53,9 @@ class CrossrefSource(OnlineSource):
             )
         words = []
         require_fields(query, self)
+        if query.excluded:
+            raise Unsupported("crossref has no NOT: its query counts works matching any word, so an exclusion "
+                              "cannot be expressed")
         for atom in query.items[0].items:
             if isinstance(atom, Phrase):
                 raise Unsupported(

@@ -38,6 +38,9 @@ class DblpSource(OnlineSource):
     def expression(self, query: Query, start: int | None, end: int | None) -> str:
         groups = []
         require_fields(query, self)
+        if query.excluded:
+            raise Unsupported("dblp documents no NOT (its search knows prefix, $, AND by space and | only), "
+                              "so a cell with exclusions cannot be counted there")
         for group in query.items:
             words = []
             for atom in group.items:

@@ -71,13 +71,27 @@ class OpenAlexSource(OnlineSource):
                     "openalex cannot mix exact and stemmed alternatives in one group: the unstemmed search "
                     "is a separate filter, and separate filters only combine with AND"
                 )
-            alts = []
-            for atom in group.items:
-                # A comma ends a filter value and a pipe is OR between filter values.
-                require_plain(atom.text, self.name, ',|"()')
-                alts.append(f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text)
-            (exact if kinds == {True} else stemmed).append("(" + " OR ".join(alts) + ")")
-        return " AND ".join(stemmed), " AND ".join(exact)
+            (exact if kinds == {True} else stemmed).append(self.alternatives(group.items))
+        out = [" AND ".join(stemmed), " AND ".join(exact)]
+        # The documented boolean NOT, in the search (stemmed or unstemmed) its excluded terms belong to.
+        for position, kind in enumerate((False, True)):
+            excluded = [atom for atom in query.excluded if atom.exact == kind]
+            if excluded and not out[position]:
+                raise Unsupported(
+                    f"openalex: the {'unstemmed' if kind else 'stemmed'} exclusions need a "
+                    f"{'unstemmed' if kind else 'stemmed'} term to search beside them (its NOT is within one filter)"
+                )
+            if excluded:
+                out[position] += " NOT " + self.alternatives(excluded)
+        return out[0], out[1]
+
+    def alternatives(self, atoms) -> str:
+        alts = []
+        for atom in atoms:
+            # A comma ends a filter value and a pipe is OR between filter values.
+            require_plain(atom.text, self.name, ',|"()')
+            alts.append(f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text)
+        return "(" + " OR ".join(alts) + ")"
 
     def expression(self, query: Query) -> str:
         stemmed, exact = self.expressions(query)

@@ -65,16 +65,18 @@ class ScholarSource(OnlineSource):
         groups = []
         require_fields(query, self)
         for group in query.items:
-            alts = []
-            for atom in group.items:
-                require_exact(atom, self)
-                require_plain(atom.text, self.name, '"()')
-                alts.append(f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text)
+            alts = [self.atom_text(atom) for atom in group.items]
             groups.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
+        groups += ["-" + self.atom_text(atom) for atom in query.excluded]  # Scholar's documented exclusion
         expr = " ".join(groups)
         if len(expr) > MAX_QUERY:
             raise Unsupported(f"scholar: query is {len(expr)} characters; Scholar takes at most {MAX_QUERY}")
         return expr
+
+    def atom_text(self, atom) -> str:
+        require_exact(atom, self)
+        require_plain(atom.text, self.name, '"()')
+        return f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text
 
     def path(self, query: Query, start: int | None, end: int | None) -> str:
         # Same parameters as scholarly.search_pubs (citations and patents included); hl=en asks

@@ -51,16 +51,19 @@ class SemanticScholarSource(OnlineSource):
         groups = []
         require_fields(query, self)
         for group in query.items:
-            alts = []
-            for atom in group.items:
-                # Inside quotes only a quote is special; a bare word must not start with "-" (NOT).
-                require_exact(atom, self)
-                require_plain(atom.text, self.name, '"' if isinstance(atom, Phrase) else '+|"()*~')
-                if atom.text.startswith("-"):
-                    raise Unsupported(f"semanticscholar cannot search {atom.text!r}: a leading - means NOT")
-                alts.append(f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text)
+            alts = [self.atom_text(atom) for atom in group.items]
             groups.append(alts[0] if len(alts) == 1 else "(" + " | ".join(alts) + ")")
+        # The bulk search's documented "-" negates a term.
+        groups += ["-" + self.atom_text(atom) for atom in query.excluded]
         return " + ".join(groups)
+
+    def atom_text(self, atom) -> str:
+        # Inside quotes only a quote is special; a bare word must not start with "-" (NOT).
+        require_exact(atom, self)
+        require_plain(atom.text, self.name, '"' if isinstance(atom, Phrase) else '+|"()*~')
+        if atom.text.startswith("-"):
+            raise Unsupported(f"semanticscholar cannot search {atom.text!r}: a leading - means NOT")
+        return f'"{atom.text}"' if isinstance(atom, Phrase) else atom.text
 
     @staticmethod
     def years(start: int | None, end: int | None) -> str | None:

@@ -41,14 +41,19 @@ class WosSource(OnlineSource):
         groups = []
         require_fields(query, self)
         for group in query.items:
-            alts = []
-            for atom in group.items:
-                require_plain(atom.text, self.name, '"()=')
-                quoted = isinstance(atom, Phrase) or atom.exact
-                alts.append(f'"{atom.text}"' if quoted else atom.text)
-            groups.append("(" + " OR ".join(alts) + ")")
-        expr = f"TS=({' AND '.join(groups)})"
+            groups.append(self.alternatives(group.items))
+        excluded = f" NOT {self.alternatives(query.excluded)}" if query.excluded else ""
+        # NOT binds tighter than AND in Web of Science: "(a) AND (b) NOT (c)" is a AND (b NOT c).
+        expr = f"TS=({' AND '.join(groups)}{excluded})"
         return expr + self.years(start, end)
+
+    def alternatives(self, atoms) -> str:
+        alts = []
+        for atom in atoms:
+            require_plain(atom.text, self.name, '"()=')
+            quoted = isinstance(atom, Phrase) or atom.exact
+            alts.append(f'"{atom.text}"' if quoted else atom.text)
+        return "(" + " OR ".join(alts) + ")"
 
     def years(self, start: int | None, end: int | None) -> str:
         start, end = self.span(start, end)  # an open end is now the current year
