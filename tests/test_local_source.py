@@ -476,8 +476,8 @@ def test_sample_gives_every_field_of_each_record(sampled):
                snippet="We train an <LSTM>. The <lstm> tagger wins.", matched=("LSTM",)),
         Record(title="LSTMs everywhere", year=2017, id="s2", doi=None, snippet=None, matched=("LSTMs",)),
         Record(title="A survey", year=2018, id="s3", doi=None,
-               # 24 words: three, ten times two, and one
-               snippet="Convolutions, not <LSTM> " + "filler words " * 10 + "filler…", matched=("LSTM",)),
+               # the match and 8 words after it, the rest of the abstract cut
+               snippet="Convolutions, not <LSTM> " + "filler words " * 4 + "…", matched=("LSTM",)),
     ]
     # both bounds hold: 2016 and 2020 are left out of a 2017-2018 sample, the undated record of any bounded one
     assert [r.id for r in sampled.sample(lstm, 2017, 2018, n=10)] == ["s2", "s3"]
@@ -540,7 +540,7 @@ def test_errors_name_the_corpus_and_what_to_do(tmp_path, sampled):
         raw.execute("INSERT INTO meta VALUES ('schema', '1')")
     with pytest.raises(BadInput) as caught:
         Corpus(old)
-    assert str(caught.value) == (f"{old}: corpus schema '1', this version reads '2'; "
+    assert str(caught.value) == (f"{old}: corpus schema '1', this version reads '3'; "
                                  "re-import it with `survey corpus import PATH --name old --replace`")
     with pytest.raises(Unsupported) as rejected:
         sampled._rows("SELECT count(*) FROM fts WHERE fts MATCH ?", ('"unbalanced',))

@@ -25,9 +25,10 @@ from survey.corpus import loading
 from survey.corpus.loading import RECORDS_TABLE, Keys, Progress
 from survey.corpus.query import EXACT, EXACT_TOKENIZER, STEMMED, STEMMED_TOKENIZER, YEAR_SHIFT
 from survey.corpus.readers import WHAT, read_records
+from survey.corpus.words import WORDS_VERSION, register as register_words
 from survey.errors import BadInput, CorpusFormatError
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: words split between CJK and other scripts (survey.corpus.words)
 MODES = ("new", "replace", "append")
 
 
@@ -221,7 +222,9 @@ def build_exact_index(path: Path, timeout: float = 600.0) -> bool:
             return False
         conn.execute(_fts_table(EXACT, EXACT_TOKENIZER))
         _configure_for_loading(conn, EXACT)
-        conn.execute(f"INSERT INTO {EXACT} ({EXACT}) VALUES ('rebuild')")
+        register_words(conn)  # the index holds the words of the text as separate_scripts splits it
+        conn.execute(f"INSERT INTO {EXACT} (rowid, title, abstract) "
+                     "SELECT id, separate_scripts(title), separate_scripts(abstract) FROM records")
         _configure_for_queries(conn, EXACT)
         conn.execute("INSERT INTO meta VALUES ('tokenizers', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                      (_tokenizers(present_indexes(conn)),))
@@ -244,7 +247,8 @@ def _identity(conn: sqlite3.Connection) -> tuple[int, str]:
     # Summed in two 32-bit halves so SQLite's integer sum never overflows.
     count, low, high = conn.execute("SELECT count(*), coalesce(sum(digest & 4294967295), 0), "
                                     "coalesce(sum((digest >> 32) & 4294967295), 0) FROM records").fetchone()
-    return count, f"{count}-{(low + (high << 32)) % (1 << 64):016x}"
+    # The word rule is part of it: the same records split into other words give other counts.
+    return count, f"{count}-{(low + (high << 32)) % (1 << 64):016x}-w{WORDS_VERSION}"
 
 
 def _write_meta(conn: sqlite3.Connection, report: ImportReport, paths: list[Path], previous: dict) -> None:

@@ -24,25 +24,21 @@ How the indexes and queries are built is in :mod:`survey.corpus.build` and
 from __future__ import annotations
 
 import random
-import re
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Iterator
 
 from survey.corpus.build import SCHEMA_VERSION, ImportReport, build_exact_index, import_corpus, present_indexes
-from survey.corpus.query import (EXACT, STEMMED, by_year_statement, count_sql, count_statement, totals_sql, ids_statement, match_expression,
+from survey.corpus.query import (EXACT, by_year_statement, count_sql, count_statement, totals_sql, ids_statement, match_expression,
                                  match_exclusions, match_groups, tokenize)
+from survey.corpus.snippets import matched_spans, snippet
 from survey.errors import BadInput, Unsupported
 from survey.matrix import Query
 from survey.sources.base import Record
 
 __all__ = ["Corpus", "ImportReport", "import_corpus", "count_sql", "match_expression", "tokenize", "SCHEMA_VERSION"]
 
-# Private-use characters mark matches in highlight(): they cannot occur in imported text
-# by accident the way brackets or asterisks can.
-_OPEN, _CLOSE = "\ue000", "\ue001"
-_MARKED = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.S)
-SNIPPET_TOKENS = 24
 
 
 class Corpus:
@@ -120,46 +116,40 @@ class Corpus:
         """Up to ``n`` matched records, the same ones for the same corpus, query and seed.
 
         Each carries ``matched`` (the words of its title and abstract that matched, as written)
-        and ``snippet`` (a short stretch of the abstract around the matches, each wrapped in
-        ``marks``; None without an abstract).
+        and ``snippet`` (every matched region of the abstract with a few words around it, the
+        matches wrapped in ``marks``; None without an abstract).
         """
         self._ready_for(query)
         ids = [r for (r,) in self._rows(*ids_statement(query, start, end))]
         chosen = sorted(random.Random(seed).sample(ids, min(n, len(ids))))
         if not chosen:
             return []
-        found: dict[int, list] = {}
-        # Each index marks the words its own atoms matched; the atoms of all groups are OR-ed
-        # here, since the records are already known to match the whole query.
-        for table in (STEMMED, EXACT):
-            atoms = [group[table] for group in match_groups(query) if table in group]
-            if not atoms:
-                continue
-            rows = self._rows(
-                f"SELECT rowid, highlight({table}, 0, ?, ?), highlight({table}, 1, ?, ?), "
-                f"snippet({table}, 1, ?, ?, '…', {SNIPPET_TOKENS}) FROM {table} "
-                f"WHERE {table} MATCH ? AND rowid IN ({','.join('?' * len(chosen))})",
-                (_OPEN, _CLOSE, _OPEN, _CLOSE, _OPEN, _CLOSE, " OR ".join(f"({a})" for a in atoms), *chosen),
-            )
-            for rowid, title_marked, abstract_marked, snippet in rows:
-                words, snippets = found.setdefault(rowid, [[], []])
-                words += _MARKED.findall(title_marked or "") + _MARKED.findall(abstract_marked or "")
-                if _OPEN in (snippet or ""):
-                    snippets.append(snippet)
         rows = self._rows(f"SELECT id, title, year, source_id, doi, abstract FROM records WHERE id IN "
                           f"({','.join('?' * len(chosen))}) ORDER BY id", tuple(chosen))
+        spans = matched_spans(query, {rowid: (title, abstract) for rowid, title, _, _, _, abstract in rows})
         records = []
         for rowid, title, year, source_id, doi, abstract in rows:
-            words, snippets = found.get(rowid, [[], []])
+            in_title, in_abstract = spans[rowid]
             first_seen: dict[str, str] = {}
-            for word in words:
-                first_seen.setdefault(word.casefold(), word)
-            snippet = (snippets[0] if snippets else abstract[:200]) if abstract else None
-            if snippet is not None:
-                snippet = snippet.replace(_OPEN, marks[0]).replace(_CLOSE, marks[1])
-            records.append(Record(title=title, year=year, id=source_id, doi=doi, snippet=snippet,
+            for text, found in ((title or "", in_title), (abstract or "", in_abstract)):
+                for a, b in found:
+                    first_seen.setdefault(text[a:b].casefold(), text[a:b])
+            records.append(Record(title=title, year=year, id=source_id, doi=doi,
+                                  snippet=snippet(abstract, in_abstract, marks) if abstract else None,
                                   matched=tuple(first_seen.values())))
         return records
+
+    def matched(self, query: Query, start: int | None = None, end: int | None = None,
+                batch: int = 500) -> Iterator[list[tuple]]:
+        """Every record ``query`` matches in the window, in batches of rows (rowid, source id, title, year,
+        DOI, abstract), by rowid: as many rows as ``count`` gives."""
+        self._ready_for(query)
+        sql, params = ids_statement(query, start, end)
+        ids = [r for (r,) in self._rows(sql, params)]
+        for at in range(0, len(ids), batch):
+            chunk = tuple(ids[at:at + batch])
+            yield self._rows(f"SELECT id, source_id, title, year, doi, abstract FROM records WHERE id IN "
+                             f"({','.join('?' * len(chunk))}) ORDER BY id", chunk)
 
     def stats(self) -> dict:
         records, with_abstract, with_year, year_min, year_max = self._rows(

@@ -31,6 +31,7 @@ import orjson
 
 from survey.corpus.query import LOW_BITS, YEAR_SHIFT
 from survey.corpus.records import Entry, digest64, normalise_doi, normalise_title
+from survey.corpus.words import register as register_words, separate_scripts
 
 MAX_REASONS = 5
 _BATCH = 5000
@@ -112,7 +113,7 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
 
     def hand_over(batch: list[tuple]) -> None:
         side.executemany(store, batch)
-        batches.put(orjson.dumps([row[:3] for row in batch]))
+        batches.put(orjson.dumps([(row[0], separate_scripts(row[1]), separate_scripts(row[2])) for row in batch]))
 
     indexer = threading.Thread(target=index, name="corpus-indexer", daemon=True)
     indexer.start()
@@ -201,9 +202,10 @@ def settle(conn: sqlite3.Connection, side_path: Path, indexes: list[str], keys: 
         conn.executemany("INSERT INTO dups VALUES (?)", ((int(i),) for i in ids))
         # External-content FTS5 forgets a row only when told its indexed text. Duplicates are
         # always records of this import, so their text is in the side file.
+        register_words(conn)
         for table in indexes:
-            conn.execute(f"INSERT INTO {table} ({table}, rowid, title, abstract) "
-                         "SELECT 'delete', id, title, abstract FROM side.records WHERE id IN (SELECT id FROM dups)")
+            conn.execute(f"INSERT INTO {table} ({table}, rowid, title, abstract) SELECT 'delete', id, "
+                         "separate_scripts(title), separate_scripts(abstract) FROM side.records WHERE id IN (SELECT id FROM dups)")
         conn.execute("INSERT INTO records SELECT * FROM side.records WHERE id NOT IN (SELECT id FROM dups)")
         conn.execute("DROP TABLE dups")
         conn.commit()
