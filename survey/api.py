@@ -40,6 +40,8 @@ __all__ = [
     "plan", "refresh", "counts", "tables", "history", "export_counts", "import_counts", "report",
     # evidence
     "shares", "ratios", "rates", "trend", "labelling", "robustness", "replay", "export_variant_counts",
+    # a cell's matched records in a local corpus
+    "senses", "matches",
     # helpers the CLI shares
     "load_settings", "parse_max_age", "parse_cell", "Reading", "read", "known_names", "resolve_name",
     "unknown_source", "make_sources", "configured_sources",
@@ -267,3 +269,4 @@ def report(query, output: Pathish | None = None, *, sources: Iterable[str] | Non
 from survey.api_evidence import (  # noqa: E402
     export_variant_counts, labelling, parse_cell, rates, ratios, replay, robustness, shares, trend,
 )
+from survey.api_records import matches, senses  # noqa: E402

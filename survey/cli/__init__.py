@@ -36,7 +36,7 @@ def main(ctx, home, config, verbose, quiet, no_progress):
     ctx.obj = Context(home, config, verbosity, progress=not no_progress and not quiet)
 
 
-from survey.cli import audit, cache, corpus, counts, evidence, init, replay, report, robustness, sources  # noqa: E402,F401  (registers the commands)
+from survey.cli import audit, cache, corpus, counts, evidence, init, records, replay, report, robustness, sources  # noqa: E402,F401  (registers the commands)
 from survey.experiment.cli import experiment  # noqa: E402
 
 main.add_command(experiment)
