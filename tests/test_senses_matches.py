@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 import rispy
@@ -120,3 +121,19 @@ def test_refusals_are_one_line_and_exit_2(cli, args, message):
     out = cli(args[0], "-q", cli.query, *args[1:])
     assert out.exit_code == 2
     assert message in out.output and len(out.output.strip().splitlines()) == 1
+
+
+def test_the_report_flags_the_cell_a_second_sense_drives_and_keeps_it_without_the_corpus(cli, tmp_path, home):
+    assert cli("refresh", "-q", cli.query, "-s", "local:small").exit_code == 0
+    out = tmp_path / "r" / "report.md"
+    assert cli("report", "-q", cli.query, "-s", "local:small", "-o", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    section = text[re.search(r"## \d+\. Does the term mean what you think\?", text).start():]
+    section = section[:section.index("\n## ", 3)]
+    flags = [line for line in section.splitlines() if line.startswith("- ")]
+    assert flags == ['- **CNN:summarization**: "cnn dailymail" in 4 of 10 matched records (40%); to leave them out, '
+                     '`not = ["dailymail"]` for CNN.']
+    # Without the corpus the kept contexts give the same line.
+    (home / "corpora" / "small.sqlite").unlink()
+    assert cli("report", "-q", cli.query, "-s", "local:small", "-o", str(out)).exit_code == 0
+    assert flags[0] in out.read_text(encoding="utf-8")

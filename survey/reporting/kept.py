@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-KINDS = ("samples", "shared", "imports")
+KINDS = ("samples", "shared", "imports", "senses")
 
 
 class Kept:

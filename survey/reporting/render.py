@@ -53,6 +53,7 @@ SECTIONS = [
     Section("trends", "Trends", "trends"),
     Section("agreement", "Agreement between sources", "agreement"),
     Section("audit", "Precision audit", "samples"),
+    Section("senses", "Does the term mean what you think?", "senses"),
     Section("experiment", "Reference experiment", "experiment"),
     Section("drift", "Drift", "drift"),
     Section("precision", "Labelled precision", "precision"),
