@@ -153,6 +153,17 @@ def test_stemming_only_plain_sources_or_none_known():
     assert limits.stemming(context(matrix(), with_data=["gone"], instances={"p1": source()})) == ""
 
 
+def test_words_says_what_a_local_corpus_takes_for_a_word_cjk_included():
+    ctx = context(matrix(), with_data=["openalex", "local:acl"], instances={})
+    assert limits.words(ctx) == (
+        "**What counts as a word.** In `local:acl` a word is a run of letters or digits: any other character ends "
+        "it (“LSTM-based” holds the word “LSTM”), and so does the meeting of a Chinese, Japanese or Korean "
+        "character with a letter or digit of another script (“基于LSTM的” and “LSTMを用いた” hold “LSTM”). A run "
+        "of CJK characters stays one word, so a CJK term matches only a whole run, never part of one. Online "
+        "sources split words by their own rules.")
+    assert limits.words(context(matrix(), with_data=["openalex"], instances={})) == ""
+
+
 # ---------------------------------------------------------------- records matching two methods
 
 

@@ -22,6 +22,7 @@ def render(ctx: Context) -> str:
     ]
     out.append(coverage(ctx))
     out.append(stemming(ctx))
+    out.append(words(ctx))
     out.append(shared_matches(ctx))
     return "\n\n".join(x for x in out if x)
 
@@ -80,6 +81,18 @@ def stemming(ctx: Context) -> str:
         parts.append(f"{and_([f'`{s}`' for s in plain])} match{'es' if len(plain) == 1 else ''} words as written, "
                      "so a plural or another form of a term is missed unless the query file lists it")
     return "**Stemming.** " + "; ".join(parts) + "."
+
+
+def words(ctx: Context) -> str:
+    """What a local corpus takes for a word: the rule behind every local count, CJK text included."""
+    local = [s for s in ctx.with_data if s.startswith("local:")]
+    if not local:
+        return ""
+    return (f"**What counts as a word.** In {and_([f'`{s}`' for s in local])} a word is a run of letters or "
+            "digits: any other character ends it (“LSTM-based” holds the word “LSTM”), and so does the meeting of a "
+            "Chinese, Japanese or Korean character with a letter or digit of another script (“基于LSTM的” and "
+            "“LSTMを用いた” hold “LSTM”). A run of CJK characters stays one word, so a CJK term matches only a "
+            "whole run, never part of one. Online sources split words by their own rules.")
 
 
 def _pairs(ctx: Context) -> list[tuple[str, str]]:
