@@ -264,6 +264,7 @@ def test_render_all_paragraphs():
         "**Stemming.** `local:acl` stems words, so “CNN” and “LSTM” also match their other forms (a plural matches "
         "its singular, “networks” matches “network”); a term written `{ term = ..., exact = true }` in the query "
         "file is matched as written where the source can do so.",
+        limits.words(ctx),
         SHARED_HEAD + "\n\n- `local:acl`, recent (2015–2020): 1 record matches both CNN and LSTM (100% of CNN's and "
         "100% of LSTM's matches).",
     ])
