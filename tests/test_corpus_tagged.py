@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from survey.corpus.readers.medline import read_medline
-from survey.corpus.readers.ris import read_ris, tagged_blocks
+from survey.corpus.readers.ris import read_ris, tagged_blocks, text_lines
 from survey.corpus.readers.wos import read_wos
 from survey.corpus.records import Entry
 
@@ -14,17 +14,17 @@ from survey.corpus.records import Entry
 
 def test_tagged_blocks_rewrites_tags_and_skips_text_between_records():
     text = "Provider: Scopus\r\nContent: text/plain\r\n\r\nTY - JOUR\r\nTI -  A title\rAU  - X\ncontinued\nER -\n\nnoise\nTY\t-\tCONF\n"
-    assert list(tagged_blocks(text, "TY", "ER")) == [
+    assert list(tagged_blocks(text_lines(text), "TY", "ER")) == [
         (4, ["TY  - JOUR", "TI  - A title", "AU  - X", "continued", "ER  - "]),  # one space after the dash is the form's
-        (11, ["TY  - CONF", ""]),
+        (11, ["TY  - CONF"]),
     ]
-    assert list(tagged_blocks("TY  - JOUR\nTI  - x", "TY", "ER", rewrite=False)) == [(1, ["TY  - JOUR", "TI  - x"])]
-    assert list(tagged_blocks("no records\nat all\n", "TY", "ER")) == []
+    assert list(tagged_blocks(text_lines("TY  - JOUR\nTI  - x"), "TY", "ER", rewrite=False)) == [(1, ["TY  - JOUR", "TI  - x"])]
+    assert list(tagged_blocks(text_lines("no records\nat all\n"), "TY", "ER")) == []
 
 
 def test_a_start_tag_without_an_end_starts_the_next_block():
     text = "TY  - JOUR\nTI  - First\nTY  - JOUR\nTI  - Second\nER  - \n"
-    assert list(tagged_blocks(text, "TY", "ER")) == [(1, ["TY  - JOUR", "TI  - First"]),
+    assert list(tagged_blocks(text_lines(text), "TY", "ER")) == [(1, ["TY  - JOUR", "TI  - First"]),
                                                      (3, ["TY  - JOUR", "TI  - Second", "ER  - "])]
 
 
@@ -36,7 +36,7 @@ def test_a_start_tag_without_an_end_starts_the_next_block():
     ],
 )
 def test_ris_tag_forms(line, tag):
-    blocks = list(tagged_blocks(f"TY  - JOUR\n{line}\nER  - \n", "TY", "ER"))
+    blocks = list(tagged_blocks(text_lines(f"TY  - JOUR\n{line}\nER  - \n"), "TY", "ER"))
     assert blocks[0][1][1] == (f"{tag}  - x" if tag and line.endswith("x") else f"{tag}  - " if tag else line)
 
 

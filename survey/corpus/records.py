@@ -25,8 +25,16 @@ class Entry(NamedTuple):
     id: str | None = None
 
 
-# (where, entry or reason): "line 12", "record 3 (key)" says where the record starts.
+class FieldSkipped(str):
+    """A field a reader could not read, named with why; the record it belongs to comes as its own item."""
+
+
+# (where, entry, reason or skipped field): "line 12", "record 3 (key)" says where the record starts.
 Item = tuple[str, "Entry | str"]
+
+# What one import holds in memory at a time is bounded by these (README, "Importing a corpus"):
+# a record longer than MAX_RECORD_CHARS in the file is skipped unread, with its line.
+MAX_RECORD_CHARS = 16 * 1024 * 1024
 
 
 @dataclass

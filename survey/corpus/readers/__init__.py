@@ -64,8 +64,8 @@ def read_records(path, fmt: str = "auto", encoding: str | None = None) -> Record
 def _items(path: Path, fmt: str, chosen: enc.Encoding, data: bytes | None) -> tuple[Iterator[Item], int | None]:
     from survey.corpus.readers import bibtex, jsonrecords, medline, ris, table, wos, xmlexports
 
-    whole_text = {"json": jsonrecords.read_json_document, "bibtex": bibtex.read_bibtex, "ris": ris.read_ris,
-                  "wos": wos.read_wos, "medline": medline.read_medline}
+    whole_text = {"json": jsonrecords.read_json_document}
+    by_lines = {"bibtex": bibtex.iter_bibtex, "ris": ris.iter_ris, "wos": wos.iter_wos, "medline": medline.iter_medline}
     if fmt in whole_text:
         # A BOM read as UTF-8 (--encoding utf-8) is a character that would hide the first tag
         text = enc.decode(path, data if data is not None else enc.read_bytes(path), chosen).removeprefix("\ufeff")
@@ -94,7 +94,9 @@ def _items(path: Path, fmt: str, chosen: enc.Encoding, data: bytes | None) -> tu
                 yield from _guarded(path, jsonrecords.read_jsonl(_without_bom(fh)))
         else:
             with enc.TextStream(path, chosen) as lines:
-                if fmt == "jsonl":
+                if fmt in by_lines:
+                    yield from by_lines[fmt](lines)
+                elif fmt == "jsonl":
                     yield from jsonrecords.read_jsonl(lines)
                 else:
                     try:

@@ -9,35 +9,47 @@ Bio.Medline) would bring all of Biopython for it.
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
-from survey.corpus.records import Item, first_year, make_entry
+from survey.corpus.readers.encoding import Overlong
+from survey.corpus.readers.ris import over_limit, text_lines
+from survey.corpus.records import MAX_RECORD_CHARS, Item, first_year, make_entry
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]{0,3})\s*- ?(.*)$")
 _DOI = re.compile(r"^(\S+)\s*\[doi\]\s*$")
-_LINE_END = re.compile(r"\r\n?|\n")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
-def read_medline(text: str) -> tuple[list[Item], int]:
-    items: list[Item] = []
+def iter_medline(lines) -> Iterator[Item]:
     record: dict[str, list[str]] | None = None
-    first = 0
+    first = size = 0
     last_tag = None
-    for number, line in enumerate(_LINE_END.split(text), 1):
+    for number, line in enumerate(lines, 1):
+        if isinstance(line, Overlong):
+            size += line
+            continue
+        line = line.rstrip("\r\n")
         m = _TAG.match(line)
         if m and m.group(1) == "PMID":
             if record is not None:
-                items.append((f"line {first}", _entry(record)))
-            record, first = {}, number
+                yield f"line {first}", _entry(record) if size <= MAX_RECORD_CHARS else over_limit(size)
+            record, first, size = {}, number, 0
         if record is None:
             continue
-        if m:
+        size += len(line)
+        if size > MAX_RECORD_CHARS:
+            record.clear()  # forgotten as it grows; the record is named when the next one starts
+        elif m:
             last_tag = m.group(1)
             record.setdefault(last_tag, []).append(m.group(2).strip())
-        elif line.startswith(" ") and last_tag and line.strip():
+        elif line.startswith(" ") and last_tag in record and line.strip():
             record[last_tag][-1] += " " + line.strip()
     if record is not None:
-        items.append((f"line {first}", _entry(record)))
+        yield f"line {first}", _entry(record) if size <= MAX_RECORD_CHARS else over_limit(size)
+
+
+def read_medline(text: str) -> tuple[list[Item], int]:
+    items = list(iter_medline(text_lines(text)))
     return items, len(items)
 
 
