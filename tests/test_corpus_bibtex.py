@@ -67,13 +67,12 @@ def test_broken_entries(text, where, reason):
     assert one(text) == (where, reason)
 
 
-def test_an_entry_that_does_not_close_keeps_what_it_has():
+def test_an_odd_word_costs_its_field_and_an_entry_that_does_not_close_itself():
     items = read_bibtex("@article{k, title = {T}, note = {x} junk here}\n@article{j, title = {U}")[0]
     assert items == [
         ("line 1 (k)", "expected field = value at 'junk here}'"),
         ("line 1 (k)", Entry("T", id="k")),
-        ("line 2 (j)", "the entry does not close before the next @entry; its fields up to there are kept"),
-        ("line 2 (j)", Entry("U", id="j")),
+        ("line 2 (j)", "unbalanced braces: the entry does not close before the next @entry"),
     ]
 
 
@@ -96,8 +95,7 @@ def test_entries_lines_keys_and_skipped_kinds():
             "@article{p2, title = {Second}}\n")
     items, total = read_bibtex(text)
     assert total == 2
-    # The unclosed @string still defines its macro: its value is whole, only the entry's close is missing.
-    assert items == [("line 7 (p1)", Entry("Proceedings of ACL -- ACL unclosed", year=2016, id="p1")),
+    assert items == [("line 7 (p1)", Entry("Proceedings of ACL -- ACL broken", year=2016, id="p1")),
                      ("line 11 (p2)", Entry("Second", id="p2"))]
 
 

@@ -140,7 +140,8 @@ ZOTERO = """<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xml
 
 
 def test_zotero_rdf():
-    items, total = read_zotero_rdf(io.BytesIO(ZOTERO.encode()))
+    items = list(read_zotero_rdf(io.BytesIO(ZOTERO.encode())))
+    total = len(items)
     assert total == 4
     assert items == [
         ("record 1", Entry("Zotero article", "An abstract.", 2016, "10.1/zot", "http://example.org/a")),
@@ -152,5 +153,5 @@ def test_zotero_rdf():
 
 def test_zotero_rdf_that_is_not_xml():
     with pytest.raises(ValueError) as err:
-        read_zotero_rdf(io.BytesIO(b"<rdf:RDF xmlns:rdf='x'><open></rdf:RDF>"))
+        list(read_zotero_rdf(io.BytesIO(b"<rdf:RDF xmlns:rdf='x'><open></rdf:RDF>")))
     assert str(err.value) == "malformed XML (mismatched tag: line 1, column 31)"

@@ -34,6 +34,9 @@ from survey.corpus.records import Entry, FieldSkipped, digest64, normalise_doi, 
 
 MAX_REASONS = 5
 _BATCH = 5000
+# A batch is handed over at this many characters of text too: with records up to the reader's
+# limit (16 Mi characters), 5000 of them would hold gigabytes (README: an import's memory bound).
+_BATCH_CHARS = 8 * 1024 * 1024
 RECORDS_TABLE = """CREATE TABLE records (
     id INTEGER PRIMARY KEY,
     title TEXT NOT NULL,
@@ -117,6 +120,7 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
     indexer = threading.Thread(target=index, name="corpus-indexer", daemon=True)
     indexer.start()
     batch: list[tuple] = []
+    chars = 0
     sequence = keys.sequence
     try:
         for where, item in stream.items:
@@ -144,9 +148,10 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
                 keys.doi.append(doi_key)
                 keys.title.append(title_key)
                 batch.append((rowid, item.title, item.abstract, item.year, doi, item.id, doi_key, title_key, digest))
-                if len(batch) >= _BATCH:
+                chars += len(item.title) + len(item.abstract)
+                if len(batch) >= _BATCH or chars > _BATCH_CHARS:
                     hand_over(batch)
-                    batch = []
+                    batch, chars = [], 0
             if report.read % _BATCH == 0:
                 if failure:
                     break

@@ -12,6 +12,7 @@ turned into text (pylatexenc) only in the title and abstract, the fields survey 
 from __future__ import annotations
 
 import re
+import contextlib
 import io
 from functools import lru_cache
 from typing import Iterator
@@ -111,9 +112,8 @@ def _fields(text: str, i: int, close: str, macros: dict) -> tuple[dict[str, str]
         while i < n and (text[i].isspace() or text[i] == ","):
             i += 1
         if i >= n:
-            if fields or broken:
-                broken.append(("", "the entry does not close before the next @entry; its fields up to there are kept"))
-            return fields, broken
+            # Its values may have swallowed what follows them: an entry that never closes is not trusted
+            raise _Broken("unbalanced braces: the entry does not close before the next @entry")
         if text[i] == close:
             return fields, broken
         m = _NAME.match(text, i)
@@ -139,11 +139,13 @@ def _chunks(lines) -> Iterator[tuple[int, re.Match | None, str | int]]:
     parts: list[str] = []
     size = 0
     for number, line in enumerate(lines, 1):
-        m = None if isinstance(line, Overlong) else _ENTRY_START.match(line)
+        long = isinstance(line, Overlong)
+        m = _ENTRY_START.match(line.head if long else line)
         if m is not None:
             if start is not None:
                 yield first, start, "".join(parts) if size <= MAX_RECORD_CHARS else size
-            first, start, parts, size = number, m, [line[m.end():]], len(line)
+            first, start = number, m
+            parts, size = ([], line) if long else ([line[m.end():]], len(line))
             continue
         if start is None:
             continue  # text before the first entry
@@ -172,12 +174,17 @@ def iter_bibtex(lines) -> Iterator[Item]:
             yield f"line {line}", f"the entry is {body:,} characters long, over the limit of {MAX_RECORD_CHARS:,}; skipped unread"
             continue
         if kind == "string":
-            macros.update(_fields(body, 0, close, macros)[0])  # a broken macro shows as its raw name where used
+            with contextlib.suppress(_Broken):  # a broken macro shows as its raw name where used
+                macros.update(_fields(body, 0, close, macros)[0])
             continue
         key_match = re.match(r"\s*([^\s,]*)\s*,", body)
         key = key_match.group(1) if key_match else ""
         where = f"line {line}" + (f" ({key})" if key else "")
-        fields, broken = _fields(body, key_match.end() if key_match else 0, close, macros)
+        try:
+            fields, broken = _fields(body, key_match.end() if key_match else 0, close, macros)
+        except _Broken as exc:
+            yield where, str(exc)
+            continue
         if key:
             parents[key.lower()] = tuple(fields.get(f, "")[:100] for f in _DATES)
         parent = fields.get("crossref", "").strip().lower()

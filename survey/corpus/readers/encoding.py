@@ -127,7 +127,19 @@ def first_bad_offset(path: Path, encoding: str) -> int | None:
 
 
 class Overlong(int):
-    """Stands for a line longer than the limit, read past unkept; its value is the line's length."""
+    """Stands for a line longer than the limit, read past unkept; its value is the line's length and
+    ``head`` its first characters, enough to tell a record's first line."""
+
+    head: str | bytes = ""
+
+    @classmethod
+    def of(cls, size: int, head) -> "Overlong":
+        line = cls(size)
+        line.head = head[:_HEAD]
+        return line
+
+
+_HEAD = 200
 
 
 def bounded_lines(fh, limit: int):
@@ -140,10 +152,10 @@ def bounded_lines(fh, limit: int):
         if len(line) <= limit or line[-1:] in ("\n", "\r", b"\n"):
             yield line
             continue
-        size = len(line)
+        size, head = len(line), line[:_HEAD]
         while (piece := fh.readline(limit)) and piece[-1:] not in ("\n", "\r", b"\n"):
             size += len(piece)
-        yield Overlong(size + len(piece))
+        yield Overlong.of(size + len(piece), head)
 
 
 class TextStream:
@@ -159,6 +171,13 @@ class TextStream:
 
     def __exit__(self, *exc):
         self._text.close()
+
+    def read(self, size: int = -1) -> str:
+        try:
+            return self._text.read(size).removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            offset = first_bad_offset(self.path, self.encoding.name)
+            raise _undecodable(self.path, self.encoding, offset if offset is not None else -1) from None
 
     def __iter__(self):
         try:

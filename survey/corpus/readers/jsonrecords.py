@@ -10,12 +10,15 @@ one (OpenAlex ``results``, Semantic Scholar ``data``, Crossref ``message.items``
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Iterator
 
 import orjson
 
-from survey.corpus.records import Entry, Item, first_year, is_year, make_entry
+from survey.corpus.readers import jsonstream
+from survey.corpus.readers.encoding import Overlong
+from survey.corpus.records import MAX_RECORD_CHARS, Entry, Item, first_year, is_year, make_entry
 
 _TAGS = re.compile(r"<[^>]+>")  # Crossref abstracts are JATS XML
 
@@ -106,8 +109,11 @@ def _json_type(obj) -> str:
 
 
 def read_jsonl(lines) -> Iterator[Item]:
-    """One object per line; ``lines`` gives bytes (UTF-8, parsed as is) or text."""
+    """One object per line; ``lines`` gives bytes (UTF-8, parsed as is) or text, an Overlong for a line over the limit."""
     for number, line in enumerate(lines, 1):
+        if isinstance(line, Overlong):
+            yield f"line {number}", f"the line is {line:,} long, over the limit of {MAX_RECORD_CHARS:,}; skipped unread"
+            continue
         if not line.strip():
             continue
         try:
@@ -118,30 +124,17 @@ def read_jsonl(lines) -> Iterator[Item]:
         yield f"line {number}", _entry_or_reason(obj)
 
 
+def iter_json_document(fh) -> Iterator[Item]:
+    """The records of a JSON array, or of an API page holding one, read from the bytes ``fh`` one at a time."""
+    for number, record in jsonstream.records(fh):
+        where = f"record {number}"
+        if isinstance(record, int):
+            yield where, f"the record is {record:,} bytes long, over the limit of {MAX_RECORD_CHARS:,}; skipped unread"
+        else:
+            yield where, _entry_or_reason(record)
+
+
 def read_json_document(text: str) -> tuple[list[Item], int]:
     """An array of records, or an API page holding one."""
-    try:
-        doc = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({str(exc)[:100]})") from None
-    records = _records_of(doc)
-    if records is None:
-        keys = ", ".join(list(doc)[:8]) if isinstance(doc, dict) else _json_type(doc)
-        raise ValueError(f"found no list of records (top level: {keys})")
-    items = [(f"record {i}", _entry_or_reason(obj)) for i, obj in enumerate(records, 1)]
+    items = list(iter_json_document(io.BytesIO(text.encode("utf-8"))))
     return items, len(items)
-
-
-def _records_of(doc):
-    if isinstance(doc, list):
-        return doc
-    if not isinstance(doc, dict):
-        return None
-    for key in ("results", "data", "items", "records"):
-        if isinstance(doc.get(key), list):
-            return doc[key]
-    if isinstance(doc.get("message"), dict):  # Crossref
-        return _records_of(doc["message"])
-    if "title" in doc or "display_name" in doc:  # a single record, pretty-printed
-        return [doc]
-    return None

@@ -25,10 +25,8 @@ def iter_medline(lines) -> Iterator[Item]:
     first = size = 0
     last_tag = None
     for number, line in enumerate(lines, 1):
-        if isinstance(line, Overlong):
-            size += line
-            continue
-        line = line.rstrip("\r\n")
+        length = int(line) if isinstance(line, Overlong) else None  # a line over the limit is known by its start
+        line = line.head if length is not None else line.rstrip("\r\n")
         m = _TAG.match(line)
         if m and m.group(1) == "PMID":
             if record is not None:
@@ -36,7 +34,7 @@ def iter_medline(lines) -> Iterator[Item]:
             record, first, size = {}, number, 0
         if record is None:
             continue
-        size += len(line)
+        size += len(line) if length is None else length
         if size > MAX_RECORD_CHARS:
             record.clear()  # forgotten as it grows; the record is named when the next one starts
         elif m:

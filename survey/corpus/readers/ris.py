@@ -34,12 +34,8 @@ def tagged_blocks(lines, start: str, end: str, tag=_TAG, rewrite: bool = True):
     block: list[str] = []
     first = size = 0
     for number, line in enumerate(lines, 1):
-        if isinstance(line, Overlong):
-            if block:
-                size += line
-            continue
-        line = line.rstrip("\r\n")
-        m = tag.match(line)
+        long = isinstance(line, Overlong)
+        m = tag.match(line.head if long else line.rstrip("\r\n"))
         name = m.group(1) if m else None
         if name == start:
             if block:
@@ -47,6 +43,11 @@ def tagged_blocks(lines, start: str, end: str, tag=_TAG, rewrite: bool = True):
             block, first, size = [], number, 0
         if not block and name != start:
             continue  # text between records: headers, blank lines
+        if long:
+            block.append("")  # the block is over the limit now, named by its size: what the line held is not needed
+            size += line
+            continue
+        line = line.rstrip("\r\n")
         size += len(line)
         if size <= MAX_RECORD_CHARS:
             block.append(f"{name}  - {line[m.end():]}" if m and rewrite else line)
