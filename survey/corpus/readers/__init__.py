@@ -59,7 +59,7 @@ def read_records(path, fmt: str = "auto", encoding: str | None = None) -> Record
         fmt = detect.sniff(head_text, title_column) or detect.extension_format(path)
         if fmt is None:
             raise CorpusFormatError(f"{path}: cannot tell the format from the content or the name; {EXPECTED}")
-        if fmt == "json" and "\n" not in head_text.strip(BLANK):
+        if fmt == "json" and head_text.lstrip(BLANK).startswith("{") and "\n" not in head_text.strip(BLANK):
             # One object on a first line longer than the sniff: JSON Lines or a one-line document, as that line says
             fmt = detect.sniff(_first_line(path, chosen), title_column) or fmt
     if detected and fmt in ("json", "jsonl"):
@@ -73,9 +73,12 @@ BLANK = "\ufeff \t\r\n"
 
 
 def _first_line(path: Path, chosen: enc.Encoding) -> str:
-    with enc.TextStream(path, chosen) as lines:
-        line = next(iter(lines), "")
-    return "" if isinstance(line, enc.Overlong) else line
+    """The file's first line when it is within the record limit, else nothing (never read past)."""
+    with enc.open_binary(path) as fh:
+        line = enc.read_limited(path, fh.readline, MAX_RECORD_CHARS + 1)
+    if not line.endswith(b"\n"):
+        return ""
+    return codecs.decode(line, chosen.name, errors="replace")
 
 
 def _json_either(path: Path, fmt: str, chosen: enc.Encoding) -> tuple[str, Iterator[Item]]:

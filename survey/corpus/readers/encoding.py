@@ -57,10 +57,15 @@ def open_binary(path: Path):
 
 def read_bytes(path: Path, size: int = -1) -> bytes:
     with open_binary(path) as fh:
-        try:
-            return fh.read(size)
-        except _BROKEN as exc:
-            raise CorpusFormatError(f"{path}: cannot read: broken gzip data ({_short(exc)})") from None
+        return read_limited(path, fh.read, size)
+
+
+def read_limited(path: Path, read, size: int) -> bytes:
+    """``read(size)``, a broken gzip stream failing by the file's name."""
+    try:
+        return read(size)
+    except _BROKEN as exc:
+        raise CorpusFormatError(f"{path}: cannot read: broken gzip data ({_short(exc)})") from None
 
 
 def _short(exc: BaseException) -> str:

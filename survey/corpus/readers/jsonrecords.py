@@ -112,7 +112,8 @@ def read_jsonl(lines) -> Iterator[Item]:
     """One object per line; ``lines`` gives bytes (UTF-8, parsed as is) or text, an Overlong for a line over the limit."""
     for number, line in enumerate(lines, 1):
         if isinstance(line, Overlong):
-            yield f"line {number}", f"the line is {line:,} long, over the limit of {MAX_RECORD_CHARS:,}; skipped unread"
+            unit = "bytes" if isinstance(line.head, bytes) else "characters"
+            yield f"line {number}", f"the line is {line:,} {unit} long, over the limit of {MAX_RECORD_CHARS:,}; skipped unread"
             continue
         if not line.strip():
             continue

@@ -71,7 +71,7 @@ def _read_rows(lines) -> Iterator[Item]:
     lines = _Lines(lines)
     first = next(lines, "")
     if lines.overlong:
-        raise ValueError(f"the header line is {lines.overlong:,} long, over the limit of {MAX_RECORD_CHARS:,}")
+        raise ValueError(f"the header line is {lines.overlong:,} characters long, over the limit of {MAX_RECORD_CHARS:,}")
     delimiter = max(",;\t", key=first.count)
     reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     header = next(reader, None)
@@ -92,7 +92,7 @@ def _read_rows(lines) -> Iterator[Item]:
             yield f"line {start}", f"malformed CSV row ({exc})"
             continue
         if lines.overlong:  # the row had a line over the limit, read past
-            yield f"line {start}", f"the row has a line {lines.overlong:,} long, over the limit of {MAX_RECORD_CHARS:,}; skipped unread"
+            yield f"line {start}", f"the row has a line {lines.overlong:,} characters long, over the limit of {MAX_RECORD_CHARS:,}; skipped unread"
             lines.overlong = 0
             continue
         if not any(cell.strip() for cell in row):
