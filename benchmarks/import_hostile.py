@@ -67,12 +67,12 @@ def run_import(path: Path, target: Path) -> tuple[float, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gib", type=float, default=1.0, help="GiB each bomb decompresses to (default 1)")
+    parser.add_argument("--gib", type=float, default=1.0, help="GiB each bomb decompresses to (default 1; 0 skips the bombs)")
     parser.add_argument("--bibtex", default="25000,50000,100000", help="entries of each BibTeX file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="survey-hostile-") as tmp:
         folder = Path(tmp)
-        for label, (name, before, after) in BOMBS.items():
+        for label, (name, before, after) in BOMBS.items() if args.gib > 0 else ():
             path = folder / name
             write_bomb(path, before, after, args.gib)
             seconds, out = run_import(path, folder / f"{name}.sqlite")

@@ -28,6 +28,7 @@ _NEXT_FIELD = re.compile(r"\n[ \t]*(?=[^\s=,{}\"#@][^=\n{}\"#]*=)")  # a field s
 _BARE = re.compile(r"[^\s,#{}()\"]+")
 _MONTHS = {m: m.capitalize() for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")}
 _LATEX_SIGNS = re.compile(r"[\\{}$~]")
+_LATEX_MARKUP = re.compile(r"[\\$~]")
 _DATES = ("year", "date", "eventdate")
 # Entries whose year may come from a crossref parent further on wait for it, up to this many;
 # past it they are read without the parent's year rather than held.
@@ -238,6 +239,10 @@ def latex_text(value: str | None) -> str | None:
     """LaTeX macros, accents and protective braces to plain text."""
     if value is None or not _LATEX_SIGNS.search(value):
         return value
+    if not _LATEX_MARKUP.search(value):
+        # Only protective braces ({LSTM}, {{Title}}): dropping them is what pylatexenc does, at a
+        # thousandth of its cost, which was most of a BibTeX import's time
+        return _plain(value)
     try:
         return _converter().latex_to_text(value)
     except Exception:  # pylatexenc gives up on some malformed input: keep the text, drop the braces
