@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from survey.corpus.readers.bibtex import latex_text, read_bibtex
-from survey.corpus.records import Entry
+from survey.corpus.records import Entry, Noted
 
 
 def one(text):
@@ -70,15 +70,14 @@ def test_broken_entries(text, where, reason):
 def test_an_odd_word_costs_its_field_and_an_entry_that_does_not_close_itself():
     items = read_bibtex("@article{k, title = {T}, note = {x} junk here}\n@article{j, title = {U}")[0]
     assert items == [
-        ("line 1 (k)", "expected field = value at 'junk here}'"),
-        ("line 1 (k)", Entry("T", id="k")),
+        ("line 1 (k)", Noted(Entry("T", id="k"), ("expected field = value at 'junk here}'",))),
         ("line 2 (j)", "unbalanced braces: the entry does not close before the next @entry"),
     ]
 
 
 def test_a_year_that_is_no_year_costs_the_year_only():
     assert read_bibtex("@article{k, title={T}, year={soon}}")[0] == [
-        ("line 1 (k)", "field 'year' skipped (year 'soon' is not a four-digit year)"), ("line 1 (k)", Entry("T", id="k"))]
+        ("line 1 (k)", Noted(Entry("T", id="k"), ("field 'year' skipped (year 'soon' is not a four-digit year)",)))]
 
 
 def test_entries_lines_keys_and_skipped_kinds():

@@ -9,13 +9,13 @@ import pytest
 from survey.corpus import import_corpus
 from survey.corpus.readers import read_records
 from survey.corpus.readers.bibtex import read_bibtex
-from survey.corpus.records import Entry, FieldSkipped
+from survey.corpus.records import Entry, Noted
 
 WOS_STYLE = Path(__file__).parent / "fixtures" / "wos_style.bib"
 
 
 def entries(items):
-    return [item for _, item in items if isinstance(item, Entry)]
+    return [item.entry if isinstance(item, Noted) else item for _, item in items if isinstance(item, (Entry, Noted))]
 
 
 def test_a_web_of_science_export_keeps_every_record_year_and_abstract(tmp_path):
@@ -58,7 +58,7 @@ def test_any_field_name_an_exporter_writes_is_read_past(name):
 def test_a_field_that_cannot_be_read_costs_only_itself(field, reason):
     text = f"@article{{k,\n  title = {{Kept}},\n  {field}\n  year = {{2001}}\n}}\n@article{{j, title={{Next}}}}\n"
     items = read_bibtex(text)[0]
-    notes = [(where, item) for where, item in items if isinstance(item, FieldSkipped)]
+    notes = [(where, note) for where, item in items if isinstance(item, Noted) for note in item.notes]
     assert len(notes) == 1 and notes[0][0] == "line 1 (k)" and reason in notes[0][1]
     assert entries(items) == [Entry("Kept", year=2001, id="k"), Entry("Next", id="j")]
 

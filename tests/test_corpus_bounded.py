@@ -72,7 +72,7 @@ def test_the_import_keeps_the_records_around_one_over_the_limit(small_limit, tmp
     path.write_text(text, encoding="utf-8")
     report = import_corpus(path, tmp_path / "c.sqlite")
     assert (report.imported, report.skipped) == (2, 1)
-    assert report.reasons == [f"r.jsonl line 2: the line is {len(text.splitlines()[1]) + 1:,} long, over the limit of 1,000; "
+    assert report.reasons == [f"r.jsonl line 2: the line is {len(text.splitlines()[1]) + 1:,} bytes long, over the limit of 1,000; "
                               "skipped unread"]
 
 

@@ -7,7 +7,7 @@ import pytest
 from survey.corpus.readers.medline import read_medline
 from survey.corpus.readers.ris import read_ris, tagged_blocks, text_lines
 from survey.corpus.readers.wos import read_wos
-from survey.corpus.records import Entry
+from survey.corpus.records import Entry, Noted
 
 # ---------------------------------------------------------------- RIS
 
@@ -72,7 +72,7 @@ ER  -
         ("TY  - JOUR\nTI  - T\nY1  - 2003///\nDA  - 2004\nER  - \n", [("line 1", Entry("T", year=2003))]),
         ("TY  - JOUR\nTI  - T\nPY  - 2001\nY1  - 2003\nER  - \n", [("line 1", Entry("T", year=2001))]),
         ("TY  - JOUR\nTI  - T\nDA  - 2004/05/06\nER  - \n", [("line 1", Entry("T", year=2004))]),
-        ("TY  - JOUR\nTI  - T\nPY  - soon\nER  - \n", [("line 1", "year 'soon' is not a four-digit year")]),
+        ("TY  - JOUR\nTI  - T\nPY  - soon\nER  - \n", [("line 1", Noted(Entry("T"), ("field 'year' skipped (year 'soon' is not a four-digit year)",)))]),
         ("TY  - JOUR\nTI  - T\nDI  - 10.1/ieee\nER  - \n", [("line 1", Entry("T", doi="10.1/ieee"))]),
         ("TY  - JOUR\nTI  - T\nDO  - 10.1/do\nDI  - 10.1/di\nER  - \n", [("line 1", Entry("T", doi="10.1/do"))]),
         ("TY  - JOUR\nTI  - T\nAN  - WOS:1\nER  - \n", [("line 1", Entry("T", id="WOS:1"))]),
@@ -152,7 +152,7 @@ def test_read_medline():
         ("line 11", Entry("A book chapter", "", 2005, "10.1/book", "31000002")),
         ("line 16", Entry("Year from DEP, a continuation with two spaces", "", 2020, None, "31000003")),
         ("line 20", Entry("Year from DA", "", 2021, None, "31000004")),
-        ("line 24", "year 'someday' is not a four-digit year"),
+        ("line 24", Noted(Entry("Bad date", id="31000005"), ("field 'year' skipped (year 'someday' is not a four-digit year)",))),
     ]
 
 
@@ -226,7 +226,7 @@ def test_read_wos():
                          "WOS:000000000000001")),
         ("line 13", Entry("Early access, year given", "", 2024, None, "WOS:000000000000002")),
         ("line 20", Entry("Early access, date only", "", 2025)),
-        ("line 25", "year '20x1' is not a four-digit year"),
+        ("line 25", Noted(Entry("Bad year"), ("field 'year' skipped (year '20x1' is not a four-digit year)",))),
         ("line 30", "no title"),
     ]
 

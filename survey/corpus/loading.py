@@ -30,7 +30,7 @@ from typing import Callable
 import orjson
 
 from survey.corpus.query import LOW_BITS, YEAR_SHIFT
-from survey.corpus.records import Entry, FieldSkipped, digest64, normalise_doi, normalise_title
+from survey.corpus.records import Entry, Noted, digest64, normalise_doi, normalise_title
 
 MAX_REASONS = 5
 _BATCH = 5000
@@ -124,11 +124,11 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
     sequence = keys.sequence
     try:
         for where, item in stream.items:
-            if type(item) is FieldSkipped:  # the record it belongs to is an item of its own
-                report.fields_skipped += 1
-                if len(report.field_notes) < MAX_REASONS:
-                    report.field_notes.append(f"{stream.path.name} {where}: {item}")
-                continue
+            if type(item) is Noted:  # kept without the fields the reader could not read
+                report.fields_skipped += len(item.notes)
+                report.field_notes.extend(f"{stream.path.name} {where}: {note}" for note in item.notes
+                                          if len(report.field_notes) < MAX_REASONS)
+                item = item.entry
             report.read += 1
             if not isinstance(item, Entry):
                 report.skipped += 1

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from survey.corpus.readers.encoding import Overlong
-from survey.corpus.records import MAX_RECORD_CHARS, Entry, FieldSkipped, Item, first_year, make_entry
+from survey.corpus.records import MAX_RECORD_CHARS, Item, make_entry, year_of
 
 _ENTRY_START = re.compile(r"[ \t]*@[ \t]*([A-Za-z]+)[ \t]*([{(])")
 # Exporters write field names with any punctuation but the separators: Web of Science
@@ -192,36 +192,28 @@ def iter_bibtex(lines) -> Iterator[Item]:
         if parent and parent not in parents and not any(fields.get(f) for f in _DATES) and len(waiting) < _MAX_WAITING:
             waiting.append((where, key, fields))  # BibTeX puts the parent after the entries that cite it
             continue
-        yield from _entry(where, key, fields, parents, broken)
+        yield _entry(where, key, fields, parents, broken)
     for where, key, fields in waiting:
-        yield from _entry(where, key, fields, parents, [])
+        yield _entry(where, key, fields, parents, [])
 
 
 def read_bibtex(text: str) -> tuple[list[Item], int]:
     """The entries of a BibTeX text, as a list and its length."""
     items = list(iter_bibtex(io.StringIO(text, newline="")))
-    return items, sum(not isinstance(item, FieldSkipped) for _, item in items)
+    return items, len(items)
 
 
-def _entry(where: str, key: str, fields: dict, parents: dict, broken: list[tuple[str, str]]) -> Iterator[Item]:
-    """The entry, after a note for each field passed over; only the reason when no title remains."""
+def _entry(where: str, key: str, fields: dict, parents: dict, broken: list[tuple[str, str]]) -> Item:
+    """The entry, noted with each field passed over; only the reason when no title remains."""
     title = latex_text(fields.get("title"))
     if not title and broken:
         name, why = next(((n, w) for n, w in broken if n == "title"), broken[0])
-        yield where, f"no title (the {name or 'title'} field could not be read: {why})"
-        return
-    notes = [f"field {name!r} skipped ({why})" if name else why for name, why in broken]
+        return where, f"no title (the {name or 'title'} field could not be read: {why})"
+    notes = tuple(f"field {name!r} skipped ({why})" if name else why for name, why in broken)
     parent = parents.get(fields.get("crossref", "").strip().lower(), ())
-    try:
-        year = first_year(*(fields.get(f) for f in _DATES), *parent)
-    except ValueError as exc:  # a year that says none costs the year, not the record
-        notes.append(f"field 'year' skipped ({exc})")
-        year = None
-    entry = make_entry(title, latex_text(fields.get("abstract")), year, _plain(fields.get("doi")), key or None)
-    if isinstance(entry, Entry):
-        for note in notes:
-            yield where, FieldSkipped(note)
-    yield where, entry
+    year, no_year = year_of(*(fields.get(f) for f in _DATES), *parent)
+    return where, make_entry(title, latex_text(fields.get("abstract")), year, _plain(fields.get("doi")), key or None,
+                             notes + no_year)
 
 
 def _plain(value: str | None) -> str | None:

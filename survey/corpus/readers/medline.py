@@ -13,7 +13,7 @@ from typing import Iterator
 
 from survey.corpus.readers.encoding import Overlong
 from survey.corpus.readers.ris import over_limit, text_lines
-from survey.corpus.records import MAX_RECORD_CHARS, Item, first_year, make_entry
+from survey.corpus.records import MAX_RECORD_CHARS, Item, make_entry, year_of
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]{0,3})\s*- ?(.*)$")
 _DOI = re.compile(r"^(\S+)\s*\[doi\]\s*$")
@@ -62,9 +62,6 @@ def _entry(record: dict[str, list[str]]):
         return values[0] if values else None
 
     doi = next((m.group(1) for tag in ("LID", "AID") for v in record.get(tag, ()) if (m := _DOI.match(v))), None)
-    try:
-        year = first_year(one("DP"), _dashed(one("DEP")), _dashed(one("DA")))
-    except ValueError as exc:
-        return str(exc)
+    year, notes = year_of(one("DP"), _dashed(one("DEP")), _dashed(one("DA")))
     # Books and chapters have BTI (book title) where articles have TI.
-    return make_entry(one("TI") or one("BTI"), " ".join(record.get("AB", ())), year, doi, one("PMID"))
+    return make_entry(one("TI") or one("BTI"), " ".join(record.get("AB", ())), year, doi, one("PMID"), notes)

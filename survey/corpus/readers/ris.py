@@ -15,7 +15,7 @@ from typing import Iterator
 import rispy
 
 from survey.corpus.readers.encoding import Overlong
-from survey.corpus.records import MAX_RECORD_CHARS, Item, first_year, make_entry, text_of
+from survey.corpus.records import MAX_RECORD_CHARS, Item, make_entry, text_of, year_of
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])[ \t]{1,3}-(?:[ \t]|$)[ \t]?")
 _MAPPING = {**rispy.TAG_KEY_MAPPING, "BT": "book_title", "CT": "caption_title", "DI": "doi_alt"}
@@ -91,8 +91,6 @@ def read_ris(text: str) -> tuple[list[Item], int]:
 def ris_entry(ref: dict):
     title = next((ref[k] for k in ("title", "primary_title", "caption_title", "book_title", "short_title") if ref.get(k)), None)
     abstract = text_of(ref.get("abstract")) or ref.get("notes_abstract")
-    try:
-        year = first_year(ref.get("year"), ref.get("publication_year"), ref.get("date"))
-    except ValueError as exc:
-        return str(exc)
-    return make_entry(title, abstract, year, ref.get("doi") or ref.get("doi_alt"), ref.get("id") or ref.get("accession_number"))
+    year, notes = year_of(ref.get("year"), ref.get("publication_year"), ref.get("date"))
+    return make_entry(title, abstract, year, ref.get("doi") or ref.get("doi_alt"), ref.get("id") or ref.get("accession_number"),
+                      notes)

@@ -13,7 +13,7 @@ import re
 from typing import Iterator
 
 from survey.corpus.readers.encoding import Overlong
-from survey.corpus.records import MAX_RECORD_CHARS, Item, first_year, make_entry
+from survey.corpus.records import MAX_RECORD_CHARS, Item, make_entry, year_of
 
 # Most specific first. Scopus (Title, Year, DOI, EID), Web of Science (Article Title,
 # Publication Year, UT (Unique WOS ID); tab-delimited: TI, PY, DI, UT), IEEE Xplore (Document
@@ -107,8 +107,5 @@ def _entry(row: list[str], cols: dict):
 
     source = cell("source")
     embase_year = m.group(1) if source and (m := _PAREN_YEAR.search(source)) else None
-    try:
-        year = first_year(cell("year"), cell("date"), embase_year)
-    except ValueError as exc:
-        return str(exc)
-    return make_entry(cell("title"), cell("abstract"), year, cell("doi"), cell("id"))
+    year, notes = year_of(cell("year"), cell("date"), embase_year)
+    return make_entry(cell("title"), cell("abstract"), year, cell("doi"), cell("id"), notes)

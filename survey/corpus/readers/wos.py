@@ -13,7 +13,7 @@ from typing import Iterator
 import rispy
 
 from survey.corpus.readers.ris import over_limit, tagged_blocks, text_lines
-from survey.corpus.records import Item, first_year, make_entry
+from survey.corpus.records import Item, make_entry, year_of
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])(?: |$)")
 
@@ -31,13 +31,9 @@ def iter_wos(lines) -> Iterator[Item]:
         except Exception as exc:  # rispy raises assorted errors on a malformed block
             yield where, f"cannot read the Web of Science record ({type(exc).__name__}: {str(exc)[:80]})"
             continue
-        try:
-            year = first_year(ref.get("publication_year"), ref.get("early_access_year"), ref.get("early_access_date"))
-        except ValueError as exc:
-            yield where, str(exc)
-            continue
+        year, notes = year_of(ref.get("publication_year"), ref.get("early_access_year"), ref.get("early_access_date"))
         yield where, make_entry(ref.get("document_title"), ref.get("abstract"), year, ref.get("doi"),
-                                ref.get("accession_number"))
+                                ref.get("accession_number"), notes)
 
 
 def read_wos(text: str) -> tuple[list[Item], int]:

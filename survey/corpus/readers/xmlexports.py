@@ -12,7 +12,7 @@ from typing import Iterator
 
 from defusedxml import ElementTree as SafeET
 
-from survey.corpus.records import MAX_RECORD_CHARS, Item, first_year, make_entry
+from survey.corpus.records import MAX_RECORD_CHARS, Item, make_entry, year_of
 
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -91,19 +91,16 @@ def _pubmed(el):
         if text:
             label = ab.get("Label")
             parts.append(f"{label}: {text}" if label else text)
-    try:
-        year = first_year(
-            _text(article.find("Journal/JournalIssue/PubDate/Year")),
-            _text(article.find("Journal/JournalIssue/PubDate/MedlineDate")),
-            _text(base.find("Book/PubDate/Year")),
-            _text(article.find("ArticleDate/Year")),
-        )
-    except ValueError as exc:
-        return str(exc)
+    year, notes = year_of(
+        _text(article.find("Journal/JournalIssue/PubDate/Year")),
+        _text(article.find("Journal/JournalIssue/PubDate/MedlineDate")),
+        _text(base.find("Book/PubDate/Year")),
+        _text(article.find("ArticleDate/Year")),
+    )
     doi = next((_text(e) for e in article.findall("ELocationID") if e.get("EIdType") == "doi"), None)
     if doi is None:
         doi = next((_text(e) for e in el.findall("PubmedData/ArticleIdList/ArticleId") if e.get("IdType") == "doi"), None)
-    return make_entry(title, " ".join(parts), year, doi, _text(base.find("PMID")))
+    return make_entry(title, " ".join(parts), year, doi, _text(base.find("PMID")), notes)
 
 
 def read_pubmed_xml(fh) -> Iterator[Item]:
@@ -115,11 +112,9 @@ def read_pubmed_xml(fh) -> Iterator[Item]:
 
 def _endnote(el):
     title = _text(el.find("titles/title"))  # secondary-title is the journal
-    try:
-        year = first_year(_text(el.find("dates/year")), _text(el.find("dates/pub-dates/date")))
-    except ValueError as exc:
-        return str(exc)
-    return make_entry(title, _text(el.find("abstract")), year, _text(el.find("electronic-resource-num")), _text(el.find("rec-number")))
+    year, notes = year_of(_text(el.find("dates/year")), _text(el.find("dates/pub-dates/date")))
+    return make_entry(title, _text(el.find("abstract")), year, _text(el.find("electronic-resource-num")), _text(el.find("rec-number")),
+                      notes)
 
 
 def read_endnote_xml(fh) -> Iterator[Item]:
@@ -157,13 +152,11 @@ def read_zotero_rdf(fh) -> Iterator[Item]:
 
 
 def _zotero(el):
-    try:
-        year = first_year(_text(el.find(f"{DC}date")), _text(el.find(f"{DCTERMS}dateSubmitted")))
-    except ValueError as exc:
-        return str(exc)
+    year, notes = year_of(_text(el.find(f"{DC}date")), _text(el.find(f"{DCTERMS}dateSubmitted")))
     doi = None
     for ident in el.findall(f"{DC}identifier"):
         text = _text(ident) or ""
         if text.upper().startswith("DOI "):
             doi = text[4:].strip()
-    return make_entry(_text(el.find(f"{DC}title")), _text(el.find(f"{DCTERMS}abstract")), year, doi, el.get(f"{RDF}about"))
+    return make_entry(_text(el.find(f"{DC}title")), _text(el.find(f"{DCTERMS}abstract")), year, doi, el.get(f"{RDF}about"),
+                      notes)
