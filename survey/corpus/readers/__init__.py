@@ -120,9 +120,12 @@ def _items(path: Path, fmt: str, chosen: enc.Encoding) -> Iterator[Item]:
     by_bytes = {"pubmed-xml": xmlexports.read_pubmed_xml, "endnote-xml": xmlexports.read_endnote_xml,
                 "zotero-rdf": xmlexports.read_zotero_rdf, "json": jsonrecords.iter_json_document}
     if fmt in by_bytes:
-        with enc.open_binary(path) as fh:
-            if fmt == "json":  # RFC 8259 JSON is UTF-8; another encoding is turned into it on the way
-                fh = _without_bom(fh) if chosen.name in ("utf-8", "utf-8-sig") else _Utf8(path, chosen)
+        # RFC 8259 JSON is UTF-8: a JSON file in another encoding is turned into it on the way
+        opened = enc.TextStream(path, chosen) if fmt == "json" and chosen.name not in ("utf-8", "utf-8-sig") else \
+            enc.open_binary(path)
+        with opened as fh:
+            if fmt == "json":
+                fh = _Utf8(fh) if isinstance(fh, enc.TextStream) else _without_bom(fh)
             try:
                 yield from _guarded(path, by_bytes[fmt](fh))
             except ValueError as exc:
@@ -166,11 +169,11 @@ class _without_bom:
 class _Utf8:
     """The text of a file in another encoding, read as UTF-8 bytes."""
 
-    def __init__(self, path: Path, chosen: enc.Encoding):
-        self._text = enc.TextStream(path, chosen).__enter__()
+    def __init__(self, text: enc.TextStream):
+        self._text = text
 
     def read(self, size: int = -1) -> bytes:
-        return self._text.read(size).encode("utf-8", "surrogatepass").removeprefix(codecs.BOM_UTF8)
+        return self._text.read(size).encode("utf-8", "surrogatepass")
 
 
 def _guarded(path: Path, items: Iterator[Item]) -> Iterator[Item]:

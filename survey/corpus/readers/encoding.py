@@ -168,6 +168,7 @@ class TextStream:
 
     def __init__(self, path: Path, encoding: Encoding, limit: int = MAX_RECORD_CHARS):
         self.path, self.encoding, self.limit = path, encoding, limit
+        self._read_before = False  # read() strips a byte-order mark from its first text only
 
     def __enter__(self):
         self._raw = open_binary(self.path)
@@ -179,7 +180,11 @@ class TextStream:
 
     def read(self, size: int = -1) -> str:
         try:
-            return self._text.read(size).removeprefix("\ufeff")
+            text = self._text.read(size)
+            if not self._read_before:
+                self._read_before = True
+                return text.removeprefix("\ufeff")
+            return text
         except UnicodeDecodeError:
             offset = first_bad_offset(self.path, self.encoding.name)
             raise _undecodable(self.path, self.encoding, offset if offset is not None else -1) from None
