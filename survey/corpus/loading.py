@@ -93,10 +93,9 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
 
     Returns why the stream's first skipped record was skipped (None if none was): the report
     keeps only the first few reasons of the whole import. ``progress`` hears records read so far
-    in the whole import, and the total when every file so far told its own.
+    in the whole import, and the total once this file is read (files are read as they stream).
     """
     first_skip = None
-    total = None if stream.total is None else report.read + stream.total
     batches: queue.Queue = queue.Queue(maxsize=4)
     failure: list[BaseException] = []
     statements = [f"INSERT INTO {table} (rowid, title, abstract) SELECT value ->> 0, value ->> 1, value ->> 2 "
@@ -156,7 +155,7 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
                 if failure:
                     break
                 if progress is not None:
-                    progress(report.read, total)
+                    progress(report.read, None)
         if batch and not failure:
             hand_over(batch)
     finally:

@@ -42,12 +42,11 @@ MAX_RECORD_CHARS = 16 * 1024 * 1024
 
 @dataclass
 class RecordStream:
-    """The records of one file, read lazily; ``total`` is known only for formats parsed whole."""
+    """The records of one file, read lazily, one at a time: how many there are is known at the end."""
 
     path: object
     format: str
     items: Iterator[Item]
-    total: int | None = None
     encoding: str = "utf-8"
     encoding_note: str = ""  # how the encoding was chosen, shown when it is not plain UTF-8
 

@@ -59,17 +59,17 @@ def read_records(path, fmt: str = "auto", encoding: str | None = None) -> Record
         fmt = detect.sniff(head_text, title_column) or detect.extension_format(path)
         if fmt is None:
             raise CorpusFormatError(f"{path}: cannot tell the format from the content or the name; {EXPECTED}")
-        if fmt == "json" and head_text.lstrip(BLANK).startswith("{") and "\n" not in head_text.strip(BLANK):
+        if fmt == "json" and head_text.lstrip(_BLANK).startswith("{") and "\n" not in head_text.strip(_BLANK):
             # One object on a first line longer than the sniff: JSON Lines or a one-line document, as that line says
             fmt = detect.sniff(_first_line(path, chosen), title_column) or fmt
     if detected and fmt in ("json", "jsonl"):
         fmt, items = _json_either(path, fmt, chosen)
     else:
         items = _items(path, fmt, chosen)
-    return RecordStream(path, fmt, items, None, chosen.name, chosen.note)
+    return RecordStream(path, fmt, items, chosen.name, chosen.note)
 
 
-BLANK = "\ufeff \t\r\n"
+_BLANK = "\ufeff \t\r\n"
 
 
 def _first_line(path: Path, chosen: enc.Encoding) -> str:
