@@ -74,3 +74,12 @@ def test_the_import_counts_skipped_fields_and_names_them(tmp_path):
     report = import_corpus(path, tmp_path / "c.sqlite")
     assert (report.imported, report.skipped, report.fields_skipped) == (1, 0, 1)
     assert report.field_notes == ["refs.bib line 1 (k): field 'note' skipped (expected a field value at ',')"]
+
+
+def test_an_entry_waiting_for_its_crossref_parent_keeps_its_notes_and_gets_the_year():
+    text = ("@inproceedings{child,\n  title = {Child},\n  note = ,\n  crossref = {proc}\n}\n"
+            "@article{other, title = {Other}, year = 1999}\n"
+            "@proceedings{proc, title = {Proc}, year = 2005}\n")
+    items = read_bibtex(text)[0]
+    assert ("line 1 (child)", Noted(Entry("Child", year=2005, id="child"), ("field 'note' skipped (expected a field value at ',')",))) in items
+    assert len(items) == 3

@@ -11,9 +11,9 @@ turned into text (pylatexenc) only in the title and abstract, the fields survey 
 
 from __future__ import annotations
 
-import re
 import contextlib
 import io
+import re
 from functools import lru_cache
 from typing import Iterator
 
@@ -33,6 +33,10 @@ _DATES = ("year", "date", "eventdate")
 # Entries whose year may come from a crossref parent further on wait for it, up to this many;
 # past it they are read without the parent's year rather than held.
 _MAX_WAITING = 10_000
+# The dates of these kinds are kept for the entries that crossref them (BibTeX's and BibLaTeX's
+# containers), and of any entry an entry read so far names: not of every entry of a large file.
+_CONTAINERS = {"proceedings", "mvproceedings", "book", "mvbook", "collection", "mvcollection", "reference",
+               "mvreference", "periodical", "inbook", "incollection"}
 
 
 class _Broken(Exception):
@@ -166,7 +170,8 @@ def iter_bibtex(lines) -> Iterator[Item]:
     """
     macros = dict(_MONTHS)
     parents: dict[str, tuple] = {}  # key -> its year, date and eventdate, for the entries that crossref it
-    waiting: list[tuple[str, str, dict]] = []
+    wanted: set[str] = set()  # the parents named by entries read so far
+    waiting: list[tuple[str, str, dict, list]] = []
     for line, m, body in _chunks(lines):
         kind, close = m.group(1).lower(), ")" if m.group(2) == "(" else "}"
         if kind in ("comment", "preamble"):
@@ -186,15 +191,16 @@ def iter_bibtex(lines) -> Iterator[Item]:
         except _Broken as exc:
             yield where, str(exc)
             continue
-        if key:
+        if key and (kind in _CONTAINERS or key.lower() in wanted):
             parents[key.lower()] = tuple(fields.get(f, "")[:100] for f in _DATES)
         parent = fields.get("crossref", "").strip().lower()
         if parent and parent not in parents and not any(fields.get(f) for f in _DATES) and len(waiting) < _MAX_WAITING:
-            waiting.append((where, key, fields))  # BibTeX puts the parent after the entries that cite it
+            wanted.add(parent)
+            waiting.append((where, key, fields, broken))  # BibTeX puts the parent after the entries that cite it
             continue
         yield _entry(where, key, fields, parents, broken)
-    for where, key, fields in waiting:
-        yield _entry(where, key, fields, parents, [])
+    for where, key, fields, broken in waiting:
+        yield _entry(where, key, fields, parents, broken)
 
 
 def read_bibtex(text: str) -> tuple[list[Item], int]:
