@@ -1,6 +1,6 @@
 """Real exports of the families ../shared lacks (tests/fixtures/exports, SOURCES.md there): no record lost.
 
-Each file is counted by a parser that shares no code with survey (bibtexparser, rispy, csv); the
+Each file is counted by a parser that shares no code with survey (bibtexparser, rispy, csv, a regex for XML); the
 records survey imports plus the duplicates it merges must equal the titled records counted there,
 and the titled records with a year and with an abstract must be as many in both.
 """
@@ -8,6 +8,7 @@ and the titled records with a year and with an abstract must be as many in both.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import bibtexparser
@@ -41,12 +42,21 @@ def csv_counts(path: Path, title: str, year: str, abstract: str | None) -> tuple
     return "csv", len(rows), sum(bool(r[year].strip()) for r in rows), sum(bool(abstract and r[abstract].strip()) for r in rows)
 
 
+def pubmed_xml_counts(path: Path) -> tuple[str, int, int, int]:
+    # a regex on the raw file: an article is titled when its ArticleTitle holds text
+    articles = re.findall(r"<PubmedArticle>(.*?)</PubmedArticle>", path.read_text(encoding="utf-8"), re.S)
+    titled = [a for a in articles if re.search(r"<ArticleTitle>\s*[^<\s]", a)]
+    return ("pubmed-xml", len(titled), sum(bool(re.search(r"<PubDate><Year>\d{4}</Year>", a)) for a in titled),
+            sum("<AbstractText" in a for a in titled))
+
+
 COUNTS = {
     "wos_bibtex_sample.bib": bibtex_counts,
     "colrev_web_of_science.bib": bibtex_counts,
     "colrev_scopus.bib": bibtex_counts,
     "colrev_ieee.ris": ris_counts,
     "colrev_pubmed.csv": lambda path: csv_counts(path, "Title", "Publication Year", None),
+    "biopython_pubmed2.xml": pubmed_xml_counts,
 }
 
 
