@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from survey.corpus.readers import detect, encoding as enc
-from survey.corpus.records import MAX_RECORD_CHARS, Entry, Item, RecordStream
+from survey.corpus.records import MAX_RECORD_CHARS, Entry, Item, Noted, RecordStream
 from survey.errors import CorpusFormatError
 
 FORMATS = ("jsonl", "json", "bibtex", "ris", "wos", "medline", "pubmed-xml", "endnote-xml", "zotero-rdf", "csv")
@@ -92,21 +92,29 @@ def _json_either(path: Path, fmt: str, chosen: enc.Encoding) -> tuple[str, Itera
         return fmt, first_try[0]
     other = "jsonl" if fmt == "json" else "json"
     second_try = _first(path, other, chosen)
-    if not isinstance(second_try, Exception) and second_try[1] is not None and isinstance(second_try[1][1], Entry):
+    if not isinstance(second_try, Exception) and second_try[1] is not None and isinstance(second_try[1][1], (Entry, Noted)):
+        _close(first_try)
         return other, second_try[0]
+    _close(second_try)
     if isinstance(first_try, Exception):
         raise first_try
     return fmt, first_try[0]
 
 
 def _first(path: Path, fmt: str, chosen: enc.Encoding):
-    """(all the items, the first one) of reading ``path`` as ``fmt``, or the error that reading raised first."""
+    """(all the items, the first one, the reading) of ``path`` as ``fmt``, or the error that reading raised first."""
     items = _items(path, fmt, chosen)
     try:
         first = next(items, None)
     except CorpusFormatError as exc:
         return exc
-    return (items if first is None else itertools.chain([first], items)), first
+    return (items if first is None else itertools.chain([first], items)), first, items
+
+
+def _close(attempt) -> None:
+    """Close the file of a reading that was not taken."""
+    if not isinstance(attempt, Exception):
+        attempt[2].close()
 
 
 def _unreadable(first: Item | None) -> bool:
