@@ -2,9 +2,11 @@
 
 ``read_records(path)`` opens a file (gzip by its magic bytes), chooses its text encoding
 (:mod:`.encoding`), tells its format from its content (:mod:`.detect`) and returns its records
-as a lazy stream of ``(where, Entry | reason)``. Only a file that cannot be read at all, or
-whose format cannot be told, raises :class:`CorpusFormatError`; one bad record never stops
-an import.
+as a lazy stream of ``(where, Entry | Noted | reason)``, read record by record through a
+bounded window (a record over MAX_RECORD_CHARS is skipped unread, with its place). Only a file
+that cannot be read at all, or whose format cannot be told, raises :class:`CorpusFormatError`
+(at once, or where the reading meets the fault); one bad record never stops an import, and a
+field that cannot be read costs only itself (Noted).
 """
 
 from __future__ import annotations

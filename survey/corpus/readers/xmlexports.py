@@ -1,9 +1,9 @@
 """XML exports: PubMed XML, EndNote XML and Zotero RDF.
 
 Parsed with defusedxml (entity expansion and external entities refused), from the bytes, so
-the XML declaration's encoding applies. PubMed and EndNote files are read record by record
-(iterparse) and a record's elements are freed once read; a file that turns malformed part-way
-keeps the records before the fault and reports the fault as a skipped record with its line.
+the XML declaration's encoding applies. Every file is read record by record (iterparse) and a
+record's elements are freed once read; a file that turns malformed part-way, or a record over
+the size limit, keeps the records before it and is reported as a skipped record with its place.
 """
 
 from __future__ import annotations
