@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey.corpus.records import (Entry, digest64, first_year, is_year, make_entry, normalise_doi, normalise_title,
+from survey.corpus.records import (Entry, Noted, digest64, first_year, is_year, make_entry, normalise_doi, normalise_title,
                                    parse_year, text_of)
 from survey.matrix import MAX_YEAR, MIN_YEAR
 
@@ -133,20 +133,32 @@ def test_make_entry_years(year, expected):
         (("[No title available]", "A", 2001, None, None), "no title"),
         ((42, "A", 2001, None, None), "title is a int, expected text"),
         (({"en": "T"}, "A", 2001, None, None), "title is a dict, expected text"),
-        (("T", "A", 999, None, None), "year 999 is out of range 1000-2200"),
-        (("T", "A", 2201, None, None), "year 2201 is out of range 1000-2200"),
-        (("T", "A", True, None, None), "year True is not a year"),
-        (("T", "A", "soon", None, None), "year 'soon' is not a four-digit year"),
         (("Bad \ud800 title", "A", 2001, None, None),
          "title has an invalid character '\\ud800' at position 4 (a lone UTF-16 surrogate)"),
-        (("T", "Café \udc80", 2001, None, None),
-         "abstract has an invalid character '\\udc80' at position 5 (a lone UTF-16 surrogate)"),
-        (("T", "A", 2001, "10.1/\ud83d", None), "doi has an invalid character '\\ud83d' at position 5 (a lone UTF-16 surrogate)"),
-        (("T", "A", 2001, None, "é\udfff"), "id has an invalid character '\\udfff' at position 1 (a lone UTF-16 surrogate)"),
     ],
 )
 def test_make_entry_reasons(fields, reason):
     assert make_entry(*fields) == reason
+
+
+@pytest.mark.parametrize(
+    "fields, entry, note",
+    [
+        (("T", "A", 999, None, None), Entry("T", "A"), "field 'year' skipped (year 999 is out of range 1000-2200)"),
+        (("T", "A", 2201, None, None), Entry("T", "A"), "field 'year' skipped (year 2201 is out of range 1000-2200)"),
+        (("T", "A", True, None, None), Entry("T", "A"), "field 'year' skipped (year True is not a year)"),
+        (("T", "A", "soon", None, None), Entry("T", "A"), "field 'year' skipped (year 'soon' is not a four-digit year)"),
+        (("T", "Café \udc80", 2001, None, None), Entry("T", year=2001),
+         "field 'abstract' skipped (abstract has an invalid character '\\udc80' at position 5 (a lone UTF-16 surrogate))"),
+        (("T", "A", 2001, "10.1/\ud83d", None), Entry("T", "A", 2001),
+         "field 'doi' skipped (doi has an invalid character '\\ud83d' at position 5 (a lone UTF-16 surrogate))"),
+        (("T", "A", 2001, None, "é\udfff"), Entry("T", "A", 2001),
+         "field 'id' skipped (id has an invalid character '\\udfff' at position 1 (a lone UTF-16 surrogate))"),
+    ],
+)
+def test_a_field_that_cannot_be_stored_costs_only_itself(fields, entry, note):
+    assert make_entry(*fields) == Noted(entry, (note,))
+    assert make_entry(*fields, ("an earlier note",)) == Noted(entry, ("an earlier note", note))
 
 
 def test_make_entry_keeps_text_that_is_not_ascii():

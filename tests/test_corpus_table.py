@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from survey.corpus.readers.table import read_csv, title_column
-from survey.corpus.records import Entry
+from survey.corpus.records import Entry, Noted
 
 
 def rows(text):
@@ -65,7 +65,7 @@ def test_title_column(line, found):
         (" TITLE , YEAR \nUpper case,2005\n", [("line 2", Entry("Upper case", year=2005))]),
         # placeholders, bad years, short rows and blank rows
         ("Title,Abstract,Year\nScopus gap,[No abstract available],2004\n", [("line 2", Entry("Scopus gap", "", 2004))]),
-        ("Title,Year\nBad year,20x4\n", [("line 2", "year '20x4' is not a four-digit year")]),
+        ("Title,Year\nBad year,20x4\n", [("line 2", Noted(Entry("Bad year"), ("field 'year' skipped (year '20x4' is not a four-digit year)",)))]),
         ("Title,Year,DOI\nShort row\n", [("line 2", Entry("Short row"))]),
         ("Year,Title\n2003\n", [("line 2", "no title")]),
         ("Title,Year\n,,\n  ,  \n\nAfter blanks,2002\n", [("line 5", Entry("After blanks", year=2002))]),

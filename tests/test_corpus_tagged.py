@@ -5,26 +5,26 @@ from __future__ import annotations
 import pytest
 
 from survey.corpus.readers.medline import read_medline
-from survey.corpus.readers.ris import read_ris, tagged_blocks
+from survey.corpus.readers.ris import read_ris, tagged_blocks, text_lines
 from survey.corpus.readers.wos import read_wos
-from survey.corpus.records import Entry
+from survey.corpus.records import Entry, Noted
 
 # ---------------------------------------------------------------- RIS
 
 
 def test_tagged_blocks_rewrites_tags_and_skips_text_between_records():
     text = "Provider: Scopus\r\nContent: text/plain\r\n\r\nTY - JOUR\r\nTI -  A title\rAU  - X\ncontinued\nER -\n\nnoise\nTY\t-\tCONF\n"
-    assert list(tagged_blocks(text, "TY", "ER")) == [
+    assert list(tagged_blocks(text_lines(text), "TY", "ER")) == [
         (4, ["TY  - JOUR", "TI  - A title", "AU  - X", "continued", "ER  - "]),  # one space after the dash is the form's
-        (11, ["TY  - CONF", ""]),
+        (11, ["TY  - CONF"]),
     ]
-    assert list(tagged_blocks("TY  - JOUR\nTI  - x", "TY", "ER", rewrite=False)) == [(1, ["TY  - JOUR", "TI  - x"])]
-    assert list(tagged_blocks("no records\nat all\n", "TY", "ER")) == []
+    assert list(tagged_blocks(text_lines("TY  - JOUR\nTI  - x"), "TY", "ER", rewrite=False)) == [(1, ["TY  - JOUR", "TI  - x"])]
+    assert list(tagged_blocks(text_lines("no records\nat all\n"), "TY", "ER")) == []
 
 
 def test_a_start_tag_without_an_end_starts_the_next_block():
     text = "TY  - JOUR\nTI  - First\nTY  - JOUR\nTI  - Second\nER  - \n"
-    assert list(tagged_blocks(text, "TY", "ER")) == [(1, ["TY  - JOUR", "TI  - First"]),
+    assert list(tagged_blocks(text_lines(text), "TY", "ER")) == [(1, ["TY  - JOUR", "TI  - First"]),
                                                      (3, ["TY  - JOUR", "TI  - Second", "ER  - "])]
 
 
@@ -36,7 +36,7 @@ def test_a_start_tag_without_an_end_starts_the_next_block():
     ],
 )
 def test_ris_tag_forms(line, tag):
-    blocks = list(tagged_blocks(f"TY  - JOUR\n{line}\nER  - \n", "TY", "ER"))
+    blocks = list(tagged_blocks(text_lines(f"TY  - JOUR\n{line}\nER  - \n"), "TY", "ER"))
     assert blocks[0][1][1] == (f"{tag}  - x" if tag and line.endswith("x") else f"{tag}  - " if tag else line)
 
 
@@ -72,7 +72,7 @@ ER  -
         ("TY  - JOUR\nTI  - T\nY1  - 2003///\nDA  - 2004\nER  - \n", [("line 1", Entry("T", year=2003))]),
         ("TY  - JOUR\nTI  - T\nPY  - 2001\nY1  - 2003\nER  - \n", [("line 1", Entry("T", year=2001))]),
         ("TY  - JOUR\nTI  - T\nDA  - 2004/05/06\nER  - \n", [("line 1", Entry("T", year=2004))]),
-        ("TY  - JOUR\nTI  - T\nPY  - soon\nER  - \n", [("line 1", "year 'soon' is not a four-digit year")]),
+        ("TY  - JOUR\nTI  - T\nPY  - soon\nER  - \n", [("line 1", Noted(Entry("T"), ("field 'year' skipped (year 'soon' is not a four-digit year)",)))]),
         ("TY  - JOUR\nTI  - T\nDI  - 10.1/ieee\nER  - \n", [("line 1", Entry("T", doi="10.1/ieee"))]),
         ("TY  - JOUR\nTI  - T\nDO  - 10.1/do\nDI  - 10.1/di\nER  - \n", [("line 1", Entry("T", doi="10.1/do"))]),
         ("TY  - JOUR\nTI  - T\nAN  - WOS:1\nER  - \n", [("line 1", Entry("T", id="WOS:1"))]),
@@ -152,7 +152,7 @@ def test_read_medline():
         ("line 11", Entry("A book chapter", "", 2005, "10.1/book", "31000002")),
         ("line 16", Entry("Year from DEP, a continuation with two spaces", "", 2020, None, "31000003")),
         ("line 20", Entry("Year from DA", "", 2021, None, "31000004")),
-        ("line 24", "year 'someday' is not a four-digit year"),
+        ("line 24", Noted(Entry("Bad date", id="31000005"), ("field 'year' skipped (year 'someday' is not a four-digit year)",))),
     ]
 
 
@@ -226,7 +226,7 @@ def test_read_wos():
                          "WOS:000000000000001")),
         ("line 13", Entry("Early access, year given", "", 2024, None, "WOS:000000000000002")),
         ("line 20", Entry("Early access, date only", "", 2025)),
-        ("line 25", "year '20x1' is not a four-digit year"),
+        ("line 25", Noted(Entry("Bad year"), ("field 'year' skipped (year '20x1' is not a four-digit year)",))),
         ("line 30", "no title"),
     ]
 

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from survey.corpus.readers.xmlexports import read_endnote_xml, read_pubmed_xml, read_zotero_rdf
-from survey.corpus.records import Entry
+from survey.corpus.records import Entry, Noted
 
 
 def pubmed(*articles):
@@ -36,7 +36,7 @@ def article(inner, pmid="1", data=""):
                  "</PubDate></JournalIssue></Journal>"), Entry("T", year=2001, id="1")),
         (article("<ArticleTitle>T</ArticleTitle><ArticleDate><Year>2000</Year></ArticleDate>"), Entry("T", year=2000, id="1")),
         (article("<ArticleTitle>T</ArticleTitle><Journal><JournalIssue><PubDate><Year>soon</Year></PubDate></JournalIssue>"
-                 "</Journal>"), "year 'soon' is not a four-digit year"),
+                 "</Journal>"), Noted(Entry("T", id="1"), ("field 'year' skipped (year 'soon' is not a four-digit year)",))),
         (article("<ArticleTitle>T</ArticleTitle>", data="<PubmedData><ArticleIdList><ArticleId IdType=\"pubmed\">1</ArticleId>"
                  "<ArticleId IdType=\"doi\">10.1/data</ArticleId></ArticleIdList></PubmedData>"), Entry("T", doi="10.1/data", id="1")),
         (article("<ArticleTitle>T</ArticleTitle><ELocationID EIdType=\"doi\">10.1/own</ELocationID>",
@@ -112,7 +112,7 @@ def test_endnote_xml():
         ("record 1", Entry("EndNote title", "Abstract.", 2020, "10.1/en", "7")),
         ("record 2", Entry("Pub date only", "", 2018, None, "8")),
         ("record 3", "no title"),
-        ("record 4", "year '20x0' is not a four-digit year"),
+        ("record 4", Noted(Entry("Bad"), ("field 'year' skipped (year '20x0' is not a four-digit year)",))),
     ]
 
 
@@ -140,17 +140,18 @@ ZOTERO = """<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xml
 
 
 def test_zotero_rdf():
-    items, total = read_zotero_rdf(io.BytesIO(ZOTERO.encode()))
+    items = list(read_zotero_rdf(io.BytesIO(ZOTERO.encode())))
+    total = len(items)
     assert total == 4
     assert items == [
         ("record 1", Entry("Zotero article", "An abstract.", 2016, "10.1/zot", "http://example.org/a")),
         ("record 2", Entry("Submitted", "", 2021, None, "#item_4")),
-        ("record 3", "year 'someday' is not a four-digit year"),
+        ("record 3", Noted(Entry("Bad date", id="#item_5"), ("field 'year' skipped (year 'someday' is not a four-digit year)",))),
         ("record 4", Entry("Date first", "", 2001, None, "#item_6")),
     ]
 
 
 def test_zotero_rdf_that_is_not_xml():
     with pytest.raises(ValueError) as err:
-        read_zotero_rdf(io.BytesIO(b"<rdf:RDF xmlns:rdf='x'><open></rdf:RDF>"))
+        list(read_zotero_rdf(io.BytesIO(b"<rdf:RDF xmlns:rdf='x'><open></rdf:RDF>")))
     assert str(err.value) == "malformed XML (mismatched tag: line 1, column 31)"

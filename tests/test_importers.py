@@ -11,13 +11,13 @@ import pytest
 from corpuskit import write_jsonl
 from survey.corpus import Corpus, import_corpus
 from survey.corpus.readers import read_records
-from survey.corpus.records import Entry, normalise_doi, normalise_title, parse_year
+from survey.corpus.records import Entry, Noted, normalise_doi, normalise_title, parse_year
 from survey.errors import BadInput, CorpusFormatError
 
 
 def entries(path, fmt="auto"):
-    stream = read_records(path, fmt)
-    return stream.format, [item for _, item in stream.items]
+    stream = read_records(path, fmt)  # a record kept without a field counts as its entry here
+    return stream.format, [item.entry if isinstance(item, Noted) else item for _, item in stream.items]
 
 
 def titles(path):
@@ -87,6 +87,7 @@ def test_bibtex(tmp_path):
     assert [e.title for e in good] == [
         "Long Short-Term Memory",
         "Convolutional Neural Networks for Sentence Classification in München",
+        "Year is junk",  # a year that is no year costs the year, not the record
     ]
     assert good[0].year == 1997 and good[0].abstract.startswith("Learning")
     assert good[0].id == "hochreiter97"
@@ -94,9 +95,10 @@ def test_bibtex(tmp_path):
     line = {key: i for i, text in enumerate(BIBTEX.splitlines(), 1) for key in ("untitled", "broken", "badyear") if "{" + key + "," in text}
     assert reasons == [
         (f"line {line['untitled']} (untitled)", "no title"),
-        (f"line {line['broken']} (broken)", "unbalanced braces: the entry does not close before the next @entry"),
-        (f"line {line['badyear']} (badyear)", "year '20x6' is not a four-digit year"),
+        (f"line {line['broken']} (broken)", "no title (the title field could not be read: unbalanced braces in the value)"),
     ]
+    assert (f"line {line['badyear']} (badyear)", Noted(Entry("Year is junk", id="badyear"), (
+        "field 'year' skipped (year '20x6' is not a four-digit year)",))) in list(read_records(path).items)
     assert len(items) == 5
 
 
@@ -177,7 +179,7 @@ def test_gzip_bibtex(tmp_path):
     path = tmp_path / "refs.bib.gz"
     path.write_bytes(gzip.compress(BIBTEX.encode()))
     fmt, items = entries(path)
-    assert fmt == "bibtex" and sum(isinstance(i, Entry) for i in items) == 2
+    assert fmt == "bibtex" and sum(isinstance(i, Entry) for i in items) == 3
 
 
 @pytest.mark.parametrize(
@@ -252,15 +254,19 @@ def test_malformed_records_are_skipped_and_counted(tmp_path):
         encoding="utf-8",
     )
     report = import_corpus(path, tmp_path / "c.sqlite")
-    assert (report.read, report.imported, report.skipped, report.duplicates) == (8, 2, 6, 0)
+    assert (report.read, report.imported, report.skipped, report.duplicates) == (8, 4, 4, 0)
     assert report.reasons[0].startswith("r.jsonl line 2: not valid JSON")
     assert report.reasons[1:] == [
         "r.jsonl line 4: expected a JSON object, got array",
         "r.jsonl line 5: no title",
-        "r.jsonl line 6: year 'soon' is not a four-digit year",
-        "r.jsonl line 7: year 99999 is out of range 1000-2200",
-    ]  # only the first few reasons are kept
-    assert titles(tmp_path / "c.sqlite") == ["Good one", "Good two"]
+        "r.jsonl line 8: title is a int, expected text",
+    ]
+    # a year that is no year costs the year, not the record
+    assert (report.fields_skipped, report.field_notes) == (2, [
+        "r.jsonl line 6: field 'year' skipped (year 'soon' is not a four-digit year)",
+        "r.jsonl line 7: field 'year' skipped (year 99999 is out of range 1000-2200)",
+    ])
+    assert titles(tmp_path / "c.sqlite") == ["Bad year", "Good one", "Good two", "Year out of range"]
 
 
 def test_file_of_only_bad_records_is_an_error(tmp_path):
@@ -353,8 +359,8 @@ def test_progress_over_several_files_counts_the_whole_import(tmp_path):
     calls = []
     import_corpus([array("a.json", 6000), array("b.json", 7000)], tmp_path / "c.sqlite",
                   progress=lambda done, total: calls.append((done, total)))
-    # a JSON document tells its total up front; the second file's is added to the first's
-    assert calls == [(5000, 6000), (6000, 6000), (10000, 13000), (13000, 13000)]
+    # a JSON document is read record by record: its total is known only at its end
+    assert calls == [(5000, None), (6000, 6000), (10000, None), (13000, 13000)]
 
 
 def test_opening_a_non_corpus(tmp_path):

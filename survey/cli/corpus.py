@@ -68,6 +68,10 @@ def corpus_import(ctx: Context, paths, name, fmt, encoding, replace, append):
         ctx.echo(f"  skipped: {reason}", err=True)
     if report.skipped > len(report.reasons):
         ctx.echo(f"  ... and {report.skipped - len(report.reasons)} more skipped", err=True)
+    for note in report.field_notes:
+        ctx.echo(f"  kept without a field: {note}", err=True)
+    if report.fields_skipped > len(report.field_notes):
+        ctx.echo(f"  ... and {report.fields_skipped - len(report.field_notes)} more fields skipped in kept records", err=True)
 
 
 def _corpus_name(path: Path) -> str:

@@ -63,6 +63,8 @@ class ImportReport:
     duplicates: int = 0
     skipped: int = 0
     reasons: list[str] = field(default_factory=list)
+    fields_skipped: int = 0  # fields passed over in records that were kept
+    field_notes: list[str] = field(default_factory=list)  # the first few of them, with file, record and why
     format: str = ""
     seconds: float = 0.0
     merged_by_doi: int = 0  # same DOI and same normalised title

@@ -30,11 +30,14 @@ from typing import Callable
 import orjson
 
 from survey.corpus.query import LOW_BITS, YEAR_SHIFT
-from survey.corpus.records import Entry, digest64, normalise_doi, normalise_title
+from survey.corpus.records import Entry, Noted, digest64, normalise_doi, normalise_title
 from survey.corpus.words import register as register_words, separate_scripts
 
 MAX_REASONS = 5
 _BATCH = 5000
+# A batch is handed over at this many characters of text too: with records up to the reader's
+# limit (16 Mi characters), 5000 of them would hold gigabytes (README: an import's memory bound).
+_BATCH_CHARS = 8 * 1024 * 1024
 RECORDS_TABLE = """CREATE TABLE records (
     id INTEGER PRIMARY KEY,
     title TEXT NOT NULL,
@@ -91,10 +94,9 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
 
     Returns why the stream's first skipped record was skipped (None if none was): the report
     keeps only the first few reasons of the whole import. ``progress`` hears records read so far
-    in the whole import, and the total when every file so far told its own.
+    in the whole import, and the total once this file is read (files are read as they stream).
     """
     first_skip = None
-    total = None if stream.total is None else report.read + stream.total
     batches: queue.Queue = queue.Queue(maxsize=4)
     failure: list[BaseException] = []
     statements = [f"INSERT INTO {table} (rowid, title, abstract) SELECT value ->> 0, value ->> 1, value ->> 2 "
@@ -118,9 +120,15 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
     indexer = threading.Thread(target=index, name="corpus-indexer", daemon=True)
     indexer.start()
     batch: list[tuple] = []
+    chars = 0
     sequence = keys.sequence
     try:
         for where, item in stream.items:
+            if type(item) is Noted:  # kept without the fields the reader could not read
+                report.fields_skipped += len(item.notes)
+                report.field_notes.extend(f"{stream.path.name} {where}: {note}" for note in item.notes
+                                          if len(report.field_notes) < MAX_REASONS)
+                item = item.entry
             report.read += 1
             if not isinstance(item, Entry):
                 report.skipped += 1
@@ -140,14 +148,15 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection, indexes: list[str],
                 keys.doi.append(doi_key)
                 keys.title.append(title_key)
                 batch.append((rowid, item.title, item.abstract, item.year, doi, item.id, doi_key, title_key, digest))
-                if len(batch) >= _BATCH:
+                chars += len(item.title) + len(item.abstract)
+                if len(batch) >= _BATCH or chars > _BATCH_CHARS:
                     hand_over(batch)
-                    batch = []
+                    batch, chars = [], 0
             if report.read % _BATCH == 0:
                 if failure:
                     break
                 if progress is not None:
-                    progress(report.read, total)
+                    progress(report.read, None)
         if batch and not failure:
             hand_over(batch)
     finally:

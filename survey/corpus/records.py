@@ -25,18 +25,28 @@ class Entry(NamedTuple):
     id: str | None = None
 
 
+class Noted(NamedTuple):
+    """A record kept without the fields a reader could not read: the entry, and a note per field passed over."""
+
+    entry: Entry
+    notes: tuple[str, ...]
+
+
 # (where, entry or reason): "line 12", "record 3 (key)" says where the record starts.
-Item = tuple[str, "Entry | str"]
+Item = tuple[str, "Entry | Noted | str"]
+
+# What one import holds in memory at a time is bounded by these (README, "Importing a corpus"):
+# a record longer than MAX_RECORD_CHARS in the file is skipped unread, with its line.
+MAX_RECORD_CHARS = 16 * 1024 * 1024
 
 
 @dataclass
 class RecordStream:
-    """The records of one file, read lazily; ``total`` is known only for formats parsed whole."""
+    """The records of one file, read lazily, one at a time: how many there are is known at the end."""
 
     path: object
     format: str
     items: Iterator[Item]
-    total: int | None = None
     encoding: str = "utf-8"
     encoding_note: str = ""  # how the encoding was chosen, shown when it is not plain UTF-8
 
@@ -85,6 +95,14 @@ def is_year(value) -> bool:
     return type(value) is int and MIN_YEAR <= value <= MAX_YEAR
 
 
+def year_of(*values) -> tuple[int | None, tuple[str, ...]]:
+    """The year as first_year finds it, and a note when a value was no year: the record keeps the rest."""
+    try:
+        return first_year(*values), ()
+    except ValueError as exc:
+        return None, (f"field 'year' skipped ({exc})",)
+
+
 def first_year(*values) -> int | None:
     """The year of the first value that gives one; a bad value is passed over for the next."""
     error = None
@@ -123,8 +141,11 @@ def _unencodable(field: str, text: str) -> str | None:
     return None
 
 
-def make_entry(title, abstract, year, doi, ident) -> Entry | str:
-    """An Entry, or the reason the fields do not make one."""
+def make_entry(title, abstract, year, doi, ident, notes: tuple[str, ...] = ()) -> Entry | Noted | str:
+    """An Entry (Noted when a field was passed over, as ``notes`` or here), or the reason there is no record.
+
+    Only a missing title costs the record; an abstract, year, DOI or id that cannot be stored is dropped.
+    """
     if title is not None and not isinstance(title, (str, list, tuple)):
         return f"title is a {type(title).__name__}, expected text"
     title = " ".join(text_of(title).split())
@@ -132,17 +153,22 @@ def make_entry(title, abstract, year, doi, ident) -> Entry | str:
         return "no title"
     abstract = text_of(abstract)
     # Written out rather than looped over: this runs once per record of imports of millions.
-    if reason := _unencodable("title", title) or _unencodable("abstract", abstract):
+    if reason := _unencodable("title", title):
         return reason
+    if reason := _unencodable("abstract", abstract):
+        abstract, notes = "", (*notes, f"field 'abstract' skipped ({reason})")
     if not is_year(year):
         try:
             year = parse_year(year)
         except ValueError as exc:
-            return str(exc)
+            year, notes = None, (*notes, f"field 'year' skipped ({exc})")
     doi, ident = text_of(doi) or None, text_of(ident) or None
-    if reason := (doi and _unencodable("doi", doi)) or (ident and _unencodable("id", ident)):
-        return reason
-    return Entry(title, abstract, year, doi, ident)
+    if doi and (reason := _unencodable("doi", doi)):
+        doi, notes = None, (*notes, f"field 'doi' skipped ({reason})")
+    if ident and (reason := _unencodable("id", ident)):
+        ident, notes = None, (*notes, f"field 'id' skipped ({reason})")
+    entry = Entry(title, abstract, year, doi, ident)
+    return Noted(entry, notes) if notes else entry
 
 
 # ---------------------------------------------------------------- dedup keys

@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from survey.corpus.records import MAX_RECORD_CHARS
 from survey.errors import CorpusFormatError
 
 # The encoding is decided on this much of the file; a file no longer than it is decided whole.
@@ -56,10 +57,15 @@ def open_binary(path: Path):
 
 def read_bytes(path: Path, size: int = -1) -> bytes:
     with open_binary(path) as fh:
-        try:
-            return fh.read(size)
-        except _BROKEN as exc:
-            raise CorpusFormatError(f"{path}: cannot read: broken gzip data ({_short(exc)})") from None
+        return read_limited(path, fh.read, size)
+
+
+def read_limited(path: Path, read, size: int) -> bytes:
+    """``read(size)``, a broken gzip stream failing by the file's name."""
+    try:
+        return read(size)
+    except _BROKEN as exc:
+        raise CorpusFormatError(f"{path}: cannot read: broken gzip data ({_short(exc)})") from None
 
 
 def _short(exc: BaseException) -> str:
@@ -125,11 +131,44 @@ def first_bad_offset(path: Path, encoding: str) -> int | None:
     return None
 
 
-class TextStream:
-    """The file as text lines, for the readers that stream (JSON Lines, CSV)."""
+class Overlong(int):
+    """Stands for a line longer than the limit, read past unkept; its value is the line's length and
+    ``head`` its first characters, enough to tell a record's first line."""
 
-    def __init__(self, path: Path, encoding: Encoding):
-        self.path, self.encoding = path, encoding
+    head: str | bytes = ""
+
+    @classmethod
+    def of(cls, size: int, head) -> "Overlong":
+        line = cls(size)
+        line.head = head[:_HEAD]
+        return line
+
+
+_HEAD = 200
+
+
+def bounded_lines(fh, limit: int):
+    """The lines of ``fh`` (text or bytes), each an :class:`Overlong` instead when longer than ``limit``.
+
+    ``readline`` with a size keeps memory to one bounded line whatever the file holds: a 1 GiB
+    line is read in pieces and forgotten.
+    """
+    while line := fh.readline(limit + 1):
+        if len(line) <= limit or line[-1:] in ("\n", "\r", b"\n"):
+            yield line
+            continue
+        size, head = len(line), line[:_HEAD]
+        while (piece := fh.readline(limit)) and piece[-1:] not in ("\n", "\r", b"\n"):
+            size += len(piece)
+        yield Overlong.of(size + len(piece), head)
+
+
+class TextStream:
+    """The file as text lines, for the readers that stream; a line over ``limit`` characters is an Overlong."""
+
+    def __init__(self, path: Path, encoding: Encoding, limit: int = MAX_RECORD_CHARS):
+        self.path, self.encoding, self.limit = path, encoding, limit
+        self._read_before = False  # read() strips a byte-order mark from its first text only
 
     def __enter__(self):
         self._raw = open_binary(self.path)
@@ -139,11 +178,39 @@ class TextStream:
     def __exit__(self, *exc):
         self._text.close()
 
+    def read(self, size: int = -1) -> str:
+        try:
+            text = self._text.read(size)
+            if not self._read_before:
+                self._read_before = True
+                return text.removeprefix("\ufeff")
+            return text
+        except UnicodeDecodeError:
+            offset = first_bad_offset(self.path, self.encoding.name)
+            raise _undecodable(self.path, self.encoding, offset if offset is not None else -1) from None
+
     def __iter__(self):
         try:
-            yield from self._text
+            first = self._text.readline(self.limit + 1)
+            if first.startswith("\ufeff"):  # a BOM read as UTF-8 (--encoding utf-8) would hide the first tag
+                first = first[1:]
+            if first:
+                yield from bounded_lines(_Again(first, self._text), self.limit)
         except UnicodeDecodeError:
             offset = first_bad_offset(self.path, self.encoding.name)
             raise _undecodable(self.path, self.encoding, offset if offset is not None else -1) from None
         except _BROKEN as exc:
             raise CorpusFormatError(f"{self.path}: cannot read past a broken stretch ({_short(exc)})") from None
+
+
+class _Again:
+    """A text file whose first line was read already: readline gives it back first."""
+
+    def __init__(self, first: str, rest):
+        self._first, self._rest = first, rest
+
+    def readline(self, size: int = -1) -> str:
+        if self._first is None:
+            return self._rest.readline(size)
+        line, self._first = self._first, None
+        return line

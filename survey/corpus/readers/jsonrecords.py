@@ -10,12 +10,15 @@ one (OpenAlex ``results``, Semantic Scholar ``data``, Crossref ``message.items``
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Iterator
 
 import orjson
 
-from survey.corpus.records import Entry, Item, first_year, is_year, make_entry
+from survey.corpus.readers import jsonstream
+from survey.corpus.readers.encoding import Overlong
+from survey.corpus.records import MAX_RECORD_CHARS, Entry, Item, Noted, is_year, make_entry, year_of
 
 _TAGS = re.compile(r"<[^>]+>")  # Crossref abstracts are JATS XML
 
@@ -48,18 +51,19 @@ def _arxiv_year(versions):
     return None
 
 
-def json_entry(obj: dict) -> Entry | str:
+def json_entry(obj: dict) -> Entry | Noted | str:
     title = obj.get("title")
     if title is None or title == "" or title == []:
         title = obj.get("display_name") or obj.get("Title")
     if isinstance(title, list):  # Crossref
         title = next((t for t in title if isinstance(t, str) and t.strip()), None)
+    notes: tuple[str, ...] = ()
     abstract = obj.get("abstract")
     if not abstract and obj.get("abstract_inverted_index"):
         try:
             abstract = inverted_index_text(obj["abstract_inverted_index"])
         except (ValueError, TypeError) as exc:
-            return str(exc)
+            notes = (f"field 'abstract_inverted_index' skipped ({exc})",)
     if isinstance(abstract, str) and "<" in abstract and "jats:" in abstract:
         abstract = _TAGS.sub(" ", abstract)
     elif abstract is not None and not isinstance(abstract, str):
@@ -67,32 +71,28 @@ def json_entry(obj: dict) -> Entry | str:
     year = obj.get("year")
     # Most JSON Lines corpora give the year as a plain number: the other fields need no look.
     if not is_year(year):
-        year = _any_year(obj)
-        if isinstance(year, str):
-            return year
+        year, no_year = _any_year(obj)
+        notes += no_year
     ids = obj.get("externalIds") if isinstance(obj.get("externalIds"), dict) else {}
     doi = obj.get("doi") or obj.get("DOI") or ids.get("DOI")
     ident = obj.get("id") if obj.get("id") is not None else obj.get("paperId")
-    return make_entry(title, abstract, year, doi if isinstance(doi, str) else None, None if ident is None else str(ident))
+    return make_entry(title, abstract, year, doi if isinstance(doi, str) else None, None if ident is None else str(ident), notes)
 
 
-def _any_year(obj: dict) -> int | None | str:
-    """The year from the first field that gives one, or the reason none does."""
-    try:
-        return first_year(
-            obj.get("year"),
-            obj.get("publication_year"),
-            _csl_year(obj.get("issued")),
-            obj.get("publicationDate") or obj.get("publication_date"),
-            _arxiv_year(obj.get("versions")),
-            _csl_year(obj.get("published")),
-            obj.get("date"),
-        )
-    except ValueError as exc:
-        return str(exc)
+def _any_year(obj: dict) -> tuple[int | None, tuple[str, ...]]:
+    """The year from the first field that gives one, and a note when none does but one was no year."""
+    return year_of(
+        obj.get("year"),
+        obj.get("publication_year"),
+        _csl_year(obj.get("issued")),
+        obj.get("publicationDate") or obj.get("publication_date"),
+        _arxiv_year(obj.get("versions")),
+        _csl_year(obj.get("published")),
+        obj.get("date"),
+    )
 
 
-def _entry_or_reason(obj) -> Entry | str:
+def _entry_or_reason(obj) -> Entry | Noted | str:
     if not isinstance(obj, dict):
         return f"expected a JSON object, got {_json_type(obj)}"
     try:
@@ -106,8 +106,12 @@ def _json_type(obj) -> str:
 
 
 def read_jsonl(lines) -> Iterator[Item]:
-    """One object per line; ``lines`` gives bytes (UTF-8, parsed as is) or text."""
+    """One object per line; ``lines`` gives bytes (UTF-8, parsed as is) or text, an Overlong for a line over the limit."""
     for number, line in enumerate(lines, 1):
+        if isinstance(line, Overlong):
+            unit = "bytes" if isinstance(line.head, bytes) else "characters"
+            yield f"line {number}", f"the line is {line:,} {unit} long, over the limit of {MAX_RECORD_CHARS:,}; skipped unread"
+            continue
         if not line.strip():
             continue
         try:
@@ -118,30 +122,17 @@ def read_jsonl(lines) -> Iterator[Item]:
         yield f"line {number}", _entry_or_reason(obj)
 
 
+def iter_json_document(fh) -> Iterator[Item]:
+    """The records of a JSON array, or of an API page holding one, read from the bytes ``fh`` one at a time."""
+    for number, record in jsonstream.records(fh):
+        where = f"record {number}"
+        if isinstance(record, int):
+            yield where, f"the record is {record:,} bytes long, over the limit of {MAX_RECORD_CHARS:,}; skipped unread"
+        else:
+            yield where, _entry_or_reason(record)
+
+
 def read_json_document(text: str) -> tuple[list[Item], int]:
     """An array of records, or an API page holding one."""
-    try:
-        doc = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({str(exc)[:100]})") from None
-    records = _records_of(doc)
-    if records is None:
-        keys = ", ".join(list(doc)[:8]) if isinstance(doc, dict) else _json_type(doc)
-        raise ValueError(f"found no list of records (top level: {keys})")
-    items = [(f"record {i}", _entry_or_reason(obj)) for i, obj in enumerate(records, 1)]
+    items = list(iter_json_document(io.BytesIO(text.encode("utf-8"))))
     return items, len(items)
-
-
-def _records_of(doc):
-    if isinstance(doc, list):
-        return doc
-    if not isinstance(doc, dict):
-        return None
-    for key in ("results", "data", "items", "records"):
-        if isinstance(doc.get(key), list):
-            return doc[key]
-    if isinstance(doc.get("message"), dict):  # Crossref
-        return _records_of(doc["message"])
-    if "title" in doc or "display_name" in doc:  # a single record, pretty-printed
-        return [doc]
-    return None

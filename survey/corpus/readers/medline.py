@@ -9,35 +9,45 @@ Bio.Medline) would bring all of Biopython for it.
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
-from survey.corpus.records import Item, first_year, make_entry
+from survey.corpus.readers.encoding import Overlong
+from survey.corpus.readers.ris import over_limit, text_lines
+from survey.corpus.records import MAX_RECORD_CHARS, Item, make_entry, year_of
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]{0,3})\s*- ?(.*)$")
 _DOI = re.compile(r"^(\S+)\s*\[doi\]\s*$")
-_LINE_END = re.compile(r"\r\n?|\n")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
-def read_medline(text: str) -> tuple[list[Item], int]:
-    items: list[Item] = []
+def iter_medline(lines) -> Iterator[Item]:
     record: dict[str, list[str]] | None = None
-    first = 0
+    first = size = 0
     last_tag = None
-    for number, line in enumerate(_LINE_END.split(text), 1):
+    for number, line in enumerate(lines, 1):
+        length = int(line) if isinstance(line, Overlong) else None  # a line over the limit is known by its start
+        line = line.head if length is not None else line.rstrip("\r\n")
         m = _TAG.match(line)
         if m and m.group(1) == "PMID":
             if record is not None:
-                items.append((f"line {first}", _entry(record)))
-            record, first = {}, number
+                yield f"line {first}", _entry(record) if size <= MAX_RECORD_CHARS else over_limit(size)
+            record, first, size = {}, number, 0
         if record is None:
             continue
-        if m:
+        size += len(line) if length is None else length
+        if size > MAX_RECORD_CHARS:
+            record.clear()  # forgotten as it grows; the record is named when the next one starts
+        elif m:
             last_tag = m.group(1)
             record.setdefault(last_tag, []).append(m.group(2).strip())
-        elif line.startswith(" ") and last_tag and line.strip():
+        elif line.startswith(" ") and last_tag in record and line.strip():
             record[last_tag][-1] += " " + line.strip()
     if record is not None:
-        items.append((f"line {first}", _entry(record)))
+        yield f"line {first}", _entry(record) if size <= MAX_RECORD_CHARS else over_limit(size)
+
+
+def read_medline(text: str) -> tuple[list[Item], int]:
+    items = list(iter_medline(text_lines(text)))
     return items, len(items)
 
 
@@ -52,9 +62,6 @@ def _entry(record: dict[str, list[str]]):
         return values[0] if values else None
 
     doi = next((m.group(1) for tag in ("LID", "AID") for v in record.get(tag, ()) if (m := _DOI.match(v))), None)
-    try:
-        year = first_year(one("DP"), _dashed(one("DEP")), _dashed(one("DA")))
-    except ValueError as exc:
-        return str(exc)
+    year, notes = year_of(one("DP"), _dashed(one("DEP")), _dashed(one("DA")))
     # Books and chapters have BTI (book title) where articles have TI.
-    return make_entry(one("TI") or one("BTI"), " ".join(record.get("AB", ())), year, doi, one("PMID"))
+    return make_entry(one("TI") or one("BTI"), " ".join(record.get("AB", ())), year, doi, one("PMID"), notes)

@@ -8,64 +8,89 @@ with its line, never the whole file.
 
 from __future__ import annotations
 
+import io
 import re
+from typing import Iterator
 
 import rispy
 
-from survey.corpus.records import Item, first_year, make_entry, text_of
+from survey.corpus.readers.encoding import Overlong
+from survey.corpus.records import MAX_RECORD_CHARS, Item, make_entry, text_of, year_of
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])[ \t]{1,3}-(?:[ \t]|$)[ \t]?")
 _MAPPING = {**rispy.TAG_KEY_MAPPING, "BT": "book_title", "CT": "caption_title", "DI": "doi_alt"}
-_LINE_END = re.compile(r"\r\n?|\n")
 # rispy keeps only the first of a repeated single-value tag; exports split long abstracts over
 # several AB (or N2) lines, so those are read as lists and joined.
 _LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "AB", "N2"]
 
 
-def tagged_blocks(text: str, start: str, end: str, tag=_TAG, rewrite: bool = True):
+def tagged_blocks(lines, start: str, end: str, tag=_TAG, rewrite: bool = True):
     """(first line number, lines) of each block from a ``start`` tag to an ``end`` tag.
 
-    With ``rewrite``, tag lines are put in the standard ``XX  - value`` form.
+    ``lines`` are text lines with or without their ends (:class:`Overlong` for one over the
+    limit); a block longer than MAX_RECORD_CHARS comes as its size instead of its lines. With
+    ``rewrite``, tag lines are put in the standard ``XX  - value`` form.
     """
     block: list[str] = []
-    first = 0
-    for number, line in enumerate(_LINE_END.split(text), 1):
-        m = tag.match(line)
+    first = size = 0
+    for number, line in enumerate(lines, 1):
+        long = isinstance(line, Overlong)
+        m = tag.match(line.head if long else line.rstrip("\r\n"))
         name = m.group(1) if m else None
         if name == start:
             if block:
-                yield first, block
-            block, first = [], number
+                yield first, block if size <= MAX_RECORD_CHARS else size
+            block, first, size = [], number, 0
         if not block and name != start:
             continue  # text between records: headers, blank lines
-        block.append(f"{name}  - {line[m.end():]}" if m and rewrite else line)
+        if long:
+            block.append("")  # the block is over the limit now, named by its size: what the line held is not needed
+            size += line
+            continue
+        line = line.rstrip("\r\n")
+        size += len(line)
+        if size <= MAX_RECORD_CHARS:
+            block.append(f"{name}  - {line[m.end():]}" if m and rewrite else line)
         if name == end:
-            yield first, block
+            yield first, block if size <= MAX_RECORD_CHARS else size
             block = []
     if block:
-        yield first, block
+        yield first, block if size <= MAX_RECORD_CHARS else size
 
 
-def read_ris(text: str) -> tuple[list[Item], int]:
-    items: list[Item] = []
-    for line, block in tagged_blocks(text, "TY", "ER"):
+def over_limit(size: int) -> str:
+    return f"the record is {size:,} characters long, over the limit of {MAX_RECORD_CHARS:,}; skipped unread"
+
+
+def text_lines(text: str):
+    """The lines of a text as a file gives them (any line ending), for the readers of whole texts."""
+    return io.StringIO(text, newline="")
+
+
+def iter_ris(lines) -> Iterator[Item]:
+    for line, block in tagged_blocks(lines, "TY", "ER"):
+        where = f"line {line}"
+        if isinstance(block, int):
+            yield where, over_limit(block)
+            continue
         if not block[-1].startswith("ER  -"):  # tag lines are rewritten: only a real ER reads so
             block.append("ER  - ")
-        where = f"line {line}"
         try:
             [ref] = rispy.loads("\n".join(block), mapping=_MAPPING, list_tags=_LIST_TAGS, skip_unknown_tags=True)
         except Exception as exc:  # rispy raises assorted errors on a malformed block
-            items.append((where, f"cannot read the RIS record ({type(exc).__name__}: {str(exc)[:80]})"))
+            yield where, f"cannot read the RIS record ({type(exc).__name__}: {str(exc)[:80]})"
             continue
-        items.append((where, ris_entry(ref)))
+        yield where, ris_entry(ref)
+
+
+def read_ris(text: str) -> tuple[list[Item], int]:
+    items = list(iter_ris(text_lines(text)))
     return items, len(items)
 
 
 def ris_entry(ref: dict):
     title = next((ref[k] for k in ("title", "primary_title", "caption_title", "book_title", "short_title") if ref.get(k)), None)
     abstract = text_of(ref.get("abstract")) or ref.get("notes_abstract")
-    try:
-        year = first_year(ref.get("year"), ref.get("publication_year"), ref.get("date"))
-    except ValueError as exc:
-        return str(exc)
-    return make_entry(title, abstract, year, ref.get("doi") or ref.get("doi_alt"), ref.get("id") or ref.get("accession_number"))
+    year, notes = year_of(ref.get("year"), ref.get("publication_year"), ref.get("date"))
+    return make_entry(title, abstract, year, ref.get("doi") or ref.get("doi_alt"), ref.get("id") or ref.get("accession_number"),
+                      notes)

@@ -12,7 +12,8 @@ import itertools
 import re
 from typing import Iterator
 
-from survey.corpus.records import Item, first_year, make_entry
+from survey.corpus.readers.encoding import Overlong
+from survey.corpus.records import MAX_RECORD_CHARS, Item, make_entry, year_of
 
 # Most specific first. Scopus (Title, Year, DOI, EID), Web of Science (Article Title,
 # Publication Year, UT (Unique WOS ID); tab-delimited: TI, PY, DI, UT), IEEE Xplore (Document
@@ -39,18 +40,38 @@ def title_column(header_line: str) -> bool:
 
 
 def read_csv(lines) -> Iterator[Item]:
-    # Abstracts can be longer than the csv module's 128 KiB default. The limit is process-wide
-    # state, so it is put back when this reading ends (or is closed early).
-    limit = csv.field_size_limit(2**31 - 1)
+    # Abstracts can be longer than the csv module's 128 KiB default; a cell over the record limit
+    # is a malformed row. The limit is process-wide state, so it is put back when this reading
+    # ends (or is closed early).
+    limit = csv.field_size_limit(MAX_RECORD_CHARS)
     try:
         yield from _read_rows(lines)
     finally:
         csv.field_size_limit(limit)
 
 
+class _Lines:
+    """Text lines for the csv module: a line over the limit goes in as an empty one, and is remembered."""
+
+    def __init__(self, lines):
+        self._lines, self.overlong = iter(lines), 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        if isinstance(line, Overlong):
+            self.overlong = max(self.overlong, int(line))
+            return "\n"
+        return line
+
+
 def _read_rows(lines) -> Iterator[Item]:
-    lines = iter(lines)
+    lines = _Lines(lines)
     first = next(lines, "")
+    if lines.overlong:
+        raise ValueError(f"the header line is {lines.overlong:,} characters long, over the limit of {MAX_RECORD_CHARS:,}")
     delimiter = max(",;\t", key=first.count)
     reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     header = next(reader, None)
@@ -70,6 +91,10 @@ def _read_rows(lines) -> Iterator[Item]:
         except csv.Error as exc:
             yield f"line {start}", f"malformed CSV row ({exc})"
             continue
+        if lines.overlong:  # the row had a line over the limit, read past
+            yield f"line {start}", f"the row has a line {lines.overlong:,} characters long, over the limit of {MAX_RECORD_CHARS:,}; skipped unread"
+            lines.overlong = 0
+            continue
         if not any(cell.strip() for cell in row):
             continue
         yield f"line {start}", _entry(row, cols)
@@ -82,8 +107,5 @@ def _entry(row: list[str], cols: dict):
 
     source = cell("source")
     embase_year = m.group(1) if source and (m := _PAREN_YEAR.search(source)) else None
-    try:
-        year = first_year(cell("year"), cell("date"), embase_year)
-    except ValueError as exc:
-        return str(exc)
-    return make_entry(cell("title"), cell("abstract"), year, cell("doi"), cell("id"))
+    year, notes = year_of(cell("year"), cell("date"), embase_year)
+    return make_entry(cell("title"), cell("abstract"), year, cell("doi"), cell("id"), notes)
