@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from survey.csv_cells import Writer, restore
 from survey.errors import BadInput
 from survey.labels import Label, LabelStore, Sample, SampleKey, now_text
 
@@ -40,7 +41,7 @@ def export_csv(sample: Sample, labels: Iterable[Label], path) -> int:
     path = Path(path)
     try:
         with path.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f, lineterminator="\n")
+            writer = Writer(f)
             writer.writerow(COLUMNS)
             for r in sample.records:
                 verdict = verdicts.get(r.record_id)
@@ -92,6 +93,7 @@ def _rows(path: Path, errors: list[str]) -> list[_Row]:
         try:
             for row in reader:
                 line = reader.line_num
+                row = {k: restore(v) for k, v in row.items()}
                 value = (row.get("relevant") or "").strip().lower()
                 if value and value not in YES | NO:
                     errors.append(f"{path} line {line}: relevant {row['relevant']!r}: expected {EXPECTED}")
