@@ -12,8 +12,10 @@ Every observation commits on its own, so an interrupted refresh loses nothing.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -52,6 +54,9 @@ _KEY_INDEX = """CREATE INDEX IF NOT EXISTS observations_identity
     ON observations (source, corpus, query, year_from, year_to, year, fetched_at)"""
 
 KEY_COLUMNS = ("source", "corpus", "year_from", "year_to", "year", "query")
+# SQLite waits for another process's lock in C, where neither Ctrl-C nor an interrupt is seen;
+# so it waits this long at a time and Python loops until the store's timeout.
+LOCK_STEP_S = 0.1
 
 
 def utcnow() -> datetime:
@@ -129,17 +134,35 @@ class Store:
                  readonly: bool | None = None):
         self.path = Path(path)
         self.clock = clock
+        self.timeout = timeout
         self._lock = threading.Lock()
+        self._interrupted = threading.Event()
         if readonly is None:
             readonly = self.path.exists() and not (
                 os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
             )
         self.readonly = readonly
+        self._why_readonly = "the cache is open read-only; make it writable to save counts"
         try:
-            self._db = self._connect(timeout)
-            self._migrate()
+            self._open(timeout)
         except sqlite3.DatabaseError as exc:
-            raise self._error("cannot open", exc) from None
+            if self.readonly or not _no_room(exc, self.path.parent) or not self.path.is_file():
+                raise self._error("cannot open", exc) from None
+            # No room for the write-ahead log's index: still read what is there, write nothing.
+            failure = self._error("cannot write to", exc)
+            self.readonly, self._why_readonly = True, str(failure).split(": ", 1)[1]
+            try:
+                self._open(timeout)
+            except (sqlite3.DatabaseError, StoreError):
+                raise self._error("cannot open", exc) from None
+
+    def _open(self, timeout: float) -> None:
+        self._db = self._connect(timeout)
+        try:
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
 
     def _error(self, doing: str, exc: BaseException) -> StoreError:
         why = str(exc) or type(exc).__name__
@@ -147,8 +170,11 @@ class Store:
             hint = "it is not a survey cache or is damaged; move it aside (the next run starts a new one)"
         elif "readonly" in why or "read-only" in why or isinstance(exc, PermissionError):
             hint = "it cannot be written; make it writable or point --home (SURVEY_HOME) elsewhere"
-        elif "disk is full" in why or "No space" in why:
+        elif "disk is full" in why or "No space" in why or _no_room(exc, self.path.parent):
             hint = "the disk is full; free space and rerun (everything saved so far is kept)"
+        elif _busy(exc):
+            hint = ("another process holds its write lock; rerun when it has finished "
+                    "(everything saved so far is kept, what was not saved is fetched again)")
         else:
             hint = "check the file and its folder, or point --home (SURVEY_HOME) elsewhere"
         return StoreError(f"{self.path}: {doing} the cache ({why}): {hint}")
@@ -177,7 +203,7 @@ class Store:
                 raise StoreError(f"{self.path}: is not a file; point --home (SURVEY_HOME) elsewhere")
             db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
-        db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        db.execute(f"PRAGMA busy_timeout = {int(min(timeout, LOCK_STEP_S) * 1000)}")
         if not self.readonly:
             try:
                 db.execute("PRAGMA journal_mode = WAL")
@@ -219,7 +245,9 @@ class Store:
                 )
             return
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            if self._current():
+                return  # nothing to write, so a full disk or a locked file does not stop reading
+            self._patiently(lambda: self._db.execute("BEGIN IMMEDIATE"))
             try:
                 # executescript would commit mid-transaction, so statements run one by one
                 for stmt in filter(str.strip, _SCHEMA.split(";")):
@@ -239,8 +267,36 @@ class Store:
                 )
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite rolls back by itself on a full disk; a second rollback would mask why
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
+
+    def _current(self) -> bool:
+        """Whether the file already holds this schema, its indexes and version: no migration to write."""
+        names = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        if not {"meta", "observations", "observations_cell", "observations_identity"} <= names:
+            return False
+        version = self._version()
+        self._check_version(version)
+        return version == SCHEMA_VERSION
+
+    def _patiently(self, run: Callable[[], sqlite3.Cursor]) -> sqlite3.Cursor:
+        """``run()``, tried again while another process holds the lock, until the timeout or an interrupt."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return run()
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or time.monotonic() >= deadline:
+                    raise
+                if self._interrupted.is_set():
+                    raise StoreError(f"{self.path}: stopped while another process held the cache's write lock; "
+                                     "nothing more was saved (the next run fetches the rest)") from None
+
+    def interrupt(self) -> None:
+        """End a wait for another process's lock (from any thread): that write fails, nothing is half-written."""
+        self._interrupted.set()
 
     def close(self):
         with self._lock:
@@ -256,10 +312,10 @@ class Store:
 
     def _write(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
         if self.readonly:
-            raise StoreError(f"{self.path}: the cache is open read-only; make it writable to save counts")
+            raise StoreError(f"{self.path}: {self._why_readonly}")
         with self._lock:
             try:
-                return self._db.execute(sql, tuple(params))
+                return self._patiently(lambda: self._db.execute(sql, tuple(params)))
             except sqlite3.DatabaseError as exc:
                 raise self._error("cannot write to", exc) from None
 
@@ -407,6 +463,23 @@ class Store:
             present.add(mark)
             added += 1
         return added, len(incoming) - added
+
+
+def _no_room(exc: BaseException, folder: Path | None = None) -> bool:
+    """Whether SQLite failed for want of space: it says so, or says "disk I/O error" (it could not
+    size the write-ahead log's index) on a disk with no room left."""
+    if "full" in str(exc):
+        return True
+    if "disk I/O error" not in str(exc) or folder is None:
+        return False
+    try:
+        return shutil.disk_usage(folder).free < 1 << 20
+    except OSError:
+        return False
+
+
+def _busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
 def is_fresh(obs: Observation | None, max_age: timedelta | None, now: datetime) -> bool:
