@@ -12,17 +12,15 @@ Every observation commits on its own, so an interrupted refresh loses nothing.
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import threading
-import time
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
 from survey import __version__
-from survey.errors import SurveyError
+from survey.sqlite_faults import LOCK_STEP_S, StoreError, failure, no_room, patiently
 
 SCHEMA_VERSION = 2
 STATUSES = ("ok", "error", "unsupported", "blocked")
@@ -54,11 +52,6 @@ _KEY_INDEX = """CREATE INDEX IF NOT EXISTS observations_identity
     ON observations (source, corpus, query, year_from, year_to, year, fetched_at)"""
 
 KEY_COLUMNS = ("source", "corpus", "year_from", "year_to", "year", "query")
-# SQLite waits for another process's lock in C, where neither Ctrl-C nor an interrupt is seen;
-# so it waits this long at a time and Python loops until the store's timeout.
-LOCK_STEP_S = 0.1
-
-
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -113,12 +106,6 @@ FIELDS = [f.name for f in fields(Observation) if f.name != "id"]  # every column
 _FIELDS = FIELDS
 
 
-class StoreError(SurveyError):
-    """The cache file cannot be opened, read or written; the message names it and what to do."""
-
-    exit_code = 2
-
-
 # An earlier schema stored no corpus identity: such local counts answer no current corpus.
 UNRECORDED_CORPUS = "unrecorded"
 
@@ -146,7 +133,7 @@ class Store:
         try:
             self._open(timeout)
         except sqlite3.DatabaseError as exc:
-            if self.readonly or not _no_room(exc, self.path.parent) or not self.path.is_file():
+            if self.readonly or not no_room(exc, self.path.parent) or not self.path.is_file():
                 raise self._error("cannot open", exc) from None
             # No room for the write-ahead log's index: still read what is there, write nothing.
             failure = self._error("cannot write to", exc)
@@ -165,19 +152,7 @@ class Store:
             raise
 
     def _error(self, doing: str, exc: BaseException) -> StoreError:
-        why = str(exc) or type(exc).__name__
-        if "not a database" in why or "malformed" in why:
-            hint = "it is not a survey cache or is damaged; move it aside (the next run starts a new one)"
-        elif "readonly" in why or "read-only" in why or isinstance(exc, PermissionError):
-            hint = "it cannot be written; make it writable or point --home (SURVEY_HOME) elsewhere"
-        elif "disk is full" in why or "No space" in why or _no_room(exc, self.path.parent):
-            hint = "the disk is full; free space and rerun (everything saved so far is kept)"
-        elif _busy(exc):
-            hint = ("another process holds its write lock; rerun when it has finished "
-                    "(everything saved so far is kept, what was not saved is fetched again)")
-        else:
-            hint = "check the file and its folder, or point --home (SURVEY_HOME) elsewhere"
-        return StoreError(f"{self.path}: {doing} the cache ({why}): {hint}")
+        return failure(self.path, f"{doing} the cache", exc)
 
     def _connect(self, timeout: float) -> sqlite3.Connection:
         if self.readonly:
@@ -247,7 +222,7 @@ class Store:
         with self._lock:
             if self._current():
                 return  # nothing to write, so a full disk or a locked file does not stop reading
-            self._patiently(lambda: self._db.execute("BEGIN IMMEDIATE"))
+            patiently(lambda: self._db.execute("BEGIN IMMEDIATE"), self.timeout, self._interrupted, self.path)
             try:
                 # executescript would commit mid-transaction, so statements run one by one
                 for stmt in filter(str.strip, _SCHEMA.split(";")):
@@ -281,19 +256,6 @@ class Store:
         self._check_version(version)
         return version == SCHEMA_VERSION
 
-    def _patiently(self, run: Callable[[], sqlite3.Cursor]) -> sqlite3.Cursor:
-        """``run()``, tried again while another process holds the lock, until the timeout or an interrupt."""
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                return run()
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc) or time.monotonic() >= deadline:
-                    raise
-                if self._interrupted.is_set():
-                    raise StoreError(f"{self.path}: stopped while another process held the cache's write lock; "
-                                     "nothing more was saved (the next run fetches the rest)") from None
-
     def interrupt(self) -> None:
         """End a wait for another process's lock (from any thread): that write fails, nothing is half-written."""
         self._interrupted.set()
@@ -315,7 +277,7 @@ class Store:
             raise StoreError(f"{self.path}: {self._why_readonly}")
         with self._lock:
             try:
-                return self._patiently(lambda: self._db.execute(sql, tuple(params)))
+                return patiently(lambda: self._db.execute(sql, tuple(params)), self.timeout, self._interrupted, self.path)
             except sqlite3.DatabaseError as exc:
                 raise self._error("cannot write to", exc) from None
 
@@ -463,23 +425,6 @@ class Store:
             present.add(mark)
             added += 1
         return added, len(incoming) - added
-
-
-def _no_room(exc: BaseException, folder: Path | None = None) -> bool:
-    """Whether SQLite failed for want of space: it says so, or says "disk I/O error" (it could not
-    size the write-ahead log's index) on a disk with no room left."""
-    if "full" in str(exc):
-        return True
-    if "disk I/O error" not in str(exc) or folder is None:
-        return False
-    try:
-        return shutil.disk_usage(folder).free < 1 << 20
-    except OSError:
-        return False
-
-
-def _busy(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
 def is_fresh(obs: Observation | None, max_age: timedelta | None, now: datetime) -> bool:
