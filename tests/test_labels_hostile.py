@@ -37,10 +37,14 @@ def _label_all(corpus, tmp_path):
 
 
 def _damage(path):
-    """Overwrite every page but the first (the schema stays readable, the tables do not)."""
+    """Overwrite the pages of the labels and samples tables (the file opens; reading them fails)."""
+    with sqlite3.connect(path) as db:
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+        roots = [r[0] for r in db.execute("SELECT rootpage FROM sqlite_master WHERE name IN ('labels', 'samples')")]
+    db.close()
     data = bytearray(path.read_bytes())
-    page = int.from_bytes(data[16:18], "big")
-    data[page:] = b"\xa5" * (len(data) - page)
+    for root in roots:
+        data[(root - 1) * size:root * size] = b"\xa5" * size
     path.write_bytes(bytes(data))
 
 
