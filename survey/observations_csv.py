@@ -11,6 +11,7 @@ from pathlib import Path
 
 from survey.csv_cells import Writer, restore
 from survey.errors import BadInput
+from survey.redaction import redact
 from survey.store import FIELDS, STATUSES, Observation, StoreError, parse_time
 
 _INTFIELDS = {"year_from", "year_to", "year", "count"}
@@ -23,7 +24,9 @@ def write_observations(path, rows: list[Observation]) -> None:
         writer = Writer(fh)
         writer.writerow(FIELDS)
         for o in rows:
-            writer.writerow("" if getattr(o, f) is None else getattr(o, f) for f in FIELDS)
+            # a row stored before its key was masked (or in another case) leaves masked all the same
+            writer.writerow("" if getattr(o, f) is None else redact(v) if isinstance(v := getattr(o, f), str) else v
+                            for f in FIELDS)
     tmp.replace(path)
 
 

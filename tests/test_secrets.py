@@ -192,3 +192,22 @@ def test_a_key_echoed_in_another_case_or_encoding_never_leaks(httpserver, home, 
         assert OA_KEY.lower() not in text.lower(), f"the key leaked into {where}"
         assert "oa%2dplanted%2d7f3c9e21" not in text.lower(), f"the encoded key leaked into {where}"
         assert b64[4:-4] not in text, f"the base64 key leaked into {where}"
+
+
+def test_a_key_stored_before_it_was_masked_is_masked_in_export_and_history(home, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from survey.cli import main
+    from survey.store import Observation
+
+    key = "LegacyKey-0a9b8c7d"  # new to this process: nothing registered it before the commands ran
+    monkeypatch.setenv("SURVEY_OPENALEX_KEY", key)
+    with Store(load_settings().cache_path) as store:
+        store.record(Observation("openalex", "LSTM", "total", "all time", None, None, None, "q", None, "error",
+                                 error=f"HTTP 401: invalid key {key.lower()}"))
+    out = tmp_path / "export.csv"
+    exported = CliRunner().invoke(main, ["cache", "export", str(out)])
+    shown = CliRunner().invoke(main, ["cache", "history", "LSTM:total"])
+    assert exported.exit_code == 0 and shown.exit_code == 0, (exported.output, shown.output)
+    for where, text in (("export", out.read_text(encoding="utf-8")), ("history", shown.output)):
+        assert "invalid key ***" in text and key.lower() not in text.lower(), (where, text)
