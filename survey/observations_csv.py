@@ -24,8 +24,8 @@ def write_observations(path, rows: list[Observation]) -> None:
         writer = Writer(fh)
         writer.writerow(FIELDS)
         for o in rows:
-            # a row stored before its key was masked (or in another case) leaves masked all the same
-            writer.writerow("" if getattr(o, f) is None else redact(v) if isinstance(v := getattr(o, f), str) else v
+            # an error stored before its key was masked (or in another case) leaves masked all the same
+            writer.writerow("" if getattr(o, f) is None else redact(o.error) if f == "error" else getattr(o, f)
                             for f in FIELDS)
     tmp.replace(path)
 
