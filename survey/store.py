@@ -162,9 +162,16 @@ class Store:
             db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
             try:
                 db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            except sqlite3.OperationalError:
-                # A WAL database in a folder we cannot write: read it as an immutable file.
+            except sqlite3.OperationalError as exc:
+                # A WAL database in a folder we cannot write: read it as an immutable file, which
+                # never looks at the write-ahead log; so only where that log holds nothing.
                 db.close()
+                wal = self.path.with_name(self.path.name + "-wal")
+                if wal.is_file() and wal.stat().st_size > 0:
+                    raise StoreError(
+                        f"{self.path}: cannot read the cache ({exc}): its latest counts are still in {wal.name}, "
+                        "which cannot be read without writing beside it; free space or make the folder writable "
+                        "and rerun") from None
                 db = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
         else:
             try:

@@ -112,3 +112,26 @@ def test_an_import_into_a_read_only_home_fails_in_one_line(small_fs, home, tmp_p
     assert len(lines) == 1 and lines[0].startswith(f"error: {state / 'corpora' / 'd.sqlite'}: cannot write the corpus ("), lines
     assert "it cannot be written" in lines[0] and "no corpus d was made" in lines[0], lines
     assert _snapshot(state) == before
+
+
+def test_counts_still_in_the_write_ahead_log_are_never_silently_left_out(small_fs, tmp_path):
+    import shutil
+
+    from survey.store import Observation, Store, StoreError
+
+    work = tmp_path / "work"
+    work.mkdir()
+    store = Store(work / "cache.sqlite")
+    store.record(Observation("openalex", "LSTM", "total", "all time", None, None, None, "q", 7, "ok"))
+    state = small_fs / "home"
+    state.mkdir()
+    for name in ("cache.sqlite", "cache.sqlite-wal"):  # a copy taken before any checkpoint: the row is in the log
+        shutil.copyfile(work / name, state / name)
+    store.close()
+    assert (state / "cache.sqlite-wal").stat().st_size > 0
+    subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
+    try:
+        with Store(state / "cache.sqlite") as cache:
+            assert [o.count for o in cache.all()] == [7]  # read whole, or
+    except StoreError as exc:  # refused in one line, never read without the row
+        assert str(exc).startswith(f"{state / 'cache.sqlite'}: cannot ") and "cache.sqlite-wal" in str(exc), exc
