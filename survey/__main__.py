@@ -1,3 +1,3 @@
-from survey.cli import main
+from survey.entry import main
 
 main()

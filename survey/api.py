@@ -51,9 +51,19 @@ Pathish = str | os.PathLike
 
 
 def load_settings(home: Pathish | None = None, config: Pathish | None = None):
+    """The settings; every configured key is registered as a secret, so a count stored before it
+    was masked (an older survey, another letter case) is masked when shown or exported too."""
     from survey.config import load_settings as load
+    from survey.redaction import register_secret
 
-    return load(home, config)
+    settings = load(home, config)
+    for name, value in settings.env.items():
+        if name.startswith("SURVEY_") and name.endswith("_KEY"):
+            register_secret(value)
+    for table in settings.file.get("sources", {}).values():
+        if isinstance(table, dict) and isinstance(table.get("key"), str):
+            register_secret(table["key"])
+    return settings
 
 
 def _matrix(query: Pathish | Matrix) -> Matrix:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -53,6 +54,9 @@ CREATE TABLE IF NOT EXISTS labels (
 );
 CREATE INDEX IF NOT EXISTS labels_key ON labels (source, query, year_from, year_to, record_id, labelled_at);
 """
+# One sample per key, also where two labelling sessions start at once (NULL years are equal here).
+_SAMPLE_KEY = """CREATE UNIQUE INDEX IF NOT EXISTS samples_key
+    ON samples (source, query, ifnull(year_from, -1), ifnull(year_to, -1))"""
 
 
 def labels_path(settings) -> Path:
@@ -139,13 +143,36 @@ class LabelStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.conn = sqlite3.connect(self.path, timeout=30)
                 self.conn.executescript(_SCHEMA)
+                try:
+                    self.conn.execute(_SAMPLE_KEY)
+                except sqlite3.IntegrityError:
+                    pass  # a file from before the index, with a key sampled twice: the first sample is read
                 self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
                 self.conn.commit()
             version = dict(self.conn.execute("SELECT key, value FROM meta")).get("schema")
         except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"{self.path}: cannot open the labels file ({exc})") from None
+            raise self._failure("open", exc) from None
         if version != SCHEMA_VERSION:
             raise StoreError(f"{self.path}: labels schema {version!r}, this version reads {SCHEMA_VERSION!r}")
+
+    def _failure(self, doing: str, exc: BaseException) -> StoreError:
+        why = str(exc) or type(exc).__name__
+        if "malformed" in why or "not a database" in why:
+            hint = ("it is damaged: copy it somewhere safe (sqlite3's .recover may save its labels), then move it "
+                    "aside and label again, or import your exported label files")
+        elif "readonly" in why or "read-only" in why.lower():
+            hint = "it cannot be written; make it writable or point --home (SURVEY_HOME) elsewhere"
+        else:
+            hint = "check the file and its folder, or point --home (SURVEY_HOME) elsewhere"
+        return StoreError(f"{self.path}: cannot {doing} the labels file ({why}): {hint}")
+
+    @contextmanager
+    def _reading(self, doing: str = "read"):
+        """SQLite's errors as one line naming the file (a damaged page shows only when it is read)."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise self._failure(doing, exc) from None
 
     def close(self) -> None:
         self.conn.close()
@@ -159,6 +186,10 @@ class LabelStore:
     # ------------------------------------------------------------ samples
 
     def sample(self, key: SampleKey) -> Sample | None:
+        with self._reading():
+            return self._sample(key)
+
+    def _sample(self, key: SampleKey) -> Sample | None:
         row = self.conn.execute(
             "SELECT id, corpus, method, task, seed FROM samples WHERE source = ? AND query = ? "
             "AND year_from IS ? AND year_to IS ?", (key.source, key.query, key.year_from, key.year_to)).fetchone()
@@ -172,9 +203,13 @@ class LabelStore:
         return sample
 
     def save_sample(self, key: SampleKey, corpus: str, method: str, task: str, seed: int, records) -> Sample:
-        """Create the sample of ``key`` or append the records it lacks; return it as stored."""
-        with self.conn:
-            sample = self.sample(key)
+        """Create the sample of ``key`` or append the records it lacks; return it as stored.
+
+        The write lock is taken before the sample is read, so two sessions that start at once
+        store one sample, not two."""
+        with self._reading("write"), self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            sample = self._sample(key)
             if sample is None:
                 sid = self.conn.execute(
                     "INSERT INTO samples (source, query, year_from, year_to, corpus, method, task, seed, created_at) "
@@ -202,7 +237,7 @@ class LabelStore:
             raise BadInput(f"record {record_id!r} is not in the sample of {sample.label}")
         label = Label(sample.key.source, sample.corpus, sample.method, sample.task, sample.key.query,
                       sample.key.year_from, sample.key.year_to, record_id, relevant, when or now_text(), origin)
-        with self.conn:
+        with self._reading("write"), self.conn:
             self.conn.execute(
                 "INSERT INTO labels (source, corpus, method, task, query, year_from, year_to, record_id, relevant, "
                 "labelled_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -219,10 +254,11 @@ class LabelStore:
             sql += " WHERE source = ? AND query = ? AND year_from IS ? AND year_to IS ?"
             params = (key.source, key.query, key.year_from, key.year_to)
         latest: dict[tuple, Label] = {}
-        for row in self.conn.execute(sql + " ORDER BY labelled_at, id", params):
-            relevant = None if row[8] is None else bool(row[8])
-            label = Label(*row[:8], relevant, row[9], row[10])
-            latest[(label.key, label.record_id)] = label
+        with self._reading():
+            for row in self.conn.execute(sql + " ORDER BY labelled_at, id", params):
+                relevant = None if row[8] is None else bool(row[8])
+                label = Label(*row[:8], relevant, row[9], row[10])
+                latest[(label.key, label.record_id)] = label
         return list(latest.values())
 
 
@@ -311,7 +347,13 @@ def open_session(settings, source, cell, window, n: int, *, seed: int = 0, local
             f"{source.name} does not draw a seeded random sample of its matches (it returns records in its own "
             f"order, or none), so its precision cannot be estimated without bias; label a local corpus: "
             f"{', '.join(local) or 'import one with `survey corpus import FILE --name NAME`'}")
-    store = open_labels(settings, write=True)
+    try:
+        store = open_labels(settings, write=True)
+    except StoreError:
+        # a home that cannot be written: a sample stored already can still be exported or read
+        store = open_labels(settings, write=False)
+        if store is None:
+            raise
     try:
         sample = draw(store, source, cell, window, n, seed=seed)
         matched = source.count(cell.query, window.start, window.end)

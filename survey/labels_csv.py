@@ -13,8 +13,9 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
+from survey.csv_cells import Writer, restore
 from survey.errors import BadInput
 from survey.labels import Label, LabelStore, Sample, SampleKey, now_text
 
@@ -40,7 +41,7 @@ def export_csv(sample: Sample, labels: Iterable[Label], path) -> int:
     path = Path(path)
     try:
         with path.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f, lineterminator="\n")
+            writer = Writer(f)
             writer.writerow(COLUMNS)
             for r in sample.records:
                 verdict = verdicts.get(r.record_id)
@@ -54,11 +55,21 @@ def export_csv(sample: Sample, labels: Iterable[Label], path) -> int:
     return len(sample.records)
 
 
+# A file of a million bad rows must not print (or hold) a million lines: the first ones, then a count.
+SHOWN_ERRORS = 20
+
+
 @dataclass
 class ImportResult:
     imported: int = 0  # rows that became labels
     blank: int = 0  # rows left unlabelled (empty relevant)
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # the first SHOWN_ERRORS refused rows, one line each
+    refused: int = 0  # every refused row
+
+    def refuse(self, line: str) -> None:
+        self.refused += 1
+        if len(self.errors) < SHOWN_ERRORS:
+            self.errors.append(line)
 
 
 @dataclass(frozen=True)
@@ -72,8 +83,8 @@ class _Row:
     relevant: bool | None  # None: empty
 
 
-def _rows(path: Path, errors: list[str]) -> list[_Row]:
-    """The parseable rows of a label file; each bad row adds one line to ``errors``."""
+def _rows(path: Path, refuse: Callable[[str], None]) -> list[_Row]:
+    """The parseable rows of a label file; each bad row is one line handed to ``refuse``."""
     try:
         f = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -92,19 +103,20 @@ def _rows(path: Path, errors: list[str]) -> list[_Row]:
         try:
             for row in reader:
                 line = reader.line_num
+                row = {k: restore(v) for k, v in row.items()}
                 value = (row.get("relevant") or "").strip().lower()
                 if value and value not in YES | NO:
-                    errors.append(f"{path} line {line}: relevant {row['relevant']!r}: expected {EXPECTED}")
+                    refuse(f"{path} line {line}: relevant {row['relevant']!r}: expected {EXPECTED}")
                     continue
                 try:
                     key = SampleKey(row["source"] or "", row["query"] or "", _year(row["window_from"] or ""),
                                     _year(row["window_to"] or ""))
                 except ValueError:
-                    errors.append(f"{path} line {line}: window_from/window_to must be years or empty, "
+                    refuse(f"{path} line {line}: window_from/window_to must be years or empty, "
                                   f"got {row['window_from']!r}, {row['window_to']!r}")
                     continue
                 if not (row["record_id"] or "").strip():
-                    errors.append(f"{path} line {line}: empty record_id")
+                    refuse(f"{path} line {line}: empty record_id")
                     continue
                 out.append(_Row(line, key, row.get("corpus") or "", row.get("method") or "", row.get("task") or "",
                                 row["record_id"].strip(), None if not value else value in YES))
@@ -123,19 +135,19 @@ def import_csv(store: LabelStore, path, sample: Sample) -> ImportResult:
     result = ImportResult()
     ids = sample.ids()
     seen: dict[str, int] = {}
-    for row in _rows(path, result.errors):
+    for row in _rows(path, result.refuse):
         if row.key != sample.key:
-            result.errors.append(
+            result.refuse(
                 f"{path} line {row.line}: this row is from the sample of another query or window "
                 f"({row.key.source}, {row.method}:{row.task}, years {_shown(row.key.year_from) or '…'}–"
                 f"{_shown(row.key.year_to) or 'now'}), not of {sample.label} in {sample.key.source} as queried now")
             continue
         if row.record_id not in ids:
-            result.errors.append(f"{path} line {row.line}: record id {row.record_id!r} is not in the sample of "
+            result.refuse(f"{path} line {row.line}: record id {row.record_id!r} is not in the sample of "
                                  f"{sample.label}; export the sample with --export-labels and fill that file")
             continue
         if row.record_id in seen:
-            result.errors.append(f"{path} line {row.line}: record id {row.record_id!r} is also on line "
+            result.refuse(f"{path} line {row.line}: record id {row.record_id!r} is also on line "
                                  f"{seen[row.record_id]}; give each record once")
             continue
         seen[row.record_id] = row.line
@@ -155,7 +167,7 @@ def read_files(paths: Iterable) -> tuple[list[Label], list[str]]:
     labels, problems = [], []
     for path in files:
         try:
-            rows = _rows(path, problems)
+            rows = _rows(path, problems.append)
         except BadInput as exc:
             problems.append(str(exc))
             continue

@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from survey.csv_cells import Writer, restore
 from survey.errors import BadInput
+from survey.redaction import redact
 from survey.store import FIELDS, STATUSES, Observation, StoreError, parse_time
 
 _INTFIELDS = {"year_from", "year_to", "year", "count"}
@@ -19,10 +21,12 @@ def write_observations(path, rows: list[Observation]) -> None:
     """CSV with a header of every field; None is an empty cell (no field uses '' to mean something)."""
     tmp = Path(str(path) + ".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
+        writer = Writer(fh)
         writer.writerow(FIELDS)
         for o in rows:
-            writer.writerow(["" if getattr(o, f) is None else getattr(o, f) for f in FIELDS])
+            # an error stored before its key was masked (or in another case) leaves masked all the same
+            writer.writerow("" if getattr(o, f) is None else redact(o.error) if f == "error" else getattr(o, f)
+                            for f in FIELDS)
     tmp.replace(path)
 
 
@@ -44,7 +48,7 @@ def read_observations(path) -> list[Observation]:
             try:
                 values = {}
                 for f in FIELDS:
-                    raw = row.get(f)
+                    raw = restore(row.get(f))
                     if raw is None or raw == "":
                         values[f] = "" if f in ("corpus", "method", "task") else None
                     elif f in _INTFIELDS:

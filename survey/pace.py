@@ -7,15 +7,18 @@ here keeps a log of send times and hands each caller the earliest moment at whic
 Callers reserve their moment under a lock and then sleep outside it, so several workers can
 still have requests in flight to cover latency.
 
-With a ``path``, the log lives in a small file beside the cache, guarded by a file lock, so
-every survey process on the machine shares one pace per source (and a Retry-After seen by one
-pauses them all). pyrate-limiter offers a sliding window and a process-shared bucket too; it is
+With a ``path``, the log lives in a small file guarded by a file lock, in one folder per user
+and machine (``machine_dir``: not per home), so every survey process of that user shares one
+pace per source and server (and a Retry-After seen by one pauses them all). ``server_key`` says
+which spellings of a base URL are one server. Where that folder cannot be written (a read-only
+or full disk) the pace is kept in the process, and the run goes on. pyrate-limiter offers a sliding window and a process-shared bucket too; it is
 not used because its blocking acquire sleeps where Ctrl-C cannot cut it short, it has no shared
 "pause for Retry-After", and it polls where this hands out reservations in order.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import os
@@ -23,7 +26,8 @@ import threading
 import time
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
+from urllib.parse import urlsplit
 
 from filelock import FileLock
 
@@ -65,9 +69,13 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._sends: list[float] = []
         self._paused_until = 0.0
-        self._file_lock = FileLock(str(self.path) + ".lock") if self.path else None
         if self.path:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                Path(str(self.path) + ".lock").touch()
+            except OSError:
+                self.path = None  # the pace of this process only: better than no run
+        self._file_lock = FileLock(str(self.path) + ".lock") if self.path else None
 
     @property
     def window(self) -> tuple[int, float] | None:
@@ -151,5 +159,46 @@ def _load(path: Path) -> tuple[list[float], float]:
 
 def _save(path: Path, sends: list[float], paused_until: float) -> None:
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"sends": sends, "paused_until": paused_until}), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps({"sends": sends, "paused_until": paused_until}), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a full disk: other processes miss these sends, this one keeps them
+
+
+def machine_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """The folder of every pace file of this user on this machine, whatever the home:
+    ``SURVEY_PACE_DIR``, else the user's cache folder (``XDG_CACHE_HOME``, or ``~/.cache``)."""
+    if env.get("SURVEY_PACE_DIR"):
+        return Path(env["SURVEY_PACE_DIR"])
+    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "survey" / "pace"
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def server_key(base_url: str) -> str:
+    """What identifies the server behind ``base_url`` for pacing: scheme, host and port, the host
+    in lower case without a trailing dot, the port filled in where it is the default. Every
+    loopback spelling (``localhost``, ``*.localhost``, ``127.0.0.1``, ``::1``) is one host,
+    ``loopback``. Other names are not resolved: the addresses a provider's name resolves to
+    change between lookups (a CDN), so they would split one pace rather than join two, and a
+    lookup can hang where a key must not."""
+    parts = urlsplit(base_url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
+    except ValueError:
+        return base_url  # no port survey could send to; the text is its own key
+    host = (parts.hostname or "").rstrip(".")
+    if host == "localhost" or host.endswith(".localhost") or _loopback_address(host):
+        host = "loopback"
+    return f"{scheme}://{host}:{port}"
+
+
+def _loopback_address(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

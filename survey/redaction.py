@@ -5,17 +5,20 @@ at least ``MIN_SECRET_LENGTH`` characters so that masking never eats ordinary le
 of a parameter or header whose name says it is a secret (``api_key=``, ``X-ApiKey:``), registered
 or not; and the userinfo of any URL (``http://user:password@host``).
 
+A registered secret is masked in every form it may come back in: any letter case, percent-encoded
+character by character, and base64 (see ``_forms``).
+
 Text is always redacted whole before it is cut short, so no prefix of a secret survives a cut.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import logging
 import re
 import threading
 from typing import Iterable
-from urllib.parse import quote
 
 REDACTED = "***"
 # Shorter "secrets" would mask letters inside ordinary words and URLs; real API keys are longer.
@@ -53,29 +56,41 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     with _secrets_lock:
         known = set(_secrets)
     for s in sorted({*known, *(s for s in secrets if usable_secret(s))}, key=len, reverse=True):
-        text = text.replace(s, REDACTED)
-        encoded = _percent_encoded(s)
-        if encoded is not None:
-            text = encoded.sub(REDACTED, text)
+        text = _forms(s).sub(REDACTED, text)
     text = _USERINFO_RX.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
     text = _PARAM_RX.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
     return _HEADER_RX.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
 
 
 @functools.lru_cache(maxsize=64)
-def _percent_encoded(secret: str) -> re.Pattern | None:
-    """The secret percent-encoded, its hex digits in either case (requests sends %2F, a server may
-    echo %2f), and a space as %20 or +; None where encoding changes nothing."""
-    quoted = quote(secret, safe="")
-    if quoted == secret:
-        return None
-    parts = re.split(r"(%[0-9A-F]{2})", quoted)
-    rx = "".join(
-        ("(?:%20|\\+)" if p == "%20" else "%" + "".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in p[1:]))
-        if re.fullmatch(r"%[0-9A-F]{2}", p) else re.escape(p)
-        for p in parts
-    )
-    return re.compile(rx)
+def _forms(secret: str) -> re.Pattern:
+    """Every form of the secret a server or the transport may hand back: in any letter case (a
+    server that lower-cases what it echoes), each character as itself or percent-encoded (hex
+    digits in either case, a space also as +), and base64 (standard or URL-safe, at any of the
+    three byte alignments it can take inside a longer encoded value, as in Basic auth)."""
+    chars = []
+    for c in secret:
+        options = set()
+        for v in {c, c.lower(), c.upper()}:
+            options.add(re.escape(v))
+            options.add("".join(f"%[{h}{h.lower()}][{l}{l.lower()}]" for h, l in (f"{b:02X}" for b in v.encode("utf-8"))))
+        if c == " ":
+            options.add(r"\+")
+        chars.append("(?:" + "|".join(sorted(options)) + ")")
+    return re.compile("|".join(["".join(chars), *map(re.escape, _base64_cores(secret))]))
+
+
+def _base64_cores(secret: str) -> list[str]:
+    """The base64 characters fixed by the secret alone, at each byte alignment; the one or two
+    characters at each end that share bits with neighbours are left (they carry under 12 bits)."""
+    raw = secret.encode("utf-8")
+    cores = []
+    for k in range(3):
+        encoded = base64.b64encode(b"\0" * k + raw + b"\0\0").decode("ascii")
+        first, last = -(-8 * k // 6), (8 * (k + len(raw)) - 6) // 6
+        core = encoded[first:last + 1]
+        cores.extend({core, core.replace("+", "-").replace("/", "_")})
+    return cores
 
 
 def short(text: str, limit: int = 160) -> str:

@@ -338,6 +338,7 @@ def run(
         summary.interrupted = True
     if not all_done.is_set():
         stop.set()
+        store.interrupt()  # a worker waiting for another process's lock on the cache gives up
         for source in sources.values():
             cancel = getattr(source, "cancel", None)
             if cancel is not None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from survey import __version__
-from survey.errors import SurveyError
+from survey.sqlite_faults import LOCK_STEP_S, StoreError, failure, no_room, patiently
 
 SCHEMA_VERSION = 2
 STATUSES = ("ok", "error", "unsupported", "blocked")
@@ -52,8 +52,6 @@ _KEY_INDEX = """CREATE INDEX IF NOT EXISTS observations_identity
     ON observations (source, corpus, query, year_from, year_to, year, fetched_at)"""
 
 KEY_COLUMNS = ("source", "corpus", "year_from", "year_to", "year", "query")
-
-
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -108,12 +106,6 @@ FIELDS = [f.name for f in fields(Observation) if f.name != "id"]  # every column
 _FIELDS = FIELDS
 
 
-class StoreError(SurveyError):
-    """The cache file cannot be opened, read or written; the message names it and what to do."""
-
-    exit_code = 2
-
-
 # An earlier schema stored no corpus identity: such local counts answer no current corpus.
 UNRECORDED_CORPUS = "unrecorded"
 
@@ -129,29 +121,38 @@ class Store:
                  readonly: bool | None = None):
         self.path = Path(path)
         self.clock = clock
+        self.timeout = timeout
         self._lock = threading.Lock()
+        self._interrupted = threading.Event()
         if readonly is None:
             readonly = self.path.exists() and not (
                 os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
             )
         self.readonly = readonly
+        self._why_readonly = "the cache is open read-only; make it writable to save counts"
         try:
-            self._db = self._connect(timeout)
-            self._migrate()
+            self._open(timeout)
         except sqlite3.DatabaseError as exc:
-            raise self._error("cannot open", exc) from None
+            if self.readonly or not no_room(exc, self.path.parent) or not self.path.is_file():
+                raise self._error("cannot open", exc) from None
+            # No room for the write-ahead log's index: still read what is there, write nothing.
+            failure = self._error("cannot write to", exc)
+            self.readonly, self._why_readonly = True, str(failure).split(": ", 1)[1]
+            try:
+                self._open(timeout)
+            except (sqlite3.DatabaseError, StoreError):
+                raise self._error("cannot open", exc) from None
+
+    def _open(self, timeout: float) -> None:
+        self._db = self._connect(timeout)
+        try:
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
 
     def _error(self, doing: str, exc: BaseException) -> StoreError:
-        why = str(exc) or type(exc).__name__
-        if "not a database" in why or "malformed" in why:
-            hint = "it is not a survey cache or is damaged; move it aside (the next run starts a new one)"
-        elif "readonly" in why or "read-only" in why or isinstance(exc, PermissionError):
-            hint = "it cannot be written; make it writable or point --home (SURVEY_HOME) elsewhere"
-        elif "disk is full" in why or "No space" in why:
-            hint = "the disk is full; free space and rerun (everything saved so far is kept)"
-        else:
-            hint = "check the file and its folder, or point --home (SURVEY_HOME) elsewhere"
-        return StoreError(f"{self.path}: {doing} the cache ({why}): {hint}")
+        return failure(self.path, f"{doing} the cache", exc)
 
     def _connect(self, timeout: float) -> sqlite3.Connection:
         if self.readonly:
@@ -161,9 +162,16 @@ class Store:
             db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
             try:
                 db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            except sqlite3.OperationalError:
-                # A WAL database in a folder we cannot write: read it as an immutable file.
+            except sqlite3.OperationalError as exc:
+                # A WAL database in a folder we cannot write: read it as an immutable file, which
+                # never looks at the write-ahead log; so only where that log holds nothing.
                 db.close()
+                wal = self.path.with_name(self.path.name + "-wal")
+                if wal.is_file() and wal.stat().st_size > 0:
+                    raise StoreError(
+                        f"{self.path}: cannot read the cache ({exc}): its latest counts are still in {wal.name}, "
+                        "which cannot be read without writing beside it; free space or make the folder writable "
+                        "and rerun") from None
                 db = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
         else:
             try:
@@ -177,7 +185,7 @@ class Store:
                 raise StoreError(f"{self.path}: is not a file; point --home (SURVEY_HOME) elsewhere")
             db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
-        db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        db.execute(f"PRAGMA busy_timeout = {int(min(timeout, LOCK_STEP_S) * 1000)}")
         if not self.readonly:
             try:
                 db.execute("PRAGMA journal_mode = WAL")
@@ -219,7 +227,9 @@ class Store:
                 )
             return
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            if self._current():
+                return  # nothing to write, so a full disk or a locked file does not stop reading
+            patiently(lambda: self._db.execute("BEGIN IMMEDIATE"), self.timeout, self._interrupted, self.path)
             try:
                 # executescript would commit mid-transaction, so statements run one by one
                 for stmt in filter(str.strip, _SCHEMA.split(";")):
@@ -239,8 +249,23 @@ class Store:
                 )
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite rolls back by itself on a full disk; a second rollback would mask why
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
+
+    def _current(self) -> bool:
+        """Whether the file already holds this schema, its indexes and version: no migration to write."""
+        names = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        if not {"meta", "observations", "observations_cell", "observations_identity"} <= names:
+            return False
+        version = self._version()
+        self._check_version(version)
+        return version == SCHEMA_VERSION
+
+    def interrupt(self) -> None:
+        """End a wait for another process's lock (from any thread): that write fails, nothing is half-written."""
+        self._interrupted.set()
 
     def close(self):
         with self._lock:
@@ -256,10 +281,10 @@ class Store:
 
     def _write(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
         if self.readonly:
-            raise StoreError(f"{self.path}: the cache is open read-only; make it writable to save counts")
+            raise StoreError(f"{self.path}: {self._why_readonly}")
         with self._lock:
             try:
-                return self._db.execute(sql, tuple(params))
+                return patiently(lambda: self._db.execute(sql, tuple(params)), self.timeout, self._interrupted, self.path)
             except sqlite3.DatabaseError as exc:
                 raise self._error("cannot write to", exc) from None
 

@@ -45,6 +45,8 @@ def home(tmp_path, monkeypatch) -> Path:
     for var in list(os.environ):
         if var.startswith("SURVEY_") and var not in ("SURVEY_HOME", "SURVEY_CONFIG"):
             monkeypatch.delenv(var)
+    # the pace is shared machine-wide; a test's pauses and bookings stay its own
+    monkeypatch.setenv("SURVEY_PACE_DIR", str(tmp_path / "pace"))
     return home
 
 

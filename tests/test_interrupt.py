@@ -175,3 +175,57 @@ def test_ctrl_c_stops_a_corpus_import_and_keeps_the_previous_corpus(tmp_path):
     assert sorted(p.name for p in corpora.iterdir()) == ["lib.sqlite"]
     with sqlite3.connect(corpora / "lib.sqlite") as conn:
         assert conn.execute("SELECT title FROM records").fetchall() == [("The corpus before",)]
+
+
+def test_ctrl_c_in_a_command_that_does_not_handle_it_is_a_clean_exit_130(home, monkeypatch):
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "stats", interrupted)
+    Store(home / "cache.sqlite").close()
+    r = CliRunner().invoke(main, ["cache", "stats"])
+    assert r.exit_code == 130 and r.stderr == "interrupted\n", (r.exit_code, r.output)
+
+
+def test_ctrl_c_outside_any_command_is_a_clean_exit_130(monkeypatch, capsys):
+    # while the command modules are imported, or a second Ctrl-C while click handles the first
+    import survey.cli
+    from survey import entry
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(survey.cli, "main", interrupted)
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(SystemExit) as stop:
+            entry.main()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN, "a further Ctrl-C cannot break the exit"
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert stop.value.code == 130 and capsys.readouterr().err == "interrupted\n"
+
+
+@pytest.mark.parametrize("second", [0.01, 0.05, 0.3])
+def test_a_second_ctrl_c_during_an_import_is_no_traceback(tmp_path, second):
+    home = tmp_path / "home"
+    (tmp_path / "none.toml").write_text("", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
+    env.update(SURVEY_HOME=str(home), SURVEY_CONFIG=str(tmp_path / "none.toml"))
+    big = tmp_path / "big.jsonl"
+    with open(big, "w", encoding="utf-8") as out:
+        for i in range(300_000):
+            out.write(f'{{"title": "Paper {i} on recurrent networks", "abstract": "{"words " * 40}", "year": 2001}}\n')
+    proc = subprocess.Popen([sys.executable, "-m", "survey", "--no-progress", "corpus", "import", str(big), "--name", "x"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(second)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err and proc.returncode in (1, 130), (proc.returncode, err)
+    assert not (home / "corpora" / "x.sqlite").exists()

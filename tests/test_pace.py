@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
-from survey.pace import _HORIZON, LATE, MARGIN, RateLimiter, window_for
+from survey.pace import _HORIZON, LATE, MARGIN, RateLimiter, machine_dir, server_key, window_for
 
 
 class Clock:
@@ -218,3 +219,48 @@ def test_what_a_shared_file_holds_is_read_back(tmp_path, content, slot):
     path = tmp_path / "pace.json"
     path.write_text(content, encoding="utf-8")
     assert limiter(1, Script(0.0), path=path).reserve()[0] == slot
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("http://127.0.0.1:8080/oa", "http://localhost:8080"),
+    ("http://[::1]:8080", "http://LOCALHOST:8080/x"),
+    ("https://api.openalex.org", "HTTPS://API.OpenAlex.org.:443/works"),
+    ("http://api.example.org:80", "http://api.example.org"),
+])
+def test_spellings_of_one_server_share_a_key(one, other):
+    assert server_key(one) == server_key(other)
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("http://127.0.0.1:8080", "http://127.0.0.1:8081"),
+    ("http://api.example.org", "https://api.example.org"),
+    ("https://api.openalex.org", "https://api.crossref.org"),
+])
+def test_other_servers_get_other_keys(one, other):
+    assert server_key(one) != server_key(other)
+
+
+def test_the_pace_folder_is_per_user_not_per_home(tmp_path):
+    assert machine_dir({"SURVEY_PACE_DIR": str(tmp_path)}) == tmp_path
+    assert machine_dir({"XDG_CACHE_HOME": str(tmp_path / "c")}) == tmp_path / "c" / "survey" / "pace"
+    assert machine_dir({}) == Path.home() / ".cache" / "survey" / "pace"
+
+
+def test_two_homes_and_two_spellings_share_one_pace(tmp_path):
+    from survey.config import Settings
+    from survey.sources.openalex import OpenAlexSource
+
+    env = {"SURVEY_PACE_DIR": str(tmp_path / "pace"), "SURVEY_OPENALEX_RPS": "10"}
+    a = OpenAlexSource.from_settings(Settings(home=tmp_path / "a", env={**env, "SURVEY_OPENALEX_URL": "http://127.0.0.1:9"}))
+    b = OpenAlexSource.from_settings(Settings(home=tmp_path / "b", env={**env, "SURVEY_OPENALEX_URL": "http://localhost:9/"}))
+    assert a.http.limiter.path == b.http.limiter.path
+    booked = [(a if i % 2 else b).http.limiter.reserve()[0] for i in range(30)]
+    per_second = max(sum(1 for t in booked if start <= t < start + 1) for start in booked)
+    assert per_second == 10
+
+
+def test_a_pace_folder_that_cannot_be_written_keeps_the_pace_in_the_process(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    pace = RateLimiter(5, path=blocker / "pace" / "s.json")
+    assert pace.path is None and pace.acquire() < 0.5

@@ -103,3 +103,37 @@ def test_a_secret_with_a_space_is_masked_however_the_space_is_encoded():
     key = "sp ace-PLANTED"
     assert redact("a=sp%20ace-PLANTED b=sp+ace-PLANTED", [key]) == "a=*** b=***"
     assert REDACTED == "***"
+
+
+SECRET = "Planted-Key/9xQ+Zr"
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        SECRET.lower(), SECRET.upper(), SECRET.swapcase(),
+        "planted-key%2f9xq%2bzr", "Planted-Key%2F9xQ%2BZr",
+        "%50%6c%61%6e%74%65%64%2D%4b%65%79%2F%39%78%51%2B%5A%72",  # every character encoded
+        "%70%4C%41nted-KEY%2f9XQ%2Bzr",  # mixed
+    ],
+)
+def test_a_secret_is_masked_in_any_letter_case_and_any_percent_encoding(form):
+    assert redact(f"echo: {form}!", [SECRET]) == "echo: ***!"
+
+
+def test_a_secret_is_masked_in_base64_at_every_alignment():
+    import base64
+
+    for prefix in (b"", b"u:", b"us:", b"use:"):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded = encode(prefix + SECRET.encode()).decode()
+            masked = redact(f"got {encoded} back", [SECRET])
+            before, after = masked[len("got "):-len(" back")].split("***")
+            # what is left: the prefix's own characters (one shares bits with the secret) and one or two at the end
+            assert encoded.startswith(before) and len(before) <= len(encode(prefix).rstrip(b"=")) + 1, masked
+            assert len(after.rstrip("=")) <= 2, masked
+
+
+def test_masking_every_form_leaves_ordinary_text_alone():
+    text = "planted keys in the 9xq+zr area; PLANTED-KEY9XQZR"
+    assert redact(text, [SECRET]) == text

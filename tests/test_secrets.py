@@ -155,3 +155,59 @@ def test_a_short_secret_never_masks_letters():
     from survey.http import redact
 
     assert redact("https://api.openalex.org/works?filter=x", ["o"]) == "https://api.openalex.org/works?filter=x"
+
+
+def test_a_key_echoed_in_another_case_or_encoding_never_leaks(httpserver, home, monkeypatch, caplog, tmp_path):
+    import base64
+    from urllib.parse import quote
+
+    def openalex(request):
+        key = request.args.get("api_key")
+        forms = [key.lower(), key.upper(), quote(key.lower(), safe="").replace("-", "%2d"),
+                 base64.b64encode(f"user:{key}".encode()).decode()]
+        return Response(f'{{"error": "Invalid API key {" / ".join(forms)}"}}', status=401,
+                        content_type="application/json")
+
+    httpserver.expect_request("/oa/works").respond_with_handler(openalex)
+    monkeypatch.setenv("SURVEY_OPENALEX_KEY", OA_KEY)
+    monkeypatch.setenv("SURVEY_OPENALEX_URL", httpserver.url_for("/oa"))
+    monkeypatch.setenv("SURVEY_OPENALEX_RPS", "500")
+    settings = load_settings()
+    caplog.set_level(logging.DEBUG)
+    source = make_source("openalex", settings)
+    source.http.retry = type(source.http.retry)(attempts=1, backoff=0.01)
+    with Store(settings.cache_path) as store:
+        summary = run(plan(parse_matrix(MATRIX), {"openalex": source}, store, max_age=None), {"openalex": source},
+                      store)
+        store.export_csv(tmp_path / "export.csv")
+    assert summary.errors and all("HTTP 401" in o.error for o in summary.errors)
+    texts = {
+        "errors": "\n".join(o.error for o in summary.errors),
+        "logs": "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("werkzeug")),
+        "csv": (tmp_path / "export.csv").read_text(encoding="utf-8"),
+        "store": b"".join(p.read_bytes() for p in settings.cache_path.parent.glob("cache.sqlite*")).decode("latin-1"),
+    }
+    b64 = base64.b64encode(f"user:{OA_KEY}".encode()).decode()
+    for where, text in texts.items():
+        assert OA_KEY.lower() not in text.lower(), f"the key leaked into {where}"
+        assert "oa%2dplanted%2d7f3c9e21" not in text.lower(), f"the encoded key leaked into {where}"
+        assert b64[4:-4] not in text, f"the base64 key leaked into {where}"
+
+
+def test_a_key_stored_before_it_was_masked_is_masked_in_export_and_history(home, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from survey.cli import main
+    from survey.store import Observation
+
+    key = "LegacyKey-0a9b8c7d"  # new to this process: nothing registered it before the commands ran
+    monkeypatch.setenv("SURVEY_OPENALEX_KEY", key)
+    with Store(load_settings().cache_path) as store:
+        store.record(Observation("openalex", "LSTM", "total", "all time", None, None, None, "q", None, "error",
+                                 error=f"HTTP 401: invalid key {key.lower()}"))
+    out = tmp_path / "export.csv"
+    exported = CliRunner().invoke(main, ["cache", "export", str(out)])
+    shown = CliRunner().invoke(main, ["cache", "history", "LSTM:total"])
+    assert exported.exit_code == 0 and shown.exit_code == 0, (exported.output, shown.output)
+    for where, text in (("export", out.read_text(encoding="utf-8")), ("history", shown.output)):
+        assert "invalid key ***" in text and key.lower() not in text.lower(), (where, text)

@@ -82,14 +82,15 @@ def settings(tmp_path, **env):
 def test_settings_kwargs_read_every_setting(tmp_path):
     s = Settings(home=tmp_path / "home", env={"SURVEY_WOS_URL": "http://127.0.0.1:9", "SURVEY_WOS_KEY": KEY,
                                               "SURVEY_WOS_RPS": "0.5", "SURVEY_WOS_CONCURRENCY": "2",
-                                              "SURVEY_MAILTO": "me@example.org"})
+                                              "SURVEY_MAILTO": "me@example.org",
+                                              "SURVEY_PACE_DIR": str(tmp_path / "machine")})
     assert WosSource.settings_kwargs(s) == {
         "base_url": "http://127.0.0.1:9", "key": KEY, "rate": 0.5, "concurrency": 2,
-        "mailto": "me@example.org", "pace_dir": tmp_path / "home" / "pace",
+        "mailto": "me@example.org", "pace_dir": tmp_path / "machine",
     }
     src = WosSource.from_settings(s)
     assert (src.base_url, src.key, src.rate_limit, src.concurrency) == ("http://127.0.0.1:9", KEY, 0.5, 2)
-    assert src.http.limiter.path.parent == tmp_path / "home" / "pace"
+    assert src.http.limiter.path.parent == tmp_path / "machine"
     none = WosSource.settings_kwargs(settings(tmp_path))
     assert none["concurrency"] is None and none["rate"] is None and none["key"] is None and none["base_url"] is None
 
@@ -194,9 +195,10 @@ def test_require_exact_only_where_the_source_stems_without_an_escape(httpserver)
     require_exact(exact, fast(CrossrefSource, httpserver))  # does not stem
 
 
-def test_pace_file_is_per_source_and_endpoint(tmp_path):
-    digest = hashlib.sha1(b"https://api.example.org").hexdigest()[:10]
+def test_pace_file_is_per_source_and_server(tmp_path):
+    digest = hashlib.sha1(b"https://api.example.org:443").hexdigest()[:10]
     assert pace_file(str(tmp_path), "wos", "https://api.example.org") == tmp_path / f"wos-{digest}.json"
+    assert pace_file(tmp_path, "wos", "HTTPS://API.Example.org.:443/v2") == tmp_path / f"wos-{digest}.json"
     assert isinstance(pace_file(str(tmp_path), "wos", "x"), Path)
 
 

@@ -135,9 +135,11 @@ def _import(session, path):
     result = import_csv(session.store, path, session.sample)
     for line in result.errors:
         click.echo(f"error: {line}", err=True)
+    if result.refused > len(result.errors):
+        click.echo(f"error: {path}: and {result.refused - len(result.errors):,} more rows refused", err=True)
     click.echo(f"{result.imported} labels imported from {path}"
                + (f", {result.blank} rows left unlabelled" if result.blank else "")
-               + (f", {len(result.errors)} rows refused" if result.errors else ""), err=True)
+               + (f", {result.refused:,} rows refused" if result.refused else ""), err=True)
     click.echo(_precision_line(session.verdicts()))
     if result.errors:
         sys.exit(2)

@@ -33,6 +33,7 @@ def cache_stats(ctx: Context):
 def cache_history(ctx: Context, cell, query_path, source):
     """Every observation of CELL (METHOD:TASK), oldest first, grouped by the query that was sent."""
     from survey import api
+    from survey.redaction import redact
 
     method, sep, task = cell.partition(":")
     if not sep or not method or not task:
@@ -44,10 +45,10 @@ def cache_history(ctx: Context, cell, query_path, source):
     for o in rows:
         if (o.source, o.query, o.corpus) != shown:
             shown = (o.source, o.query, o.corpus)
-            click.echo(f"{o.source}: {o.query}" + (f"  [corpus {o.corpus}]" if o.corpus else ""))
+            click.echo(redact(f"{o.source}: {o.query}" + (f"  [corpus {o.corpus}]" if o.corpus else "")))
         when = o.fetched_at[:19].replace("T", " ")
         year = "" if o.year is None else f" {o.year}"
-        value = o.count if o.status == "ok" else f"{o.status}: {o.error}"
+        value = o.count if o.status == "ok" else f"{o.status}: {redact(o.error or '')}"
         click.echo(f"  {when}  {o.window + year:<16} {value}")
 
 

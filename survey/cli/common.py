@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from survey.entry import INTERRUPTED
 from survey.errors import SurveyError
 
 
@@ -53,6 +54,10 @@ class SurveyGroup(click.Group):
         except SurveyError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # a command that handles Ctrl-C itself (refresh, corpus import) says what was kept
+            click.echo("interrupted", err=True)
+            ctx.exit(INTERRUPTED)
 
 
 pass_context = click.make_pass_decorator(Context)

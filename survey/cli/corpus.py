@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 import click
@@ -57,6 +58,12 @@ def corpus_import(ctx: Context, paths, name, fmt, encoding, replace, append):
         kept = f"corpus {name} is as it was" if target.exists() else f"no corpus {name} was made"
         ctx.echo(f"interrupted: nothing imported; {kept}.", err=True)
         raise SystemExit(1) from None
+    except (sqlite3.Error, OSError) as exc:
+        # a full or read-only home: the import wrote only to temporary files, which are gone
+        from survey.sqlite_faults import failure
+
+        kept = f"corpus {name} is as it was" if target.exists() else f"no corpus {name} was made"
+        raise BadInput(f"{failure(target, 'cannot write the corpus', exc)}; {kept}") from None
     for line in report.encodings:
         ctx.echo(f"  {line}", err=True)
     merged = (f"{report.duplicates} duplicates: {report.merged_by_doi} same DOI and title, "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import sys
 
@@ -11,6 +10,7 @@ import click
 from survey.cli import main as cli_main
 from survey import api
 from survey.cli.common import Context, _console, _progress, format_option, pass_context, query_option
+from survey.csv_cells import Writer, inert_frame
 from survey.errors import BadInput
 from survey.matrix import load_matrix
 
@@ -49,7 +49,7 @@ def plan_cmd(ctx: Context, query_path, names, use_all, by_year, max_age, force, 
     header = ["source", "window", "method", "task", "year", "query", "cached"]
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = Writer(out)
         writer.writerow(header)
         writer.writerows(rows)
         click.echo(out.getvalue(), nl=False)
@@ -187,7 +187,7 @@ def _print_long(frame, fmt):
 
         click.echo(markdown_table(frame.set_index("source").astype(str)))
     else:
-        click.echo(frame.to_csv(index=False), nl=False) if fmt == "csv" else click.echo(frame.to_string(index=False))
+        click.echo(inert_frame(frame).to_csv(index=False), nl=False) if fmt == "csv" else click.echo(frame.to_string(index=False))
 
 
 def _print_tables(ctx: Context, tables, fmt, titles, ratios=()):
@@ -199,7 +199,7 @@ def _print_tables(ctx: Context, tables, fmt, titles, ratios=()):
 
         frame = pd.concat([analysis.long_counts(t) for t in tables], ignore_index=True)
         if fmt == "csv":
-            click.echo(frame[["source", "window", "method", "task", "count"]].to_csv(index=False), nl=False)
+            click.echo(inert_frame(frame[["source", "window", "method", "task", "count"]]).to_csv(index=False), nl=False)
         else:
             click.echo(frame.to_json(orient="records", indent=2))
         return

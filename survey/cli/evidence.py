@@ -8,6 +8,7 @@ import click
 
 from survey.cli import main as cli_main
 from survey.cli.common import Context, format_option, pass_context, query_option
+from survey.csv_cells import inert_frame
 from survey.errors import BadInput
 
 
@@ -46,7 +47,7 @@ def shares(ctx: Context, query_path, names, window_name, by_year, fmt):
         raise BadInput(f"the cache holds no {'per-year ' if by_year else ''}counts for {query_path}; run "
                        f"`survey refresh -q {query_path} -s SOURCE{' --by-year' if by_year else ''}` first")
     if fmt == "csv":
-        click.echo(to_csv(frame), nl=False)
+        click.echo(to_csv(inert_frame(frame)), nl=False)
         return
     pairs = api.ratios(query_path, list(names) or None, **kw)
     if fmt == "json":
@@ -79,7 +80,7 @@ def trend(ctx: Context, query_path, name, fmt):
 
     frame = api.trend(query_path, name, home=ctx.home, config=ctx.config)
     if fmt == "csv":
-        click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+        click.echo(inert_frame(frame).to_csv(index=False, lineterminator="\n"), nl=False)
         return
     if fmt == "json":
         click.echo(frame.to_json(orient="records", indent=2))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 import click
 
 from survey.cli import main as cli_main
 from survey.cli.common import Context, _console, format_option, pass_context, query_option
+from survey.csv_cells import Writer
 
 COLUMNS = ["source", "window", "task", "variant", "method", "count", "share"]
 
@@ -34,7 +34,7 @@ def robustness(ctx: Context, query_path, name, offline, max_age, fmt, export_pat
         click.echo(f"{n} variant counts written to {export_path}", err=True)
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = Writer(out)
         writer.writerow(COLUMNS)
         for r in rows:
             writer.writerow([r.source, r.window, r.task, r.variant, r.method, "" if r.count is None else r.count,

@@ -159,10 +159,15 @@ def render(ctx) -> str:
     """The section from the report's context: the labels store's labels and the committed label files."""
     from survey.labels import open_labels
     from survey.labels_csv import read_files
+    from survey.store import StoreError
 
-    store = open_labels(ctx.settings, write=False)
-    stored = store.labels() if store is not None else []
-    if store is not None:
-        store.close()
     committed, problems = read_files(ctx.label_files)
+    try:
+        store = open_labels(ctx.settings, write=False)
+        stored = store.labels() if store is not None else []
+    except StoreError as exc:  # a damaged labels file costs its labels, not the report
+        stored, problems = [], [str(exc), *problems]
+    else:
+        if store is not None:
+            store.close()
     return section(gather(ctx.reading.items, merge(stored, committed), problems=problems, query_shown=ctx.query_shown))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
+from survey.csv_cells import Writer
 from survey.reporting.text import date_range, md, shown_path
 
 from survey.reporting.context import Context
@@ -75,7 +75,7 @@ def cache_hits(ctx: Context) -> str:
 def write_plan(ctx: Context, items) -> Path:
     path = ctx.out_path.with_name(f"{ctx.stem}.plan.csv")
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = Writer(buf)
     writer.writerow(["source", "window", "year_from", "year_to", "year", "method", "task", "query",
                      "unsupported", "status", "count", "fetched_at"])
     for i in items:

@@ -14,6 +14,7 @@ from typing import Callable
 from survey.config import env_name
 from survey.errors import ConfigError, SourceError, Unsupported
 from survey.http import Http, RetryPolicy
+from survey.pace import machine_dir, server_key
 from survey.redaction import MIN_SECRET_LENGTH, clip
 from survey.sources.base import Source
 
@@ -80,7 +81,7 @@ class OnlineSource(Source):
             rate=settings.source_float(cls.name, "rps", None),
             concurrency=concurrency,
             mailto=settings.mailto,
-            pace_dir=settings.cache_path.parent / "pace",
+            pace_dir=machine_dir(settings.env),
         )
 
     @classmethod
@@ -163,8 +164,9 @@ def require_exact(atom, source) -> None:
 
 
 def pace_file(directory: Path | str, source: str, base_url: str) -> Path:
-    """One pace file per source and endpoint, shared by every survey process using this cache."""
-    digest = hashlib.sha1(base_url.encode("utf-8")).hexdigest()[:10]
+    """One pace file per source and server (``server_key``), shared by every survey process of
+    this user on the machine."""
+    digest = hashlib.sha1(server_key(base_url).encode("utf-8")).hexdigest()[:10]
     return Path(directory) / f"{source}-{digest}.json"
 
 

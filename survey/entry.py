@@ -1,0 +1,27 @@
+"""The `survey` command's entry point: Ctrl-C at any moment is a clean exit 130, never a traceback.
+
+Click turns Ctrl-C inside a command into its own exit; this also covers the moments around it:
+while the command modules are imported (the first tenth of a second or so), and a second Ctrl-C
+while the first is being handled.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
+
+
+def main() -> None:
+    try:
+        from survey.cli import main as cli
+
+        cli()  # exits by itself (SystemExit), with the command's code
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(INTERRUPTED)
+    finally:
+        # the command is over: a Ctrl-C now (a second one, while the first is handled) would only
+        # turn its exit into a traceback from the interpreter's shutdown
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
