@@ -109,6 +109,23 @@ def test_matches_csv_has_a_header_and_one_row_a_record(cli, tmp_path):
     assert sorted(r["id"] for r in rows) == sorted(r["id"] for r in RECORDS if r["id"] != "x")
 
 
+def test_matches_csv_cells_a_spreadsheet_would_run_are_inert(home, tmp_path):
+    """A title from an imported file that starts like a formula is written as text, not run."""
+    query = tmp_path / "q.toml"
+    query.write_text(QUERY, encoding="utf-8")
+    titles = ["=HYPERLINK(\"http://x\",\"CNN summarization\")", "@SUM(1) CNN summarization", "-2+3 CNN summarization"]
+    records = [{"id": f"f{i}", "title": t, "abstract": "", "year": 2019} for i, t in enumerate(titles)]
+    runner = CliRunner()
+    assert runner.invoke(main, ["--no-progress", "corpus", "import", str(write_jsonl(tmp_path / "f.jsonl", records)),
+                                "--name", "formulas"]).exit_code == 0
+    target = tmp_path / "out.csv"
+    out = runner.invoke(main, ["--no-progress", "matches", "-q", str(query), "-s", "local:formulas", "--cell",
+                               "CNN:summarization", "--format", "csv", "-o", str(target)])
+    assert out.exit_code == 0, out.output
+    written = sorted(r["title"] for r in csv.DictReader(open(target, encoding="utf-8")))
+    assert written == sorted("'" + t for t in titles)
+
+
 @pytest.mark.parametrize("args, message", [
     (("senses", "-s", "openalex", "--cell", "CNN:summarization"),
      "openalex: only a local corpus has its matched records at hand; local corpora: local:small"),

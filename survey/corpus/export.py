@@ -6,9 +6,10 @@ venue, so neither format has them.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Iterable
+
+from survey.csv_cells import Writer
 
 FORMATS = ("ris", "csv")
 CSV_COLUMNS = ("id", "title", "year", "doi", "abstract")
@@ -20,7 +21,7 @@ def write_csv(target, header, rows: Iterable) -> int:
     if not hasattr(target, "write"):
         with open(target, "w", encoding="utf-8", newline="") as out:
             return write_csv(out, header, rows)
-    writer = csv.writer(target, lineterminator="\n")
+    writer = Writer(target)  # titles come from imported files: no cell a spreadsheet would run
     writer.writerow(header)
     written = 0
     for row in rows:
