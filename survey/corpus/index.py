@@ -78,6 +78,16 @@ class Corpus:
         self.close()
 
     @property
+    def complete_through(self) -> tuple[int, str]:
+        """The last complete publication year, and how it was set: at import, or assumed to be the
+        year before the import (corpora imported before the option say the same)."""
+        given = self._meta.get("complete_through")
+        if given:
+            return int(given), "as given on import"
+        imported = self._meta["imported_at"][:10]
+        return int(imported[:4]) - 1, f"assumed: the year before its import on {imported}"
+
+    @property
     def identity(self) -> str:
         """A hash of the records' content, independent of their order; changes when they change."""
         return self._meta["identity"]

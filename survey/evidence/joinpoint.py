@@ -146,11 +146,11 @@ class Fit:
         return value, value - self.quantile * se, value + self.quantile * se
 
     def crossing(self) -> tuple[float, float, float] | None:
-        """Where the linear predictor crosses 0 (a share of one half) within the years fitted, in a
-        segment whose slope is significant, with a parametric bootstrap interval (Krinsky and Robb
+        """Where the linear predictor last crosses 0 (a share of one half) within the years fitted, in
+        a segment whose slope is significant, with a parametric bootstrap interval (Krinsky and Robb
         1986: coefficient draws from their estimated normal distribution); None where it does not."""
         x = self.years - self._x0
-        year = _first_zero(self.params, self._knots, x, self.segments, self.level)
+        year = _last_zero(self.params, self._knots, x, self.segments, self.level)
         if year is None:
             return None
         draws = np.random.default_rng(0).multivariate_normal(self.params, self.cov, size=DRAWS)
@@ -179,10 +179,11 @@ def _zeros(params, knots, x) -> list[float]:
     return out
 
 
-def _first_zero(params, knots, x, segments, level) -> float | None:
-    """The first zero of the predictor (in x) inside a segment whose slope is significant."""
+def _last_zero(params, knots, x, segments, level) -> float | None:
+    """The latest zero of the predictor (in x) inside a segment whose slope is significant: where
+    the lead last changed hands."""
     x0 = segments[0].start - x[0]
-    for z in _zeros(params, knots, x):
+    for z in reversed(_zeros(params, knots, x)):
         seg = next((s for s in segments if s.start <= z + x0 <= s.end), segments[-1])
         if seg.p_value < 1 - level:
             return z
