@@ -149,8 +149,9 @@ def test_the_most_joinpoints_tried_follow_nci_defaults_up_to_three(n, k):
     assert jp.max_joinpoints(n) == k
 
 
-def test_placements_keep_two_years_between_joinpoints_and_from_either_end():
-    assert jp.placements(7, 1) == [(2,), (3,), (4,)]
-    assert jp.placements(7, 2) == []
-    assert jp.placements(8, 2) == [(2, 5)]
-    assert jp.placements(9, 2) == [(2, 5), (2, 6), (3, 6)]
+def test_placements_keep_two_years_between_joinpoints_and_three_from_either_end():
+    assert jp.placements(7, 1) == [(3,)]
+    assert jp.placements(9, 1) == [(3,), (4,), (5,)]
+    assert jp.placements(9, 2) == []
+    assert jp.placements(10, 2) == [(3, 6)]  # every segment four years long, joinpoints counted in both
+    assert jp.placements(11, 2) == [(3, 6), (3, 7), (4, 7)]

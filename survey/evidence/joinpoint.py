@@ -27,8 +27,8 @@ Choices, with NCI's defaults where it has one:
   by the number of placements searched for that many joinpoints (a Bonferroni bound): a hinge put
   where it fits best has a smaller p-value than one fixed in advance (Davies 1987). In simulated
   15-year Poisson series the criterion alone put a joinpoint in about 6% of flat or steadily
-  growing ones; with the bound, 0.5% (flat) and 2.5% (growth), while a rise of 40%/yr then a
-  fall of 30%/yr still got its one joinpoint within a year of the peak in 99%;
+  growing ones; with the bound and the end rule above, under 0.5% (flat) and 3% (growth), while a
+  rise of 40%/yr then a fall of 30%/yr still got its one joinpoint within a year of the peak in 99%;
 - every interval and p-value of the chosen model is quasi-likelihood: the covariance is scaled by
   its own Pearson chi2 / df where that exceeds 1, with Student's t on the residual degrees of
   freedom. Like NCI's parametric intervals they are conditional on the joinpoint years.
@@ -53,7 +53,8 @@ from survey.evidence.intervals import LEVEL
 
 MIN_YEARS = 5  # a line through fewer years says nothing about its shape
 MIN_EVENTS = 10  # nor through fewer matches in all
-GAP = 2  # observed years strictly between joinpoints, and between a joinpoint and either end
+GAP = 2  # observed years strictly between two joinpoints
+END = 3  # observed years from a joinpoint to either end, the joinpoint not counted
 MAX_JOINPOINTS = 3
 DRAWS = 4000
 _ITERATIONS = 30
@@ -67,8 +68,9 @@ def max_joinpoints(n_years: int) -> int:
 
 
 def placements(n_years: int, k: int) -> list[tuple[int, ...]]:
-    """Every choice of ``k`` joinpoint indices with ``GAP`` observed years around each."""
-    inner = range(GAP, n_years - GAP - 1 + 1)
+    """Every choice of ``k`` joinpoint indices with ``GAP`` observed years strictly between two, and
+    ``END`` from one to either end."""
+    inner = range(END, n_years - END)
     return [c for c in combinations(inner, k) if all(b - a > GAP for a, b in zip(c, c[1:]))]
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from survey.evidence import shares as share_mod
 from survey.evidence.claims import MIN_MATCHES
-from survey.evidence.joinpoint import GAP, MIN_EVENTS, MIN_YEARS
+from survey.evidence.joinpoint import END, GAP, MIN_EVENTS, MIN_YEARS
 from survey.reporting import evidence_figures, figures
 from survey.reporting.context import Context
 from survey.reporting.recent import Fitted, change_words, crossing_words, describe, fitted, measure_words, p_words
@@ -23,8 +23,8 @@ MODELS = (
     "How the trends are fitted: joinpoint regression as in the US National Cancer Institute's Joinpoint program "
     "(Kim et al. 2000): connected straight segments on the log scale (counts, Poisson; rates per 1,000 works, "
     "Poisson with the year's works as exposure) or the logit scale (shares of the task's method matches, "
-    "binomial), with 0 to 3 joinpoints on observed years, at least {gap} years between joinpoints and from either "
-    "end, the number chosen by the Bayesian information criterion on the quasi-likelihood scale and kept only where "
+    "binomial), with 0 to 3 joinpoints on observed years (every segment at least {gap} years long, "
+    "joinpoints counted in both), the number chosen by the Bayesian information criterion on the quasi-likelihood scale and kept only where "
     "each change of slope is significant after a Bonferroni bound over the placements searched. A segment's change "
     "is the annual percent change (APC), or the odds ratio per year for a share, with its 95% interval; the average "
     "over the last five complete years weighs each segment by its years in them (AAPC, Clegg et al. 2009). Paper "
@@ -34,7 +34,7 @@ MODELS = (
     "against the runner-up crosses one half, in a segment whose change is significant, with a 95% interval from "
     "4,000 parametric bootstrap draws of the coefficients. `survey trend --format csv` gives every segment of every "
     "measure."
-).format(gap=GAP + 1, years=MIN_YEARS, events=MIN_EVENTS)
+).format(gap=min(GAP + 2, END + 1), years=MIN_YEARS, events=MIN_EVENTS)
 
 
 def render(ctx: Context) -> str:
