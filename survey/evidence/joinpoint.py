@@ -109,7 +109,7 @@ class Fit:
 
     @property
     def quantile(self) -> float:
-        return float(_distribution(self.dispersion, self.df_resid).ppf(0.5 + self.level / 2))
+        return _ppf(0.5 + self.level / 2, self.dispersion, self.df_resid)
 
     @property
     def poor_fit(self) -> bool:
@@ -156,8 +156,8 @@ class Fit:
         if year is None:
             return None
         draws = np.random.default_rng(0).multivariate_normal(self.params, self.cov, size=DRAWS)
-        found = [_nearest_zero(d, self._knots, x, year) for d in draws]
-        found = np.array([f for f in found if f is not None]) + self._x0
+        found = _nearest_zeros(draws, self._knots, x, year) + self._x0
+        found = found[np.isfinite(found)]
         if len(found) < DRAWS / 2:
             return None  # most draws never reach parity: no crossover to speak of
         tail = (1 - self.level) / 2
@@ -192,9 +192,18 @@ def _last_zero(params, knots, x, segments, level) -> float | None:
     return None
 
 
-def _nearest_zero(params, knots, x, target) -> float | None:
-    zeros = _zeros(params, knots, x)
-    return min(zeros, key=lambda z: abs(z - target)) if zeros else None
+def _nearest_zeros(draws: np.ndarray, knots, x, target: float) -> np.ndarray:
+    """For each row of coefficients, the zero of its predictor nearest ``target`` within [x0, xn]
+    (NaN where it has none), all rows at once."""
+    edges = np.array([float(x[0]), *knots, float(x[-1])])
+    eta = draws @ design(edges, knots).T  # draws x edges: the predictor is linear between edges
+    a, b = eta[:, :-1], eta[:, 1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = edges[:-1] + (edges[1:] - edges[:-1]) * a / (a - b)
+    z = np.where((np.minimum(a, b) <= 0) & (np.maximum(a, b) >= 0) & (a != b), z, np.nan)
+    distance = np.where(np.isnan(z), np.inf, np.abs(z - target))
+    best = np.argmin(distance, axis=1)
+    return z[np.arange(len(z)), best]
 
 
 # ---------------------------------------------------------------- the grid search
@@ -353,15 +362,20 @@ def fit(family: str, years, y, m=None, exposure=None, level: float = LEVEL, k_ma
     return out
 
 
-def _distribution(dispersion: float, df: int):
-    """Student's t on the residual df where the dispersion was estimated (above 1), else normal."""
-    return stats.t(df) if dispersion > 1 and df > 0 else stats.norm
+def _sf(value, dispersion: float, df: int):
+    """Upper tail of Student's t on the residual df where the dispersion was estimated (above 1), else
+    of the normal (scipy's functions, not frozen distributions: those cost milliseconds to make)."""
+    return stats.t.sf(value, df) if dispersion > 1 and df > 0 else stats.norm.sf(value)
+
+
+def _ppf(q: float, dispersion: float, df: int) -> float:
+    return float(stats.t.ppf(q, df) if dispersion > 1 and df > 0 else stats.norm.ppf(q))
 
 
 def _p_values(params, cov, dispersion, df) -> np.ndarray:
     se = np.sqrt(np.diag(cov))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return 2 * _distribution(dispersion, df).sf(np.abs(params) / se)
+        return 2 * _sf(np.abs(params) / se, dispersion, df)
 
 
 def _segments(f: Fit) -> list[Segment]:
@@ -373,6 +387,6 @@ def _segments(f: Fit) -> list[Segment]:
         slope = float(c @ f.params)
         se = math.sqrt(float(c @ f.cov @ c))
         q = f.quantile
-        p = float(2 * _distribution(f.dispersion, f.df_resid).sf(abs(slope) / se)) if se > 0 else float("nan")
+        p = float(2 * _sf(abs(slope) / se, f.dispersion, f.df_resid)) if se > 0 else float("nan")
         out.append(Segment(a, b, slope, slope - q * se, slope + q * se, p))
     return out
