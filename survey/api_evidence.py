@@ -33,10 +33,10 @@ def shares(query, source: str | Iterable[str] | None = None, *, window: str | No
 
 def _method_counts(query, source, window, by_year, home, config) -> "pd.DataFrame":
     """``counts`` without the year totals' rows (they are no method) and, unless named, the sources never fetched."""
-    from survey.refreshing import WORKS
+    from survey.refreshing import SEARCHABLE, WORKS
 
     frame = counts(query, source, window=window, by_year=by_year, home=home, config=config)
-    frame = frame[frame["method"] != WORKS]
+    frame = frame[~frame["method"].isin([WORKS, SEARCHABLE])]
     return frame[frame["status"] != "not fetched"] if source is None else frame
 
 
@@ -52,10 +52,10 @@ def ratios(query, source: str | Iterable[str] | None = None, *, window: str | No
 def _per_year_reading(matrix: Matrix, source: str, settings, store):
     if matrix.trend is None:
         raise BadInput(f"{matrix.path or matrix.name}: per-year counts need a [trend] table with from = YEAR")
-    from survey.refreshing import WORKS
+    from survey.refreshing import SEARCHABLE, WORKS
 
     reading = read(matrix, store, settings, [source], by_year=True)
-    rows, totals, fetched = [], {}, []
+    rows, totals, searchable, fetched = [], {}, {}, []
     try:
         corpus = getattr(reading.sources.get(source), "corpus", None)
         complete = corpus.complete_through if corpus is not None else None
@@ -71,9 +71,12 @@ def _per_year_reading(matrix: Matrix, source: str, settings, store):
         if i.cell.method == WORKS:
             if count:  # the year's total output, cached by `survey refresh --by-year`
                 totals[i.year] = count
+        elif i.cell.method == SEARCHABLE:
+            if count:  # the year's works with an abstract, where the source knows
+                searchable[i.year] = count
         else:
             rows.append({"method": i.cell.method, "task": i.cell.task, "year": i.year, "count": count})
-    return rows, totals, (fetched, complete)
+    return rows, totals, searchable, (fetched, complete)
 
 
 def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd.DataFrame":
@@ -88,7 +91,7 @@ def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd
     settings = load_settings(home, config)
     with _store(settings) as store:
         name = resolve_name(source, settings, store)
-        rows, totals, _ = _per_year_reading(matrix, name, settings, store)
+        rows, totals, _, _ = _per_year_reading(matrix, name, settings, store)
     frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"]).astype({"year": "Int64", "count": "Int64"})
     frame.insert(0, "source", name)
     works = frame["year"].map(lambda y: totals.get(int(y)) or None).astype("Int64")
@@ -100,7 +103,7 @@ def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd
 def trend(query, source: str, *, home=None, config=None) -> "pd.DataFrame":
     """Segmented trends per task and method for one source (``survey.evidence.trends``): one row per
     fitted segment, columns source, task, method, measure (count, per_1000 where the source gives
-    year totals, share), segment, from, to, change (annual percent change; odds ratio per year for
+    year totals, per_1000_searchable where it counts its works with an abstract, share), segment, from, to, change (annual percent change; odds ratio per year for
     a share), low, high (95% interval) and p (no change within the segment). Only complete years
     are fitted (``survey.evidence.complete_years``); ``frame.attrs["complete_years"]`` says which
     and why."""
@@ -113,14 +116,14 @@ def trend(query, source: str, *, home=None, config=None) -> "pd.DataFrame":
     settings = load_settings(home, config)
     with _store(settings) as store:
         name = resolve_name(source, settings, store)
-        rows, totals, (fetched, corpus_years) = _per_year_reading(matrix, name, settings, store)
+        rows, totals, searchable, (fetched, corpus_years) = _per_year_reading(matrix, name, settings, store)
     years = [r["year"] for r in rows if r["count"] is not None]
     if not years:
         raise BadInput(f"no per-year counts cached from {name} for {matrix.path or matrix.name}; run "
                        f"`survey refresh -q {matrix.path or 'FILE'} -s {name} --by-year` first")
     complete = complete_years(fetched, matrix.trend, corpus_years)
     frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"])
-    fitted, _ = series(frame, name, list(matrix.methods), list(matrix.tasks), totals=totals,
+    fitted, _ = series(frame, name, list(matrix.methods), list(matrix.tasks), totals=totals, searchable=searchable,
                        complete_through=complete.through)
     out = segments(fitted)
     out.attrs["complete_years"] = {"through": complete.through, "reasons": complete.reasons}

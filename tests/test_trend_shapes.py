@@ -145,3 +145,35 @@ def test_a_corpus_without_the_option_assumes_the_year_before_its_import_and_an_a
     assert "through 2019 (as given on import" in r.output
     r = run(main, ["--no-progress", "corpus", "import", str(src), "--name", "b", "--complete-through", "20"])
     assert r.exit_code == 2 and "--complete-through 20: expected a publication year" in r.stderr
+
+
+@pytest.mark.slow
+def test_abstracts_arriving_are_warned_of_and_the_rate_per_searchable_work_is_fitted(home, tmp_path):
+    """Every year 10% of 300 records name the method in their abstract; abstracts cover 20% of the
+    records until 2015 and 90% from 2016: per 1,000 works the method jumps, per 1,000 works with
+    an abstract it does not."""
+    rng = np.random.default_rng(7)
+    records = []
+    for year in YEARS:
+        covered = 0.2 if year < 2016 else 0.9
+        for i in range(300):
+            has_abstract = rng.random() < covered
+            names = rng.random() < 0.1
+            abstract = ("We train a recurrent tagger." if names else "We study grammar.") if has_abstract else ""
+            records.append({"title": f"Paper {year} {i}", "abstract": abstract, "year": year})
+    src = write_jsonl(tmp_path / "cov.jsonl", records)
+    query = tmp_path / "cov.toml"
+    query.write_text(QUERY.split("[methods]")[0] + '[methods]\nrecurrent = ["recurrent"]\ngrammar = ["grammar"]\n'
+                     '[tasks]\ntotal = []\n[[windows]]\nname = "all time"\n[trend]\nfrom = 2008\n', encoding="utf-8")
+    run = CliRunner().invoke
+    assert run(main, ["--no-progress", "corpus", "import", str(src), "--name", "cov", "--complete-through", "2024"]).exit_code == 0
+    assert run(main, ["--no-progress", "refresh", "-q", str(query), "-s", "local:cov", "--by-year"]).exit_code == 0
+    found = segments(query, "local:cov")
+    (flat,) = found[("total", "recurrent", "per_1000_searchable")]
+    assert inside(flat, 0.0)  # a tenth of the searchable records every year
+    assert len(found[("total", "recurrent", "per_1000")]) > 1 or float(found[("total", "recurrent", "per_1000")][0]["low"]) > 0
+    out = tmp_path / "r" / "cov.md"
+    assert run(main, ["report", "-q", str(query), "-o", str(out), "-s", "local:cov"]).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "**Coverage changes within the fitted years:** records with an abstract are" in text
+    assert "the title-only variant" in text and "| with abstract |" in text

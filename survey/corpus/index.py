@@ -30,7 +30,7 @@ import threading
 from pathlib import Path
 
 from survey.corpus.build import SCHEMA_VERSION, ImportReport, build_exact_index, import_corpus, present_indexes
-from survey.corpus.query import (EXACT, STEMMED, by_year_statement, count_sql, count_statement, totals_sql, ids_statement, match_expression,
+from survey.corpus.query import (EXACT, STEMMED, by_year_statement, count_sql, count_statement, searchable_sql, totals_sql, ids_statement, match_expression,
                                  match_groups, tokenize)
 from survey.errors import BadInput, Unsupported
 from survey.matrix import Query
@@ -102,6 +102,11 @@ class Corpus:
     def year_totals(self, start: int, end: int) -> dict[int, int]:
         """Records per year, every year from start to end (0 where the corpus has none)."""
         found = dict(self._rows(totals_sql(start, end), ()))
+        return {year: found.get(year, 0) for year in range(start, end + 1)}
+
+    def searchable_totals(self, start: int, end: int) -> dict[int, int]:
+        """Records with an abstract per year, every year from start to end."""
+        found = dict(self._rows(searchable_sql(start, end), ()))
         return {year: found.get(year, 0) for year in range(start, end + 1)}
 
     def _ready_for(self, query: Query) -> None:

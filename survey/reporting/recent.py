@@ -20,6 +20,7 @@ from survey.reporting.text import and_
 class Fitted:
     part: pd.DataFrame  # method, task, year, count: the covered years, complete or not
     totals: dict[int, int]
+    searchable: dict[int, int]  # works with an abstract per year, where the source counts them
     complete: CompleteYears
     series: list[trend_mod.Series]
     crossings: list[trend_mod.Crossover]
@@ -72,11 +73,15 @@ def _fit(ctx: Context, source: str) -> Fitted | None:
     part, totals = covered(ctx, source, part)
     fetched = [o.fetched for o in ctx.latest
                if o.source == source and o.year is not None and o.status == "ok" and o.fetched_at]
+    from survey.refreshing import SEARCHABLE
+
+    searchable = {o.year: o.count for o in ctx.latest if o.source == source and o.method == SEARCHABLE
+                  and o.status == "ok" and o.year in totals and o.count is not None}
     corpus = getattr(ctx.instances.get(source), "corpus", None)
     complete = complete_years(fetched, ctx.matrix.trend, corpus.complete_through if corpus is not None else None)
-    found, crossings = trend_mod.series(part, source, ctx.methods, ctx.tasks, totals=totals,
+    found, crossings = trend_mod.series(part, source, ctx.methods, ctx.tasks, totals=totals, searchable=searchable,
                                         complete_through=complete.through)
-    return Fitted(part, totals, complete, found, crossings)
+    return Fitted(part, totals, searchable, complete, found, crossings)
 
 
 # ---------------------------------------------------------------- words

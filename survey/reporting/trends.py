@@ -97,8 +97,9 @@ def block(ctx: Context, source: str, f: Fitted) -> str:
         notes.append(f"Years where a task's methods match fewer than {MIN_MATCHES} records are drawn faint in the "
                      "share figure.")
     out.append(" ".join(notes))
+    out.append(coverage_warning(f))
     out.append(segments_table(ctx, f))
-    out.append(total_table(ctx, part, totals, through))
+    out.append(total_table(ctx, part, totals, through, f.searchable))
     return "\n\n".join(x for x in out if x)
 
 
@@ -139,7 +140,7 @@ def crossovers(f: Fitted) -> str:
 
 def segments_table(ctx: Context, f: Fitted) -> str:
     body = []
-    for measure in (f.lead_measure, "share"):
+    for measure in (f.lead_measure, *(["per_1000_searchable"] if f.searchable else []), "share"):
         for task in ctx.tasks:
             for m in ctx.methods:
                 s = f.get(task, m, measure)
@@ -156,7 +157,29 @@ def segments_table(ctx: Context, f: Fitted) -> str:
                              "dispersion"], body, "lllrlrrr"))
 
 
-def total_table(ctx: Context, part: pd.DataFrame, totals: dict[int, int], through: int | None) -> str:
+COVERAGE_JUMP = 5  # percentage points of records with an abstract, within the fitted years
+
+
+def coverage_warning(f: Fitted) -> str:
+    """Where the share of records with an abstract moves by more than ``COVERAGE_JUMP`` points
+    within the fitted years, a change per 1,000 works may be abstracts arriving, not the field."""
+    through = f.complete.through
+    fitted_years = {int(y) for s in f.series if s.fit is not None for y in s.years}
+    share = {y: 100 * f.searchable[y] / f.totals[y] for y in sorted(fitted_years)
+             if f.totals.get(y) and y in f.searchable and (through is None or y <= through)}
+    if len(share) < 2 or max(share.values()) - min(share.values()) <= COVERAGE_JUMP:
+        return ""
+    low, high = min(share, key=share.get), max(share, key=share.get)
+    return (f"**Coverage changes within the fitted years:** records with an abstract are {share[low]:.0f}% of "
+            f"{low}'s and {share[high]:.0f}% of {high}'s (the per-year table gives each year). Matches are counted in "
+            "titles and abstracts, so part of a change per 1,000 works can be abstracts arriving rather than the "
+            "field moving. Two views free of it: the rate per 1,000 works with an abstract (`per_1000_searchable` in "
+            "the segments below and in `survey trend`), and the title-only variant of the robustness section "
+            "(`fields = \"title\"` in a query file).")
+
+
+def total_table(ctx: Context, part: pd.DataFrame, totals: dict[int, int], through: int | None,
+                searchable: dict[int, int] | None = None) -> str:
     task = next((t for t in ctx.tasks if ctx.is_total(t)), None)
     if task is None or len(ctx.methods) < 2:
         return ""
@@ -168,6 +191,8 @@ def total_table(ctx: Context, part: pd.DataFrame, totals: dict[int, int], throug
     header = ["year", *ctx.methods, *(f"{m} share" for m in ctx.methods)]
     if totals:
         header += ["all records", *(f"{m} per 1,000" for m in ctx.methods)]
+    if totals and searchable:
+        header.append("with abstract")
     from survey.evidence.intervals import wilson
     from survey.table_text import share_words
 
@@ -184,6 +209,9 @@ def total_table(ctx: Context, part: pd.DataFrame, totals: dict[int, int], throug
         if totals:
             n = totals.get(int(year), 0)
             row += [thousands(n) if n else "n/a", *(f"{1000 * counts[m] / n:.1f}" if n else "n/a" for m in ctx.methods)]
+            if searchable:
+                k = searchable.get(int(year))
+                row.append(f"{100 * k / n:.0f}%" if n and k is not None else "n/a")
         rows.append(row)
     if not rows:
         return ""
@@ -191,4 +219,6 @@ def total_table(ctx: Context, part: pd.DataFrame, totals: dict[int, int], throug
                "method matches, with its 95% Wilson interval.")
     if totals:
         caption += " All records: the source's count of every record that year."
+    if totals and searchable:
+        caption += " With abstract: the share of those records with an abstract, what a match beyond the title needs."
     return caption + "\n\n" + markdown_rows(header, rows)
