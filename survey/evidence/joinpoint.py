@@ -104,7 +104,6 @@ class Fit:
     df_resid: int
     deviance: float
     level: float = LEVEL
-    tried: int = 0  # the most joinpoints tried (K)
     _x0: float = field(default=0.0, repr=False)
 
     @property
@@ -355,7 +354,7 @@ def fit(family: str, years, y, m=None, exposure=None, level: float = LEVEL, k_ma
     if not np.all(np.isfinite(params)) or not np.all(np.isfinite(cov)):
         return None
     knots = tuple(int(years[i]) for i in best[chosen][0])
-    out = Fit(family, years, knots, [], params, cov, dispersion, df, deviance, level, k_max, x0)
+    out = Fit(family, years, knots, [], params, cov, dispersion, df, deviance, level, _x0=x0)
     out.segments = _segments(out)
     if any(abs(s.slope) > 50 or not math.isfinite(s.high - s.low) for s in out.segments):
         return None  # a separated series: no usable slope

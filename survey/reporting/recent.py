@@ -14,7 +14,6 @@ from survey import analysis
 from survey.evidence import trends as trend_mod
 from survey.evidence.complete_years import CompleteYears, complete_years
 from survey.reporting.context import Context
-from survey.reporting.text import and_
 
 @dataclass
 class Fitted:
@@ -163,7 +162,3 @@ def headline_lines(ctx: Context) -> list[str]:
                      f"segments, 95% intervals):")
         lines.extend(items)
     return lines
-
-
-def reasons(f: Fitted) -> str:
-    return and_(f.complete.reasons)
