@@ -85,7 +85,7 @@ def plan(
                 items.append(_item(name, corpus, source, cell, window, None, latest, max_age, force, now))
         years = matrix.trend.years(now.year) if by_year and matrix.trend else []
         # Per year: every cell, then the year's total output (the denominator of per-1,000 rates).
-        coverage = [SEARCHABLE_CELL] if source.capabilities.searchable_totals else []
+        coverage = [SEARCHABLE_CELL] if years and source.capabilities.searchable_totals else []
         for cell in [*matrix.cells, WORKS_CELL, *coverage] if years else []:
             compiled = _compile_by_year(source, cell, years)
             for year in years:
