@@ -290,11 +290,12 @@ def _statsmodels_fit(family, X, y, m, offset, start):
         warnings.simplefilter("ignore", PerfectSeparationWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         res = _glm(family, X, y, m, offset).fit(start_params=start)
-    df = int(res.df_resid)
-    dispersion = float(res.pearson_chi2 / df) if df > 0 else 1.0
-    # quasi-likelihood: the same coefficients, the covariance scaled (what fit(scale=dispersion) gives)
-    scale = dispersion if dispersion > 1 and math.isfinite(dispersion) else 1.0
-    return np.asarray(res.params), np.asarray(res.cov_params()) * scale, dispersion, df, float(res.deviance)
+        # statsmodels computes these lazily: inside, so a degenerate fit's warnings stay quiet too
+        df = int(res.df_resid)
+        dispersion = float(res.pearson_chi2 / df) if df > 0 else 1.0
+        # quasi-likelihood: the same coefficients, the covariance scaled (what fit(scale=dispersion) gives)
+        scale = dispersion if dispersion > 1 and math.isfinite(dispersion) else 1.0
+        return np.asarray(res.params), np.asarray(res.cov_params()) * scale, dispersion, df, float(res.deviance)
 
 
 def fit(family: str, years, y, m=None, exposure=None, level: float = LEVEL, k_max: int | None = None) -> Fit | None:
