@@ -195,3 +195,27 @@ def test_share_bands_one_panel_keeps_rows_with_other_gaps(drawn):
     (ax,) = fig.axes
     assert pts(ax.lines[2]) == ([2020, 2021], [0.5, 0.6])
     assert tuple(fig.get_size_inches()) == pytest.approx((10.0, 2.5 + 1.6))
+
+
+def test_draw_fit_marks_each_joinpoint_and_draws_nothing_without_a_significant_change():
+    from matplotlib.figure import Figure
+
+    from survey.reporting.figures import draw_fit
+
+    years = np.arange(2010, 2021.0)
+    two = Fit("poisson", years, (2015,), [Segment(2010, 2015, 0.3, 0.2, 0.4, 0.001), Segment(2015, 2020, -0.2, -0.3, -0.1, 0.01)],
+              np.array([1.0, 0.3, -0.5]), np.diag([1e-3, 1e-4, 1e-4]), 1.0, 8, 1.0, _x0=2010.0)
+    ax = Figure().subplots()
+    assert draw_fit(ax, two, BLUE, np.exp)
+    curve, joins = ax.lines
+    assert (curve.get_linestyle(), curve.get_color()) == ("--", BLUE)
+    assert 2015.0 in list(curve.get_xdata())  # the kink is drawn at the joinpoint itself, not between samples
+    assert list(joins.get_xdata()) == [2015.0] and joins.get_marker() == "|"
+    assert joins.get_ydata()[0] == pytest.approx(math.exp(1.0 + 0.3 * 5))
+    (band,) = ax.collections
+    assert band.get_alpha() == 0.13
+    flat = Fit("poisson", years, (), [Segment(2010, 2020, 0.01, -0.02, 0.04, 0.4)], np.array([1.0, 0.01]),
+               np.diag([1e-3, 1e-4]), 1.0, 9, 1.0, _x0=2010.0)
+    ax = Figure().subplots()
+    assert not draw_fit(ax, flat, BLUE, np.exp) and not draw_fit(ax, None, BLUE, np.exp)
+    assert len(ax.lines) == 0 and len(ax.collections) == 0
