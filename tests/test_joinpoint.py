@@ -126,12 +126,12 @@ def test_the_grid_search_deviance_is_statsmodels_deviance():
     works = rng.integers(500, 900, len(x)).astype(float)
     y = rng.poisson(works * 0.01 * np.exp(0.1 * x - 0.25 * np.maximum(x - 9, 0))).astype(float)
     best = jp.best_placements("poisson", x, y, offset=np.log(works), k_max=2)
-    for k, (idx, dev, _) in best.items():
+    for k, (idx, dev, *_) in best.items():
         res = GLM(y, jp.design(x, [x[i] for i in idx]), family=families.Poisson(), offset=np.log(works)).fit()
         assert dev == pytest.approx(res.deviance, rel=1e-6)
     n = rng.integers(50, 100, len(x)).astype(float)
     k = rng.binomial(n.astype(int), 0.3).astype(float)
-    for k_joins, (idx, dev, _) in jp.best_placements("binomial", x, k, m=n, k_max=1).items():
+    for k_joins, (idx, dev, *_) in jp.best_placements("binomial", x, k, m=n, k_max=1).items():
         res = GLM(np.column_stack([k, n - k]), jp.design(x, [x[i] for i in idx]), family=families.Binomial()).fit()
         assert dev == pytest.approx(res.deviance, rel=1e-6)
 
@@ -155,3 +155,16 @@ def test_placements_keep_two_years_between_joinpoints_and_three_from_either_end(
     assert jp.placements(9, 2) == []
     assert jp.placements(10, 2) == [(3, 6)]  # every segment four years long, joinpoints counted in both
     assert jp.placements(11, 2) == [(3, 6), (3, 7), (4, 7)]
+
+
+def test_intervals_cover_the_joinpoint_years_the_data_cannot_tell_apart(monkeypatch):
+    # a blunt peak: here a joinpoint in 2015 fits within the region of 2016's (deviance 1.44 more, under 3.84)
+    y = np.random.default_rng(19).poisson(rise_then_fall(2016, 6.0, up=1.25, down=0.8))
+    wide = jp.fit("poisson", YEARS, y)
+    monkeypatch.setattr(jp, "MAX_ALTERNATIVES", 0)
+    narrow = jp.fit("poisson", YEARS, y)
+    assert wide.joinpoints == narrow.joinpoints and len(wide.segments) == 2
+    for w, n in zip(wide.segments, narrow.segments):
+        assert (w.slope, w.p_value) == (n.slope, n.p_value)  # the estimate is the best placement's
+        assert w.low <= n.low and w.high >= n.high
+    assert any(w.low < n.low or w.high > n.high for w, n in zip(wide.segments, narrow.segments))

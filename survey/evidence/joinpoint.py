@@ -31,7 +31,10 @@ Choices, with NCI's defaults where it has one:
   rise of 40%/yr then a fall of 30%/yr still got its one joinpoint within a year of the peak in 99%;
 - every interval and p-value of the chosen model is quasi-likelihood: the covariance is scaled by
   its own Pearson chi2 / df where that exceeds 1, with Student's t on the residual degrees of
-  freedom. Like NCI's parametric intervals they are conditional on the joinpoint years.
+  freedom. A segment's interval is then widened to the union of its intervals over the other
+  joinpoint years the data cannot tell apart (Lerman's 1980 likelihood-ratio confidence region),
+  so it does not pretend the joinpoint is known; p-values, the average change, the bands and the
+  crossover are conditional on the chosen joinpoint years, like NCI's parametric intervals.
 
 The candidate deviances of the grid search come from a batched iteratively reweighted least
 squares (the Fisher scoring statsmodels runs, for all placements at once: one statsmodels fit
@@ -43,7 +46,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
@@ -56,6 +59,7 @@ MIN_EVENTS = 10  # nor through fewer matches in all
 GAP = 2  # observed years strictly between two joinpoints
 END = 3  # observed years from a joinpoint to either end, the joinpoint not counted
 MAX_JOINPOINTS = 3
+MAX_ALTERNATIVES = 8  # other joinpoint placements refitted to widen the intervals
 DRAWS = 4000
 _ITERATIONS = 30
 
@@ -253,7 +257,8 @@ def _deviance(family: str, y, m, eta) -> np.ndarray:
 
 def best_placements(family: str, x, y, m=None, offset=None, k_max: int = 0) -> dict[int, tuple]:
     """For each number of joinpoints 0..k_max: the placement (indices) of least deviance, its
-    deviance and its coefficients. All placements are fitted in one batch, padded to K hinges."""
+    deviance, its coefficients, and every placement of that many as (placement, deviance,
+    coefficients), least deviance first. All are fitted in one batch, padded to K hinges."""
     offset = np.zeros_like(x) if offset is None else offset
     cands = [c for k in range(k_max + 1) for c in placements(len(x), k)]
     knots = np.full((len(cands), max(k_max, 1)), np.inf)  # (x - inf)+ = 0: a padded hinge
@@ -267,8 +272,10 @@ def best_placements(family: str, x, y, m=None, offset=None, k_max: int = 0) -> d
     for k in range(k_max + 1):
         idx = [i for i, c in enumerate(cands) if len(c) == k]
         if idx:
-            best = min(idx, key=lambda i: dev[i])
-            out[k] = (cands[best], float(dev[best]), beta[best, :2 + k])
+            ranked = sorted(idx, key=lambda i: dev[i])
+            best = ranked[0]
+            every = [(cands[i], float(dev[i]), beta[i, :2 + k]) for i in ranked]
+            out[k] = (cands[best], float(dev[best]), beta[best, :2 + k], every)
     return out
 
 
@@ -328,7 +335,7 @@ def fit(family: str, years, y, m=None, exposure=None, level: float = LEVEL, k_ma
 
     def model(k):
         if k not in fits:
-            idx, _, start = best[k]
+            idx, _, start, _ = best[k]
             try:
                 fits[k] = _statsmodels_fit(family, design(x, [x[i] for i in idx]), y, m, offset, start)
             except Exception:  # statsmodels raises several types on degenerate data; that k is not chosen
@@ -357,9 +364,35 @@ def fit(family: str, years, y, m=None, exposure=None, level: float = LEVEL, k_ma
     knots = tuple(int(years[i]) for i in best[chosen][0])
     out = Fit(family, years, knots, [], params, cov, dispersion, df, deviance, level, _x0=x0)
     out.segments = _segments(out)
+    if chosen:
+        out.segments = _widened(out, best[chosen], lambda idx, start: _statsmodels_fit(
+            family, design(x, [x[i] for i in idx]), y, m, offset, start))
     if any(abs(s.slope) > 50 or not math.isfinite(s.high - s.low) for s in out.segments):
         return None  # a separated series: no usable slope
     return out
+
+
+def _widened(f: Fit, found: tuple, refit) -> list[Segment]:
+    """Each segment's interval widened to cover the joinpoint years the data cannot tell apart: the
+    union over every placement in the likelihood-ratio confidence region of the joinpoints
+    (Lerman 1980: deviance within the chi-squared quantile, scaled by the dispersion, of the
+    least), at most ``MAX_ALTERNATIVES`` of them."""
+    best_idx, best_dev, _, every = found
+    k = len(best_idx)
+    margin = max(1.0, f.dispersion) * float(stats.chi2.ppf(f.level, k))
+    segments = list(f.segments)
+    near = [(idx, start) for idx, dev, start in every if idx != best_idx and dev - best_dev <= margin]
+    for idx, start in near[:MAX_ALTERNATIVES]:
+        try:
+            params, cov, dispersion, df, deviance = refit(idx, start)
+        except Exception:  # statsmodels raises several types on degenerate data; that placement adds nothing
+            continue
+        if not (np.all(np.isfinite(params)) and np.all(np.isfinite(cov))):
+            continue
+        knots = tuple(int(f.years[i]) for i in idx)
+        other = _segments(Fit(f.family, f.years, knots, [], params, cov, dispersion, df, deviance, f.level, _x0=f._x0))
+        segments = [replace(s, low=min(s.low, o.low), high=max(s.high, o.high)) for s, o in zip(segments, other)]
+    return segments
 
 
 def _sf(value, dispersion: float, df: int):
