@@ -12,7 +12,8 @@ import pandas as pd
 
 from survey.evidence import shares as share_mod
 from survey.evidence.claims import MIN_MATCHES
-from survey.evidence.joinpoint import END, GAP, MIN_EVENTS, MIN_YEARS
+from survey.evidence.joinpoint import MIN_EVENTS, MIN_YEARS
+from survey.evidence.joinpoint_grid import END, GAP
 from survey.reporting import evidence_figures, figures
 from survey.reporting.context import Context
 from survey.reporting.recent import Fitted, change_words, crossing_words, describe, fitted, measure_words, p_words
