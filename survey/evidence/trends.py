@@ -133,7 +133,8 @@ def series(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[
 
 def _why(years, counts) -> str:
     if len(years) < joinpoint.MIN_YEARS:
-        return f"too short to fit: {len(years)} complete year{'s' if len(years) != 1 else ''} (at least {joinpoint.MIN_YEARS})"
+        plural = "s" if len(years) != 1 else ""
+        return f"too short to fit: {len(years)} complete year{plural} (at least {joinpoint.MIN_YEARS})"
     total = int(np.nansum(np.asarray(counts, dtype="float64")))
     if total < joinpoint.MIN_EVENTS:
         return f"too sparse to fit: {total} match{'es' if total != 1 else ''} (at least {joinpoint.MIN_EVENTS})"

@@ -115,7 +115,8 @@ def describe(s: trend_mod.Series) -> str:
         average = s.average()
         if average:
             a, b, v, lo, hi = average
-            shown = (f"{v:.2f} [{lo:.2f}, {hi:.2f}]" if s.measure == "share" else f"{v:+.0f}%/yr [{lo:+.0f}, {hi:+.0f}]")
+            shown = (f"{v:.2f} [{lo:.2f}, {hi:.2f}]" if s.measure == "share"
+                     else f"{v:+.0f}%/yr [{lo:+.0f}, {hi:+.0f}]")
             text += f"; average {a}–{b} {shown}"
     if s.peak:
         text += f"; peak {s.peak}"
@@ -135,7 +136,8 @@ def crossing_words(c: trend_mod.Crossover) -> str:
 
 def measure_words(measure: str) -> str:
     return {"count": "matches per year", "per_1000": "matches per 1,000 works",
-            "per_1000_searchable": "matches per 1,000 works with an abstract", "share": "share of method matches"}[measure]
+            "per_1000_searchable": "matches per 1,000 works with an abstract",
+            "share": "share of method matches"}[measure]
 
 
 def headline_lines(ctx: Context) -> list[str]:
