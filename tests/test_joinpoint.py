@@ -168,3 +168,16 @@ def test_intervals_cover_the_joinpoint_years_the_data_cannot_tell_apart(monkeypa
         assert (w.slope, w.p_value) == (n.slope, n.p_value)  # the estimate is the best placement's
         assert w.low <= n.low and w.high >= n.high
     assert any(w.low < n.low or w.high > n.high for w, n in zip(wide.segments, narrow.segments))
+
+
+def test_the_mirror_of_a_share_fit_is_the_fit_of_the_other_share():
+    rng = np.random.default_rng(21)
+    n = rng.poisson(150, len(YEARS))
+    k = rng.binomial(n, 1 / (1 + np.exp(-np.where(YEARS < 2016, 0.3 * (YEARS - 2014), 0.6 - 0.2 * (YEARS - 2016)))))
+    fit, other = jp.fit("binomial", YEARS, k, m=n), jp.fit("binomial", YEARS, n - k, m=n)
+    mirrored = jp.mirror(fit)
+    assert mirrored.joinpoints == other.joinpoints == fit.joinpoints != ()
+    np.testing.assert_allclose(mirrored.params, other.params, rtol=1e-5, atol=1e-7)
+    for a, b in zip(mirrored.segments, other.segments):
+        assert (a.slope, a.low, a.high, a.p_value) == pytest.approx((b.slope, b.low, b.high, b.p_value), rel=1e-4, abs=1e-6)
+    assert jp.mirror(None) is None

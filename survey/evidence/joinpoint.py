@@ -286,6 +286,15 @@ def fit(family: str, years, y, m=None, exposure=None, level: float = LEVEL, k_ma
     return out
 
 
+def mirror(f: Fit | None) -> Fit | None:
+    """The binomial fit of the failures: the same joinpoints, deviance and dispersion, every
+    coefficient negated (the logit of 1 - p is minus the logit of p), so it is not fitted again."""
+    if f is None:
+        return None
+    segments = [replace(s, slope=-s.slope, low=-s.high, high=-s.low) for s in f.segments]
+    return replace(f, params=-f.params, segments=segments)
+
+
 def _widened(f: Fit, found: tuple, refit) -> list[Segment]:
     """Each segment's interval widened to cover the joinpoint years the data cannot tell apart: the
     union over every placement in the likelihood-ratio confidence region of the joinpoints

@@ -123,11 +123,17 @@ def series(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[
                 if works:
                     exposure = np.array([works.get(int(t), 0) for t in years], dtype="float64")
                     add(m, measure, joinpoint.fit("poisson", years, y, exposure=exposure / 1000, level=level))
+        shares: dict = {}
         if len(present) > 1:
             for m in present:
-                y = wide[m].to_numpy(dtype="float64")
-                add(m, "share", joinpoint.fit("binomial", years, y, m=everything, level=level))
-        crossings.append(_crossover(task, wide, present, years, level))
+                if len(present) == 2 and shares:
+                    # two methods: the other's share is one minus this one's, its fit the mirror image
+                    shares[m] = joinpoint.mirror(next(iter(shares.values())))
+                else:
+                    y = wide[m].to_numpy(dtype="float64")
+                    shares[m] = joinpoint.fit("binomial", years, y, m=everything, level=level)
+                add(m, "share", shares[m])
+        crossings.append(_crossover(task, wide, present, years, level, shares))
     return out, crossings
 
 
@@ -141,13 +147,15 @@ def _why(years, counts) -> str:
     return "no usable fit (a share near 0 or 1 throughout, or a series the model cannot estimate)"
 
 
-def _crossover(task: str, wide: pd.DataFrame, present: list[str], years, level: float) -> Crossover:
+def _crossover(task: str, wide: pd.DataFrame, present: list[str], years, level: float, shares: dict) -> Crossover:
     if len(present) < 2:
         return Crossover(task, "", None, None, None, "one method only")
     a, b = sorted(present, key=lambda m: -wide[m].sum())[:2]
     pair = f"{a}/{b}"
     both = (wide[a] + wide[b]).to_numpy(dtype="float64")
-    fitted = joinpoint.fit("binomial", years, wide[a].to_numpy(dtype="float64"), m=both, level=level)
+    # with two methods the leader's share of all matches is its share against the runner-up
+    fitted = (shares[a] if len(present) == 2
+              else joinpoint.fit("binomial", years, wide[a].to_numpy(dtype="float64"), m=both, level=level))
     if fitted is None:
         return Crossover(task, pair, None, None, None, _why(years, both))
     found = fitted.crossing()
