@@ -6,7 +6,7 @@ The public API (see ``survey.api`` for every argument)::
     survey.refresh("queries/x.toml", sources=["local:acl"], by_year=True)
     frame = survey.counts("queries/x.toml", source="local:acl", by_year=True)
     shares = survey.shares("queries/x.toml", source="local:acl")   # with 95% Wilson intervals
-    tested = survey.trend("queries/x.toml", "local:acl")           # odds ratio per year, growth, crossover
+    tested = survey.trend("queries/x.toml", "local:acl")           # joinpoint segments per task, method, measure
     survey.report("queries/x.toml", "reports/x.md")
 """
 

@@ -33,10 +33,10 @@ def shares(query, source: str | Iterable[str] | None = None, *, window: str | No
 
 def _method_counts(query, source, window, by_year, home, config) -> "pd.DataFrame":
     """``counts`` without the year totals' rows (they are no method) and, unless named, the sources never fetched."""
-    from survey.refreshing import WORKS
+    from survey.refreshing import SEARCHABLE, WORKS
 
     frame = counts(query, source, window=window, by_year=by_year, home=home, config=config)
-    frame = frame[frame["method"] != WORKS]
+    frame = frame[~frame["method"].isin([WORKS, SEARCHABLE])]
     return frame[frame["status"] != "not fetched"] if source is None else frame
 
 
@@ -52,21 +52,31 @@ def ratios(query, source: str | Iterable[str] | None = None, *, window: str | No
 def _per_year_reading(matrix: Matrix, source: str, settings, store):
     if matrix.trend is None:
         raise BadInput(f"{matrix.path or matrix.name}: per-year counts need a [trend] table with from = YEAR")
-    from survey.refreshing import WORKS
+    from survey.refreshing import SEARCHABLE, WORKS
 
     reading = read(matrix, store, settings, [source], by_year=True)
-    reading.close()
-    rows, totals = [], {}
+    rows, totals, searchable, fetched = [], {}, {}, []
+    try:
+        corpus = getattr(reading.sources.get(source), "corpus", None)
+        complete = corpus.complete_through if corpus is not None else None
+    finally:
+        reading.close()
     for i in reading.items:
         if i.year is None:
             continue
-        count = i.cached.count if i.cached is not None and i.cached.status == "ok" else None
+        ok = i.cached is not None and i.cached.status == "ok"
+        count = i.cached.count if ok else None
+        if ok:
+            fetched.append(i.cached.fetched)
         if i.cell.method == WORKS:
             if count:  # the year's total output, cached by `survey refresh --by-year`
                 totals[i.year] = count
+        elif i.cell.method == SEARCHABLE:
+            if count:  # the year's works with an abstract, where the source knows
+                searchable[i.year] = count
         else:
             rows.append({"method": i.cell.method, "task": i.cell.task, "year": i.year, "count": count})
-    return rows, totals
+    return rows, totals, searchable, (fetched, complete)
 
 
 def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd.DataFrame":
@@ -81,7 +91,7 @@ def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd
     settings = load_settings(home, config)
     with _store(settings) as store:
         name = resolve_name(source, settings, store)
-        rows, totals = _per_year_reading(matrix, name, settings, store)
+        rows, totals, _, _ = _per_year_reading(matrix, name, settings, store)
     frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"]).astype({"year": "Int64", "count": "Int64"})
     frame.insert(0, "source", name)
     works = frame["year"].map(lambda y: totals.get(int(y)) or None).astype("Int64")
@@ -90,31 +100,34 @@ def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd
     return frame
 
 
-def trend(query, source: str, *, now=None, home=None, config=None) -> "pd.DataFrame":
-    """Tested trends per task and method for one source (``survey.evidence.trends``): the share's odds
-    ratio per year with its interval and p-value, count growth (and growth per work where the source
-    gives year totals), and the task's crossover year. The current year (``now``'s; default today,
-    UTC) and later ones are left out of every fit."""
-    from datetime import datetime, timezone
-
+def trend(query, source: str, *, home=None, config=None) -> "pd.DataFrame":
+    """Segmented trends per task and method for one source (``survey.evidence.trends``): one row per
+    fitted segment, columns source, task, method, measure (count, per_1000 where the source gives
+    year totals, per_1000_searchable where it counts its works with an abstract, share), segment, from, to, change (annual percent change; odds ratio per year for
+    a share), low, high (95% interval) and p (no change within the segment). Only complete years
+    are fitted (``survey.evidence.complete_years``); ``frame.attrs["complete_years"]`` says which
+    and why."""
     import pandas as pd
 
-    from survey.evidence.trends import trends
+    from survey.evidence.complete_years import complete_years
+    from survey.evidence.trends import frame as segments, series
 
     matrix = _matrix(query)
     settings = load_settings(home, config)
-    year_now = (now or datetime.now(timezone.utc)).year
     with _store(settings) as store:
         name = resolve_name(source, settings, store)
-        rows, totals = _per_year_reading(matrix, name, settings, store)
+        rows, totals, searchable, (fetched, corpus_years) = _per_year_reading(matrix, name, settings, store)
     years = [r["year"] for r in rows if r["count"] is not None]
     if not years:
         raise BadInput(f"no per-year counts cached from {name} for {matrix.path or matrix.name}; run "
                        f"`survey refresh -q {matrix.path or 'FILE'} -s {name} --by-year` first")
+    complete = complete_years(fetched, matrix.trend, corpus_years)
     frame = pd.DataFrame(rows, columns=["method", "task", "year", "count"])
-    if totals:
-        frame = frame[frame["year"].map(lambda y: totals.get(int(y), 0) > 0)]  # years the source holds nothing for
-    return trends(frame, name, list(matrix.methods), list(matrix.tasks), totals=totals, incomplete_from=year_now)
+    fitted, _ = series(frame, name, list(matrix.methods), list(matrix.tasks), totals=totals, searchable=searchable,
+                       complete_through=complete.through)
+    out = segments(fitted)
+    out.attrs["complete_years"] = {"through": complete.through, "reasons": complete.reasons}
+    return out
 
 
 # ---------------------------------------------------------------- precision labels

@@ -115,10 +115,13 @@ class Window:
 
 @dataclass(frozen=True)
 class Trend:
-    """Per-year counts from ``start`` to ``end`` (None: the current year)."""
+    """Per-year counts from ``start`` to ``end`` (None: the current year). ``complete_until``: the
+    last year to fit, where the query file knows of years the data lacks in part (``reason``)."""
 
     start: int
     end: int | None = None
+    complete_until: int | None = None
+    reason: str = ""
 
     def years(self, this_year: int) -> list[int]:
         return list(range(self.start, (self.end or this_year) + 1))
@@ -190,7 +193,7 @@ _TOP_KEYS = {"name", "title", "stem", "fields", "methods", "tasks", "windows", "
 _TERM_KEYS = {"term", "exact"}
 _LABEL_KEYS = {"any", "not"}
 _WINDOW_KEYS = {"name", "from", "to"}
-_TREND_KEYS = {"from", "to"}
+_TREND_KEYS = {"from", "to", "complete_until", "reason"}
 
 
 def load_matrix(path) -> Matrix:
@@ -440,11 +443,17 @@ class _Parser:
             self.fail("[trend] must be a table with from (and optional to)", line)
         for key in raw:
             if key not in _TREND_KEYS:
-                self.fail(f"unknown key {key!r} in [trend]; expected from, to", line)
+                self.fail(f"unknown key {key!r} in [trend]; expected from, to, complete_until, reason", line)
         if "from" not in raw:
             self.fail("[trend] needs from = YEAR", line)
         start = self.year(raw["from"], "trend from", line)
         end = self.year(raw["to"], "trend to", line) if "to" in raw else None
         if end is not None and start > end:
             self.fail(f"trend: from {start} is after to {end}", line)
-        return Trend(start, end)
+        until = self.year(raw["complete_until"], "trend complete_until", line) if "complete_until" in raw else None
+        reason = raw.get("reason", "")
+        if until is not None and (not isinstance(reason, str) or not reason.strip()):
+            self.fail("[trend] complete_until needs reason = \"...\" (why later years are incomplete)", line)
+        if until is None and "reason" in raw:
+            self.fail("[trend] reason explains complete_until = YEAR, which is missing", line)
+        return Trend(start, end, until, reason.strip())

@@ -25,6 +25,11 @@ TREND = "trend"
 # "matches per 1,000 works". Stored and cached like any count, under the source's own query.
 WORKS = "(all works)"
 WORKS_CELL = Cell(WORKS, WORKS, None)
+# The works of a year with an abstract, where the source knows (a local corpus): the coverage
+# of what a title-and-abstract search can find, cached like the year's total.
+SEARCHABLE = "(works with an abstract)"
+SEARCHABLE_CELL = Cell(SEARCHABLE, SEARCHABLE, None)
+TOTALS_CELLS = (WORKS_CELL, SEARCHABLE_CELL)
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,8 @@ def plan(
                 items.append(_item(name, corpus, source, cell, window, None, latest, max_age, force, now))
         years = matrix.trend.years(now.year) if by_year and matrix.trend else []
         # Per year: every cell, then the year's total output (the denominator of per-1,000 rates).
-        for cell in [*matrix.cells, WORKS_CELL] if years else []:
+        coverage = [SEARCHABLE_CELL] if years and source.capabilities.searchable_totals else []
+        for cell in [*matrix.cells, WORKS_CELL, *coverage] if years else []:
             compiled = _compile_by_year(source, cell, years)
             for year in years:
                 trend = Window(TREND, year, year)
@@ -94,10 +100,12 @@ def _compile_by_year(source, cell, years) -> dict[int, tuple[str, str | None]]:
     try:
         if cell is WORKS_CELL:
             return {y: (q, None) for y, q in source.compile_year_totals(years[0], years[-1]).items()}
+        if cell is SEARCHABLE_CELL:
+            return {y: (q, None) for y, q in source.compile_searchable_totals(years[0], years[-1]).items()}
         return {y: (q, None) for y, q in source.compile_by_year(cell.query, years[0], years[-1]).items()}
     except Unsupported as exc:
         # Each cell keeps its own key: the source-neutral tree stands in for the query not sent.
-        shown = WORKS if cell is WORKS_CELL else describe(cell.query)
+        shown = cell.method if cell in TOTALS_CELLS else describe(cell.query)
         return {y: (f"{UNSUPPORTED_QUERY} {shown}", str(exc)) for y in years}
 
 
@@ -163,7 +171,7 @@ def _jobs(due: list[PlanItem], items: list[PlanItem], sources: dict[str, Source]
     jobs: list[_Job] = []
     per_year: dict[tuple, list[PlanItem]] = defaultdict(list)
     for item in due:
-        if item.cell is WORKS_CELL or (item.year is not None and sources[item.source].capabilities.per_year_one_call):
+        if item.cell in TOTALS_CELLS or (item.year is not None and sources[item.source].capabilities.per_year_one_call):
             per_year[_group(item)].append(item)
         else:
             jobs.append(_Job(item.source, [item]))
@@ -250,6 +258,8 @@ def run(
                 results = {item.year: source.count(item.cell.query, item.window.start, item.window.end)}
             elif job.items[0].cell is WORKS_CELL:
                 results = source.year_totals(*job.span)
+            elif job.items[0].cell is SEARCHABLE_CELL:
+                results = source.searchable_totals(*job.span)
             else:
                 results = source.count_by_year(job.items[0].cell.query, *job.span)
         except Blocked as exc:

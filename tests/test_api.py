@@ -57,11 +57,11 @@ def test_a_notebook_needs_only_import_survey(tmp_path):
                          capture_output=True, text=True, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
-    assert got["fetched"] == 4 + 4 * 3 + 3  # window totals, per-year counts, the years' totals
+    assert got["fetched"] == 4 + 4 * 3 + 3 + 3  # window totals, per-year counts, the years' totals and abstracts
     assert got["columns"][:8] == ["source", "window", "year_from", "year_to", "year", "method", "task", "count"]
     assert got["cells"] == {"LSTM:classification:all time": 1, "LSTM:total:all time": 2,
                             "CNN:classification:all time": 2, "CNN:total:all time": 2}
-    assert got["year_rows"] == 4 * 3 + 3  # and the year totals, method "(all works)"
+    assert got["year_rows"] == 4 * 3 + 3 + 3  # and the year totals, "(all works)" and "(works with an abstract)"
     assert got["unknown"].startswith("unknown source 'openalx'; valid sources: openalex,")
 
 

@@ -87,18 +87,33 @@ def test_shares_by_year_and_as_json_with_the_ratio_asked_for(corpus):
     assert [(x["numerator"], x["denominator"]) for x in doc["ratios"]] == [("RNN", "CNN")] * 2
 
 
-def test_trend_excludes_the_current_year_and_finds_the_crossover(corpus):
+def test_trend_csv_has_one_row_per_segment_of_complete_years_only(corpus):
     r = CliRunner().invoke(main, ["trend", "-q", str(corpus), "-s", "local:tiny", "--format", "csv"])
     assert r.exit_code == 0, r.output
-    rows = {(x["task"], x["method"]): x for x in csv.DictReader(io.StringIO(r.stdout))}
-    rnn = rows[("tagging", "RNN")]
-    assert (rnn["first_year"], rnn["last_year"]) == ("2016", "2022")  # the incomplete year is not fitted
-    assert float(rnn["odds_ratio"]) < 1 and float(rnn["or_high"]) < 1 and float(rnn["p_value"]) < 0.001
-    # 50/50 in 2019 by construction: the fitted crossover sits there.
-    assert float(rnn["crossover"]) == pytest.approx(2019, abs=0.3)
-    assert float(rnn["crossover_low"]) < 2019 < float(rnn["crossover_high"])
-    # The corpus gives year totals: growth per work and the literature's growth are there.
-    assert rnn["growth_per_work"] != "" and float(rows[("total", "RNN")]["literature_growth"]) == pytest.approx(0, abs=1e-6)
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert list(rows[0]) == ["source", "task", "method", "measure", "segment", "from", "to", "change", "low", "high", "p"]
+    # the corpus was imported this year: complete through last year, so this year's all-RNN counts are not fitted
+    assert max(int(x["to"]) for x in rows) == 2022
+    series = {(x["task"], x["method"], x["measure"]): x for x in rows}
+    assert {m for _, _, m in series} == {"count", "per_1000", "share"}
+    share = series[("tagging", "RNN", "share")]
+    # RNN's odds fall by a constant factor a year: one segment, its odds ratio well below 1
+    assert (share["segment"], share["from"], share["to"]) == ("1", "2016", "2022")
+    assert float(share["low"]) < float(share["change"]) < float(share["high"]) < 1 and float(share["p"]) < 0.001
+    count = series[("tagging", "RNN", "count")]
+    assert float(count["high"]) < 0  # an annual percent change: RNN's matches fall
+
+
+def test_trend_fits_no_year_past_the_one_the_query_file_ends_with_and_says_why(corpus):
+    text = corpus.read_text(encoding="utf-8").replace(
+        "[trend]\nfrom = 2015\n", '[trend]\nfrom = 2015\ncomplete_until = 2020\nreason = "2021 on is partial"\n')
+    corpus.write_text(text, encoding="utf-8")
+    run = CliRunner().invoke
+    rows = list(csv.DictReader(io.StringIO(run(main, ["trend", "-q", str(corpus), "-s", "local:tiny",
+                                                      "--format", "csv"]).stdout)))
+    assert rows and max(int(x["to"]) for x in rows) == 2020
+    r = run(main, ["trend", "-q", str(corpus), "-s", "local:tiny"])
+    assert r.exit_code == 0 and "Fitted years end at 2020" in r.stdout and "2021 on is partial" in r.stdout
 
 
 def test_counts_per_1000_works(corpus):

@@ -146,53 +146,64 @@ def _series(slope: float, crossing: float, years, n=5000, methods=("A", "B")):
     return pd.DataFrame(rows)
 
 
-def test_share_trend_recovers_a_known_slope_and_crossover():
-    frame = _series(0.3, 2012.5, range(2005, 2021))
-    out = trends.trends(frame, "s", ["A", "B"], ["QA"]).set_index("method")
-    assert out.loc["A", "odds_ratio"] == pytest.approx(math.exp(0.3), rel=1e-3)
-    assert out.loc["B", "odds_ratio"] == pytest.approx(math.exp(-0.3), rel=1e-3)
-    assert out.loc["A", "or_low"] < math.exp(0.3) < out.loc["A", "or_high"] and out.loc["A", "p_value"] < 1e-6
-    assert out.loc["A", "crossover"] == pytest.approx(2012.5, abs=0.05)
-    assert out.loc["A", "crossover_low"] < 2012.5 < out.loc["A", "crossover_high"]
-
-
-def test_no_crossover_outside_the_range_or_without_a_significant_trend():
-    out = trends.trends(_series(0.3, 1990, range(2005, 2021)), "s", ["A", "B"], ["QA"])
-    assert out["crossover"].isna().all() and out["crossover_note"].iloc[0] == "none in 2005–2020"
-    flat = pd.DataFrame([{"method": m, "task": "QA", "year": y, "count": c}
-                         for y in range(2010, 2020) for m, c in (("A", 50 + (y % 2)), ("B", 50 - (y % 2)))])
-    note = trends.trends(flat, "s", ["A", "B"], ["QA"])["crossover_note"].iloc[0]
-    assert note.startswith("none: no significant trend (p = ")
-
-
-def test_the_incomplete_year_is_left_out_of_every_fit():
+def test_years_after_the_last_complete_one_are_left_out_of_every_fit():
     full = _series(0.3, 2012.5, range(2005, 2021))
     wild = pd.concat([full, pd.DataFrame([{"method": "A", "task": "QA", "year": 2021, "count": 1},
                                           {"method": "B", "task": "QA", "year": 2021, "count": 9000}])])
-    kept = trends.trends(full, "s", ["A", "B"], ["QA"], incomplete_from=2021)
-    cut = trends.trends(wild, "s", ["A", "B"], ["QA"], incomplete_from=2021)
+    kept = trends.frame(trends.series(full, "s", ["A", "B"], ["QA"], complete_through=2020)[0])
+    cut = trends.frame(trends.series(wild, "s", ["A", "B"], ["QA"], complete_through=2020)[0])
     pd.testing.assert_frame_equal(kept, cut)
-    assert cut["last_year"].iloc[0] == 2020
-    assert not trends.trends(wild, "s", ["A", "B"], ["QA"]).equals(cut)  # without the cut, 2021 moves the fit
+    assert cut["to"].max() == 2020
+    uncut = trends.frame(trends.series(wild, "s", ["A", "B"], ["QA"])[0])
+    assert uncut["to"].max() == 2021 and not uncut.equals(cut)  # without the cut, 2021 moves the fit
 
 
-def test_count_growth_beside_the_literature_growth():
-    years = range(2010, 2022)
-    totals = {y: round(10000 * 1.1 ** (y - 2010)) for y in years}
-    frame = pd.DataFrame([{"method": m, "task": "total", "year": y, "count": round(k * 1.3 ** (y - 2010))}
+def test_a_share_with_a_known_slope_and_crossover_is_one_segment_and_crosses_there():
+    fitted, (cross,) = trends.series(_series(0.3, 2012.5, range(2005, 2021)), "s", ["A", "B"], ["QA"])
+    out = trends.frame(fitted).set_index(["method", "measure"])
+    assert out.loc[("A", "share"), "change"] == pytest.approx(math.exp(0.3), abs=1e-3)
+    assert out.loc[("B", "share"), "change"] == pytest.approx(math.exp(-0.3), abs=1e-3)
+    assert cross.pair == "B/A" or cross.pair == "A/B"
+    assert cross.year == pytest.approx(2012.5, abs=0.05) and cross.low < 2012.5 < cross.high
+    assert (cross.ahead, cross.behind) == ("A", "B")
+
+
+def test_rates_per_work_are_growth_beyond_the_literature_and_counts_are_not():
+    years = range(2008, 2022)
+    totals = {y: round(10000 * 1.1 ** (y - 2008)) for y in years}
+    frame = pd.DataFrame([{"method": m, "task": "total", "year": y, "count": round(k * 1.3 ** (y - 2008))}
                           for y in years for m, k in (("A", 200), ("B", 100))])
-    out = trends.trends(frame, "s", ["A", "B"], ["total"], totals=totals).set_index("method")
-    assert out.loc["A", "growth"] == pytest.approx(0.30, abs=0.005)
-    assert out.loc["A", "literature_growth"] == pytest.approx(0.10, abs=0.005)
-    assert out.loc["A", "growth_per_work"] == pytest.approx(1.3 / 1.1 - 1, abs=0.005)
-    assert out.loc["A", "odds_ratio"] == pytest.approx(1.0, abs=1e-3)  # both grow alike: the share is flat
+    out = trends.frame(trends.series(frame, "s", ["A", "B"], ["total"], totals=totals)[0])
+    out = out.set_index(["method", "measure"])
+    assert out.loc[("A", "count"), "change"] == pytest.approx(30.0, abs=0.2)
+    assert out.loc[("A", "per_1000"), "change"] == pytest.approx(100 * (1.3 / 1.1 - 1), abs=0.2)
+    assert out.loc[("A", "share"), "change"] == pytest.approx(1.0, abs=1e-3)  # both grow alike: the share is flat
+    assert out.loc[("A", "share"), "p"] > 0.5
 
 
-def test_a_degenerate_series_is_not_a_number():
-    frame = pd.DataFrame([{"method": m, "task": "QA", "year": y, "count": c}
-                          for y in (2018, 2019, 2020) for m, c in (("A", 5), ("B", 0))])
-    out = trends.trends(frame, "s", ["A", "B"], ["QA"])
-    assert out["odds_ratio"].isna().all() and out["crossover_note"].iloc[0] == "no fit"
+def test_a_series_too_short_or_too_sparse_says_so_and_has_no_row():
+    short = pd.DataFrame([{"method": m, "task": "QA", "year": y, "count": 50}
+                          for y in (2018, 2019, 2020) for m in ("A", "B")])
+    fitted, _ = trends.series(short, "s", ["A", "B"], ["QA"])
+    assert trends.frame(fitted).empty
+    assert all(s.fit is None and s.note.startswith("too short to fit: 3 complete years") for s in fitted)
+    sparse = pd.DataFrame([{"method": m, "task": "QA", "year": y, "count": 1 if y % 3 == 0 else 0}
+                           for y in range(2010, 2022) for m in ("A", "B")])
+    fitted, (cross,) = trends.series(sparse, "s", ["A", "B"], ["QA"])
+    assert fitted[0].note == "too sparse to fit: 4 matches (at least 10)"
+    assert cross.year is None and cross.note.startswith("too sparse")
+
+
+def test_rise_then_fall_reports_the_recent_change_the_average_and_the_peak():
+    years = np.arange(2008, 2025)
+    counts = np.where(years <= 2017, 20 * 1.4 ** (years - 2008), 20 * 1.4 ** 9 * 0.7 ** (years - 2017))
+    frame = pd.DataFrame([{"method": "A", "task": "QA", "year": int(y), "count": round(c)}
+                          for y, c in zip(years, counts)])
+    (s,), _ = trends.series(frame, "s", ["A"], ["QA"])
+    assert s.fit.joinpoints == (2017,) and s.peak == 2017
+    assert s.change(s.last.slope) == pytest.approx(-30, abs=0.5)
+    first, last, value, low, high = s.average()
+    assert (first, last) == (2020, 2024) and value == pytest.approx(-30, abs=0.5) and low < value < high
 
 
 # ------------------------------------------------------------------ Spearman (issue 14 survivors)

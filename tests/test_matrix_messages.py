@@ -55,7 +55,7 @@ BAD = [
     ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2000\nto = 3000\n', ':5: trend to = 3000 is not a plausible year (1000-2200)'),
     ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2000\nto = "now"\n', ":5: trend to must be a year (an integer), got 'now'"),
     ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2001\nto = 2000\n', ':5: trend: from 2001 is after to 2000'),  # trend reversed
-    ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2000\nstep = 1\n', ":5: unknown key 'step' in [trend]; expected from, to"),  # trend key
+    ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2000\nstep = 1\n', ":5: unknown key 'step' in [trend]; expected from, to, complete_until, reason"),  # trend key
     ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nto = 2000\n', ':5: [trend] needs from = YEAR'),  # trend no from
     ('ratios = "A"\n[methods]\nA = ["a"]\n[tasks]\nt = []\n', ':1: \'ratios\' must be a list of [numerator, denominator] method pairs, e.g. ratios = [["LSTM", "CNN"]]'),  # ratios not list
     ('ratios = [["A"]]\n[methods]\nA = ["a"]\nB = ["b"]\n[tasks]\nt = []\n', ':1: \'ratios\' entry [\'A\']: expected a list of [numerator, denominator] method pairs, e.g. ratios = [["LSTM", "CNN"]]'),  # ratios pair

@@ -61,13 +61,14 @@ def test_replay_without_and_with_drift(home, tmp_path):
     cnn_total = [o for o in doc["observations"] if (o["method"], o["task"], o["year"]) == ("CNN", "total", None)]
     assert len(cnn_total) == 1 and cnn_total[0]["count"] == 2 and cnn_total[0]["source"] == "local:mini"
     assert {"corpus", "query", "window", "fetched_at"} <= set(cnn_total[0])
-    # 4 cells x (the window + 3 trend years), and all works in each trend year (per-1,000 trends).
-    assert len(doc["observations"]) == 4 * (1 + 3) + 3
+    # 4 cells x (the window + 3 trend years), and all works and works with an abstract in each trend year.
+    assert len(doc["observations"]) == 4 * (1 + 3) + 3 + 3
     assert [o["count"] for o in doc["observations"] if o["method"] == "(all works)"] == [1, 1, 1]
+    assert [o["count"] for o in doc["observations"] if o["method"] == "(works with an abstract)"] == [0, 1, 0]
 
     same = run("replay", str(manifest))
     assert same.exit_code == 0, same.output
-    assert "19 counts replayed, 0 changed" in same.stderr and same.stdout == ""
+    assert "22 counts replayed, 0 changed" in same.stderr and same.stdout == ""
 
     # One more CNN paper of 2015, imported over the corpus: CNN:total and CNN in 2015 move by one.
     more = RECORDS + [{"id": "d", "title": "Deep CNN encoders", "abstract": "", "year": 2015}]
@@ -78,7 +79,7 @@ def test_replay_without_and_with_drift(home, tmp_path):
     assert lines == ["local:mini  (all works):(all works)  2015: 1 -> 2, +1 (+100.0%)",
                      "local:mini  CNN:total  2015: 0 -> 1, +1; corpus content changed since",
                      "local:mini  CNN:total  all time: 2 -> 3, +1 (+50.0%); corpus content changed since"]
-    assert "19 counts replayed, 3 changed" in drift.stderr
+    assert "22 counts replayed, 3 changed" in drift.stderr
 
 
 def test_replay_of_a_file_that_is_not_a_manifest_is_one_line(home, tmp_path):

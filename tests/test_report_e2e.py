@@ -65,7 +65,7 @@ def test_corpus_to_report_with_trends_and_audit(home, acl_records, tmp_path, mon
         if t.type == "heading_open" and t.tag == "h2":
             section = tokens[i + 1].content.split(".")[0]
         tables += [section] if t.type == "table_open" else []
-    assert tables == ["2", "2", "3", "3", "4", "4", "4", "5", "8", "10", "13", "13", "13", "14"]
+    assert tables == ["2", "2", "3", "3", "4", "4", "4", "4", "5", "8", "10", "13", "13", "13", "14"]
 
     # Every count cell and ratio equals a plain scan of the imported lines (tests/aclscan.py).
     study = tomllib.loads((REPO / QUERY).read_text(encoding="utf-8"))
@@ -97,7 +97,10 @@ def test_corpus_to_report_with_trends_and_audit(home, acl_records, tmp_path, mon
     for f in figures:
         assert (out.parent / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| year | LSTM | CNN | LSTM share | CNN share | all records | LSTM per 1,000 | CNN per 1,000 |" in trends
-    assert "share: odds ratio per year" in trends and "growth per 1,000 works" in trends
+    assert "**The recent change** (matches per 1,000 works)" in trends and "Every fitted segment" in trends
+    headline = text.split("## 1.")[1].split("## 2.")[0]
+    assert "- **Recent change in `local:acl`** (matches per 1,000 works" in headline  # the headline leads with it
+    assert headline.index("Recent change") < headline.index("`local:acl`, since 2006")
     shown = re.findall(r"^\| (\d{4}) \| (\d+) \| (\d+) \| (\d+)% \[[^]]*\] \| (\d+)% \[[^]]*\] \| (\d+) \|", trends, re.M)
     assert [int(y) for y, *_ in shown] == list(range(2016, 2021))
     for year, lstm, cnn, share, cnn_share, everything in shown:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from figurekit import capture_figures
-from survey.evidence.trends import Slope
+from survey.evidence.joinpoint import Fit, Segment
 from survey.reporting import evidence_figures
 from survey.reporting.figures import OKABE_ITO
 
@@ -40,8 +40,10 @@ def bands(ax):
             for c in ax.collections]
 
 
-def slope(a, b, centre):
-    return Slope(math.exp(b), 1.0, 2.0, 0.01, np.array([a, b]), np.eye(2), centre)
+def slope(a, b, start, end, p=0.01):
+    """A one-segment share fit over start..end: logit share a + b (year - start)."""
+    return Fit("binomial", np.arange(start, end + 1.0), (), [Segment(start, end, b, b - 0.05, b + 0.05, p)],
+               np.array([a, b]), np.diag([1e-4, 1e-4]), 1.0, end - start - 1, 1.0, _x0=float(start))
 
 
 QA_LSTM = [
@@ -67,7 +69,8 @@ def test_share_bands_two_panels(drawn):
         ("NER", "CNN", 2020.0, None, None, None, 0),
         ("QA", "CNN", 2021, 0.6, 0.5, 0.7, 40),  # incomplete only: hollow, no fit though one is given
     ] + QA_LSTM
-    fits = {("QA", "LSTM"): slope(0.2, 0.1, 2018.0), ("QA", "CNN"): slope(0.0, 0.0, 2021.0)}
+    # CNN's fit found no significant change: no curve is drawn for it
+    fits = {("QA", "LSTM"): slope(0.0, 0.1, 2016, 2020), ("QA", "CNN"): slope(0.0, 0.0, 2016, 2020, p=0.5)}
     assert evidence_figures.share_bands(shares(rows), "openalex", "s.png", fits=fits, incomplete_from=2021,
                                         methods=["LSTM", "CNN"], tasks=["QA", "NER"]) == "s.png"
     (fig,) = drawn
@@ -96,19 +99,23 @@ def test_share_bands_two_panels(drawn):
     assert (faint.get_color(), faint.get_markersize(), faint.get_alpha()) == (BLUE, 4.5, 0.25)
     assert (late.get_markersize(), late.get_markerfacecolor(), late.get_markeredgecolor(),
             late.get_markeredgewidth()) == (5.5, "white", BLUE, 1.3)
-    # the fit over the complete years only, 60 points, independently evaluated
+    # the fit over the years fitted only, 60 points, independently evaluated
     xs = np.linspace(2016, 2020, 60)
     assert len(fit.get_xdata()) == 60
     assert (fit.get_xdata()[0], fit.get_xdata()[-1]) == (2016, 2020)
-    np.testing.assert_allclose(fit.get_ydata(), 1 / (1 + np.exp(-(0.2 + 0.1 * (xs - 2018.0)))))
+    np.testing.assert_allclose(fit.get_ydata(), 1 / (1 + np.exp(-(0.1 * (xs - 2016.0)))))
     assert (fit.get_color(), fit.get_linewidth(), fit.get_linestyle(), fit.get_zorder()) == (BLUE, 1.3, "--", 2)
     assert pts(cnn_line) == ([2021], [None])
     assert (pts(cnn_strong), pts(cnn_faint), pts(cnn_late)) == (([], []), ([], []), ([2021], [0.6]))
     assert (cnn_late.get_marker(), cnn_late.get_markeredgecolor()) == ("s", VERMILLION)
-    assert bands(qa) == [
+    wilson_lstm, fit_band, wilson_cnn = bands(qa)
+    assert [wilson_lstm, wilson_cnn] == [
         [[(2016.0, 0.5), (2016.0, 0.7)], [(2019.0, 0.45), (2019.0, 0.65), (2020.0, 0.45), (2020.0, 0.55)]],
         [],
     ]
+    (piece,) = fit_band  # the fit's 95% band: around the fitted share at either end
+    assert (piece[0][0], piece[-1][0]) == (2016.0, 2020.0)
+    assert piece[0][1] < 0.5 < piece[1][1]
     band = qa.collections[0]
     assert (band.get_alpha(), list(band.get_linewidth())) == (0.18, [0])
     assert tuple(band.get_facecolor()[0][:3]) == pytest.approx((0, 0x72 / 255, 0xB2 / 255))
@@ -131,18 +138,20 @@ def test_share_bands_two_panels(drawn):
         assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
     (legend,) = fig.legends
     assert [t.get_text() for t in legend.get_texts()] == [
-        "LSTM", "CNN", "fitted trend", "under 10 matches that year", "year incomplete (not fitted)"]
+        "LSTM", "CNN", "fitted segments, 95% band\n(| a joinpoint)", "under 10 matches that year",
+        "year incomplete (not fitted)"]
     h = legend.legend_handles
     assert [(x.get_color(), x.get_marker(), x.get_linewidth()) for x in h[:2]] == [(BLUE, "o", 1.6),
                                                                                    (VERMILLION, "s", 1.6)]
-    assert (h[2].get_color(), h[2].get_linestyle(), h[2].get_linewidth()) == ("#555555", "--", 1.3)
+    assert (h[2].get_color(), h[2].get_linestyle(), h[2].get_linewidth(), h[2].get_marker()) == (
+        "#555555", "--", 1.3, "|")
     assert (h[3].get_color(), h[3].get_marker(), h[3].get_linewidth(), h[3].get_alpha()) == ("#555555", "o", 0, 0.25)
     assert (h[4].get_color(), h[4].get_marker(), h[4].get_linewidth(), h[4].get_markerfacecolor()) == (
         "#555555", "o", 0, "white")
     assert (legend._loc, legend._ncols, legend.get_frame_on(), legend.get_texts()[0].get_fontsize()) == (8, 3, False, 9)
     assert tuple(legend.get_bbox_to_anchor().transformed(fig.transFigure.inverted()).p0) == pytest.approx((0.5, 0.0))
     assert fig._suptitle.get_text() == ("openalex: each method's share of the year's method matches,\n"
-                                        "with 95% Wilson bands and the fitted trend")
+                                        "with 95% Wilson bands and the fitted segments")
     assert (fig._suptitle.get_fontsize(), fig._suptitle.get_position()[1], fig._suptitle.get_va()) == pytest.approx(
         (12, 1 - 0.15 / height, "top"))
     assert (fig._supylabel.get_text(), fig._supylabel.get_position()[0], fig._supylabel.get_ha()) == pytest.approx(
@@ -164,7 +173,7 @@ def test_share_bands_without_an_incomplete_year_or_fits(drawn):
     assert spare.get_visible() and not spare.axison
     legend = spare.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [
-        "LSTM", "fitted trend", "under 6 matches that year", "year incomplete (not fitted)"]
+        "LSTM", "under 6 matches that year", "year incomplete (not fitted)"]  # nothing fitted, no fit entry
     assert (legend._loc, legend.get_frame_on(), legend.get_texts()[0].get_fontsize()) == (10, False, 9)
     assert fig.legends == []
 
@@ -186,3 +195,27 @@ def test_share_bands_one_panel_keeps_rows_with_other_gaps(drawn):
     (ax,) = fig.axes
     assert pts(ax.lines[2]) == ([2020, 2021], [0.5, 0.6])
     assert tuple(fig.get_size_inches()) == pytest.approx((10.0, 2.5 + 1.6))
+
+
+def test_draw_fit_marks_each_joinpoint_and_draws_nothing_without_a_significant_change():
+    from matplotlib.figure import Figure
+
+    from survey.reporting.figures import draw_fit
+
+    years = np.arange(2010, 2021.0)
+    two = Fit("poisson", years, (2015,), [Segment(2010, 2015, 0.3, 0.2, 0.4, 0.001), Segment(2015, 2020, -0.2, -0.3, -0.1, 0.01)],
+              np.array([1.0, 0.3, -0.5]), np.diag([1e-3, 1e-4, 1e-4]), 1.0, 8, 1.0, _x0=2010.0)
+    ax = Figure().subplots()
+    assert draw_fit(ax, two, BLUE, np.exp)
+    curve, joins = ax.lines
+    assert (curve.get_linestyle(), curve.get_color()) == ("--", BLUE)
+    assert 2015.0 in list(curve.get_xdata())  # the kink is drawn at the joinpoint itself, not between samples
+    assert list(joins.get_xdata()) == [2015.0] and joins.get_marker() == "|"
+    assert joins.get_ydata()[0] == pytest.approx(math.exp(1.0 + 0.3 * 5))
+    (band,) = ax.collections
+    assert band.get_alpha() == 0.13
+    flat = Fit("poisson", years, (), [Segment(2010, 2020, 0.01, -0.02, 0.04, 0.4)], np.array([1.0, 0.01]),
+               np.diag([1e-3, 1e-4]), 1.0, 9, 1.0, _x0=2010.0)
+    ax = Figure().subplots()
+    assert not draw_fit(ax, flat, BLUE, np.exp) and not draw_fit(ax, None, BLUE, np.exp)
+    assert len(ax.lines) == 0 and len(ax.collections) == 0

@@ -34,8 +34,10 @@ def corpus():
 @click.option("--encoding", default=None, help="Text encoding of every file (default: UTF-8, a byte-order mark, else detected).")
 @click.option("--replace", is_flag=True, help="Rebuild an existing corpus of that name from these files.")
 @click.option("--append", is_flag=True, help="Add these files' records to an existing corpus.")
+@click.option("--complete-through", "complete_through", type=int, default=None, metavar="YEAR",
+              help="Last publication year the files cover in full, for trends (default: the year before today).")
 @pass_context
-def corpus_import(ctx: Context, paths, name, fmt, encoding, replace, append):
+def corpus_import(ctx: Context, paths, name, fmt, encoding, replace, append, complete_through):
     """Import PATHS (any mix of JSON Lines, JSON, BibTeX, RIS, Web of Science, MEDLINE, PubMed
     XML, EndNote XML, Zotero RDF, CSV/TSV; .gz read as is) into one local corpus."""
     from survey.corpus.build import import_corpus
@@ -44,6 +46,8 @@ def corpus_import(ctx: Context, paths, name, fmt, encoding, replace, append):
     if replace and append:
         raise BadInput("--replace and --append: pass one of them")
     mode = "replace" if replace else "append" if append else "new"
+    if complete_through is not None and not 1000 <= complete_through <= 2200:
+        raise BadInput(f"--complete-through {complete_through}: expected a publication year, e.g. 2024")
     name = name or _corpus_name(Path(paths[0]))
     # no leading dot: dot-files in the corpora folder are imports in progress
     if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*", name):
@@ -53,7 +57,8 @@ def corpus_import(ctx: Context, paths, name, fmt, encoding, replace, append):
     try:
         with _progress(ctx, None, f"importing {label}") as advance:
             report = import_corpus(paths, target, fmt=fmt, encoding=encoding, mode=mode,
-                                   progress=lambda done, total: advance(done, total))
+                                   progress=lambda done, total: advance(done, total),
+                                   complete_through=complete_through)
     except KeyboardInterrupt:
         kept = f"corpus {name} is as it was" if target.exists() else f"no corpus {name} was made"
         ctx.echo(f"interrupted: nothing imported; {kept}.", err=True)
@@ -71,6 +76,11 @@ def corpus_import(ctx: Context, paths, name, fmt, encoding, replace, append):
     ctx.echo(f"{name}: {report.imported} records imported from {report.read} read "
              f"({merged}; {report.skipped} skipped) in {report.seconds:.1f} s; "
              f"{report.records} in the corpus; count with -s local:{name}")
+    from survey.corpus.index import Corpus
+
+    with Corpus(target) as made:
+        year, how = made.complete_through
+    ctx.echo(f"  trends fit publication years through {year} ({how}; set with --complete-through YEAR)")
     for reason in report.reasons:
         ctx.echo(f"  skipped: {reason}", err=True)
     if report.skipped > len(report.reasons):

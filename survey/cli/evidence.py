@@ -71,10 +71,13 @@ def shares(ctx: Context, query_path, names, window_name, by_year, fmt):
 @format_option("table", "csv", "json", "markdown")
 @pass_context
 def trend(ctx: Context, query_path, name, fmt):
-    """Tested trends per task and method: share odds ratio per year, count growth, crossover year.
+    """Segmented trends (joinpoint regression) per task, method and measure, one row per segment.
 
-    Binomial and quasi-Poisson regressions on year (statsmodels); the current, incomplete year
-    is left out of every fit. Growth per work appears where the source gives yearly totals.
+    CSV columns: source,task,method,measure,segment,from,to,change,low,high,p. measure: count,
+    per_1000 (where the source gives year totals) or share; change: annual percent change, or
+    the odds ratio per year for a share, with its 95% interval; p tests no change within the
+    segment. Only complete years are fitted: as of the counts' fetch date, a local corpus's
+    import, or the query file's [trend] complete_until.
     """
     from survey import api
 
@@ -85,14 +88,8 @@ def trend(ctx: Context, query_path, name, fmt):
     if fmt == "json":
         click.echo(frame.to_json(orient="records", indent=2))
         return
-    rounded = frame.copy()
-    for col in rounded.columns:
-        if rounded[col].dtype == "float64":
-            rounded[col] = rounded[col].round(4)
-    main = ["task", "method", "first_year", "last_year", "matches", "odds_ratio", "or_low", "or_high", "p_value",
-            "growth", "growth_low", "growth_high", "growth_per_work", "literature_growth"]
-    cross = rounded.drop_duplicates("task")[["task", "crossover_pair", "crossover", "crossover_low",
-                                             "crossover_high", "crossover_note"]]
-    click.echo(_frame_out(rounded[main], fmt, f"{name}: trends per task and method (complete years)"))
-    click.echo()
-    click.echo(_frame_out(cross, fmt, f"{name}: where the lead changes (leader/runner-up)"))
+    complete = frame.attrs.get("complete_years", {})
+    shown = frame.assign(p=frame["p"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}"))
+    click.echo(_frame_out(shown, fmt, f"{name}: segmented trends (change: % a year; odds ratio a year for a share)"))
+    if complete.get("through") is not None:
+        click.echo(f"\nFitted years end at {complete['through']}: {'; '.join(complete['reasons'])}.")

@@ -75,11 +75,13 @@ class ImportReport:
 
 
 def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = None, *,
-                  encoding: str | None = None, mode: str = "new") -> ImportReport:
+                  encoding: str | None = None, mode: str = "new", complete_through: int | None = None) -> ImportReport:
     """Read the records of ``paths`` (one path or several) into the corpus file ``target``.
 
     ``mode``: "new" refuses an existing corpus (CorpusExists), "replace" rebuilds it, "append"
-    adds to it (duplicates of records already there are merged too).
+    adds to it (duplicates of records already there are merged too). ``complete_through``: the
+    last publication year the records cover in full, recorded for the trends (default: the year
+    before the import, see ``Corpus.complete_through``).
     """
     started = time.perf_counter()
     paths = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(p) for p in paths]
@@ -136,7 +138,7 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
                 # records and the study matrix ran no faster on the merged index.
                 _configure_for_queries(conn, table)
             report.records, report.identity = _identity(conn)
-            _write_meta(conn, report, paths, previous)
+            _write_meta(conn, report, paths, previous, complete_through)
             conn.commit()
         finally:
             side.close()
@@ -253,7 +255,8 @@ def _identity(conn: sqlite3.Connection) -> tuple[int, str]:
     return count, f"{count}-{(low + (high << 32)) % (1 << 64):016x}-w{WORDS_VERSION}"
 
 
-def _write_meta(conn: sqlite3.Connection, report: ImportReport, paths: list[Path], previous: dict) -> None:
+def _write_meta(conn: sqlite3.Connection, report: ImportReport, paths: list[Path], previous: dict,
+                complete_through: int | None) -> None:
     import json
 
     def add(key: str, value: int) -> int:
@@ -272,4 +275,10 @@ def _write_meta(conn: sqlite3.Connection, report: ImportReport, paths: list[Path
         "skipped": add("skipped", report.skipped),
         "identity": report.identity,
     }
+    if complete_through is not None:
+        meta["complete_through"] = complete_through
+    elif previous.get("complete_through"):
+        # an append without the option says nothing new of the years: the import's date moves on,
+        # and an assumption from it would silently extend what was given
+        meta["complete_through"] = previous["complete_through"]
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Iterator
 
 from survey.corpus.build import SCHEMA_VERSION, ImportReport, build_exact_index, import_corpus, present_indexes
-from survey.corpus.query import (EXACT, by_year_statement, count_sql, count_statement, totals_sql, ids_statement, match_expression,
-                                 match_exclusions, match_groups, tokenize)
+from survey.corpus.query import (EXACT, by_year_statement, count_sql, count_statement, ids_statement,
+                                 match_exclusions, match_expression, match_groups, searchable_sql, tokenize, totals_sql)
 from survey.corpus.snippets import matched_spans, snippet
 from survey.errors import BadInput, Unsupported
 from survey.matrix import Query
@@ -74,6 +74,16 @@ class Corpus:
         self.close()
 
     @property
+    def complete_through(self) -> tuple[int, str]:
+        """The last complete publication year, and how it was set: at import, or assumed to be the
+        year before the import (corpora imported before the option say the same)."""
+        given = self._meta.get("complete_through")
+        if given:
+            return int(given), "as given on import"
+        imported = self._meta["imported_at"][:10]
+        return int(imported[:4]) - 1, f"assumed: the year before its import on {imported}"
+
+    @property
     def identity(self) -> str:
         """A hash of the records' content, independent of their order; changes when they change."""
         return self._meta["identity"]
@@ -88,6 +98,11 @@ class Corpus:
     def year_totals(self, start: int, end: int) -> dict[int, int]:
         """Records per year, every year from start to end (0 where the corpus has none)."""
         found = dict(self._rows(totals_sql(start, end), ()))
+        return {year: found.get(year, 0) for year in range(start, end + 1)}
+
+    def searchable_totals(self, start: int, end: int) -> dict[int, int]:
+        """Records with an abstract per year, every year from start to end."""
+        found = dict(self._rows(searchable_sql(start, end), ()))
         return {year: found.get(year, 0) for year in range(start, end + 1)}
 
     def _ready_for(self, query: Query) -> None:

@@ -189,6 +189,12 @@ def count_sql(query: Query, start: int | None, end: int | None) -> str:
     return with_literals(*count_statement(query, start, end))
 
 
+def searchable_sql(start: int, end: int) -> str:
+    """The statement behind ``searchable_totals``: records with an abstract per year."""
+    return (f"SELECT year, count(*) FROM records WHERE year BETWEEN {int(start)} AND {int(end)} "
+            "AND coalesce(abstract, '') <> '' GROUP BY year")
+
+
 def totals_sql(start: int, end: int) -> str:
     """The statement behind ``year_totals``, runnable as is with ``sqlite3 CORPUS.sqlite``."""
     return f"SELECT year, count(*) FROM records WHERE year BETWEEN {int(start)} AND {int(end)} GROUP BY year"

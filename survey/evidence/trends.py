@@ -1,231 +1,184 @@
-"""Tested trends: how a method's share and count change per year, and when the lead changes.
+"""Segmented trends per task and method: counts, rates per 1,000 works and shares, with joinpoints.
 
-Models (statsmodels GLMs, year centred on the mean of the years fitted):
+Each series is fitted by ``survey.evidence.joinpoint`` (connected segments on the log or logit
+scale, the number of joinpoints chosen by a test, over-dispersion carried into every interval):
 
-- share: a binomial regression of the method's matches on year, out of all method matches of
-  the task that year. exp(slope) is the odds ratio per year, with its 95% interval and p-value.
-- crossover: the same regression for the leader against the runner-up (the two methods with
-  the most matches over the years fitted); the crossover is the year where the fitted
-  conditional share is one half. Its interval comes from 4,000 draws of the coefficients from
-  their estimated normal distribution (the parametric bootstrap of Krinsky and Robb, 1986): a
-  refit per resample would cost a second per task, this costs a millisecond.
-- growth: a Poisson regression of the method's count on year; with the source's year totals,
-  a second one with log(total) as offset (growth per work, beyond the literature's own), and one
-  of the totals themselves (the literature's growth).
+- ``count``: the method's matches per year (Poisson);
+- ``per_1000``: the same with log(works that year) as offset, growth beyond the literature's own;
+- ``per_1000_searchable``: with log(works with searchable text that year) as offset, where the
+  source knows it (a local corpus: records with an abstract);
+- ``share``: the method's matches out of all method matches of the task (binomial, logit).
 
-Counts of papers vary between years more than binomial or Poisson noise allows, so every fit is
-quasi-likelihood: the covariance is scaled by Pearson's chi-squared over the residual degrees
-of freedom where that exceeds 1 (McCullagh and Nelder 1989, section 4.5). Years from
-``incomplete_from`` on are left out of every fit: a year still being indexed would read as a
-fall.
+A segment's change is the annual percent change 100 (exp(slope) - 1) for counts and rates, and
+the odds ratio per year exp(slope) for a share. Only complete years are fitted (``complete_through``):
+a year still being indexed would read as a fall. A task's series start at its first match: before
+it the methods did not exist under these names, and those structural zeros would drive every fit.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from survey.evidence import joinpoint
 from survey.evidence.intervals import LEVEL
 
-MIN_YEARS = 3
-DRAWS = 4000
-COLUMNS = [
-    "source", "task", "method", "first_year", "last_year", "years", "matches",
-    "odds_ratio", "or_low", "or_high", "p_value",
-    "growth", "growth_low", "growth_high",
-    "growth_per_work", "growth_per_work_low", "growth_per_work_high",
-    "literature_growth", "literature_growth_low", "literature_growth_high",
-    "crossover_pair", "crossover", "crossover_low", "crossover_high", "crossover_note",
-]  # fmt: skip
+COLUMNS = ["source", "task", "method", "measure", "segment", "from", "to", "change", "low", "high", "p"]
+MEASURES = ("count", "per_1000", "per_1000_searchable", "share")
+RECENT_YEARS = 5  # the average APC is over the last five complete years, NCI's usual recent span
 
 
-@dataclass(frozen=True)
-class Slope:
-    """exp(slope per year) of a GLM, with its interval and p-value."""
+@dataclass
+class Series:
+    """One fitted (or unfittable) series."""
 
-    ratio: float
-    low: float
-    high: float
-    p_value: float
-    params: np.ndarray
-    cov: np.ndarray
-    centre: float
+    source: str
+    task: str
+    method: str
+    measure: str
+    years: np.ndarray  # the complete years fitted
+    fit: joinpoint.Fit | None
+    note: str = ""  # why there is no fit
 
+    def change(self, slope: float) -> float:
+        """The segment's change as reported: odds ratio for a share, APC (%) otherwise."""
+        return math.exp(slope) if self.measure == "share" else 100 * (math.exp(slope) - 1)
 
-def _fit(family: str, endog, years: np.ndarray, offset=None, level: float = LEVEL) -> Slope | None:
-    """One GLM of ``endog`` on centred year; None where it cannot be estimated."""
-    from statsmodels.genmod import families
-    from statsmodels.genmod.generalized_linear_model import GLM
-    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+    @property
+    def last(self) -> joinpoint.Segment | None:
+        return self.fit.segments[-1] if self.fit else None
 
-    centre = float(years.mean())
-    exog = np.column_stack([np.ones(len(years)), years - centre])
-    fam = families.Binomial() if family == "binomial" else families.Poisson()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PerfectSeparationWarning)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        try:
-            model = GLM(endog, exog, family=fam, offset=offset)
-            res = model.fit()
-            dispersion = res.pearson_chi2 / res.df_resid if res.df_resid > 0 else 1.0
-            if dispersion > 1.0 and np.isfinite(dispersion):
-                res = model.fit(scale=dispersion)
-        except Exception:  # statsmodels raises several types on degenerate data; the caller says "n/a"
+    def average(self, span: int = RECENT_YEARS) -> tuple[int, int, float, float, float] | None:
+        """(first, last year, change, low, high) averaged over the last ``span`` complete years
+        (the AAPC of Clegg et al. 2009), where the series covers them."""
+        if self.fit is None or len(self.years) < span:
             return None
-    low, high = res.conf_int(alpha=1 - level)[1]
-    slope, p = float(res.params[1]), float(res.pvalues[1])
-    # A near-separated series (a method in every match of one year, none of the next) has a slope
-    # without a usable estimate: said as n/a, never an overflowing number.
-    if not all(map(math.isfinite, (slope, low, high, p))) or max(abs(slope), abs(low), abs(high)) > 50:
-        return None
-    return Slope(math.exp(slope), math.exp(low), math.exp(high), p, np.asarray(res.params),
-                 np.asarray(res.cov_params()), centre)
+        end = int(self.years[-1])
+        start = end - span + 1
+        if int(self.years[0]) > start:
+            return None
+        v, lo, hi = self.fit.average(start, end)
+        return start, end, self.change(v), self.change(lo), self.change(hi)
 
-
-def share_trend(successes, totals, years, level: float = LEVEL) -> Slope | None:
-    """Binomial regression of ``successes`` out of ``totals`` on year (arrays, one entry per year)."""
-    s, n, y = (np.asarray(v, dtype="float64") for v in (successes, totals, years))
-    keep = n > 0
-    s, n, y = s[keep], n[keep], y[keep]
-    if len(y) < MIN_YEARS or s.sum() == 0 or s.sum() == n.sum():
-        return None  # no variation to fit: a method never or always matched
-    return _fit("binomial", np.column_stack([s, n - s]), y, level=level)
-
-
-def count_trend(counts, years, exposure=None, level: float = LEVEL) -> Slope | None:
-    """Poisson regression of ``counts`` on year, with log(``exposure``) as offset where given."""
-    c, y = np.asarray(counts, dtype="float64"), np.asarray(years, dtype="float64")
-    offset = None
-    if exposure is not None:
-        e = np.asarray(exposure, dtype="float64")
-        keep = e > 0
-        c, y, e = c[keep], y[keep], e[keep]
-        offset = np.log(e)
-    if len(y) < MIN_YEARS or c.sum() == 0:
-        return None
-    return _fit("poisson", c, y, offset, level)
+    @property
+    def peak(self) -> int | None:
+        """A joinpoint where a significant rise meets a significant fall (the highest such)."""
+        if self.fit is None:
+            return None
+        alpha = 1 - self.fit.level
+        found = [a.end for a, b in zip(self.fit.segments, self.fit.segments[1:])
+                 if a.slope > 0 and b.slope < 0 and a.p_value < alpha and b.p_value < alpha]
+        return max(found, key=lambda y: float(self.fit.eta([y])[0])) if found else None
 
 
 @dataclass(frozen=True)
 class Crossover:
-    year: float | None  # the fitted year of parity; None where it falls outside the years fitted
+    task: str
+    pair: str  # "leader/runner-up" over the years fitted, "" where there is no pair
+    year: float | None
     low: float | None
     high: float | None
     note: str  # "" where ``year`` is set, else why there is none
+    ahead: str = ""  # the method ahead after the crossover
+    behind: str = ""
 
 
-def crossover(fit: Slope | None, first: int, last: int, level: float = LEVEL, seed: int = 0) -> Crossover:
-    """Where the fitted conditional share of a pair reaches one half, with a parametric bootstrap interval."""
-    if fit is None:
-        return Crossover(None, None, None, "no fit")
-    if fit.p_value >= 1 - level:
-        # A parity year of a slope indistinguishable from zero is an artefact of the fit, not a change of lead.
-        return Crossover(None, None, None, f"none: no significant trend (p = {fit.p_value:.2f})")
-    b0, b1 = fit.params
-    if b1 == 0:
-        return Crossover(None, None, None, f"none in {first}–{last}")
-    year = fit.centre - b0 / b1
-    if not first <= year <= last:
-        return Crossover(None, None, None, f"none in {first}–{last}")
-    rng = np.random.default_rng(seed)
-    draws = rng.multivariate_normal(fit.params, fit.cov, size=DRAWS)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        years = fit.centre - draws[:, 0] / draws[:, 1]
-    years = years[np.isfinite(years)]
-    tail = (1 - level) / 2
-    low, high = np.quantile(years, [tail, 1 - tail])
-    return Crossover(float(year), float(low), float(high), "")
-
-
-def fitted_share(fit: Slope, years) -> np.ndarray:
-    """The fitted share at ``years`` (for figures)."""
-    x = np.asarray(years, dtype="float64") - fit.centre
-    return 1 / (1 + np.exp(-(fit.params[0] + fit.params[1] * x)))
-
-
-def _mirror(fit: Slope | None) -> Slope | None:
-    """The fit of 1 - share: the same model with the coefficients negated."""
-    if fit is None:
-        return None
-    return Slope(1 / fit.ratio, 1 / fit.high, 1 / fit.low, fit.p_value, -fit.params, fit.cov, fit.centre)
-
-
-def _growth(fit: Slope | None) -> tuple:
-    return (None, None, None) if fit is None else (fit.ratio - 1, fit.low - 1, fit.high - 1)
-
-
-def trends(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[str], *,
-           totals: dict[int, int] | None = None, incomplete_from: int | None = None,
-           level: float = LEVEL, fits: dict | None = None) -> pd.DataFrame:
-    """One row per task and method: share odds ratio per year, count growth, and the task's crossover.
-
-    ``per_year``: method, task, year, count (one source). ``totals``: the source's works per year,
-    where it gives them; a year with no works is a gap in coverage and is left out. ``fits``: a dict
-    to fill with (task, method) -> the share fit (``Slope`` or None), for drawing the fitted curves.
-    """
+def series(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[str], *,
+           totals: dict[int, int] | None = None, searchable: dict[int, int] | None = None,
+           complete_through: int | None = None, level: float = LEVEL) -> tuple[list[Series], list[Crossover]]:
+    """Every series of one source's per-year counts (``per_year``: method, task, year, count), and
+    each task's crossover between its leader and runner-up."""
     frame = per_year.dropna(subset=["count"])
     frame = frame.assign(year=frame["year"].astype("int64"), count=frame["count"].astype("int64"))
-    if incomplete_from is not None:
-        frame = frame[frame["year"] < incomplete_from]
-    totals = {int(y): int(n) for y, n in (totals or {}).items() if n and (incomplete_from is None or y < incomplete_from)}
+    if complete_through is not None:
+        frame = frame[frame["year"] <= complete_through]
+    totals = {int(y): int(n) for y, n in (totals or {}).items() if n}
+    searchable = {int(y): int(n) for y, n in (searchable or {}).items() if n}
     if totals:
-        frame = frame[frame["year"].isin(list(totals))]
-    rows = []
-    fits = fits if fits is not None else {}
-    cache: dict = {}  # the literature's growth over a span of years, fitted once per span
+        frame = frame[frame["year"].isin(list(totals))]  # a year the source holds nothing for is a gap
+    out: list[Series] = []
+    crossings: list[Crossover] = []
     for task in tasks:
         wide = frame[frame["task"] == task].pivot_table(index="year", columns="method", values="count", aggfunc="sum")
         present = [m for m in methods if m in wide.columns]
         if len(present) < len(methods) or wide.empty:
             continue
         wide = wide[present].dropna()  # a year needs every method's count for its shares
-        # Before the first match of any method, the methods did not exist under these names: those
-        # structural zeros would drive every fit, so a task's series starts at its first match.
         matched = wide.index[wide.sum(axis=1) > 0]
         wide = wide.loc[matched.min():] if len(matched) else wide.iloc[:0]
         years = wide.index.to_numpy(dtype="float64")
-        all_matches = wide.sum(axis=1).to_numpy()
-        exposure = np.array([totals.get(int(y), 0) for y in years]) if totals else None
-        span = (tuple(years), "literature")
-        if totals and span not in cache:
-            cache[span] = count_trend(exposure, years, level=level)
-        literature = cache.get(span)
-        ranked = sorted(present, key=lambda m: -wide[m].sum())
-        pair, cross = "", Crossover(None, None, None, "one method only" if len(present) < 2 else "no matches")
-        shares_fit: dict = {}
+        everything = wide.sum(axis=1).to_numpy(dtype="float64")
+
+        def add(method, measure, fitted, note=""):
+            out.append(Series(source, task, method, measure, years.astype("int64"), fitted,
+                              note or ("" if fitted else _why(years, wide[method]))))
+
+        for m in present:
+            y = wide[m].to_numpy(dtype="float64")
+            add(m, "count", joinpoint.fit("poisson", years, y, level=level))
+            for measure, works in (("per_1000", totals), ("per_1000_searchable", searchable)):
+                if works:
+                    exposure = np.array([works.get(int(t), 0) for t in years], dtype="float64")
+                    add(m, measure, joinpoint.fit("poisson", years, y, exposure=exposure / 1000, level=level))
+        shares: dict = {}
         if len(present) > 1:
             for m in present:
-                if len(present) == 2 and shares_fit:
-                    # Two methods: the other share is one minus this one, its fit the mirror image.
-                    shares_fit[m] = _mirror(next(iter(shares_fit.values())))
+                if len(present) == 2 and shares:
+                    # two methods: the other's share is one minus this one's, its fit the mirror image
+                    shares[m] = joinpoint.mirror(next(iter(shares.values())))
                 else:
-                    shares_fit[m] = share_trend(wide[m], all_matches, years, level)
-        if len(ranked) >= 2 and len(years):
-            a, b = ranked[0], ranked[1]
-            pair = f"{a}/{b}"
-            # with two methods the leader's share of all matches is its share against the runner-up
-            fit = shares_fit[a] if len(present) == 2 else share_trend(wide[a], wide[a] + wide[b], years, level)
-            matched = years[(wide[a] + wide[b]).to_numpy() > 0]  # the range is where the pair has matches
-            if len(matched):
-                cross = crossover(fit, int(matched.min()), int(matched.max()), level)
-        for m in present:
-            share = shares_fit.get(m)
-            fits[(task, m)] = share
-            growth = _growth(count_trend(wide[m], years, level=level))
-            per_work = _growth(count_trend(wide[m], years, exposure, level)) if totals else (None, None, None)
-            rows.append([
-                source, task, m, int(years.min()) if len(years) else None, int(years.max()) if len(years) else None,
-                len(years), int(wide[m].sum()),
-                *((share.ratio, share.low, share.high, share.p_value) if share else (None,) * 4),
-                *growth, *per_work, *_growth(literature),
-                pair, cross.year, cross.low, cross.high, cross.note,
-            ])
+                    y = wide[m].to_numpy(dtype="float64")
+                    shares[m] = joinpoint.fit("binomial", years, y, m=everything, level=level)
+                add(m, "share", shares[m])
+        crossings.append(_crossover(task, wide, present, years, level, shares))
+    return out, crossings
+
+
+def _why(years, counts) -> str:
+    if len(years) < joinpoint.MIN_YEARS:
+        plural = "s" if len(years) != 1 else ""
+        return f"too short to fit: {len(years)} complete year{plural} (at least {joinpoint.MIN_YEARS})"
+    total = int(np.nansum(np.asarray(counts, dtype="float64")))
+    if total < joinpoint.MIN_EVENTS:
+        return f"too sparse to fit: {total} match{'es' if total != 1 else ''} (at least {joinpoint.MIN_EVENTS})"
+    return "no usable fit (a share near 0 or 1 throughout, or a series the model cannot estimate)"
+
+
+def _crossover(task: str, wide: pd.DataFrame, present: list[str], years, level: float, shares: dict) -> Crossover:
+    if len(present) < 2:
+        return Crossover(task, "", None, None, None, "one method only")
+    a, b = sorted(present, key=lambda m: -wide[m].sum())[:2]
+    pair = f"{a}/{b}"
+    both = (wide[a] + wide[b]).to_numpy(dtype="float64")
+    # with two methods the leader's share of all matches is its share against the runner-up
+    fitted = (shares[a] if len(present) == 2
+              else joinpoint.fit("binomial", years, wide[a].to_numpy(dtype="float64"), m=both, level=level))
+    if fitted is None:
+        return Crossover(task, pair, None, None, None, _why(years, both))
+    found = fitted.crossing()
+    if found is None:
+        return Crossover(task, pair, None, None, None,
+                         f"none in {int(fitted.years[0])}–{int(fitted.years[-1])}")
+    year = found[0]
+    after = fitted.eta([year + 1e-3])[0] > 0  # the leader's logit share just after the crossing
+    ahead, behind = (a, b) if after else (b, a)
+    return Crossover(task, pair, *found, "", ahead, behind)
+
+
+def frame(fitted: list[Series]) -> pd.DataFrame:
+    """One row per fitted segment, columns ``COLUMNS``: APC (%) for counts and rates, odds ratio per
+    year for shares, each with its 95% interval and the p-value of no change within the segment."""
+    rows = []
+    for s in fitted:
+        if s.fit is None:
+            continue
+        digits = 3 if s.measure == "share" else 1
+        for i, seg in enumerate(s.fit.segments, 1):
+            rows.append([s.source, s.task, s.method, s.measure, i, seg.start, seg.end,
+                         *(round(s.change(v), digits) for v in (seg.slope, seg.low, seg.high)), seg.p_value])
     out = pd.DataFrame(rows, columns=COLUMNS)
-    numeric = [c for c in COLUMNS if c not in ("source", "task", "method", "crossover_pair", "crossover_note")]
-    out = out.astype({c: "float64" for c in numeric} | {"first_year": "Int64", "last_year": "Int64",
-                                                         "years": "Int64", "matches": "Int64"})
-    return out
+    return out.astype({"segment": "int64", "from": "int64", "to": "int64", "change": "float64", "low": "float64",
+                       "high": "float64", "p": "float64"})

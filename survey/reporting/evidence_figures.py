@@ -1,9 +1,9 @@
-"""Figures that show the evidence: shares per task and year with Wilson bands and the fitted trend.
+"""Figures that show the evidence: shares per task and year, Wilson bands, fitted joinpoint segments.
 
 Same conventions as ``figures``: Okabe-Ito colours and distinct markers per method, sized for
 GitHub's content column, no pyplot. Years where a task's methods together match fewer than the
-minimum are drawn faint rather than dropped; the current, incomplete year is drawn hollow and
-is not part of any fit.
+minimum are drawn faint rather than dropped; years not yet complete are drawn hollow and
+are not part of any fit.
 """
 
 from __future__ import annotations
@@ -17,9 +17,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from survey.reporting.figures import STYLE, WIDTH, _grid, _ordered, _save, _year_axis, colour, marker
+from survey.reporting.figures import FIT_LEGEND, STYLE, WIDTH, _grid, _ordered, _save, _year_axis, colour, draw_fit, marker
 
 FAINT = 0.25
+
+
+def _logistic(eta):
+    return 1 / (1 + np.exp(-eta))
 
 
 def share_bands(
@@ -29,7 +33,7 @@ def share_bands(
     """One panel per task: each method's share of the year's method matches, its 95% band, its fit.
 
     ``shares``: task, method, year, share, ci_low, ci_high, total (the year's method matches).
-    ``fits``: (task, method) -> a fitted share trend (``survey.evidence.trends.Slope``) to draw dashed.
+    ``fits``: (task, method) -> the share's joinpoint fit, drawn where it found a change.
     """
     frame = shares.dropna(subset=["share"])
     if frame.empty:
@@ -46,8 +50,7 @@ def share_bands(
         fig.subplots_adjust(left=0.8 / WIDTH, right=1 - 0.2 / WIDTH, top=1 - 0.95 / height,
                             bottom=(0.55 if spare else 1.25) / height, hspace=0.5, wspace=0.25)
         axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
-        from survey.evidence.trends import fitted_share
-
+        fitted = False
         for ax, task in zip(axes, tasks):
             part = frame[frame["task"] == task]
             ax.axhline(0.5, color="#777777", lw=0.8, ls=":", zorder=1)
@@ -78,10 +81,7 @@ def share_bands(
                     late = s[s["year"] >= incomplete_from]
                     ax.plot(late["year"], late["share"], ls="none", marker=marker(i), ms=5.5, mfc="white", mec=c,
                             mew=1.3, zorder=4)
-                fit = fits.get((task, method))
-                if fit is not None and not complete.empty:
-                    xs = np.linspace(complete["year"].min(), complete["year"].max(), 60)
-                    ax.plot(xs, fitted_share(fit, xs), color=c, lw=1.3, ls="--", zorder=2)
+                fitted = draw_fit(ax, fits.get((task, method)), c, _logistic) or fitted
             ax.set_title(task)
             ax.set_ylim(0, 1)
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
@@ -93,7 +93,8 @@ def share_bands(
             ax.xaxis.set_tick_params(labelbottom=True)
         handles = [Line2D([], [], color=colour(i), marker=marker(i), lw=1.6, label=m) for i, m in enumerate(methods)]
         handles += [
-            Line2D([], [], color="#555555", ls="--", lw=1.3, label="fitted trend"),
+            *([Line2D([], [], color="#555555", ls="--", lw=1.3, marker="|", ms=10, mew=2, label=FIT_LEGEND)]
+              if fitted else []),
             Line2D([], [], color="#555555", marker="o", lw=0, alpha=FAINT, label=f"under {min_total} matches that year"),
             Line2D([], [], color="#555555", marker="o", lw=0, markerfacecolor="white", label="year incomplete (not fitted)"),
         ]
@@ -105,6 +106,6 @@ def share_bands(
             fig.legend(handles=handles, loc="lower center", ncols=min(len(handles), 3), frameon=False,
                        bbox_to_anchor=(0.5, 0.0), fontsize=9)
         fig.suptitle(f"{source}: each method's share of the year's method matches,\n"
-                     "with 95% Wilson bands and the fitted trend", fontsize=12, y=1 - 0.15 / height, va="top")
+                     "with 95% Wilson bands and the fitted segments", fontsize=12, y=1 - 0.15 / height, va="top")
         fig.supylabel("share of method matches", x=0.12 / WIDTH, ha="left")
         return _save(fig, path)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -97,6 +98,25 @@ def _legend(ax, shaded: bool) -> tuple[list, list[str]]:
     return handles, labels
 
 
+def draw_fit(ax, fit, c: str, inverse) -> bool:
+    """A joinpoint fit's segments, dashed, with their 95% band and the joinpoints marked; nothing
+    where no segment changes significantly (a flat line would read as a finding). ``inverse`` maps
+    the linear predictor to the axis' scale. Returns whether anything was drawn."""
+    if fit is None or all(s.p_value >= 1 - fit.level for s in fit.segments):
+        return False
+    xs = np.union1d(np.linspace(fit.years[0], fit.years[-1], 60), fit.joinpoints)
+    low, high = fit.band(xs)
+    ax.fill_between(xs, inverse(low), inverse(high), color=c, alpha=0.13, lw=0, zorder=1)
+    ax.plot(xs, inverse(fit.eta(xs)), color=c, lw=1.3, ls="--", zorder=2)
+    if fit.joinpoints:
+        joins = np.asarray(fit.joinpoints, dtype="float64")
+        ax.plot(joins, inverse(fit.eta(joins)), ls="none", marker="|", ms=14, mew=2.2, color=c, zorder=5)
+    return True
+
+
+FIT_LEGEND = "fitted segments, 95% band\n(| a joinpoint)"
+
+
 def _incomplete(ax, years: Iterable[int], incomplete_from: int | None) -> bool:
     """Shade the years not yet over (or known to be partial) so a dip there is not misread."""
     years = list(years)
@@ -115,6 +135,7 @@ def _panels(
     incomplete_from: int | None,
     order: tuple[list[str] | None, list[str] | None] = (None, None),
     percent: bool = False,
+    fits: dict | None = None,
 ) -> Path | None:
     """Small multiples: one panel per task, one line per method, each panel its own y scale."""
     methods = _ordered(frame["method"], order[0])
@@ -130,7 +151,7 @@ def _panels(
         fig.subplots_adjust(left=0.8 / WIDTH, right=1 - 0.2 / WIDTH, top=1 - 0.75 / height,
                             bottom=bottom / height, hspace=0.5, wspace=0.32)
         axes = fig.subplots(rows, cols, sharex=True, squeeze=False).ravel()
-        shaded = False
+        shaded = fitted = False
         for ax, task in zip(axes, tasks):
             part = frame[frame["task"] == task]
             for i, method in enumerate(methods):
@@ -143,6 +164,7 @@ def _panels(
                     ax.plot(joined["year"], joined[value], color=colour(i), ls=":", lw=1.2)
                     ax.plot(late["year"], late[value], ls="none", marker=marker(i), ms=5.5, mfc="white",
                             mec=colour(i), mew=1.3, zorder=4)
+                fitted = draw_fit(ax, (fits or {}).get((task, method)), colour(i), np.exp) or fitted
             shaded = _incomplete(ax, part["year"], incomplete_from) or shaded
             ax.set_title(task)
             ax.set_ylim(bottom=0)
@@ -154,6 +176,11 @@ def _panels(
         for ax in axes[max(0, len(tasks) - cols):len(tasks)]:
             ax.xaxis.set_tick_params(labelbottom=True)
         handles, labels = _legend(axes[0], shaded)
+        if fitted:
+            from matplotlib.lines import Line2D
+
+            handles.append(Line2D([], [], color="#555555", ls="--", lw=1.3, marker="|", ms=10, mew=2))
+            labels.append(FIT_LEGEND)
         if spare:
             axes[-1].set_visible(True)
             axes[-1].axis("off")
@@ -169,24 +196,27 @@ def _panels(
 
 def counts_by_year(
     frame: pd.DataFrame, source: str, path: Path, *, incomplete_from: int | None = None,
-    methods: list[str] | None = None, tasks: list[str] | None = None,
+    methods: list[str] | None = None, tasks: list[str] | None = None, fits: dict | None = None,
 ) -> Path | None:
-    """Per-year matches per task for each method (``frame``: method, task, year, count)."""
+    """Per-year matches per task for each method (``frame``: method, task, year, count); ``fits``:
+    (task, method) -> the count's joinpoint fit, drawn where it found a change."""
     frame = frame.dropna(subset=["count"])
     if frame.empty or not frame["count"].astype("int64").gt(0).any():
         return None
     frame = frame.assign(count=frame["count"].astype("int64"), year=frame["year"].astype("int64"))
     return _panels(
         frame, "count", f"{source}: records matching each method per year, by task",
-        "matching records per year", path, incomplete_from, (methods, tasks),
+        "matching records per year", path, incomplete_from, (methods, tasks), fits=fits,
     )
 
 
 def normalised_by_year(
     frame: pd.DataFrame, totals: dict[int, int], source: str, path: Path, *, per: int = 1000,
     incomplete_from: int | None = None, methods: list[str] | None = None, tasks: list[str] | None = None,
+    fits: dict | None = None,
 ) -> Path | None:
-    """Matches per ``per`` records of that year, where the source gives the year's total."""
+    """Matches per ``per`` records of that year, where the source gives the year's total; ``fits``:
+    (task, method) -> the rate's joinpoint fit (per ``per`` records), drawn where it found a change."""
     frame = frame.dropna(subset=["count"])
     totals = {int(y): int(n) for y, n in totals.items() if n}
     frame = frame[frame["year"].astype("int64").isin(list(totals))]
@@ -196,7 +226,7 @@ def normalised_by_year(
     frame = frame.assign(year=year, rate=frame["count"].astype("float64") * per / year.map(totals))
     return _panels(
         frame, "rate", f"{source}: matches per {per:,} records of the same year, by task",
-        f"matching records per {per:,} records", path, incomplete_from, (methods, tasks), percent=True,
+        f"matching records per {per:,} records", path, incomplete_from, (methods, tasks), percent=True, fits=fits,
     )
 
 

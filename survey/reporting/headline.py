@@ -42,7 +42,15 @@ def render(ctx: Context) -> str:
         statement += ("\n\n" if statement else "") + (
             f"**Fetched, but without a count:** {and_(reasons)}; {ctx.link_to('provenance')} lists every cell. "
             f"`{ctx.refresh_command(failed)}` tries again.")
-    return out + ("\n\n" + statement if statement else "")
+    return recent_lead(ctx) + out + ("\n\n" + statement if statement else "")
+
+
+def recent_lead(ctx: Context) -> str:
+    """What changed recently, before the counts' claims (``survey.reporting.recent``)."""
+    from survey.reporting.recent import headline_lines
+
+    lines = headline_lines(ctx)
+    return "\n".join(lines) + "\n\n" if lines else ""
 
 
 def not_fetched_statement(ctx: Context) -> str:

@@ -165,7 +165,8 @@ def replay(doc: dict, sources: dict) -> Replay:
     for (name, _, totals), obs in groups.items():
         source = sources[name]
         if obs[0]["method_terms"] is None:
-            _replay_year_totals(source, name, obs, out)
+            for method in dict.fromkeys(o["method"] for o in obs):  # all works; works with an abstract
+                _replay_year_totals(source, name, [o for o in obs if o["method"] == method], out)
             continue
         query = cell_query(_specs(obs[0]["method_terms"]), _specs(obs[0]["task_terms"]))
         identity = source.identity()
@@ -204,18 +205,22 @@ def replay(doc: dict, sources: dict) -> Replay:
 
 def _replay_year_totals(source, name: str, obs: list[dict], out: Replay) -> None:
     """All works per year (the denominators of per-1,000 trends), counted again in one call."""
+    from survey.refreshing import SEARCHABLE
+
     years = [o["year"] for o in obs if o["year"] is not None]
     if not years:
         return
+    searchable = obs[0]["method"] == SEARCHABLE
     try:
-        now = source.year_totals(min(years), max(years))
+        now = (source.searchable_totals if searchable else source.year_totals)(min(years), max(years))
     except SourceError as exc:
-        out.not_replayed.append(f"{name} all works per year: {exc}")
+        out.not_replayed.append(f"{name} {'works with an abstract' if searchable else 'all works'} per year: {exc}")
         return
     for o in obs:
         cell = f"{o['method']}:{o['task']}"
         try:
-            compiled = source.totals_query(o["year_from"], o["year_to"])
+            compiled = (source.compile_searchable_totals(o["year"], o["year"])[o["year"]] if searchable
+                        else source.totals_query(o["year_from"], o["year_to"]))
         except SourceError as exc:
             out.changes.append(Change(name, cell, str(o["year"]), o["count"], None, f"{CANNOT_COMPILE}: {exc}"))
             continue

@@ -1,67 +1,59 @@
-"""Section 4, trends: per-year counts, shares with bands, counts per 1,000 works, and tested trends.
+"""Section 4, trends: the recent change first, then per-year counts, shares and rates with their
+fitted joinpoint segments, the segments themselves, and the per-year table.
 
-The models are those of ``survey.evidence.trends``; the current, incomplete year is drawn
-hollow and left out of every fit.
+The models are those of ``survey.evidence.trends`` and ``survey.evidence.joinpoint``; which years
+are complete comes from the data (``survey.evidence.complete_years``): later years are drawn
+hollow, marked in the table, and left out of every fit.
 """
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-from survey import analysis
 from survey.evidence import shares as share_mod
-from survey.evidence import trends as trend_mod
 from survey.evidence.claims import MIN_MATCHES
+from survey.evidence.joinpoint import MIN_EVENTS, MIN_YEARS
+from survey.evidence.joinpoint_grid import END, GAP
 from survey.reporting import evidence_figures, figures
 from survey.reporting.context import Context
+from survey.reporting.recent import Fitted, change_words, crossing_words, describe, fitted, measure_words, p_words
 from survey.reporting.text import slug, thousands, year_span
 from survey.table_text import markdown_rows
 
 MODELS = (
-    "How the tests read: *odds ratio per year* is exp(slope) of a binomial regression of the method's matches "
-    "on year, out of all method matches of the task that year (above 1: the share grows). *Growth* is exp(slope) "
-    "− 1 of a Poisson regression of the yearly count on year; *per 1,000 works* adds the log of the source's "
-    "yearly total as an offset, so it is growth beyond the literature's own. Both are quasi-likelihood fits "
-    "(variance scaled by Pearson's χ² where counts vary more than the model allows), with 95% intervals. The "
-    "crossover is the year where the fitted share of the leader against the runner-up reaches one half, with a "
-    "95% interval from 4,000 parametric bootstrap draws of the coefficients."
-)
-
-
-def per_year(ctx: Context) -> pd.DataFrame:
-    frame = analysis.per_year_frame(ctx.latest)
-    lo, hi = ctx.matrix.trend.start, ctx.matrix.trend.end or ctx.now.year
-    return frame[frame["method"].isin(ctx.methods) & frame["task"].isin(ctx.tasks)
-                 & (frame["year"] >= lo) & (frame["year"] <= hi)]
+    "How the trends are fitted: joinpoint regression as in the US National Cancer Institute's Joinpoint program "
+    "(Kim et al. 2000): connected straight segments on the log scale (counts, Poisson; rates per 1,000 works, "
+    "Poisson with the year's works as exposure) or the logit scale (shares of the task's method matches, "
+    "binomial), with 0 to 3 joinpoints on observed years (every segment at least {gap} years long, joinpoints "
+    "counted in both), the number chosen by the Bayesian information criterion on the quasi-likelihood scale and "
+    "kept only where each change of slope is significant after a Bonferroni bound over the placements searched. A "
+    "segment's change is the annual percent change (APC), or the odds ratio per year for a share, with its 95% "
+    "interval; the average over the last five complete years weighs each segment by its years in them (AAPC, Clegg "
+    "et al. 2009). Paper counts vary between years more than Poisson noise allows: every interval is scaled by the "
+    "fit's dispersion (Pearson χ² / df), and a dispersion above 2 is called a poor fit. A segment's interval also "
+    "spans the other joinpoint years the data cannot tell apart (a likelihood-ratio region, Lerman 1980); the "
+    "average, the bands and the crossover are conditional on the joinpoint years found, so they can be narrower. A "
+    "series of under {years} complete years or {events} matches is not fitted. The crossover is the year where the "
+    "fitted share of the leader (most matches) against the runner-up last crosses one half, in a segment whose "
+    "change is significant, with a 95% interval from 4,000 parametric bootstrap draws of the coefficients. "
+    "`survey trend --format csv` gives every segment of every measure."
+).format(gap=min(GAP + 2, END + 1), years=MIN_YEARS, events=MIN_EVENTS)
 
 
 def render(ctx: Context) -> str:
     if ctx.matrix.trend is None:
         return f"The query file `{ctx.query_shown}` has no `[trend]` table, so there are no per-year counts."
-    frame = per_year(ctx)
-    parts = {s: frame[frame["source"] == s] for s in ctx.names}
-    out = [block(ctx, s, part) for s, part in parts.items() if not part.empty]
+    found = {s: fitted(ctx, s) for s in ctx.names}
+    out = [block(ctx, s, f) for s, f in found.items() if f is not None]
     if not out:
         out.append("No per-year counts are cached, so there is no trend to draw.")
     else:
         out.append(MODELS)
-    lacking = [s for s in ctx.with_data if parts[s].empty]
+    lacking = [s for s in ctx.with_data if found[s] is None]
     if lacking:
         out.append(f"Per-year counts for {', '.join(f'`{s}`' for s in lacking)} come with "
                    f"`{ctx.refresh_command(lacking)}`.")
     return "\n\n".join(out)
-
-
-def covered(ctx: Context, source: str, part: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, int]]:
-    """The per-year counts of the years the source covers, and its year totals where it gives them."""
-    years = sorted(int(y) for y in part["year"].unique())
-    totals = {y: n for y, n in ctx.year_totals(source).items() if years and years[0] <= y <= years[-1]}
-    if totals:
-        # A year the source holds no works for is a gap in coverage, not a zero count.
-        part = part[part["year"].isin([y for y in years if totals.get(y, 0) > 0])]
-    return part[["method", "task", "year", "count"]], totals
 
 
 def year_shares(part: pd.DataFrame) -> pd.DataFrame:
@@ -71,128 +63,126 @@ def year_shares(part: pd.DataFrame) -> pd.DataFrame:
     return out.assign(total=total.astype("float64"))
 
 
-def block(ctx: Context, source: str, part: pd.DataFrame) -> str:
-    part, totals = covered(ctx, source, part)
+def block(ctx: Context, source: str, f: Fitted) -> str:
+    part, totals = f.part, f.totals
     years = sorted(int(y) for y in part["year"].unique())
     name = slug(source)
-    incomplete = ctx.now.year
-    fits: dict = {}
-    fitted = trend_mod.trends(part, source, ctx.methods, ctx.tasks, totals=totals, incomplete_from=incomplete,
-                              fits=fits)
+    through = f.complete.through
+    incomplete = None if through is None else through + 1
     out = [f"### `{source}`, per publication year ({year_span(years[0], years[-1])})" if years else f"### `{source}`"]
+    out.append(complete_words(f, years))
+    out.append(recent_table(ctx, f))
+    out.append(crossovers(f))
     figs = []
     if not totals:
-        # Where the source gives its year totals, matches per 1,000 works replace the raw counts (which the
-        # per-year table below still gives): a count that grows with the literature is not a trend.
         figs.append((figures.counts_by_year(part, source, ctx.figure(f"{name}_counts_by_year"),
-                                            incomplete_from=incomplete, methods=ctx.methods, tasks=ctx.tasks),
-                     f"{source}: matching records per year for each method, one panel per task"))
+                                            incomplete_from=incomplete, methods=ctx.methods, tasks=ctx.tasks,
+                                            fits=f.fits("count")),
+                     f"{source}: matching records per year for each method, one panel per task, with the fitted "
+                     "segments"))
     if len(ctx.methods) >= 2:
         figs.append((evidence_figures.share_bands(
-            year_shares(part), source, ctx.figure(f"{name}_share_by_year"), fits=fits,
+            year_shares(part), source, ctx.figure(f"{name}_share_by_year"), fits=f.fits("share"),
             min_total=MIN_MATCHES, incomplete_from=incomplete, methods=ctx.methods, tasks=ctx.tasks),
             f"{source}: each method's share of the year's method matches per task, with 95% Wilson bands and "
-            "the fitted trend"))
+            "the fitted segments"))
     if totals:
         figs.append((figures.normalised_by_year(part, totals, source, ctx.figure(f"{name}_per_1000_by_year"),
-                                                incomplete_from=incomplete, methods=ctx.methods, tasks=ctx.tasks),
-                     f"{source}: matches per 1,000 records of the same year, one panel per task"))
+                                                incomplete_from=incomplete, methods=ctx.methods, tasks=ctx.tasks,
+                                                fits=f.fits("per_1000")),
+                     f"{source}: matches per 1,000 records of the same year, one panel per task, with the fitted "
+                     "segments"))
     drawn = [ctx.link(p, alt) for p, alt in figs if p is not None]
     out.extend(drawn or ["Every per-year count is zero, so there is nothing to draw."])
-    if incomplete in years:
-        out.append(f"{incomplete} is the current year and still incomplete: drawn hollow (and shaded), and left "
-                   "out of every fit.")
+    notes = ["Dashed: the fitted segments with their 95% band, a tick at each joinpoint; none is drawn where no "
+             "segment changes significantly."]
     if len(ctx.methods) >= 2:
-        faint = f"Years where a task's methods match fewer than {MIN_MATCHES} records are drawn faint in the share figure."
-        out.append(faint)
-    out.append(tests_table(fitted, bool(totals)))
-    out.append(literature(fitted, source, totals, incomplete))
-    out.append(crossovers(fitted))
-    out.append(total_table(ctx, part, totals))
+        notes.append(f"Years where a task's methods match fewer than {MIN_MATCHES} records are drawn faint in the "
+                     "share figure.")
+    out.append(" ".join(notes))
+    out.append(coverage_warning(f))
+    out.append(segments_table(ctx, f))
+    out.append(total_table(ctx, part, totals, through, f.searchable))
     return "\n\n".join(x for x in out if x)
 
 
-def _p(p: float) -> str:
-    return "n/a" if pd.isna(p) else ("< 0.001" if p < 0.001 else f"{p:.3f}")
+def complete_words(f: Fitted, years: list[int]) -> str:
+    through = f.complete.through
+    if through is None:
+        return "Every year shown is fitted: nothing records when the counts were taken."
+    later = [y for y in years if y > through]
+    text = f"Fitted years end at {through}: {'; '.join(f.complete.reasons)}."
+    if later:
+        text += (f" {year_span(later[0], later[-1])} {'is' if len(later) == 1 else 'are'} shown hollow (shaded) and "
+                 "marked in the table, but not fitted.")
+    return text
 
 
-def _signed(v: float) -> str:
-    n = round(100 * v)
-    return f"{n:+d}" if n else "0"
-
-
-def _growth(v, lo, hi) -> str:
-    if pd.isna(v):
-        return "n/a"
-    return f"{_signed(v)}% [{_signed(lo)}, {_signed(hi)}]"
-
-
-def _or(v, lo, hi) -> str:
-    return "n/a" if pd.isna(v) else f"{v:.2f} [{lo:.2f}–{hi:.2f}]"
-
-
-def tests_table(fitted: pd.DataFrame, with_totals: bool) -> str:
-    if fitted.empty:
-        return "Too few complete years with every method's count to fit a trend (at least 3 are needed)."
-    header = ["task", "method", "years fitted", "matches", "share: odds ratio per year", "p", "count growth per year"]
-    if with_totals:
-        header.append("growth per 1,000 works")
+def recent_table(ctx: Context, f: Fitted) -> str:
+    measure = f.lead_measure
     body = []
-    for r in fitted.itertuples():
-        row = [r.task, r.method, f"{r.first_year}–{r.last_year}" if r.years else "no match", thousands(r.matches),
-               _or(r.odds_ratio, r.or_low, r.or_high), _p(r.p_value), _growth(r.growth, r.growth_low, r.growth_high)]
-        if with_totals:
-            row.append(_growth(r.growth_per_work, r.growth_per_work_low, r.growth_per_work_high))
-        body.append(row)
-    return ("Tested trends, complete years only (n/a: the method never or always matched, or fewer than 3 years):"
-            "\n\n" + markdown_rows(header, body, "ll" + "r" * (len(header) - 2)))
-
-
-def literature(fitted: pd.DataFrame, source: str, totals: dict[int, int], incomplete: int | None) -> str:
-    if not totals or fitted.empty or fitted["literature_growth"].isna().all():
-        return ("" if totals else f"`{source}` gives no yearly total of its works, so counts cannot be set against "
-                "the literature's own growth here.")
-    last = fitted[fitted["task"] == fitted["task"].iloc[-1]]  # the query file's last task: its overall column
-    r = last.iloc[0]
-    lit = _growth(r.literature_growth, r.literature_growth_low, r.literature_growth_high)
-    lines = [f"Over {r.first_year}–{r.last_year} (the `{r.task}` column's complete years), `{source}` itself grew "
-             f"{lit} a year (all its works). Beside it:"]
-    for row in last.itertuples():
-        if pd.isna(row.growth):
-            continue
-        lines.append(f"- {row.method}: {_growth(row.growth, row.growth_low, row.growth_high)} a year; per 1,000 "
-                     f"works {_growth(row.growth_per_work, row.growth_per_work_low, row.growth_per_work_high)}.")
-    return "\n".join(lines)
-
-
-def _year(v) -> str:
-    if v is None or pd.isna(v):
-        return "n/a"
-    return "−∞" if v == -math.inf else "∞" if v == math.inf else f"{v:.1f}"
-
-
-def crossovers(fitted: pd.DataFrame) -> str:
-    if fitted.empty:
-        return ""
-    body = []
-    for task, rows in fitted.groupby("task", sort=False):
-        r = rows.iloc[0]
-        if not r.crossover_pair:
-            continue
-        a, b = r.crossover_pair.split("/", 1)
-        if pd.isna(r.crossover):
-            when, ci = r.crossover_note, "n/a"
-        else:
-            when, ci = _year(r.crossover), f"[{_year(r.crossover_low)}, {_year(r.crossover_high)}]"
-        body.append([task, f"{a} vs {b}", when, ci])
+    for task in ctx.tasks:
+        for m in ctx.methods:
+            s = f.get(task, m, measure)
+            if s is not None:
+                body.append([task, m, describe(s)])
     if not body:
         return ""
-    return ("Where the lead changes: the year the fitted share of the leader (most matches over the years fitted) "
-            "against the runner-up crosses one half:\n\n" + markdown_rows(
-                ["task", "leader vs runner-up", "crossover year", "95% interval"], body, "llrr"))
+    return (f"**The recent change** ({measure_words(measure)}): the last segment's change and since when, the one "
+            "before it, the average over the last five complete years, and the peak where a significant rise meets "
+            "a significant fall:\n\n" + markdown_rows(["task", "method", "recent change (95% interval)"], body, "lll"))
 
 
-def total_table(ctx: Context, part: pd.DataFrame, totals: dict[int, int]) -> str:
+def crossovers(f: Fitted) -> str:
+    body = [[c.task, crossing_words(c)] for c in f.crossings if c.pair]
+    if not body:
+        return ""
+    return ("Where the lead changes: the year the fitted share of the leader against the runner-up crosses one "
+            "half:\n\n" + markdown_rows(["task", "crossover (95% interval)"], body, "ll"))
+
+
+def segments_table(ctx: Context, f: Fitted) -> str:
+    body = []
+    for measure in (f.lead_measure, *(["per_1000_searchable"] if f.searchable else []), "share"):
+        for task in ctx.tasks:
+            for m in ctx.methods:
+                s = f.get(task, m, measure)
+                if s is None or s.fit is None:
+                    continue
+                for i, seg in enumerate(s.fit.segments, 1):
+                    fit = f"{s.fit.dispersion:.1f}" + (" (poor)" if s.fit.poor_fit else "")
+                    body.append([task, m, measure, str(i), f"{seg.start}–{seg.end}",
+                                 change_words(s, seg.slope, seg.low, seg.high), p_words(seg.p_value), fit])
+    if not body:
+        return "No series has enough complete years and matches to fit."
+    return ("Every fitted segment (change: APC, or odds ratio per year for a share; dispersion: Pearson χ² / df):\n\n"
+            + markdown_rows(["task", "method", "measure", "segment", "years", "change (95% interval)", "p",
+                             "dispersion"], body, "lllrlrrr"))
+
+
+COVERAGE_JUMP = 5  # percentage points of records with an abstract, within the fitted years
+
+
+def coverage_warning(f: Fitted) -> str:
+    """Where the share of records with an abstract moves by more than ``COVERAGE_JUMP`` points
+    within the fitted years, a change per 1,000 works may be abstracts arriving, not the field."""
+    through = f.complete.through
+    fitted_years = {int(y) for s in f.series if s.fit is not None for y in s.years}
+    share = {y: 100 * f.searchable[y] / f.totals[y] for y in sorted(fitted_years)
+             if f.totals.get(y) and y in f.searchable and (through is None or y <= through)}
+    if len(share) < 2 or max(share.values()) - min(share.values()) <= COVERAGE_JUMP:
+        return ""
+    low, high = min(share, key=share.get), max(share, key=share.get)
+    return (f"**Coverage changes within the fitted years:** records with an abstract are {share[low]:.0f}% of "
+            f"{low}'s and {share[high]:.0f}% of {high}'s (the per-year table gives each year). Matches are counted in "
+            "titles and abstracts, so part of a change per 1,000 works can be abstracts arriving rather than the "
+            "field moving. Two views free of it: the rate per 1,000 works with an abstract (`per_1000_searchable` in "
+            "the segments below and in `survey trend`), and the title-only variant of the robustness section "
+            "(`fields = \"title\"` in a query file).")
+
+
+def total_table(ctx: Context, part: pd.DataFrame, totals: dict[int, int], through: int | None,
+                searchable: dict[int, int] | None = None) -> str:
     task = next((t for t in ctx.tasks if ctx.is_total(t)), None)
     if task is None or len(ctx.methods) < 2:
         return ""
@@ -204,6 +194,8 @@ def total_table(ctx: Context, part: pd.DataFrame, totals: dict[int, int]) -> str
     header = ["year", *ctx.methods, *(f"{m} share" for m in ctx.methods)]
     if totals:
         header += ["all records", *(f"{m} per 1,000" for m in ctx.methods)]
+    if totals and searchable:
+        header.append("with abstract")
     from survey.evidence.intervals import wilson
     from survey.table_text import share_words
 
@@ -213,13 +205,16 @@ def total_table(ctx: Context, part: pd.DataFrame, totals: dict[int, int]) -> str
             continue
         counts = {m: int(r[m]) for m in ctx.methods}
         both = sum(counts.values())
-        label = f"{int(year)} (incomplete)" if int(year) >= ctx.now.year else str(int(year))
+        label = f"{int(year)} (not fitted)" if through is not None and int(year) > through else str(int(year))
         row = [label, *[thousands(counts[m]) for m in ctx.methods]]
         for m in ctx.methods:
             row.append(share_words(counts[m] / both, *wilson(counts[m], both)) if both else "n/a (no match)")
         if totals:
             n = totals.get(int(year), 0)
             row += [thousands(n) if n else "n/a", *(f"{1000 * counts[m] / n:.1f}" if n else "n/a" for m in ctx.methods)]
+            if searchable:
+                k = searchable.get(int(year))
+                row.append(f"{100 * k / n:.0f}%" if n and k is not None else "n/a")
         rows.append(row)
     if not rows:
         return ""
@@ -227,4 +222,6 @@ def total_table(ctx: Context, part: pd.DataFrame, totals: dict[int, int]) -> str
                "method matches, with its 95% Wilson interval.")
     if totals:
         caption += " All records: the source's count of every record that year."
+    if totals and searchable:
+        caption += " With abstract: the share of those records with an abstract, what a match beyond the title needs."
     return caption + "\n\n" + markdown_rows(header, rows)

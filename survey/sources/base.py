@@ -23,6 +23,7 @@ class Capabilities:
     records: bool = False  # sample() returns matched records (for the precision audit)
     exact: bool = False  # can match a term unstemmed where it stems by default
     title_only: bool = False  # can restrict a search to titles (a query file's fields = "title")
+    searchable_totals: bool = False  # can count per year the works with an abstract (coverage)
     notes: str = ""  # known biases, shown in `survey sources` and the report
 
 
@@ -81,6 +82,15 @@ class Source(ABC):
     def year_totals(self, start: int, end: int) -> dict[int, int]:
         """All works per year regardless of query (every year from start to end), for normalising trends."""
         raise Unsupported(f"{self.name} cannot count all of its works per year")
+
+    def compile_searchable_totals(self, start: int, end: int) -> dict[int, str]:
+        """The request behind each year of ``searchable_totals`` (where ``capabilities.searchable_totals``)."""
+        raise Unsupported(f"{self.name} cannot count its works with an abstract per year")
+
+    def searchable_totals(self, start: int, end: int) -> dict[int, int]:
+        """Works with an abstract per year, every year from start to end: the coverage of a search
+        of titles and abstracts (where ``capabilities.searchable_totals``)."""
+        raise Unsupported(f"{self.name} cannot count its works with an abstract per year")
 
     def sample(self, query: Query, start: int | None, end: int | None, n: int) -> list[Record]:
         raise NotImplementedError(f"{self.name} does not return records")

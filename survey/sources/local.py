@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from survey.corpus.index import Corpus, count_sql, totals_sql
+from survey.corpus.index import Corpus, count_sql, searchable_sql, totals_sql
 from survey.errors import UnknownSource
 from survey.matrix import Query
 from survey.sources.base import Capabilities, Record, Source
@@ -25,6 +25,7 @@ CAPABILITIES = Capabilities(
     records=True,
     title_only=True,
     exact=True,
+    searchable_totals=True,
     notes=(
         "Counts only what was imported: coverage is that of the exported file. English Porter "
         "stemming conflates some unrelated words (general/generation); records without a year "
@@ -98,6 +99,14 @@ class LocalSource(Source):
     def year_totals(self, start: int, end: int) -> dict[int, int]:
         """Records per year, every year from start to end (0 where the corpus has none)."""
         return self.corpus.year_totals(start, end)
+
+    def compile_searchable_totals(self, start: int, end: int) -> dict[int, str]:
+        return {year: searchable_sql(year, year) for year in range(start, end + 1)}
+
+    def searchable_totals(self, start: int, end: int) -> dict[int, int]:
+        """Records with an abstract per year, every year from start to end: what a match in
+        titles and abstracts could find beyond the title."""
+        return self.corpus.searchable_totals(start, end)
 
     def sample(self, query: Query, start: int | None, end: int | None, n: int, seed: int = 0) -> list[Record]:
         return self.corpus.sample(query, start, end, n, seed)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from survey.errors import Unreachable
 from survey.matrix import Query
 from survey.sources.base import Source
-from survey.corpus.index import count_sql, totals_sql
+from survey.corpus.index import count_sql, searchable_sql, totals_sql
 from survey.sources.local import CAPABILITIES
 
 
@@ -29,6 +29,9 @@ class StoredLocalSource(Source):
 
     def totals_query(self, start: int, end: int) -> str:
         return totals_sql(start, end)
+
+    def compile_searchable_totals(self, start: int, end: int) -> dict[int, str]:
+        return {year: searchable_sql(year, year) for year in range(start, end + 1)}
 
     def count(self, query: Query, start: int | None, end: int | None) -> int:
         raise Unreachable(f"{self.name}: the corpus is not on this machine; import it with `survey corpus import`")
