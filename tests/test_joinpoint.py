@@ -181,3 +181,17 @@ def test_the_mirror_of_a_share_fit_is_the_fit_of_the_other_share():
     for a, b in zip(mirrored.segments, other.segments):
         assert (a.slope, a.low, a.high, a.p_value) == pytest.approx((b.slope, b.low, b.high, b.p_value), rel=1e-4, abs=1e-6)
     assert jp.mirror(None) is None
+
+
+def test_a_segment_claims_a_change_only_where_its_widened_interval_excludes_none():
+    """p < 0.05 given the joinpoint, but the interval widened over the joinpoint years the data
+    allow holds zero (the ACL LSTM share over 2013-2016 did): no clear change, so no crossover in it."""
+    unclear = jp.Segment(start=2013, end=2016, slope=0.9, low=-0.003, high=1.78, p_value=0.007)
+    clear = jp.Segment(start=2013, end=2016, slope=0.9, low=0.2, high=1.6, p_value=0.007)
+    flat = jp.Segment(start=2016, end=2024, slope=0.0, low=-0.1, high=0.1, p_value=0.9)
+    assert not unclear.clear() and clear.clear() and not flat.clear()
+    # a logit share rising through one half in the first segment (x from -2 to 1), flat after
+    params = np.array([0.0, 0.9, -0.9])
+    knots, x = [1.0], np.arange(-2.0, 7.0)
+    assert jp._last_zero(params, knots, x, [clear, flat], 0.95) == pytest.approx(0.0)
+    assert jp._last_zero(params, knots, x, [unclear, flat], 0.95) is None

@@ -76,6 +76,12 @@ class Segment:
     high: float
     p_value: float
 
+    def clear(self, level: float = LEVEL) -> bool:
+        """A change this segment can claim: significant, and its interval (widened over the joinpoint
+        years the data cannot tell apart) excludes no change. The p-value alone is conditional on the
+        joinpoints found, so a segment can pass it with an interval that still holds zero."""
+        return self.p_value < 1 - level and (self.low > 0 or self.high < 0)
+
 
 @dataclass
 class Fit:
@@ -174,7 +180,7 @@ def _last_zero(params, knots, x, segments, level) -> float | None:
     x0 = segments[0].start - x[0]
     for z in reversed(_zeros(params, knots, x)):
         seg = next((s for s in segments if s.start <= z + x0 <= s.end), segments[-1])
-        if seg.p_value < 1 - level:
+        if seg.clear(level):
             return z
     return None
 

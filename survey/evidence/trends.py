@@ -68,9 +68,8 @@ class Series:
         """A joinpoint where a significant rise meets a significant fall (the highest such)."""
         if self.fit is None:
             return None
-        alpha = 1 - self.fit.level
         found = [a.end for a, b in zip(self.fit.segments, self.fit.segments[1:])
-                 if a.slope > 0 and b.slope < 0 and a.p_value < alpha and b.p_value < alpha]
+                 if a.slope > 0 and b.slope < 0 and a.clear(self.fit.level) and b.clear(self.fit.level)]
         return max(found, key=lambda y: float(self.fit.eta([y])[0])) if found else None
 
 

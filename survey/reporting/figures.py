@@ -102,7 +102,7 @@ def draw_fit(ax, fit, c: str, inverse) -> bool:
     """A joinpoint fit's segments, dashed, with their 95% band and the joinpoints marked; nothing
     where no segment changes significantly (a flat line would read as a finding). ``inverse`` maps
     the linear predictor to the axis' scale. Returns whether anything was drawn."""
-    if fit is None or all(s.p_value >= 1 - fit.level for s in fit.segments):
+    if fit is None or not any(s.clear(fit.level) for s in fit.segments):
         return False
     xs = np.union1d(np.linspace(fit.years[0], fit.years[-1], 60), fit.joinpoints)
     low, high = fit.band(xs)

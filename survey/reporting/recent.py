@@ -100,16 +100,17 @@ def describe(s: trend_mod.Series) -> str:
     """The last segment first, then the one before, the recent average, the peak and the fit."""
     if s.fit is None:
         return s.note
-    alpha = 1 - s.fit.level
     *before, last = s.fit.segments
     words = change_words(s, last.slope, last.low, last.high)
     if not before:
-        text = (f"steady {words} over {last.start}–{last.end}" if last.p_value < alpha
+        text = (f"steady {words} over {last.start}–{last.end}" if last.clear(s.fit.level)
                 else f"no significant change over {last.start}–{last.end} ({words}, {p_words(last.p_value)})")
     else:
         text = f"{words} since {last.start}"
-        if last.p_value >= alpha:
+        if last.p_value >= 1 - s.fit.level:
             text += f" (not significant, {p_words(last.p_value)})"
+        elif not last.clear(s.fit.level):
+            text += " (not clear: its interval, over the joinpoint years the data allow, includes no change)"
         prev = before[-1]
         text += f", after {change_words(s, prev.slope, prev.low, prev.high)} over {prev.start}–{prev.end}"
         average = s.average()
