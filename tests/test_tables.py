@@ -45,10 +45,11 @@ def test_ratio_rows_are_those_asked_for_and_none_by_default():
 def test_intervals_add_share_rows_and_ratio_bounds():
     t = _table({"A": {"x": 300, "y": 5}, "B": {"x": 100, "y": 0}})
     d = display(t, [("A", "B")], intervals=True)
-    assert list(d.frame.index) == ["A", "B", "A share", "B share", "A:B"]
-    assert d.frame.loc["A share", "x"] == "75% [71–79%]"
+    assert list(d.frame.index) == ["A", "B", "A share", "B share", "claim (Holm)", "A:B"]
+    assert d.frame.loc["A share", "x"] == "75% [70–79%]"  # 70.5-79.1%, rounded outward
+    assert list(d.frame.loc["claim (Holm)"]) == ["A leads (p < 0.001, 1 test)", "too few to say"]
     assert d.frame.loc["A:B", "x"].startswith("3.00 [") and d.frame.loc["A:B", "y"] == "n/a (B is 0)"
-    assert d.frame.loc["A share", "y"] == "100% [57–100%]"
+    assert d.frame.loc["A share", "y"] == "100% [56–100%]"
 
 
 # ------------------------------------------------------------------ exact wording (issue 14 survivors)
@@ -95,10 +96,10 @@ def test_a_status_without_words_is_its_own_footnote_and_a_note_equal_to_the_stat
 def test_share_rows_need_every_count_of_the_task_and_some_match():
     t = _table({"A": {"x": 3, "y": 0, "z": None, "w": 1}, "B": {"x": 1, "y": 0, "z": 4, "w": 0}})
     d = display(t, intervals=True)
-    assert list(d.frame.loc["A share"].iloc[1:]) == ["n/a (no match)", "n/a", "100% [21–100%]"]
-    assert list(d.frame.loc["B share"].iloc[1:]) == ["n/a (no match)", "n/a", "0% [0–79%]"]
+    assert list(d.frame.loc["A share"].iloc[1:]) == ["n/a (no match)", "n/a", "100% [20–100%]"]
+    assert list(d.frame.loc["B share"].iloc[1:]) == ["n/a (no match)", "n/a", "0% [0–80%]"]
     low, high = hand_wilson(3, 4)  # 30.06% to 95.44%
-    assert d.frame.loc["A share", "x"] == f"75% [{round(100 * low)}–{round(100 * high)}%]" == "75% [30–95%]"
+    assert d.frame.loc["A share", "x"] == f"75% [{math.floor(100 * low)}–{math.ceil(100 * high)}%]" == "75% [30–96%]"
 
 
 def test_ratio_cells_with_intervals_say_why_a_ratio_is_missing():

@@ -24,6 +24,7 @@ class Capabilities:
     exact: bool = False  # can match a term unstemmed where it stems by default
     title_only: bool = False  # can restrict a search to titles (a query file's fields = "title")
     notes: str = ""  # known biases, shown in `survey sources` and the report
+    estimate: str = ""  # where counts are documented estimates, how (the rounding): no interval is put on them
 
 
 @dataclass(frozen=True)
