@@ -86,7 +86,7 @@ def test_robustness_csv_counts_and_caches_every_variant(study, home):
     assert table.exit_code == 0
     total_line = next(ln for ln in table.stdout.splitlines() if " total " in ln)
     # 6 to 4 is no clear lead (60% of 10, interval 31-83%), so there is nothing to flip
-    assert "no clear leader (CNN most)" in total_line and "no clear leader as written" in total_line
+    assert "no clear leader (CNN most)" in total_line and "no lead to hold" in total_line
 
 
 def test_report_sections_with_committed_labels_variants_and_appendix(study, home, tmp_path):
@@ -135,7 +135,7 @@ def test_report_sections_with_committed_labels_variants_and_appendix(study, home
     assert r.exit_code == 0, r.output
     text = out.read_text(encoding="utf-8")
     robustness = _section(text, "Robustness across query variants")
-    assert "| all time | total | no clear leader (CNN most) | no clear leader as written |" in robustness
+    assert "| all time | total | no clear leader (CNN most) | no lead to hold |" in robustness
     figure = out.parent / "figures" / "mini_local-mini_specification_curve.png"
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "figures/mini_local-mini_specification_curve.png" in robustness
@@ -179,5 +179,5 @@ def test_committed_variant_counts_give_a_clone_without_the_corpus_the_same_secti
     r = run("--home", str(clone), "report", "-q", str(query), "-o", str(there), "-s", "local:mini")
     assert r.exit_code == 0, r.output
     section = lambda p: _section(p.read_text(encoding="utf-8"), "Robustness across query variants")  # noqa: E731
-    assert "| all time | total | no clear leader (CNN most) | no clear leader as written |" in section(there)
+    assert "| all time | total | no clear leader (CNN most) | no lead to hold |" in section(there)
     assert section(there).replace("there", "here") == section(here)
