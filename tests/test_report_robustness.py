@@ -306,9 +306,6 @@ def test_specification_curve_is_readable_at_six_methods_and_eight_tasks(tmp_path
     w, h = png_size(path)
     assert w <= 827 and h <= 1169  # A4 at 100 dpi
     assert h / 3 / len(variants) >= 10  # at least 10 px (at 100 dpi, 7 pt) per variant row in each panel
-    import shutil
-
-    shutil.copy(path, "/tmp/wt20/curve_6x8.png") if Path("/tmp/wt20").is_dir() else None
 
 
 def test_specification_curve_without_anything_to_draw(tmp_path):
