@@ -15,7 +15,7 @@ from pathlib import Path
 from survey.evidence.intervals import wilson
 from survey.evidence.variants import (ALIKE, BASELINE, CHANGES, GROUPS, ONE_METHOD, Row, TaskRobustness, assess,
                                       count, derive, leader_shares)
-from survey.reporting.text import count_of, slug
+from survey.reporting.text import count_of, slug, thousands
 from survey.table_text import markdown_rows
 
 
@@ -74,9 +74,9 @@ def claim_words(claim) -> str:
     """A variant's claim with its counts: "CNN leads, CNN 86 vs LSTM 36"."""
     what = f"{claim.leader} leads" if claim.is_lead else claim.kind
     if claim.runner_up is None:
-        return f"{what}, {claim.leader} {claim.counts.get(claim.leader, 0)}"
-    return (f"{what}, {claim.leader} {claim.counts[claim.leader]} vs {claim.runner_up} "
-            f"{claim.counts[claim.runner_up]}")
+        return f"{what}, {claim.leader} {thousands(claim.counts.get(claim.leader, 0))}"
+    return (f"{what}, {claim.leader} {thousands(claim.counts[claim.leader])} vs {claim.runner_up} "
+            f"{thousands(claim.counts[claim.runner_up])}")
 
 
 def changes_cell(v: TaskRobustness) -> str:
@@ -186,10 +186,12 @@ def specification_curve(d: SourceRobustness, window: str, path: Path) -> Path | 
     if not panels:
         return None
     names = [n for n in d.variants if any(p.variant == n for ps in panels.values() for p in ps)]
+    # A long name keeps the part before its colon ("every method by term 2 only"); the table has it whole.
+    shown = [n.partition(":")[0] if len(n) > 40 else n for n in names]
     y = {n: i for i, n in enumerate(names)}
     cols = 1 if len(panels) == 1 else 2 if len(panels) <= 4 else 3
     rows = -(-len(panels) // cols)
-    label_width = min(3.4, 0.4 + 0.062 * max(len(n) for n in names))  # inches for the variant names at 8 pt
+    label_width = min(3.4, 0.4 + 0.062 * max(len(n) for n in shown))  # inches for the variant names at 8 pt
     width = 8.0
     # An A4 page holds about 10.4 inches of panels under the title and legend: rows shrink to fit, not below 7 pt.
     row = min(0.17, (9.9 / rows - 0.75) / len(names))
@@ -202,7 +204,7 @@ def specification_curve(d: SourceRobustness, window: str, path: Path) -> Path | 
                                 "axes.spines.right": False}):
         fig = Figure(figsize=(width, height))
         fig.subplots_adjust(left=label_width / width, right=1 - 0.15 / width, top=1 - 0.9 / height,
-                            bottom=1.1 / height, hspace=0.75 / (panel_height - 0.75), wspace=0.12)
+                            bottom=1.1 / height, hspace=0.75 / (panel_height - 0.75), wspace=0.2)
         axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
         for ax, (task, points) in zip(axes, panels.items()):
             leader = next(v.leader for v in d.verdicts if v.window == window and v.task == task)
@@ -220,15 +222,15 @@ def specification_curve(d: SourceRobustness, window: str, path: Path) -> Path | 
                             color=COLOURS[p.colour], mfc=COLOURS[p.colour] if not p.change else "white")
         for ax in axes[len(panels):]:
             ax.set_visible(False)
-        axes[0].set_yticks(range(len(names)), names)
+        axes[0].set_yticks(range(len(names)), shown)
         axes[0].set_ylim(len(names) - 0.5, -0.5)
         axes[0].set_xlim(0, 1)
         axes[0].set_xticks([0, 0.5, 1])  # three labels: panels side by side must not run into each other
         axes[0].set_xticks([0.25, 0.75], minor=True)
-        axes[0].xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+        axes[0].xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0, symbol=""))
         for ax in axes[max(0, len(panels) - cols):len(panels)]:
             ax.xaxis.set_tick_params(labelbottom=True)
-        fig.supxlabel("share of the task's method matches of the method most matched as written "
+        fig.supxlabel("% of the task's method matches that are the method most matched as written "
                       f"(dashed: an equal share, 1 in {methods})", y=0.78 / height, fontsize=8)
         handles = [Line2D([], [], color=COLOURS[k], marker="o", lw=0, label=k) for k in COLOURS]
         handles += [Line2D([], [], color="#555555", marker="o", lw=0, mfc="white", label="changes the claim (listed)"),
