@@ -94,9 +94,18 @@ def share_words(share: float, low: float, high: float, parity: float | None = No
     return f"{pct(share)} {pct_interval(low, high, parity)}"
 
 
+def _ratio_bound(value: float, up: bool) -> str:
+    """An interval's end as ``format_ratio`` writes it, rounded outward so the printed interval holds the computed one."""
+    if pd.isna(value) or math.isinf(value):
+        return format_ratio(value)
+    q = 100 if value < 10 else 10
+    r = (math.ceil(value * q - 1e-9) if up else math.floor(value * q + 1e-9)) / q
+    return f"{r:.2f}" if value < 10 else f"{r:.1f}"
+
+
 def ratio_words(value: float, low: float, high: float) -> str:
-    """"1.25 [1.10–1.42]"; an unbounded side is written as ∞."""
-    return f"{format_ratio(value)} [{format_ratio(low)}–{format_ratio(high)}]"
+    """"1.25 [1.10–1.42]"; bounds rounded outward; an unbounded side is written as ∞."""
+    return f"{format_ratio(value)} [{_ratio_bound(low, False)}–{_ratio_bound(high, True)}]"
 
 
 def display(table: StudyTable, ratios: list[tuple[str, str]] = (), footnotes: list[str] | None = None,

@@ -69,3 +69,10 @@ def test_a_bound_that_rounds_to_parity_gets_one_more_decimal():
     assert pct_interval(0.5149, 0.5651) == "[51–57%]"  # outward: the printed interval holds the computed one
     assert pct_interval(0.4, 0.4995, parity=0.5) == "[40–49.95%]"  # a high bound just under parity too
     assert pct_interval(0.5, 0.6, parity=0.5) == "[50–60%]"  # parity itself is printed as it is
+
+
+def test_every_source_says_whether_its_counts_are_estimates():
+    from survey.sources import REGISTRY, estimate_of
+
+    assert {name for name in REGISTRY if estimate_of(name)} == {"scholar", "semanticscholar"}
+    assert estimate_of("local:acl") == "" and estimate_of("openalex") == ""

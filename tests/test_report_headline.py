@@ -74,14 +74,14 @@ def test_task_sentences_for_a_lead():
     c = ctx()
     assert headline.task_sentence(c, "t1", v(m1=30, m2=10)) == (
         "t1: **m1 leads** with 75% [59–86%] of 40 method matches (m1 30, m2 10); p = 0.002 (the table's one comparison: nothing to adjust for); "
-        "m1:m2 3.00 [1.49–6.05], m2:m1 0.33 [0.17–0.67].")
+        "m1:m2 3.00 [1.48–6.05], m2:m1 0.33 [0.16–0.68].")
     assert headline.task_sentence(c, "t1", v(m1=1200, m2=800)) == (
-        "t1: **m1 leads** with 60% [57–63%] of 2,000 method matches (m1 1,200, m2 800); p < 0.001 (the table's one comparison: nothing to adjust for); m1:m2 1.50 [1.37–1.64], "
-        "m2:m1 0.67 [0.61–0.73].")
+        "t1: **m1 leads** with 60% [57–63%] of 2,000 method matches (m1 1,200, m2 800); p < 0.001 (the table's one comparison: nothing to adjust for); m1:m2 1.50 [1.37–1.65], "
+        "m2:m1 0.67 [0.60–0.73].")
     three = ctx(methods=["m1", "m2", "m3"], pairs=[("m1", "m2"), ("m2", "m3")])
     assert headline.task_sentence(three, "total", v(m1=30, m2=10, m3=5)) == (
         "overall: **m1 leads** with 67% [52–79%] of 45 method matches (m1 30, m2 10, m3 5); against m2, "
-        "75% [59–86%]; p = 0.002 (the table's one comparison: nothing to adjust for); m1:m2 3.00 [1.49–6.05], m2:m3 2.00 [0.72–5.59].")
+        "75% [59–86%]; p = 0.002 (the table's one comparison: nothing to adjust for); m1:m2 3.00 [1.48–6.05], m2:m3 2.00 [0.72–5.59].")
     # a ratio of two zero counts says nothing, one over zero is n/a with the reason
     assert headline.task_sentence(three, "t2", v(m1=12, m2=0, m3=0)) == (
         "t2: **m1 leads** with 100% [75–100%] of 12 method matches (m1 12, m2 0, m3 0); against m2, "
@@ -93,11 +93,11 @@ def test_task_sentences_for_a_lead():
 def test_task_sentences_without_a_clear_leader():
     assert headline.task_sentence(ctx(), "all", v(m1=6, m2=5)) == (
         "all: no clear leader: m1 has 55% [28–79%] of 11 method matches, an interval that includes parity "
-        "(m1 6, m2 5); m1:m2 1.20 [0.39–3.70], m2:m1 0.83 [0.27–2.57].")
+        "(m1 6, m2 5); m1:m2 1.20 [0.38–3.71], m2:m1 0.83 [0.27–2.58].")
     three = ctx(methods=["m1", "m2", "m3"], pairs=[("m1", "m2"), ("m2", "m3")])
     assert headline.task_sentence(three, "t4", v(m1=6, m2=5, m3=1)) == (
         "t4: no clear leader: m1 has 50% [25–75%] of 12 method matches (m1 6, m2 5, m3 1); against m2, "
-        "55% [28–79%], an interval that includes parity; m1:m2 1.20 [0.39–3.70], m2:m3 5.00 [0.77–32.3].")
+        "55% [28–79%], an interval that includes parity; m1:m2 1.20 [0.38–3.71], m2:m3 5.00 [0.77–32.3].")
 
 
 def test_task_sentences_with_too_few_matches_or_a_missing_count():
@@ -105,9 +105,9 @@ def test_task_sentences_with_too_few_matches_or_a_missing_count():
     assert headline.task_sentence(c, "t5", v(m1=0, m2=0)) == "t5: too few to say (no method matches)."
     assert headline.task_sentence(c, "t5", v(m1=1, m2=0)) == (
         "t5: too few to say: 1 method match, under 10 (m1 has 100% [20–100%]; m1 1, m2 0); m1:m2 n/a (m2 is 0), "
-        "m2:m1 0.00 [0.00–3.84].")
+        "m2:m1 0.00 [0.00–3.85].")
     assert headline.task_sentence(c, "t5", v(m1=4, m2=5)) == (
-        "t5: too few to say: 9 method matches, under 10 (m2 has 56% [26–82%]; m1 4, m2 5); m1:m2 0.80 [0.23–2.75], "
+        "t5: too few to say: 9 method matches, under 10 (m2 has 56% [26–82%]; m1 4, m2 5); m1:m2 0.80 [0.23–2.76], "
         "m2:m1 1.25 [0.36–4.30].")
     three = ctx(methods=["m1", "m2", "m3"])
     assert headline.task_sentence(three, "total", v(m1=None, m2=3, m3=None)) == (
@@ -167,7 +167,7 @@ def test_render_quotes_each_table_then_the_published_one_then_what_is_missing():
             tables=tables, ref_tables=[(REF, ref_table)], titles={"provenance": "7. Provenance"},
             latest=[obs("f", "error", "time\nout"), obs("f", "blocked"), obs("f", "error", "time out"),
                     obs("g", "rate_limited"), obs("a", "ok")])
-    lead = "**m1 leads** with 75% [59–86%] of 40 method matches (m1 30, m2 10); p = 0.003 adjusted for 2 comparisons (Holm; p = 0.002 alone); m1:m2 3.00 [1.49–6.05]."
+    lead = "**m1 leads** with 75% [59–86%] of 40 method matches (m1 30, m2 10); p = 0.003 adjusted for 2 comparisons (Holm; p = 0.002 alone); m1:m2 3.00 [1.48–6.05]."
     assert headline.render(c) == "\n".join([
         "- **`a`, early (2000–2009):** M1 leads in 1 of 1 tasks (t1)." + AGAINST
         + "the clear lead differs in t1 (then m2 75% [59–86%], now m1 75% [59–86%]); the same method leads "
@@ -176,7 +176,7 @@ def test_render_quotes_each_table_then_the_published_one_then_what_is_missing():
         f"  - overall: {lead}",
         "- **2016 study, Web\\_of Science, 2000s:** M2 leads in 1 of 1 tasks (t1).",
         "  - t1: **m2 leads** with 75% [59–86%] of 40 method matches (m1 10, m2 30); p = 0.003 adjusted for 2 comparisons (Holm; p = 0.002 alone); "
-        "m1:m2 0.33 [0.17–0.67].",
+        "m1:m2 0.33 [0.16–0.68].",
         f"  - overall: {lead}",
     ]) + "\n\n" + LEADS + "\n\n" + (
         "**Not fetched:** `n` has no counts in the cache, so its tables are absent here. Live-source tables "
@@ -222,7 +222,7 @@ def test_a_tie_has_its_ratio_and_a_task_named_total_in_the_query_file_keeps_its_
     # 5 of 10: Wilson 0.237-0.763, so the ratio 1 runs from 0.31 to 3.23
     assert headline.task_sentence(ctx(), "t1", v(m1=5, m2=5)) == (
         "t1: no clear leader: m1 has 50% [23–77%] of 10 method matches, an interval that includes parity "
-        "(m1 5, m2 5); m1:m2 1.00 [0.31–3.23], m2:m1 1.00 [0.31–3.23].")
+        "(m1 5, m2 5); m1:m2 1.00 [0.30–3.23], m2:m1 1.00 [0.30–3.23].")
     c = ctx(pairs=[])
     c.matrix.tasks = {"total": "title:survey"}  # a task of that name with its own query, not the overall column
     assert headline.task_sentence(c, "total", v(m1=30, m2=10)) == (

@@ -81,7 +81,7 @@ def test_pct_switches_to_one_decimal_strictly_under_1_and_over_99_percent(share,
 def test_format_ratio_writes_an_unbounded_end_as_infinity():
     assert format_ratio(math.inf) == "∞"
     assert ratio_words(3.0, 1.5, math.inf) == "3.00 [1.50–∞]"
-    assert ratio_words(12.25, 9.5, 15.04) == "12.2 [9.50–15.0]"
+    assert ratio_words(12.25, 9.5, 15.04) == "12.2 [9.50–15.1]"
     assert pct_interval(0.004, 0.02) == "[0.4–2%]"
 
 
@@ -107,9 +107,13 @@ def test_ratio_cells_with_intervals_say_why_a_ratio_is_missing():
                 "B": {"x": 100, "y": 5, "z": 2, "u": 0, "v": 0, "w": None}})
     row = display(t, [("A", "B")], intervals=True).frame.loc["A:B"]
     low, high = hand_wilson(300, 400)
-    assert row["x"] == f"3.00 [{low / (1 - low):.2f}–{high / (1 - high):.2f}]" == "3.00 [2.39–3.76]"
+    assert row["x"] == (
+        f"3.00 [{math.floor(100 * low / (1 - low)) / 100:.2f}–{math.ceil(100 * high / (1 - high)) / 100:.2f}]")
+    assert row["x"] == "3.00 [2.39–3.77]"  # bounds rounded outward
     low, high = hand_wilson(5, 10)
-    assert row["y"] == f"1.00 [{low / (1 - low):.2f}–{high / (1 - high):.2f}]" == "1.00 [0.31–3.23]"
+    assert row["y"] == (
+        f"1.00 [{math.floor(100 * low / (1 - low)) / 100:.2f}–{math.ceil(100 * high / (1 - high)) / 100:.2f}]")
+    assert row["y"] == "1.00 [0.30–3.23]"
     assert (row["z"], row["w"]) == ("n/a", "n/a")  # one count missing is enough
     assert row["u"] == "n/a (no match)"
     assert row["v"] == "n/a (B is 0)"

@@ -45,4 +45,5 @@ def estimate_of(name: str) -> str:
     if name not in REGISTRY:
         return ""  # local corpora count exactly
     module, _, cls = REGISTRY[name].partition(":")
-    return getattr(importlib.import_module(module), cls).capabilities.estimate
+    capabilities = getattr(getattr(importlib.import_module(module), cls), "capabilities", None)
+    return capabilities.estimate if capabilities is not None else ""  # set per instance: counts, not estimates
