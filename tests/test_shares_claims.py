@@ -99,3 +99,11 @@ def test_acl_claims_match_the_independent_recomputation(acl, home, tmp_path):
     r = run(main, ["shares", "-q", "queries/lstm_vs_cnn.toml", "-s", "local:acl", "--format", "csv"])
     assert r.exit_code == 0, r.output
     assert check(r.stdout) >= 2
+
+
+def test_a_sources_documented_estimates_get_no_interval_and_no_claim():
+    data = [{"source": "scholar", "window": "w", "year": pd.NA, "task": "t", "method": m, "count": c}
+            for m, c in (("LSTM", 3690), ("CNN", 5670))]
+    rows = list(csv.DictReader(io.StringIO(to_csv(shares(pd.DataFrame(data))))))
+    assert [(r["share"], r["ci_low"], r["ci_high"], r["p_holm"], r["claim"]) for r in rows] == [
+        ("0.3942", "", "", "", ""), ("0.6058", "", "", "", "")]
