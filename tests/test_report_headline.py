@@ -81,7 +81,7 @@ def test_task_sentences_for_a_lead():
     three = ctx(methods=["m1", "m2", "m3"], pairs=[("m1", "m2"), ("m2", "m3")])
     assert headline.task_sentence(three, "total", v(m1=30, m2=10, m3=5)) == (
         "overall: **m1 leads** with 67% [52–79%] of 45 method matches (m1 30, m2 10, m3 5); against m2, "
-        "75% [59–86%]; p = 0.002 (the table's one comparison: nothing to adjust for); m1:m2 3.00 [1.48–6.05], m2:m3 2.00 [0.72–5.59].")
+        "75% [59–86%]; p = 0.002 (the table's one comparison: nothing to adjust for); m1:m2 3.00 [1.48–6.05], m2:m3 2.00 [0.71–5.59].")
     # a ratio of two zero counts says nothing, one over zero is n/a with the reason
     assert headline.task_sentence(three, "t2", v(m1=12, m2=0, m3=0)) == (
         "t2: **m1 leads** with 100% [75–100%] of 12 method matches (m1 12, m2 0, m3 0); against m2, "

@@ -98,7 +98,7 @@ def test_year_shares_give_each_method_its_share_of_the_year_and_the_year_total()
                          "year": [2001, 2001, 2002, 2002, 2001], "count": [3, 1, 0, 0, 2]})
     out = trends.year_shares(part)
     assert list(out.columns) == ["source", "window", "year", "task", "method", "count", "share", "ci_low",
-                                 "ci_high", "total"]
+                                 "ci_high", "p_holm", "claim", "total"]
     assert rows(out[["source", "window", "year", "task", "method", "count", "total"]]) == [
         ("", "", 2001, "t1", "m1", 3, 4.0), ("", "", 2001, "t1", "m2", 1, 4.0), ("", "", 2002, "t1", "m1", 0, 0.0),
         ("", "", 2002, "t1", "m2", 0, 0.0), ("", "", 2001, "t2", "m1", 2, 2.0)]

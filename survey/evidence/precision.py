@@ -82,7 +82,7 @@ class VerdictCheck:
     corrected_claim: object  # ... on the corrected counts (rounded), kind from the bootstrap (Holm across the table)
     corrected_ci: tuple[float, float] | None  # 95% bootstrap interval of the corrected leader's head-to-head share
     status: str = UNCHANGED  # UNCHANGED, CHANGES or MAY_CHANGE
-    more_labels: int | None = None  # MAY_CHANGE: labels more per corrected method that would settle it; None: none would
+    more_labels: int | None = None  # MAY_CHANGE: more labels per corrected method that would settle it (None: none)
 
     @property
     def changed(self) -> bool:

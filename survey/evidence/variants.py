@@ -203,7 +203,8 @@ def assess(all_rows: Iterable[Row]) -> list[TaskRobustness]:
     for (source, window, task), by_variant in groups.items():
         for variant, rs in by_variant.items():
             complete = not any(r.count is None for r in rs)
-            tables.setdefault((source, window, variant), {})[task] = {r.method: r.count for r in rs} if complete else None
+            counts = {r.method: r.count for r in rs} if complete else None
+            tables.setdefault((source, window, variant), {})[task] = counts
     claimed: dict[tuple, dict] = {}
     for (source, window, variant), table in tables.items():
         whole = {**(tables.get((source, window, BASELINE)) or {}), **table}

@@ -204,7 +204,8 @@ def flips(ctx: Context, table: analysis.StudyTable, now: dict[str, Verdict]) -> 
         against += f", another source at another time (source and time both differ, so no change over time is claimed)"
     text = ""
     if flipped:
-        text = f" Against {against}, {'the clear lead differs' if other else 'a clear lead changed hands'} in {and_(flipped)}"
+        changed = "the clear lead differs" if other else "a clear lead changed hands"
+        text = f" Against {against}, {changed} in {and_(flipped)}"
         text += f"; the same method leads in {same} other{'s' if same != 1 else ''}." if same else "."
     elif same:
         text = f" Against {against}, the same method leads in all {same} tasks where both show a clear lead."
