@@ -95,16 +95,21 @@ def share_words(share: float, low: float, high: float, parity: float | None = No
 
 
 def _ratio_bound(value: float, up: bool) -> str:
-    """An interval's end as ``format_ratio`` writes it, rounded outward so the printed interval holds the computed one."""
+    """An interval's end as ``format_ratio`` writes it, rounded outward so the printed interval holds the
+    computed one; an end that would read as parity (1.00) without being it gets more decimals (up to four)."""
     if pd.isna(value) or math.isinf(value):
         return format_ratio(value)
-    q = 100 if value < 10 else 10
-    r = (math.ceil(value * q - 1e-9) if up else math.floor(value * q + 1e-9)) / q
-    return f"{r:.2f}" if value < 10 else f"{r:.1f}"
+    decimals = 2 if value < 10 else 1
+    while True:
+        q = 10 ** decimals
+        r = (math.ceil(value * q - 1e-9) if up else math.floor(value * q + 1e-9)) / q
+        if decimals >= 4 or abs(r - 1) > 1e-12 or abs(value - 1) < 1e-12:
+            return f"{r:.{decimals}f}"
+        decimals += 1
 
 
 def ratio_words(value: float, low: float, high: float) -> str:
-    """"1.25 [1.10–1.42]"; bounds rounded outward; an unbounded side is written as ∞."""
+    """"1.25 [1.10–1.42]"; bounds rounded outward (one near 1 never printed as 1.00); ∞ for an unbounded side."""
     return f"{format_ratio(value)} [{_ratio_bound(low, False)}–{_ratio_bound(high, True)}]"
 
 
@@ -190,7 +195,8 @@ def _share_rows(table: StudyTable) -> dict[str, list[str]]:
                 out[f"{m} share"].append("n/a (no match)")
             else:
                 low, high = wilson(int(column[m]), total)
-                out[f"{m} share"].append(share_words(int(column[m]) / total, low, high))
+                parity = 0.5 if len(column) == 2 else None  # two methods: the share is the tested one
+                out[f"{m} share"].append(share_words(int(column[m]) / total, low, high, parity))
     return out
 
 

@@ -76,3 +76,11 @@ def test_every_source_says_whether_its_counts_are_estimates():
 
     assert {name for name in REGISTRY if estimate_of(name)} == {"scholar", "semanticscholar"}
     assert estimate_of("local:acl") == "" and estimate_of("openalex") == ""
+
+
+def test_a_ratio_bound_that_rounds_to_parity_gets_more_decimals():
+    from survey.table_text import ratio_words
+
+    assert ratio_words(0.84, 0.72, 0.996) == "0.84 [0.72–0.996]"  # 1.00 would read as parity
+    assert ratio_words(1.2, 1.001, 1.5) == "1.20 [1.001–1.50]"
+    assert ratio_words(1.0, 0.5, 2.0) == "1.00 [0.50–2.00]"
