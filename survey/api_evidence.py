@@ -23,8 +23,11 @@ def shares(query, source: str | Iterable[str] | None = None, *, window: str | No
 
     One row per source, window, task and method (and year with ``by_year``, whose rows carry the
     window name ``trend``). Columns: source, window, year (NA for window totals), task, method,
-    count, share, ci_low, ci_high (fractions). A task where a method's count is missing, or with
-    no match at all, has no share (NA), never a share of the methods that happen to be there.
+    count, share, ci_low, ci_high (fractions), p_holm and claim (window rows only: the task's
+    Holm-adjusted p-value over the tasks of its source and window, and leads, trails, unclear or
+    too few; ``survey.evidence.claims``). A task where a method's count is missing, or with no
+    match at all, has no share (NA), never a share of the methods that happen to be there; a
+    source's documented estimates (Google Scholar, Semantic Scholar) have no interval or claim.
     """
     from survey.evidence.shares import shares as with_intervals
 

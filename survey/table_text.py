@@ -59,18 +59,58 @@ def pct(x: float) -> str:
     return f"{v:.0f}%"
 
 
-def pct_interval(low: float, high: float) -> str:
-    return f"[{pct(low).rstrip('%')}–{pct(high)}]"
+def p_words(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def share_words(share: float, low: float, high: float) -> str:
-    """"54% [52–56%]"."""
-    return f"{pct(share)} {pct_interval(low, high)}"
+def pct_bound(x: float, up: bool, parity: float | None = None) -> str:
+    """An interval's bound as a percentage without the sign, rounded outward (``up`` for the high bound).
+
+    Outward, so the printed interval always contains the computed one. Where the bound rounds
+    to ``parity`` without being it (50.2% to 50%), one more decimal is shown (up to three), so
+    a claim that the interval excludes parity never reads as touching it.
+    """
+    v = 100 * x
+    if abs(v) < 1e-9 or abs(v - 100) < 1e-9:
+        return f"{round(v):.0f}"
+    decimals = 1 if v < 1 or v > 99 else 0
+    while True:
+        q = 10 ** decimals
+        r = (math.ceil(v * q - 1e-9) if up else math.floor(v * q + 1e-9)) / q
+        if parity is None or decimals >= 3 or abs(r - 100 * parity) > 1e-9 or abs(v - 100 * parity) < 1e-9:
+            break
+        decimals += 1
+    if up and r >= 100:
+        return ">99.9"  # only all of them reads 100
+    return f"{r:.{decimals}f}"
+
+
+def pct_interval(low: float, high: float, parity: float | None = None) -> str:
+    return f"[{pct_bound(low, False, parity)}–{pct_bound(high, True, parity)}%]"
+
+
+def share_words(share: float, low: float, high: float, parity: float | None = None) -> str:
+    """"54% [52–56%]": bounds rounded outward; ``parity``: the value a claim says the interval excludes."""
+    return f"{pct(share)} {pct_interval(low, high, parity)}"
+
+
+def _ratio_bound(value: float, up: bool) -> str:
+    """An interval's end as ``format_ratio`` writes it, rounded outward so the printed interval holds the
+    computed one; an end that would read as parity (1.00) without being it gets more decimals (up to four)."""
+    if pd.isna(value) or math.isinf(value):
+        return format_ratio(value)
+    decimals = 2 if value < 10 else 1
+    while True:
+        q = 10 ** decimals
+        r = (math.ceil(value * q - 1e-9) if up else math.floor(value * q + 1e-9)) / q
+        if decimals >= 4 or abs(r - 1) > 1e-12 or abs(value - 1) < 1e-12:
+            return f"{r:.{decimals}f}"
+        decimals += 1
 
 
 def ratio_words(value: float, low: float, high: float) -> str:
-    """"1.25 [1.10–1.42]"; an unbounded side is written as ∞."""
-    return f"{format_ratio(value)} [{format_ratio(low)}–{format_ratio(high)}]"
+    """"1.25 [1.10–1.42]"; bounds rounded outward (one near 1 never printed as 1.00); ∞ for an unbounded side."""
+    return f"{format_ratio(value)} [{_ratio_bound(low, False)}–{_ratio_bound(high, True)}]"
 
 
 def display(table: StudyTable, ratios: list[tuple[str, str]] = (), footnotes: list[str] | None = None,
@@ -104,6 +144,7 @@ def display(table: StudyTable, ratios: list[tuple[str, str]] = (), footnotes: li
         rows[m] = cells
     if intervals and len(methods) >= 2:
         rows.update(_share_rows(table))
+        rows[CLAIM_ROW] = _claim_cells(table)
     for a, b in ratios:
         if intervals:
             rows[f"{a}:{b}"] = [_ratio_cell(table.counts.loc[a, t], table.counts.loc[b, t], b) for t in tasks]
@@ -114,9 +155,35 @@ def display(table: StudyTable, ratios: list[tuple[str, str]] = (), footnotes: li
     return Display(frame, notes)
 
 
+CLAIM_ROW = "claim (Holm)"
+
+
+def _claim_cells(table: StudyTable) -> list[str]:
+    """Per task, the claim of ``survey.evidence.claims`` (Holm across the table's tasks), as the headline makes it."""
+    from survey.evidence.claims import ESTIMATE, LEAD, NO_DATA, verdicts
+    from survey.sources import estimate_of
+
+    found = verdicts({t: {m: None if pd.isna(table.counts.loc[m, t]) else int(table.counts.loc[m, t])
+                          for m in table.counts.index} for t in table.counts.columns},
+                     estimate=bool(estimate_of(table.source)))
+    out = []
+    for v in found.values():
+        if v.kind == LEAD and v.p_holm is not None:
+            out.append(f"{v.leader} leads ({p_words(v.p_holm)}, {v.family} test{'s' if v.family != 1 else ''})")
+        elif v.kind == ESTIMATE:
+            out.append(f"{v.leader} most (estimates, untested)")
+        else:
+            out.append("n/a" if v.kind == NO_DATA else v.kind)
+    return out
+
+
 def _share_rows(table: StudyTable) -> dict[str, list[str]]:
     from survey.evidence.intervals import wilson
+    from survey.sources import estimate_of
 
+    if estimate_of(table.source):  # a rounded estimate is no count of papers: no binomial interval
+        return {f"{m} share": [_estimate_share(table.counts[t], m) for t in table.counts.columns]
+                for m in table.counts.index}
     out: dict[str, list[str]] = {f"{m} share": [] for m in table.counts.index}
     for t in table.counts.columns:
         column = table.counts[t]
@@ -128,8 +195,16 @@ def _share_rows(table: StudyTable) -> dict[str, list[str]]:
                 out[f"{m} share"].append("n/a (no match)")
             else:
                 low, high = wilson(int(column[m]), total)
-                out[f"{m} share"].append(share_words(int(column[m]) / total, low, high))
+                parity = 0.5 if len(column) == 2 else None  # two methods: the share is the tested one
+                out[f"{m} share"].append(share_words(int(column[m]) / total, low, high, parity))
     return out
+
+
+def _estimate_share(column: pd.Series, method: str) -> str:
+    if column.isna().any():
+        return "n/a"
+    total = int(column.sum())
+    return f"about {pct(int(column[method]) / total)} (estimate)" if total else "n/a (no match)"
 
 
 def _ratio_cell(a, b, denominator: str) -> str:

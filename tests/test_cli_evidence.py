@@ -62,7 +62,8 @@ def test_shares_csv_has_the_documented_columns_and_values(corpus):
     r = CliRunner().invoke(main, ["shares", "-q", str(corpus), "-s", "local:tiny", "--format", "csv"])
     assert r.exit_code == 0, r.output
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert list(rows[0]) == ["source", "window", "year", "task", "method", "count", "share", "ci_low", "ci_high"]
+    assert list(rows[0]) == ["source", "window", "year", "task", "method", "count", "share", "ci_low", "ci_high",
+                             "p_holm", "claim"]
     assert len(rows) == 4 and all(row["year"] == "" for row in rows)  # window totals: year empty
     rnn = next(row for row in rows if row["task"] == "tagging" and row["method"] == "RNN")
     n_rnn = sum(a for a, _ in YEARS.values())

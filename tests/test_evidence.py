@@ -407,11 +407,11 @@ def test_shares_csv_writes_fractions_to_four_decimals_and_empty_for_none():
     low, high = hand_wilson(2, 3)
     blow, bhigh = hand_wilson(1, 3)
     assert shares.to_csv(frame) == (
-        "source,window,year,task,method,count,share,ci_low,ci_high\n"
-        f"s,w,,QA,A,2,0.6667,{low:.4f},{high:.4f}\n"
-        f"s,w,,QA,B,1,0.3333,{blow:.4f},{bhigh:.4f}\n"
-        "s,trend,2021,QA,A,0,,,\n"
-        "s,trend,2021,QA,B,,,,\n"
+        "source,window,year,task,method,count,share,ci_low,ci_high,p_holm,claim\n"
+        f"s,w,,QA,A,2,0.6667,{low:.4f},{high:.4f},,too few\n"
+        f"s,w,,QA,B,1,0.3333,{blow:.4f},{bhigh:.4f},,too few\n"
+        "s,trend,2021,QA,A,0,,,,,\n"
+        "s,trend,2021,QA,B,,,,,,\n"
     )
     assert f"{low:.4f},{high:.4f}" == "0.2077,0.9385"
 
@@ -450,4 +450,5 @@ def test_shares_csv_ends_its_lines_with_a_newline_whatever_the_platform(monkeypa
 
     monkeypatch.setattr(os, "linesep", "\r\n")  # pandas' default line end is the platform's
     frame = shares.shares(_counts([("s", "w", None, "QA", "A", 1), ("s", "w", None, "QA", "B", None)]))
-    assert shares.to_csv(frame) == "source,window,year,task,method,count,share,ci_low,ci_high\ns,w,,QA,A,1,,,\ns,w,,QA,B,,,,\n"
+    assert shares.to_csv(frame) == (
+        "source,window,year,task,method,count,share,ci_low,ci_high,p_holm,claim\ns,w,,QA,A,1,,,,,\ns,w,,QA,B,,,,,,\n")

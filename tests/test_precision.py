@@ -7,7 +7,10 @@ import math
 import pytest
 
 from survey.evidence.intervals import wilson
-from survey.evidence.precision import Precision, check_verdict, leader, precision
+import numpy as np
+
+from survey.evidence.precision import (CHANGES, MAY_CHANGE, UNCHANGED, Precision, check_table, check_verdict, leader,
+                                     precision)
 
 
 def hand_wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -34,13 +37,26 @@ def test_precision_ignores_skipped_records_and_none_judged_is_none():
     assert precision([]) is None
 
 
-def test_corrected_count_scales_the_count_by_precision_and_its_interval():
-    p = Precision(24, 30)  # the CNN:total labels committed under data/labels
-    est, low, high = p.corrected(1132)
-    assert est == pytest.approx(905.6)
-    assert low == pytest.approx(1132 * hand_wilson(24, 30)[0])
-    assert high == pytest.approx(1132 * hand_wilson(24, 30)[1])
-    assert round(low) == 710 and round(high) == 1024
+def test_corrected_count_carries_the_labelled_samples_uncertainty():
+    # The issue's example: CNN 1,100 matches, 4 of 5 labelled relevant: about 413 to 1,060 relevant records.
+    est, low, high = Precision(4, 5).corrected(1100)
+    assert est == pytest.approx(880)
+    assert 380 < low < 450 and 1030 < high <= 1100
+    # wider than the precision's Wilson interval scaled, which ignores the relevant records' own binomial spread
+    # only where the sample is large; never narrower than the known judged part allows
+    assert Precision(23, 30).corrected(23) == (23.0, 23.0, 23.0)  # every match judged: known
+
+
+def test_corrected_count_interval_covers_the_true_relevant_count():
+    # Synthetic truth: 500 matches of which 350 are relevant; 30 labelled at random, again and again.
+    rng = np.random.default_rng(7)
+    truth = np.array([True] * 350 + [False] * 150)
+    covered = 0
+    for _ in range(300):
+        sample = rng.choice(truth, 30, replace=False)
+        _, low, high = Precision(int(sample.sum()), 30).corrected(500)
+        covered += low <= 350 <= high
+    assert 0.90 <= covered / 300 <= 0.995
 
 
 def test_leader_is_none_on_a_tie_or_nothing():
@@ -49,25 +65,48 @@ def test_leader_is_none_on_a_tie_or_nothing():
     assert leader({}) is None
 
 
-def test_verdict_changes_when_precision_cuts_the_leader_below_the_other():
-    # CNN leads on counts, 120 to 100; half of CNN's matches are relevant: 60 < 100, LSTM leads.
-    check = check_verdict({"LSTM": 100, "CNN": 120}, {"LSTM": None, "CNN": Precision(15, 30)})
-    assert (check.raw_leader, check.corrected_leader, check.changed) == ("CNN", "LSTM", True)
-    assert check.labelled == ("CNN",)
-    # CNN's upper bound: 120 * 0.6685 = 80.2 < 100, so the new lead holds across the interval.
-    assert check.within_intervals
+def test_a_lead_the_corrected_comparison_cannot_confirm_may_change_and_says_how_many_labels_settle_it():
+    check = check_verdict({"LSTM": 1000, "CNN": 1100}, {"LSTM": None, "CNN": Precision(4, 5)})
+    assert check.raw_claim.is_lead and check.raw_claim.leader == "CNN"
+    assert check.status == MAY_CHANGE and not check.changed and check.corrected_claim.leader == "LSTM"
+    low, high = check.corrected_ci
+    assert low < 0.5 < high  # the corrected comparison includes parity
+    more = check.more_labels
+    assert more is not None and 10 < more < 1095
+    judged = 5 + more
+    settled = check_verdict({"LSTM": 1000, "CNN": 1100}, {"CNN": Precision(round(0.8 * judged), judged)})
+    assert settled.status == CHANGES and settled.corrected_claim.leader == "LSTM"
 
 
-def test_verdict_unchanged_but_overlapping_intervals_are_said():
-    check = check_verdict({"LSTM": 100, "CNN": 90}, {"LSTM": Precision(27, 30), "CNN": Precision(28, 30)})
-    assert not check.changed and check.corrected_leader == "LSTM"
-    assert not check.within_intervals
+def test_a_change_of_leader_the_corrected_comparison_excludes_parity_for_is_a_change():
+    # raw: A 300 of 500 leads; corrected: A about 300 * 10/30 = 100 against B's 200.
+    check = check_verdict({"A": 300, "B": 200}, {"A": Precision(10, 30)})
+    assert (check.raw_claim.kind, check.raw_claim.leader) == ("lead", "A")
+    assert (check.corrected_claim.kind, check.corrected_claim.leader) == ("lead", "B")
+    assert check.status == CHANGES and check.corrected_ci[0] > 0.5 and check.more_labels is None
 
 
-def test_a_census_corrects_to_the_exact_relevant_count():
-    # Every one of 11 matches judged, 2 relevant: the corrected count is 2, with no interval.
-    check = check_verdict({"LSTM": 14, "CNN": 11}, {"LSTM": Precision(11, 14), "CNN": Precision(2, 11)})
-    assert check.corrected_leader == "LSTM" and check.within_intervals
+def test_an_unchanged_lead_gets_the_wider_interval_of_the_corrected_comparison():
+    # The committed ACL labels: LSTM 1,414 (30 of 30 relevant), CNN 1,132 (23 of 30).
+    check = check_verdict({"LSTM": 1414, "CNN": 1132}, {"LSTM": Precision(30, 30), "CNN": Precision(23, 30)})
+    assert check.status == UNCHANGED and check.corrected_claim.is_lead
+    naive = wilson(1414, 1414 + round(1132 * 23 / 30))  # Wilson on rounded corrected counts: too narrow
+    low, high = check.corrected_ci
+    assert low < naive[0] - 0.01 and high > naive[1] + 0.01 and low > 0.5
+
+
+def test_no_clear_leader_both_times_is_no_change_whoever_has_the_most():
+    check = check_verdict({"A": 110, "B": 100}, {"A": Precision(90, 100)})
+    assert (check.raw_claim.kind, check.raw_claim.leader) == ("no clear leader", "A")
+    assert check.corrected_claim.kind == "no clear leader" and check.status == UNCHANGED
+
+
+def test_the_corrected_claims_of_a_table_are_adjusted_together():
+    table = {f"t{i}": ({"A": 260, "B": 200}, {"A": Precision(29, 30)}) for i in range(6)}
+    alone = check_table({"t0": table["t0"]})["t0"]
+    together = check_table(table)["t0"]
+    assert alone.corrected_claim.family == 1 and together.corrected_claim.family == 6
+    assert together.corrected_claim.p_holm >= alone.corrected_claim.p_holm
 
 
 # ------------------------------------------------------------------ exact values (issue 14 survivors)
@@ -78,49 +117,13 @@ def test_a_lone_method_leads():
 
 
 def test_a_census_gives_no_interval_even_where_just_every_match_was_judged():
-    # 6 of A's 10 matches relevant, all 10 judged: A is exactly 6, below B's 8 with nothing to overlap.
+    # 6 of A's 10 matches relevant, all 10 judged: A is exactly 6, below B's 8 with nothing to draw.
     check = check_verdict({"A": 10, "B": 8}, {"A": Precision(6, 10), "B": None})
-    assert check.labelled == ("A",) and check.corrected_leader == "B" and check.within_intervals
+    assert check.labelled == ("A",) and check.corrected_claim.leader == "B"
     assert check.corrected_claim.counts == {"A": 6, "B": 8}
 
 
 def test_the_corrected_leader_is_the_one_with_the_largest_estimate_not_the_largest_low_bound():
-    # A: 100 * 50/60 = 83.3, low 100 * 0.7200 = 72.0; B unlabelled: 80.
+    # A: 100 * 50/60 = 83.3; B unlabelled: 80.
     check = check_verdict({"A": 100, "B": 80}, {"A": Precision(50, 60)})
-    assert round(100 * hand_wilson(50, 60)[0], 1) == 72.0
-    assert check.corrected_leader == "A" and not check.within_intervals
-    assert check.corrected_claim.counts == {"A": 83, "B": 80}
-
-
-def test_a_change_of_leader_between_two_clear_leads_is_a_change():
-    # raw: A 300 of 500 leads; corrected: A 300 * 10/30 = 100, B 200 leads.
-    check = check_verdict({"A": 300, "B": 200}, {"A": Precision(10, 30)})
-    assert (check.raw_claim.kind, check.raw_claim.leader) == ("lead", "A")
-    assert (check.corrected_claim.kind, check.corrected_claim.leader) == ("lead", "B")
-    assert check.changed
-
-
-def test_no_clear_leader_both_times_is_no_change_whoever_has_the_most():
-    # raw: A 110 vs B 100, no clear leader; corrected: A 110 * 90/100 = 99 vs B 100, still none.
-    check = check_verdict({"A": 110, "B": 100}, {"A": Precision(90, 100)})
-    assert (check.raw_claim.kind, check.raw_claim.leader) == ("no clear leader", "A")
-    assert (check.corrected_claim.kind, check.corrected_claim.leader) == ("no clear leader", "B")
-    assert not check.changed
-
-
-class _FixedInterval(Precision):
-    """A precision whose interval is given, so that a bound can meet another count exactly."""
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        return (0.5, 0.875)
-
-
-def test_a_low_bound_that_only_equals_the_other_high_bound_does_not_hold_the_lead():
-    # A: 20 matches, 8 of 10 judged relevant: 16, from 20 * 0.5 = 10 to 20 * 0.875 = 17.5; B unlabelled: 10.
-    p = _FixedInterval(8, 10)
-    assert p.corrected(20) == (16.0, 10.0, 17.5)
-    tied = check_verdict({"A": 20, "B": 10}, {"A": p})
-    assert tied.corrected_leader == "A" and not tied.within_intervals  # 10 does not beat 10
-    below = check_verdict({"A": 20, "B": 9}, {"A": p})
-    assert below.corrected_leader == "A" and below.within_intervals  # 10 beats 9
+    assert check.corrected_claim.leader == "A" and check.corrected_claim.counts == {"A": 83, "B": 80}

@@ -261,37 +261,53 @@ def test_command_at_top_and_no_machine_paths(tmp_path, matrix, store, settings):
     assert str(tmp_path) not in text and "/tmp/" not in text
 
 
-def test_headline_quotes_shares_intervals_ratios_and_flips_since_2016(tmp_path, matrix, store, settings):
+def test_headline_quotes_shares_intervals_ratios_and_flips_against_the_same_source(tmp_path, matrix, store,
+                                                                                   settings):
+    import math
+
     from survey.evidence.intervals import wilson
 
     for w in matrix.windows:
         for task in matrix.tasks:
             # LSTM now leads everywhere but classification, where the two tie.
             tie = task == "classification"
-            record(store, "scholar", "LSTM", task, w.name, 200 if tie else 300)
-            record(store, "scholar", "CNN", task, w.name, 200 if tie else 100)
-    _, text = report(tmp_path, matrix, store, settings, sources=["scholar"])
+            record(store, "wos", "LSTM", task, w.name, 200 if tie else 300)
+            record(store, "wos", "CNN", task, w.name, 200 if tie else 100)
+    _, text = report(tmp_path, matrix, store, settings, sources=["wos"])
     head = text.split("## 1. Headline")[1].split("## 2.")[0]
-    block = head.split("- **`scholar`, since 2006")[1].split("\n- **")[0]
+    block = head.split("- **`wos`, all time")[1].split("\n- **")[0]
     summary = block.splitlines()[0]
     assert "LSTM leads in 5 of 6 tasks (sentiment analysis, machine translation, dialog, language generation and QA)" in summary
     assert "no clear leader in 1 (classification)" in summary  # a tie is never a lead
     low, high = wilson(300, 400)
     r_low, r_high = low / (1 - low), high / (1 - high)
-    assert (f"  - QA: **LSTM leads** with 75% [{100 * low:.0f}–{100 * high:.0f}%] of 400 method matches "
-            f"(LSTM 300, CNN 100); LSTM:CNN 3.00 [{r_low:.2f}–{r_high:.2f}].") in block.splitlines()
+    assert (f"  - QA: **LSTM leads** with 75% [{math.floor(100 * low)}–{math.ceil(100 * high)}%] of 400 method "
+            "matches (LSTM 300, CNN 100); p < 0.001 adjusted for 7 comparisons (Holm; p < 0.001 alone); LSTM:CNN "
+            f"3.00 [{math.floor(100 * r_low) / 100:.2f}–{math.ceil(100 * r_high) / 100:.2f}].") in block.splitlines()
     tie_line = next(ln for ln in block.splitlines() if ln.startswith("  - classification:"))
     assert tie_line.startswith("  - classification: no clear leader: LSTM has 50% [")
     assert "an interval that includes parity" in tie_line and "LSTM:CNN 1.00 [" in tie_line
-    # Then and now under the same rules: a clear lead in 2016 and now, by another method, is a flip; a tie
-    # now (classification, CNN's clear lead in 2016) and an unclear 2016 (sentiment analysis) are not.
-    flipped = re.search(r"a clear lead changed hands in (.*?);", summary).group(1)
-    qa_then, total_then = wilson(100, 159), wilson(5670, 9360)  # the 2016 Scholar counts: CNN's share
-    assert flipped == (f"QA (then CNN 63% [{100 * qa_then[0]:.0f}–{100 * qa_then[1]:.0f}%], now LSTM 75% "
-                       f"[{100 * low:.0f}–{100 * high:.0f}%]) and total (then CNN 61% [{100 * total_then[0]:.0f}–"
-                       f"{100 * total_then[1]:.0f}%], now LSTM 75% [{100 * low:.0f}–{100 * high:.0f}%])")
-    assert "classification" not in flipped and "sentiment analysis" not in flipped
-    assert "the same method leads in 2 others" in summary  # machine translation and dialog
+    # Then and now under the same rules, against the same source's published table (Web of Science, all time):
+    # CNN's clear lead in total then, LSTM's now, is a change of hands; classification (a tie now) is not.
+    flipped = re.search(r"a clear lead changed hands in (.*?)[;.]", summary).group(1)
+    total_then = wilson(1064, 1312)  # the 2016 Web of Science counts: CNN's share
+    assert flipped == (f"total (then CNN 81% [{math.floor(100 * total_then[0])}–{math.ceil(100 * total_then[1])}%], "
+                       f"now LSTM 75% [{math.floor(100 * low)}–{math.ceil(100 * high)}%])")
+    assert "another source" not in summary  # the same source: a change over time
+
+
+def test_the_headline_shows_scholar_counts_as_estimates(tmp_path, matrix, store, settings):
+    for w in matrix.windows:
+        for task in matrix.tasks:
+            record(store, "scholar", "LSTM", task, w.name, 300)
+            record(store, "scholar", "CNN", task, w.name, 100)
+    _, text = report(tmp_path, matrix, store, settings, sources=["scholar"])
+    head = text.split("## 1. Headline")[1].split("## 2.")[0]
+    block = head.split("- **`scholar`, since 2006")[1].split("\n- **")[0]
+    assert "LSTM has most in 6 of 6 tasks" in block and "leads" not in block
+    assert "  - QA: LSTM has most, about 75% of about 400 (LSTM about 300, CNN about 100)." in block.splitlines()
+    assert "[" not in block.split("These counts are estimates")[1]  # no interval on any estimate
+    assert "no change of lead is claimed" in block
 
 
 # ------------------------------------------------------------------ drift and agreement

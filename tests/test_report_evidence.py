@@ -86,7 +86,7 @@ def test_robustness_csv_counts_and_caches_every_variant(study, home):
     assert table.exit_code == 0
     total_line = next(ln for ln in table.stdout.splitlines() if " total " in ln)
     # 6 to 4 is no clear lead (60% of 10, interval 31-83%), so there is nothing to flip
-    assert "no clear leader (CNN most)" in total_line and "no clear leader as written" in total_line
+    assert "no clear leader (CNN most)" in total_line and "no lead to hold" in total_line
 
 
 def test_report_sections_with_committed_labels_variants_and_appendix(study, home, tmp_path):
@@ -112,11 +112,10 @@ def test_report_sections_with_committed_labels_variants_and_appendix(study, home
     text = out.read_text(encoding="utf-8")
 
     precision = _section(text, "Labelled precision")
-    # 2 of 4: Wilson 15%-85%; 6 * 0.5 = 3, 6 * 0.150 = 0.9, 6 * 0.850 = 5.1.
-    assert "| CNN:total | 6 | 2 of 4 | 50% (15%–85%) | 3 (1–5) |" in precision
-    # the headline's rules on both: 6 to 4 is no clear lead; corrected, 3 to 4 are too few to say anything
-    assert ("`local:mini`, all time, total: changes: no clear leader (CNN most) on counts, "
-            "too few to say (LSTM most) on corrected counts") in precision
+    # 2 of 4: Wilson 15%-85%; 6 * 0.5 = 3; the 2 judged relevant are known, the 2 not judged may be: 2 to 4
+    assert "| CNN:total | 6 | 2 of 4 | 50% (15%–85%) | 3 (2–4) |" in precision
+    # the headline's rules on both: 6 to 4 is no clear lead, and corrected no lead either: nothing changes
+    assert "`local:mini`, all time, total: unchanged: no clear leader (CNN most)" in precision
     assert "corrected: CNN, the other methods as counted" in precision
     assert "3 counted cells have no labels" in precision and "--label -n 30" in precision
 
@@ -135,7 +134,7 @@ def test_report_sections_with_committed_labels_variants_and_appendix(study, home
     assert r.exit_code == 0, r.output
     text = out.read_text(encoding="utf-8")
     robustness = _section(text, "Robustness across query variants")
-    assert "| all time | total | no clear leader (CNN most) | no clear leader as written |" in robustness
+    assert "| all time | total | no clear leader (CNN most) | no lead to hold |" in robustness
     figure = out.parent / "figures" / "mini_local-mini_specification_curve.png"
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "figures/mini_local-mini_specification_curve.png" in robustness
@@ -179,5 +178,5 @@ def test_committed_variant_counts_give_a_clone_without_the_corpus_the_same_secti
     r = run("--home", str(clone), "report", "-q", str(query), "-o", str(there), "-s", "local:mini")
     assert r.exit_code == 0, r.output
     section = lambda p: _section(p.read_text(encoding="utf-8"), "Robustness across query variants")  # noqa: E731
-    assert "| all time | total | no clear leader (CNN most) | no clear leader as written |" in section(there)
+    assert "| all time | total | no clear leader (CNN most) | no lead to hold |" in section(there)
     assert section(there).replace("there", "here") == section(here)

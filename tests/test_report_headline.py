@@ -73,41 +73,41 @@ def test_summary_counts_leads_per_method_then_unclear_then_too_few_then_missing(
 def test_task_sentences_for_a_lead():
     c = ctx()
     assert headline.task_sentence(c, "t1", v(m1=30, m2=10)) == (
-        "t1: **m1 leads** with 75% [60–86%] of 40 method matches (m1 30, m2 10); m1:m2 3.00 [1.49–6.05], "
-        "m2:m1 0.33 [0.17–0.67].")
+        "t1: **m1 leads** with 75% [59–86%] of 40 method matches (m1 30, m2 10); p = 0.002 (the table's one comparison: nothing to adjust for); "
+        "m1:m2 3.00 [1.48–6.05], m2:m1 0.33 [0.16–0.68].")
     assert headline.task_sentence(c, "t1", v(m1=1200, m2=800)) == (
-        "t1: **m1 leads** with 60% [58–62%] of 2,000 method matches (m1 1,200, m2 800); m1:m2 1.50 [1.37–1.64], "
-        "m2:m1 0.67 [0.61–0.73].")
+        "t1: **m1 leads** with 60% [57–63%] of 2,000 method matches (m1 1,200, m2 800); p < 0.001 (the table's one comparison: nothing to adjust for); m1:m2 1.50 [1.37–1.65], "
+        "m2:m1 0.67 [0.60–0.73].")
     three = ctx(methods=["m1", "m2", "m3"], pairs=[("m1", "m2"), ("m2", "m3")])
     assert headline.task_sentence(three, "total", v(m1=30, m2=10, m3=5)) == (
         "overall: **m1 leads** with 67% [52–79%] of 45 method matches (m1 30, m2 10, m3 5); against m2, "
-        "75% [60–86%]; m1:m2 3.00 [1.49–6.05], m2:m3 2.00 [0.72–5.59].")
+        "75% [59–86%]; p = 0.002 (the table's one comparison: nothing to adjust for); m1:m2 3.00 [1.48–6.05], m2:m3 2.00 [0.71–5.59].")
     # a ratio of two zero counts says nothing, one over zero is n/a with the reason
     assert headline.task_sentence(three, "t2", v(m1=12, m2=0, m3=0)) == (
-        "t2: **m1 leads** with 100% [76–100%] of 12 method matches (m1 12, m2 0, m3 0); against m2, "
-        "100% [76–100%]; m1:m2 n/a (m2 is 0).")
+        "t2: **m1 leads** with 100% [75–100%] of 12 method matches (m1 12, m2 0, m3 0); against m2, "
+        "100% [75–100%]; p < 0.001 (the table's one comparison: nothing to adjust for); m1:m2 n/a (m2 is 0).")
     assert headline.task_sentence(ctx(pairs=[("m1", "m3")]), "t2", v(m1=12, m2=0)) == (
-        "t2: **m1 leads** with 100% [76–100%] of 12 method matches (m1 12, m2 0).")
+        "t2: **m1 leads** with 100% [75–100%] of 12 method matches (m1 12, m2 0); p < 0.001 (the table's one comparison: nothing to adjust for).")
 
 
 def test_task_sentences_without_a_clear_leader():
     assert headline.task_sentence(ctx(), "all", v(m1=6, m2=5)) == (
         "all: no clear leader: m1 has 55% [28–79%] of 11 method matches, an interval that includes parity "
-        "(m1 6, m2 5); m1:m2 1.20 [0.39–3.70], m2:m1 0.83 [0.27–2.57].")
+        "(m1 6, m2 5); m1:m2 1.20 [0.38–3.71], m2:m1 0.83 [0.27–2.58].")
     three = ctx(methods=["m1", "m2", "m3"], pairs=[("m1", "m2"), ("m2", "m3")])
     assert headline.task_sentence(three, "t4", v(m1=6, m2=5, m3=1)) == (
         "t4: no clear leader: m1 has 50% [25–75%] of 12 method matches (m1 6, m2 5, m3 1); against m2, "
-        "55% [28–79%], an interval that includes parity; m1:m2 1.20 [0.39–3.70], m2:m3 5.00 [0.77–32.3].")
+        "55% [28–79%], an interval that includes parity; m1:m2 1.20 [0.38–3.71], m2:m3 5.00 [0.77–32.3].")
 
 
 def test_task_sentences_with_too_few_matches_or_a_missing_count():
     c = ctx()
     assert headline.task_sentence(c, "t5", v(m1=0, m2=0)) == "t5: too few to say (no method matches)."
     assert headline.task_sentence(c, "t5", v(m1=1, m2=0)) == (
-        "t5: too few to say: 1 method match, under 10 (m1 has 100% [21–100%]; m1 1, m2 0); m1:m2 n/a (m2 is 0), "
-        "m2:m1 0.00 [0.00–3.84].")
+        "t5: too few to say: 1 method match, under 10 (m1 has 100% [20–100%]; m1 1, m2 0); m1:m2 n/a (m2 is 0), "
+        "m2:m1 0.00 [0.00–3.85].")
     assert headline.task_sentence(c, "t5", v(m1=4, m2=5)) == (
-        "t5: too few to say: 9 method matches, under 10 (m2 has 56% [27–81%]; m1 4, m2 5); m1:m2 0.80 [0.23–2.75], "
+        "t5: too few to say: 9 method matches, under 10 (m2 has 56% [26–82%]; m1 4, m2 5); m1:m2 0.80 [0.23–2.76], "
         "m2:m1 1.25 [0.36–4.30].")
     three = ctx(methods=["m1", "m2", "m3"])
     assert headline.task_sentence(three, "total", v(m1=None, m2=3, m3=None)) == (
@@ -116,8 +116,9 @@ def test_task_sentences_with_too_few_matches_or_a_missing_count():
 
 REF = SimpleNamespace(label="2016", source_label="Web_of Science", window=Window("2000s", 2000, 2009),
                       source="wos")
-AGAINST = " Against the 2016 Web\\_of Science counts (2000s), "
-THEN_M1 = "then m1 75% [60–86%], now m2 75% [60–86%]"
+AGAINST = (" Against the 2016 Web\\_of Science counts (2000s), another source at another time (source and time "
+           "both differ, so no change over time is claimed), ")
+THEN_M1 = "then m1 75% [59–86%], now m2 75% [59–86%]"
 
 
 def flips(then, now):
@@ -129,14 +130,14 @@ def test_flips_name_each_change_of_leader_and_count_the_rest():
     lead1, lead2, unclear = (30, 10), (10, 30), (6, 5)
     assert flips({"t1": lead1, "t2": lead1, "t3": lead1, "t4": unclear, "t5": (None, 3), "t6": lead1},
                  {"t1": lead2, "t2": lead1, "t3": (40, 0), "t4": lead1, "t5": lead1, "t6": unclear, "t7": lead1}) == (
-        AGAINST + f"a clear lead changed hands in t1 ({THEN_M1}); the same method leads in 2 others. In 2 tasks one "
+        AGAINST + f"the clear lead differs in t1 ({THEN_M1}); the same method leads in 2 others. In 2 tasks one "
         "side has no clear leader, so no change is claimed there.")
     assert flips({"t1": lead1, "t2": lead2, "t3": lead2, "t4": unclear},
                  {"t1": lead2, "t2": lead1, "t3": lead2, "t4": lead2}) == (
-        AGAINST + f"a clear lead changed hands in t1 ({THEN_M1}) and t2 (then m2 75% [60–86%], now m1 75% "
-        "[60–86%]); the same method leads in 1 other. In 1 task one side has no clear leader, so no change is "
+        AGAINST + f"the clear lead differs in t1 ({THEN_M1}) and t2 (then m2 75% [59–86%], now m1 75% "
+        "[59–86%]); the same method leads in 1 other. In 1 task one side has no clear leader, so no change is "
         "claimed there.")
-    assert flips({"t1": lead1}, {"t1": lead2}) == AGAINST + f"a clear lead changed hands in t1 ({THEN_M1})."
+    assert flips({"t1": lead1}, {"t1": lead2}) == AGAINST + f"the clear lead differs in t1 ({THEN_M1})."
     assert flips({"t1": lead1, "t2": lead2}, {"t1": lead1, "t2": lead2}) == (
         AGAINST + "the same method leads in all 2 tasks where both show a clear lead.")
     assert flips({"t1": lead1, "t2": (None, 1)}, {"t1": unclear, "t2": lead1}) == (
@@ -149,8 +150,11 @@ def obs(source, status, error=None):
     return SimpleNamespace(source=source, status=status, error=error)
 
 
-LEADS = ("A method leads a task only where the 95% Wilson interval of its share against the runner-up excludes "
-         "parity; otherwise there is no clear leader, and under 10 method matches there are too few to say. "
+LEADS = ("A method leads a task only where the score test of its count against the runner-up's (the test the 95% "
+         "Wilson interval inverts) rejects parity after Holm's adjustment for the tasks of its table, the total "
+         "included (each claim names how many comparisons it was adjusted for); otherwise there is no clear "
+         "leader, and where the two together match under 10 there are too few to say (those tasks are not "
+         "tested). Printed bounds are rounded outward. "
          "Shares are of method matches: a record that names two methods counts once for each, so a share is not "
          "a share of papers.")
 
@@ -163,15 +167,16 @@ def test_render_quotes_each_table_then_the_published_one_then_what_is_missing():
             tables=tables, ref_tables=[(REF, ref_table)], titles={"provenance": "7. Provenance"},
             latest=[obs("f", "error", "time\nout"), obs("f", "blocked"), obs("f", "error", "time out"),
                     obs("g", "rate_limited"), obs("a", "ok")])
-    lead = "**m1 leads** with 75% [60–86%] of 40 method matches (m1 30, m2 10); m1:m2 3.00 [1.49–6.05]."
+    lead = "**m1 leads** with 75% [59–86%] of 40 method matches (m1 30, m2 10); p = 0.003 adjusted for 2 comparisons (Holm; p = 0.002 alone); m1:m2 3.00 [1.48–6.05]."
     assert headline.render(c) == "\n".join([
         "- **`a`, early (2000–2009):** M1 leads in 1 of 1 tasks (t1)." + AGAINST
-        + "a clear lead changed hands in t1 (then m2 75% [60–86%], now m1 75% [60–86%]); the same method leads "
+        + "the clear lead differs in t1 (then m2 75% [59–86%], now m1 75% [59–86%]); the same method leads "
         "in 1 other.",
         f"  - t1: {lead}",
         f"  - overall: {lead}",
         "- **2016 study, Web\\_of Science, 2000s:** M2 leads in 1 of 1 tasks (t1).",
-        "  - t1: **m2 leads** with 75% [60–86%] of 40 method matches (m1 10, m2 30); m1:m2 0.33 [0.17–0.67].",
+        "  - t1: **m2 leads** with 75% [59–86%] of 40 method matches (m1 10, m2 30); p = 0.003 adjusted for 2 comparisons (Holm; p = 0.002 alone); "
+        "m1:m2 0.33 [0.16–0.68].",
         f"  - overall: {lead}",
     ]) + "\n\n" + LEADS + "\n\n" + (
         "**Not fetched:** `n` has no counts in the cache, so its tables are absent here. Live-source tables "
@@ -205,8 +210,8 @@ def test_render_without_current_counts():
         "- No source has counts in the cache yet, so there are no current figures to quote; the published "
         "numbers follow.",
         "- **2016 study, Web\\_of Science, 2000s:** Too few matches to say in 1 (t1).",
-        "  - t1: too few to say: 1 method match, under 10 (m1 has 100% [21–100%]; m1 1, m2 0); m1:m2 n/a (m2 is 0).",
-        "  - overall: too few to say: 1 method match, under 10 (m1 has 100% [21–100%]; m1 1, m2 0); m1:m2 n/a "
+        "  - t1: too few to say: 1 method match, under 10 (m1 has 100% [20–100%]; m1 1, m2 0); m1:m2 n/a (m2 is 0).",
+        "  - overall: too few to say: 1 method match, under 10 (m1 has 100% [20–100%]; m1 1, m2 0); m1:m2 n/a "
         "(m2 is 0).",
     ]) + "\n\n" + LEADS + "\n\n" + (
         "**Fetched, but without a count:** `f` (HTTP 500); provenance lists every cell. "
@@ -216,17 +221,17 @@ def test_render_without_current_counts():
 def test_a_tie_has_its_ratio_and_a_task_named_total_in_the_query_file_keeps_its_name():
     # 5 of 10: Wilson 0.237-0.763, so the ratio 1 runs from 0.31 to 3.23
     assert headline.task_sentence(ctx(), "t1", v(m1=5, m2=5)) == (
-        "t1: no clear leader: m1 has 50% [24–76%] of 10 method matches, an interval that includes parity "
-        "(m1 5, m2 5); m1:m2 1.00 [0.31–3.23], m2:m1 1.00 [0.31–3.23].")
+        "t1: no clear leader: m1 has 50% [23–77%] of 10 method matches, an interval that includes parity "
+        "(m1 5, m2 5); m1:m2 1.00 [0.30–3.23], m2:m1 1.00 [0.30–3.23].")
     c = ctx(pairs=[])
     c.matrix.tasks = {"total": "title:survey"}  # a task of that name with its own query, not the overall column
     assert headline.task_sentence(c, "total", v(m1=30, m2=10)) == (
-        "total: **m1 leads** with 75% [60–86%] of 40 method matches (m1 30, m2 10).")
+        "total: **m1 leads** with 75% [59–86%] of 40 method matches (m1 30, m2 10); p = 0.002 (the table's one comparison: nothing to adjust for).")
     # a ratio of two zero counts is passed over, and the next one still given
     three = ctx(methods=["m1", "m2", "m3"], pairs=[("m2", "m3"), ("m1", "m3")])
     assert headline.task_sentence(three, "t2", v(m1=12, m2=0, m3=0)) == (
-        "t2: **m1 leads** with 100% [76–100%] of 12 method matches (m1 12, m2 0, m3 0); against m2, "
-        "100% [76–100%]; m1:m3 n/a (m3 is 0).")
+        "t2: **m1 leads** with 100% [75–100%] of 12 method matches (m1 12, m2 0, m3 0); against m2, "
+        "100% [75–100%]; p < 0.001 (the table's one comparison: nothing to adjust for); m1:m3 n/a (m3 is 0).")
 
 
 def test_flips_prefer_the_published_table_of_the_same_source_to_one_of_the_same_years():
@@ -234,15 +239,55 @@ def test_flips_prefer_the_published_table_of_the_same_source_to_one_of_the_same_
     same_source = SimpleNamespace(**{**vars(REF), "source": "a", "window": LATE, "label": "2020"})
     c = ctx(ref_tables=[(same_years, study("other", EARLY, t1=(30, 10))), (same_source, study("a", LATE, t1=(10, 30)))])
     assert headline.flips(c, study("a", EARLY), {"t1": v(m1=30, m2=10)}) == (
-        " Against the 2020 Web\\_of Science counts (late), a clear lead changed hands in t1 (then m2 75% [60–86%], "
-        "now m1 75% [60–86%]).")
+        " Against the 2020 Web\\_of Science counts (late), a clear lead changed hands in t1 (then m2 75% [59–86%], "
+        "now m1 75% [59–86%]).")
 
 
 def test_render_with_every_source_counted_ends_with_the_note_on_leads():
     tables = {("a", "early"): study("a", EARLY, t1=(30, 10), total=(30, 10)),
               ("a", "late"): study("a", LATE, t1=(None, None), total=(None, None))}
     c = ctx(tasks=["t1"], pairs=[], with_data=["a"], names=["a"], tables=tables, latest=[obs("a", "ok")])
-    lead = "**m1 leads** with 75% [60–86%] of 40 method matches (m1 30, m2 10)."
+    lead = "**m1 leads** with 75% [59–86%] of 40 method matches (m1 30, m2 10); p = 0.003 adjusted for 2 comparisons (Holm; p = 0.002 alone)."
     assert headline.render(c) == "\n".join([
         "- **`a`, early (2000–2009):** M1 leads in 1 of 1 tasks (t1).", f"  - t1: {lead}", f"  - overall: {lead}",
     ]) + "\n\n" + LEADS
+
+
+def test_a_lead_lost_to_the_adjustment_is_said_with_both_p_values():
+    # 300 vs 250 passes alone (p = 0.033); beside a clear total and five more tasks it does not
+    table = {"t1": {"m1": 300, "m2": 250}, "t2": {"m1": 130, "m2": 100}, "t3": {"m1": 250, "m2": 300},
+             "t4": {"m1": 40, "m2": 41}, "t5": {"m1": 90, "m2": 60}, "total": {"m1": 900, "m2": 600}}
+    from survey.evidence.claims import verdicts
+
+    found = verdicts(table)
+    assert headline.task_sentence(ctx(pairs=[]), "t1", found["t1"]) == (
+        "t1: no clear leader: m1 has 55% [50.3–59%] of 550 method matches (m1 300, m2 250); a lead alone, not "
+        "after adjusting: p = 0.132 adjusted for 6 comparisons (Holm; p = 0.033 alone).")
+    assert headline.task_sentence(ctx(pairs=[]), "total", found["total"]).endswith(
+        "p < 0.001 adjusted for 6 comparisons (Holm; p < 0.001 alone).")
+
+
+def test_a_lead_whose_bound_rounds_to_parity_prints_one_more_decimal():
+    # 299 of 550: 54.4%, Wilson 50.19-58.48%: a lead whose low bound reads 50% at whole percents
+    assert headline.task_sentence(ctx(pairs=[]), "t1", v(m1=299, m2=251)).startswith(
+        "t1: **m1 leads** with 54% [50.1–59%] of 550 method matches")
+    three = ctx(pairs=[], methods=["m1", "m2", "m3"])  # the tested interval is the head-to-head one
+    assert "; against m2, 54% [50.1–59%];" in headline.task_sentence(three, "t1", v(m1=299, m2=251, m3=10))
+
+
+def test_scholar_estimates_are_shown_without_an_interval_or_a_tested_lead():
+    scholar = SimpleNamespace(label="2016", source_label="Google Scholar", window=Window("since 2006", 2006, None),
+                              source="scholar")
+    table = study("scholar", scholar.window, t1=(3690, 5670))
+    c = ctx(tasks=["t1"], pairs=[], names=["n"], not_fetched=["n"], ref_tables=[(scholar, table)])
+    lines = headline.render(c).split("\n")
+    assert lines[1] == (
+        "- **2016 study, Google Scholar, since 2006:** M2 has most in 1 of 1 tasks (t1). These counts are estimates "
+        "(Google Scholar's 'About N results', rounded to about three significant figures): shown as they are, "
+        "with no interval and no tested lead.")
+    assert lines[2] == "  - t1: m2 has most, about 61% of about 9,360 (m1 about 3,690, m2 about 5,670)."
+    assert "[" not in lines[2]
+    # and a current table set against them claims no change of lead
+    assert headline.flips(ctx(ref_tables=[(scholar, table)]), study("scholar", EARLY), {"t1": v(m1=30, m2=10)}) == (
+        " Against the 2016 Google Scholar counts (since 2006): those are the source's estimates, with no tested "
+        "lead, so no change of lead is claimed.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from survey.evidence.claims import verdict
-from survey.evidence.precision import Precision, check_verdict
+from survey.evidence.precision import Precision, check_table, check_verdict
 from survey.labels import Label, SampleKey, open_labels
 from survey.matrix import Window
 from survey.reporting import precision as section_module
@@ -18,7 +18,13 @@ from survey.reporting.precision import (CellPrecision, PrecisionData, _claim_wor
 
 INTRO = ("A person judged a seeded random sample of each labelled cell's matches relevant or not. Precision is "
          "the share judged relevant, with a 95% Wilson interval; the corrected count is the count times the "
-         "precision (and times the interval's ends). Labels count only for the query they were made on.")
+         "precision, and its 95% interval carries the labelled sample's uncertainty through (a parametric "
+         "bootstrap: the precision drawn from its Jeffreys posterior, the relevant records among the matches "
+         "not judged from the binomial at that precision). A task's claim changes on corrected counts only "
+         "where the corrected comparison, leader against runner-up with both counts' uncertainty, excludes "
+         "parity after Holm's adjustment across the tasks of the table; where the counts claim a lead the "
+         "corrected comparison cannot confirm, the claim may change and more labels would settle it. Labels "
+         "count only for the query they were made on.")
 HEADER = ("| cell | count | judged relevant | precision (95% CI) | corrected count (95% CI) |\n"
           "| :--- | ---: | ---: | ---: | ---: |")
 ONLINE_HOW = ("`survey audit -q QUERY -s local:NAME --cell METHOD:TASK --label -n 30` on a local corpus (online "
@@ -90,7 +96,9 @@ def test_verdicts_per_task_with_labels_and_the_methods_counted():
     got = verdicts(data)
     assert [(s, w, t, n) for s, w, t, _, n in got] == [("local:acl", "recent", "parsing", 2),
                                                        ("openalex", "recent", "parsing", 1)]
-    assert got[0][3] == check_verdict({"CNN": 100, "LSTM": 60}, {"CNN": Precision(9, 10), "LSTM": None})
+    # the checks of one source and window are adjusted together: parsing and tagging of local:acl
+    assert got[0][3] == check_table({"parsing": ({"CNN": 100, "LSTM": 60}, {"CNN": Precision(9, 10), "LSTM": None}),
+                                     "tagging": ({"CNN": 5, "LSTM": 8}, {"CNN": None, "LSTM": None})})["parsing"]
     assert got[1][3] == check_verdict({"CNN": 40}, {"CNN": Precision(4, 4)})
 
 
@@ -105,16 +113,19 @@ def test_section_tables_census_and_verdicts():
     assert section(data) == "\n\n".join([
         INTRO,
         "`local:acl`, recent (2015–2020):\n\n" + HEADER + "\n"
-        "| CNN:parsing | 1,200 | 30 of 40 | 75% (60%–86%) | 900 (718–1,030) |\n"
+        "| CNN:parsing | 1,200 | 30 of 40 | 75% (59%–86%) | 900 (731–1,036) |\n"
         "| LSTM:parsing | 20 | 5 of 20 (all) | 25% (every match judged) | 5 (exact) |\n"
-        "| GRU:parsing | 21 | 20 of 20 | 100% (84%–100%) | 21 (18–21) |",
+        "| GRU:parsing | 21 | 20 of 20 | 100% (83%–100%) | 21 (21–21) |",
         "`openalex`, recent (2015–2020):\n\n" + HEADER + "\n"
-        "| CNN:parsing | 5,000 | 1 of 3 | 33% (6%–79%) | 1,667 (307–3,962) |",
+        "| CNN:parsing | 5,000 | 1 of 3 | 33% (6%–80%) | 1,667 (180–4,128) |",
         # local:acl: 900, 5 and 21 corrected, 718 above both; openalex: 1,667 against LSTM's 3,000 as counted
         "Does the task's leader change on corrected counts?\n\n"
-        "- `local:acl`, recent, parsing: unchanged: CNN leads\n"
-        "- `openalex`, recent, parsing: changes: CNN leads on counts, LSTM leads on corrected counts; "
-        "corrected: CNN, the other methods as counted",
+        "- `local:acl`, recent, parsing: unchanged: CNN leads; on corrected counts, CNN 98% [96–99%] against GRU, "
+        "p < 0.001\n"
+        # 1 of 3 labelled: CNN's corrected count runs from 180 to 4,128, so LSTM's 3,000 may or may not lead
+        "- `openalex`, recent, parsing: may change; too few labels: CNN leads on counts; on corrected counts no "
+        "clear leader (LSTM most), LSTM 64% [41–95%] against CNN, p = 0.356; about 10 more labels per corrected "
+        "method would settle it; corrected: CNN, the other methods as counted",
         "1 counted cell has no labels. To label one: " + ONLINE_HOW + ".",
     ])
 
@@ -141,27 +152,29 @@ def test_section_names_every_corrected_method_where_some_are_not():
     # corrected: CNN 100 (10 of 10 judged: 72-100), LSTM 5 (every match judged); GRU 20 as counted
     assert section(data).split("\n\n")[3:5] == [
         "Does the task's leader change on corrected counts?",
-        "- `local:acl`, recent, parsing: unchanged: CNN leads; corrected: CNN, LSTM, the other methods as counted"]
+        "- `local:acl`, recent, parsing: unchanged: CNN leads; on corrected counts, CNN 83% [75–90%] against GRU, "
+        "p < 0.001; corrected: CNN, LSTM, the other methods as counted"]
 
 
 def test_verdict_words_for_each_kind_of_check():
-    # 100 and 60: CNN leads; corrected 90 (60-98) against 60 as counted: still a lead, the intervals overlap
-    overlap = check_verdict({"CNN": 100, "LSTM": 60}, {"CNN": Precision(9, 10)})
-    assert not overlap.within_intervals
-    assert _verdict_words(overlap) == ("unchanged: CNN leads (but the corrected counts' precision intervals "
-                                       "overlap)")
-    # 50 and 45: no clear leader; corrected 45 (30-49) against 45: still none, the overlap says nothing more
+    # 100 and 60: CNN leads on counts; corrected 90 of CNN's 100 against 60: the bootstrap leaves it open
+    open_ = check_verdict({"CNN": 100, "LSTM": 60}, {"CNN": Precision(9, 10)})
+    assert _verdict_words(open_) == (
+        "may change; too few labels: CNN leads on counts; on corrected counts no clear leader (CNN most), CNN 60% "
+        "[48–68%] against LSTM, p = 0.096; about 3 more labels per corrected method would settle it")
     unclear = check_verdict({"CNN": 50, "LSTM": 45}, {"CNN": Precision(9, 10)})
-    assert not unclear.within_intervals
-    assert _verdict_words(unclear) == "unchanged: no clear leader (CNN most)"
-    # 5 and 1, every match judged: CNN's 5 is above 1 for certain, yet 6 matches are too few to say
+    assert _verdict_words(unclear) == ("unchanged: no clear leader (CNN most); on corrected counts, CNN 50% [36–61%] "
+                                       "against LSTM, p = 0.947")
+    # 5 and 1, every match judged: 6 matches are too few to say either way
     few = check_verdict({"CNN": 5, "LSTM": 1}, {"CNN": Precision(5, 5)})
-    assert few.within_intervals
     assert _verdict_words(few) == "unchanged: too few to say (CNN most)"
-    # a lead on counts lost on corrected counts: 300 against 100 as counted, corrected to 120 (h2h 120 of 220)
+    # 300 against 100, CNN corrected to about 120: even every match judged would leave 120 against 100 open
     lost = check_verdict({"CNN": 300, "LSTM": 100}, {"CNN": Precision(4, 10)})
-    assert _verdict_words(lost) == ("changes: CNN leads on counts, no clear leader (CNN most) on corrected "
-                                    "counts")
+    assert _verdict_words(lost).endswith("; labelling every match would not settle it")
+    # 14 and 11, every match judged both: 11 against 2 relevant, a lead on corrected counts
+    census = check_verdict({"LSTM": 14, "CNN": 11}, {"LSTM": Precision(11, 14), "CNN": Precision(2, 11)})
+    assert _verdict_words(census).startswith(
+        "changes: no clear leader (LSTM most) on counts; on corrected counts LSTM leads, LSTM 85% [")
 
 
 def test_claim_words():

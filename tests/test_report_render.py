@@ -52,6 +52,30 @@ def test_build_numbers_the_sections_shown_without_gaps(monkeypatch):
     assert ctx.titles == titles
 
 
+def test_a_section_that_fails_leaves_none_of_the_runs_figures(monkeypatch, tmp_path):
+    from survey.reporting.context import Context
+
+    def draws_then_fails(ctx):
+        ctx.figure("a").parent.mkdir(parents=True, exist_ok=True)
+        ctx.figure("a").write_bytes(b"png")
+        raise ZeroDivisionError("a section's bug")
+
+    def draws(ctx):
+        ctx.figure("b").write_bytes(b"png")
+        return "a"
+
+    sections(monkeypatch, a=(draws, None), b=(draws_then_fails, None))
+    monkeypatch.setattr(render, "header", lambda ctx: "HEAD\n")
+    ctx = SimpleNamespace(titles={}, fig_dir=tmp_path / "figures", stem="r")
+    ctx.figure = lambda name: Context.figure(ctx, name)
+    ctx.clear_figures = lambda: Context.clear_figures(ctx)
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "other_a.png").write_bytes(b"another report's")
+    with pytest.raises(ZeroDivisionError):
+        build(ctx)
+    assert [p.name for p in (tmp_path / "figures").iterdir()] == ["other_a.png"]
+
+
 # ---------------------------------------------------------------- header
 
 

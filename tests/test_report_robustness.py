@@ -15,24 +15,19 @@ from types import SimpleNamespace
 import pytest
 
 from survey.evidence.claims import verdict
-from survey.evidence.variants import BASELINE, Row, TaskRobustness, assess
+from survey.evidence.variants import ALIKE, BASELINE, ONE_METHOD, Row, TaskRobustness, assess
 from survey.matrix import Matrix, Window, describe
 from survey.reporting import robustness
-from survey.reporting.robustness import SourceRobustness, changes_cell, leader_cell, section, verdict_cell
+from survey.reporting.robustness import SourceRobustness, changes_cell, group_cell, leader_cell, section
 from survey.store import Observation, Store
 
-INTRO = ("Each task's leader under variants of the query derived from the query file: each method by one "
-         "term at a time, every method by the term in the same place, exact against stemmed terms where the "
-         "source can search both, and the tasks without their synonyms. Each variant's claim follows the "
-         "headline's rules (a lead only where the 95% interval of the head-to-head share excludes parity). A "
-         "lead is robust when every variant keeps it clearly; it flips where another method clearly leads a "
-         "variant, and is unclear where a variant's interval includes parity.")
-HEADER = ("| window | task | leader as written | verdict | variants that change it (their claim) |\n"
-          "| :--- | :--- | :--- | :--- | :--- |")
+HEADER = ("| window | task | claim as written | every method alike | one method only | variants that change the "
+          "claim (their claim and counts) |\n| :--- | :--- | :--- | :--- | :--- | :--- |")
 
 
 def rows(task, variant, counts, *, source="local:acl", window="all time"):
-    return [Row(source, window, task, variant, m, c, None) for m, c in counts.items()]
+    group = "as written" if variant == BASELINE else ONE_METHOD if variant.startswith("one ") else ALIKE
+    return [Row(source, window, task, variant, m, c, None, group) for m, c in counts.items()]
 
 
 def task_rows(task, by_variant, **kw):
@@ -50,35 +45,54 @@ def robust_of(claims: dict, **kw) -> TaskRobustness:
 # ---------------------------------------------------------------- cells
 
 
-def test_verdict_cell_for_each_case():
-    assert verdict_cell(TaskRobustness("s", "w", "t", None)) == "not counted"
-    assert verdict_cell(robust_of({BASELINE: {"CNN": 12, "LSTM": 10}})) == "no clear leader as written"
-    assert verdict_cell(robust_of({BASELINE: {"CNN": 6, "LSTM": 1}})) == "too few to say as written"
-    assert verdict_cell(robust_of({BASELINE: {"CNN": 80, "LSTM": 20}})) == "only the file as written counted"
-    two = {BASELINE: {"CNN": 80, "LSTM": 20}, "v1": {"CNN": 90, "LSTM": 10}}
-    assert verdict_cell(robust_of(two)) == "robust"
-    assert verdict_cell(robust_of(two, flips=["v1"])) == "flips in 1 of 1"
-    three = {**two, "v2": {"CNN": 12, "LSTM": 10}}
-    assert verdict_cell(robust_of(three, weakened=["v2"])) == "lead unclear in 1 of 2"
-    assert verdict_cell(robust_of(three, flips=["v1"], weakened=["v2"])) == "flips in 1 of 2; lead unclear in 1 of 2"
-    assert verdict_cell(robust_of(three, flips=["v1", "v2"])) == "flips in 2 of 2"
+def one_task(by_variant, task="t") -> TaskRobustness:
+    (v,) = assess(task_rows(task, by_variant))
+    return v
+
+
+def test_group_cell_for_each_case():
+    assert group_cell(TaskRobustness("s", "w", "t", None), ALIKE) == "not counted"
+    lead = {BASELINE: {"CNN": 80, "LSTM": 20}}
+    assert group_cell(one_task(lead), ALIKE) == "none counted"
+    v = one_task({**lead, "v1": {"CNN": 90, "LSTM": 10}, "v2": {"CNN": 70, "LSTM": 30},
+                  "one a": {"CNN": 30, "LSTM": 70}, "one b": {"CNN": 12, "LSTM": 10}})
+    assert group_cell(v, ALIKE) == "robust (2 of 2 hold)"
+    assert group_cell(v, ONE_METHOD) == "not robust: 2 of 2 change it"
+    assert v.robust_to(ALIKE) and not v.robust_to(ONE_METHOD) and not v.robust
+    unclear = one_task({BASELINE: {"CNN": 12, "LSTM": 10}, "v1": {"CNN": 90, "LSTM": 10}, "one a": {"CNN": 11, "LSTM": 10}})
+    assert group_cell(unclear, ALIKE) == "no lead to hold; 1 of 1 give one"
+    assert group_cell(unclear, ONE_METHOD) == "no lead to hold"
+    assert not unclear.robust_to(ALIKE)
 
 
 def test_leader_cell_for_each_case():
     assert leader_cell(TaskRobustness("s", "w", "t", None)) == "no single leader"
-    assert leader_cell(robust_of({BASELINE: {}})) == "no single leader"
-    assert leader_cell(robust_of({BASELINE: {"CNN": 20, "LSTM": 80}})) == "LSTM"
-    assert leader_cell(robust_of({BASELINE: {"CNN": 12, "LSTM": 10}})) == "no clear leader (CNN most)"
+    assert leader_cell(one_task({BASELINE: {"CNN": 20, "LSTM": 80}})) == "LSTM"
+    assert leader_cell(one_task({BASELINE: {"CNN": 12, "LSTM": 10}})) == "no clear leader (CNN most)"
 
 
-def test_changes_cell_names_each_variant_with_its_claim():
-    three = {BASELINE: {"CNN": 80, "LSTM": 20}, "v1": {"CNN": 30, "LSTM": 70}, "v2": {"CNN": 12, "LSTM": 10}}
-    assert changes_cell(robust_of(three, flips=["v1"], weakened=["v2"])) == "v1 (LSTM); v2 (no clear leader)"
-    # a variant both flipped and weakened is named once, as a flip
-    assert changes_cell(robust_of(three, flips=["v1"], weakened=["v1", "v2"])) == "v1 (LSTM); v2 (no clear leader)"
-    assert changes_cell(robust_of(three)) == "no variant"
-    assert changes_cell(robust_of(three, missing=["v3", "v4"])) == "no variant; 2 not counted"
-    assert changes_cell(robust_of(three, flips=["v1"], missing=["v3"])) == "v1 (LSTM); 1 not counted"
+def test_changes_cell_lists_every_change_with_its_counts():
+    v = one_task({BASELINE: {"CNN": 80, "LSTM": 20}, "v1": {"CNN": 30, "LSTM": 70}, "v2": {"CNN": 12, "LSTM": 10},
+                  "v3": {"CNN": 90, "LSTM": 10}, "v4": {"CNN": None, "LSTM": 3}})
+    assert changes_cell(v) == ("v1: LSTM leads, LSTM 70 vs CNN 30; v2: no clear leader, CNN 12 vs LSTM 10; "
+                               "1 not counted")
+    # where the file as written has no clear leader, a variant that gives one is a change too
+    unclear = one_task({BASELINE: {"CNN": 40, "LSTM": 36}, "one a": {"CNN": 86, "LSTM": 36},
+                        "v2": {"CNN": 41, "LSTM": 35}})
+    assert changes_cell(unclear) == "one a: CNN leads, CNN 86 vs LSTM 36"
+    assert changes_cell(one_task({BASELINE: {"CNN": 80, "LSTM": 20}, "v1": {"CNN": 90, "LSTM": 10}})) == "no variant"
+
+
+def test_a_variants_claims_are_adjusted_across_the_tasks_of_its_own_table():
+    # Alone, 300 vs 250 is a lead (p = 0.033); in the variant's table, the smallest of five p-values, Holm
+    # multiplies it by 5. The variant changes only t1: the other tasks of its table are the file's own counts.
+    close = {"CNN": 300, "LSTM": 250}
+    data = task_rows("t1", {BASELINE: {"CNN": 400, "LSTM": 200}, "v1": close})
+    for task in ("t2", "t3", "t4", "t5"):
+        data += task_rows(task, {BASELINE: {"CNN": 100, "LSTM": 95}})
+    t1 = next(v for v in assess(data) if v.task == "t1")
+    assert verdict(close).is_lead and not t1.claims["v1"].is_lead and t1.claims["v1"].family == 5
+    assert t1.outcome("v1") == "lead lost" and t1.changes() == ["v1"]
 
 
 # ---------------------------------------------------------------- the section
@@ -105,47 +119,55 @@ def test_counted_needs_a_variant_beyond_the_file():
     assert source_data("s", []).counted is False
 
 
+def intro() -> str:
+    return section([], "q.toml").split("\n\n")[0]
+
+
 def test_section_per_source():
     data = [
         source_data("local:acl", acl_rows()),
         source_data("openalex", rows("parsing", BASELINE, {"CNN": 1, "LSTM": 2}), variants=(BASELINE, "v1", "v2")),
-        source_data("crossref", task_rows("robust", {BASELINE: {"CNN": 80, "LSTM": 20}, "v1": {"CNN": 90, "LSTM": 10}}),
-                    variants=(BASELINE, "v1")),
+        source_data("crossref", task_rows("robust", {BASELINE: {"CNN": 80, "LSTM": 20}, "one a": {"CNN": 90, "LSTM": 10}}),
+                    variants=(BASELINE, "one a")),
     ]
     text = section(data, "studies/q.toml", {"local:acl": Path("figures/acl.png"), "openalex": Path("figures/o.png")},
                    lambda path, alt: f"![{alt}]({path.as_posix()})")
     assert text == "\n\n".join([
-        INTRO,
+        intro(),
         # total: the file's own counts are missing, so it has no row
-        "`local:acl` (4 variants; 1 of 5 task verdicts robust):\n\n" + HEADER + "\n"
-        "| all time | parsing | CNN | flips in 1 of 3; lead unclear in 1 of 3 | v1 (LSTM); v2 (no clear leader); "
-        "1 not counted |\n"
-        "| all time | tagging | LSTM | only the file as written counted | no variant; 1 not counted |\n"
-        "| all time | robust | CNN | robust | no variant |\n"
-        "| all time | unclear | no clear leader (CNN most) | no clear leader as written | no variant |",
+        "`local:acl` (4 variants: 4 every method alike, 0 one method only; of 3 leads as written, 1 robust to "
+        "every method alike; 0 robust to one method only):\n\n" + HEADER + "\n"
+        "| all time | parsing | CNN | not robust: 2 of 3 change it | none counted | v1: LSTM leads, LSTM 70 vs CNN 30; "
+        "v2: no clear leader, CNN 12 vs LSTM 10; 1 not counted |\n"
+        "| all time | tagging | LSTM | none counted | none counted | no variant; 1 not counted |\n"
+        "| all time | robust | CNN | robust (1 of 1 hold) | none counted | no variant |\n"
+        "| all time | unclear | no clear leader (CNN most) | no lead to hold; 1 of 1 give one | none counted | "
+        "v1: CNN leads, CNN 90 vs LSTM 10 |",
         "![specification curve, local:acl](figures/acl.png)",
         "`openalex`: the variants are not counted yet; `survey robustness -q studies/q.toml -s openalex` counts and "
         "caches them (2 variants).",
-        "`crossref` (1 variant; 1 of 1 task verdicts robust):\n\n" + HEADER + "\n"
-        "| all time | robust | CNN | robust | no variant |",
+        "`crossref` (1 variant: 0 every method alike, 1 one method only; of 1 lead as written, 0 robust to every "
+        "method alike; 1 robust to one method only):\n\n" + HEADER + "\n"
+        "| all time | robust | CNN | none counted | robust (1 of 1 hold) | no variant |",
         "Every variant's counts per method: `survey robustness -q studies/q.toml -s SOURCE --format csv`.",
     ])
+    for part in ("every method alike", "one method only", "Holm", "with its counts", "same verdicts"):
+        assert part in intro()
 
 
 def test_section_without_figures_or_a_way_to_link_them():
     data = [source_data("crossref", task_rows("robust", {BASELINE: {"CNN": 80, "LSTM": 20},
                                                          "v1": {"CNN": 90, "LSTM": 10}}), variants=(BASELINE, "v1"))]
     plain = section(data, "q.toml")
-    assert plain.split("\n\n")[1:] == [
-        "`crossref` (1 variant; 1 of 1 task verdicts robust):",
-        HEADER + "\n| all time | robust | CNN | robust | no variant |",
+    assert plain.split("\n\n")[2:] == [
+        HEADER + "\n| all time | robust | CNN | robust (1 of 1 hold) | none counted | no variant |",
         "Every variant's counts per method: `survey robustness -q q.toml -s SOURCE --format csv`."]
     assert section(data, "q.toml", {"crossref": Path("c.png")}) == plain  # no link: nothing shown, no empty paragraph
 
 
 def test_section_with_no_source_counted():
-    assert section([], "q.toml") == (INTRO + "\n\nNo source has counts in the cache, so there are no variants to "
-                                     "compare.")
+    assert section([], "q.toml") == (intro() + "\n\nNo source has counts in the cache, so there are no variants "
+                                     "to compare.")
 
 
 # ---------------------------------------------------------------- gathering from the cache
@@ -201,25 +223,6 @@ def wilson(k, n):
     return (centre - half) / d, (centre + half) / d
 
 
-@pytest.fixture
-def drawn(monkeypatch):
-    """The figures specification_curve draws, kept for inspection after it closes them."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    made = []
-    subplots = plt.subplots
-
-    def keep(*a, **kw):
-        made.append(subplots(*a, **kw))
-        return made[-1]
-
-    monkeypatch.setattr(plt, "subplots", keep)
-    return made
-
-
 def png_size(path: Path) -> tuple[int, int]:
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -228,98 +231,90 @@ def png_size(path: Path) -> tuple[int, int]:
 
 def curve_rows():
     return (task_rows("parsing", {BASELINE: {"CNN": 80, "LSTM": 20}, "v1": {"CNN": 30, "LSTM": 70},
-                                  "v2": {"CNN": 12, "LSTM": 10}, "v3": {"CNN": 90, "LSTM": 10},
-                                  "v4": {"CNN": None, "LSTM": 10}})
-            + task_rows("tagging", {BASELINE: {"CNN": 10, "LSTM": 50}, "v1": {"CNN": 40, "LSTM": 40}})
+                                  "one a": {"CNN": 12, "LSTM": 10}, "v3": {"CNN": 90, "LSTM": 10},
+                                  "one b": {"CNN": None, "LSTM": 10}})
+            + task_rows("tagging", {BASELINE: {"CNN": 40, "LSTM": 36}, "v1": {"CNN": 10, "LSTM": 50},
+                                    "one a": {"CNN": 0, "LSTM": 0}, "v3": {"CNN": 38, "LSTM": 40}})
             + task_rows("solo", {BASELINE: {"CNN": 10, "LSTM": 50}})  # nothing to compare: not drawn
             + task_rows("tie", {BASELINE: {"CNN": 10, "LSTM": 10}, "v1": {"CNN": 9, "LSTM": 10}})  # no leader
             + task_rows("parsing", {BASELINE: {"CNN": 1, "LSTM": 2}, "v1": {"CNN": 3, "LSTM": 4}}, window="old"))
 
 
-def test_specification_curve_draws_each_leaders_share_by_claim(tmp_path, drawn):
-    import matplotlib.pyplot as plt
-
-    import matplotlib
-
-    d = source_data("local:acl", curve_rows())
-    path = tmp_path / "new" / "figures" / "curve.png"
-    with matplotlib.rc_context({"figure.dpi": 50}):  # a matplotlibrc of its own does not change the file
-        assert robustness.specification_curve(d, "all time", path) == path
-    [(fig, ax)] = drawn
-    assert fig.number not in plt.get_fignums()  # closed
-    assert png_size(path) == (600, 340)  # 6 by 3.4 inches at 100 dpi
-    assert tuple(fig.get_size_inches()) == (6.0, 3.4)
-
-    # parsing (leader CNN), sorted: v1 0.30, v2 12/22, as written 0.80, v3 0.90 at x 0-3; a rule at 4;
-    # tagging (leader LSTM): v1 40/80 (a tie: no clear leader), as written 50/60 at x 5-6; a rule at 7
-    expected = {
-        "as written": ([2, 6], [(80, 100), (50, 60)], "black"),
-        "this method leads clearly": ([3], [(90, 100)], "#0072B2"),
-        "no clear leader": ([1, 5], [(12, 22), (40, 80)], "#999999"),
-        "another method leads clearly": ([0], [(30, 100)], "#D55E00"),
-    }
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(expected)
-    assert len(ax.containers) == 4
-    for container, (kind, (xs, points, color)) in zip(ax.containers, expected.items()):
-        line, caps, (bars,) = container.lines
-        assert container.get_label() == kind
-        assert list(line.get_xdata()) == xs
-        assert list(line.get_ydata()) == pytest.approx([k / n for k, n in points])
-        assert (line.get_color(), line.get_marker(), line.get_markersize(), line.get_linestyle()) == (
-            color, "o", 3.5, "None")
-        assert [c.get_markersize() for c in caps] == [3.0, 3.0]  # capsize 1.5
-        assert list(bars.get_linewidths()) == [0.8]
-        segments = [float(v) for segment in bars.get_segments() for point in segment for v in point]
-        assert segments == pytest.approx([v for x, (k, n) in zip(xs, points) for v in (x, wilson(k, n)[0], x,
-                                                                                        wilson(k, n)[1])])
-    assert list(ax.get_xticks()) == [1.5, 5.5]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["parsing\n(CNN)", "tagging\n(LSTM)"]
-    assert [t.get_fontsize() for t in ax.get_xticklabels()] == [7, 7]
-    rules = [(list(ln.get_xdata()), list(ln.get_ydata()), ln.get_color(), ln.get_linewidth(), ln.get_linestyle())
-             for ln in ax.lines if ln.get_linestyle() != "None"]  # not the points or their caps
-    assert rules == [([4, 4], [0, 1], "lightgrey", 0.6, "-"), ([7, 7], [0, 1], "lightgrey", 0.6, "-"),
-                     ([0, 1], [0.5, 0.5], "grey", 0.8, "--")]  # parity of two methods
-    assert ax.get_ylim() == (0, 1)
-    assert ax.get_ylabel() == "share of the most-matched\nmethod as written"
-    assert ax.get_title() == ("local:acl, all time: each task's leader across query variants (sorted, 95% "
-                              "intervals)")
-    assert ax.title.get_fontsize() == 9
-    legend = ax.get_legend()
-    assert (legend._loc, [t.get_fontsize() for t in legend.get_texts()]) == (4, [7, 7, 7, 7])  # 4: lower right
+CURVE_VARIANTS = (BASELINE, "v1", "v3", "one a", "one b")
 
 
-def test_specification_curve_widens_with_the_points_and_marks_parity_of_three(tmp_path, drawn):
-    counts = {BASELINE: {"A": 60, "B": 30, "C": 10}}
-    counts.update({f"v{i}": {"A": 60 + i, "B": 30, "C": 10} for i in range(1, 24)})
-    d = source_data("s", task_rows("t", counts), variants=list(counts))
-    path = tmp_path / "wide.png"
+def test_the_curve_and_the_table_are_drawn_from_the_same_verdicts():
+    d = source_data("local:acl", curve_rows(), variants=CURVE_VARIANTS)
+    points = robustness.curve_points(d, "all time")
+    assert list(points) == ["parsing", "tagging"]
+    # parsing, CNN leads as written: v1 gives LSTM a clear lead, one a loses it, v3 keeps it
+    assert [(p.variant, p.colour, p.change) for p in points["parsing"]] == [
+        (BASELINE, "as written", False), ("v1", "another method leads clearly", True),
+        ("v3", "this method leads clearly", False), ("one a", "no clear leader", True)]
+    # tagging, no clear leader as written (CNN most): v1 gives LSTM a clear lead; one a matches nothing
+    assert [(p.variant, p.colour, p.change, p.share) for p in points["tagging"]] == [
+        (BASELINE, "as written", False, 40 / 76), ("v1", "another method leads clearly", True, 10 / 60),
+        ("v3", "no clear leader", False, 38 / 78), ("one a", "no clear leader", False, None)]
+    listed = {v.task: changes_cell(v) for v in d.verdicts if v.window == "all time"}
+    for task, ps in points.items():
+        named = {part.split(":")[0] for part in listed[task].split("; ") if ":" in part}
+        assert named == {p.variant for p in ps if p.change}, task
+    # the drawn bounds are the Wilson interval of the leader's count out of the task's method matches
+    p = points["parsing"][1]
+    assert (p.share, p.low, p.high) == pytest.approx((0.3, *wilson(30, 100)))
+
+
+def test_specification_curve_draws_a_panel_per_task_with_the_variants_named(tmp_path, monkeypatch):
+    from figurekit import capture_figures
+
+    from survey.reporting import figures
+
+    saved = capture_figures(monkeypatch, figures)
+    d = source_data("local:acl", curve_rows(), variants=CURVE_VARIANTS)
+    path = tmp_path / "curve.png"
     assert robustness.specification_curve(d, "all time", path) == path
-    [(fig, ax)] = drawn
-    assert tuple(fig.get_size_inches()) == pytest.approx((0.28 * 25, 3.4))  # 24 points and a gap
-    assert png_size(path) == (700, 340)
-    assert list(ax.lines[-1].get_ydata()) == pytest.approx([1 / 3, 1 / 3])
-    assert [c.get_label() for c in ax.containers] == ["as written", "this method leads clearly"]
+    [fig] = saved
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in axes] == ["parsing\n(CNN as written)", "tagging\n(CNN as written)"]
+    assert [t.get_text() for t in axes[0].get_yticklabels()] == [BASELINE, "v1", "v3", "one a"]
+    assert min(t.get_fontsize() for t in axes[0].get_yticklabels()) >= 8
+    width, height = fig.get_size_inches()
+    assert width <= 8.27 and height <= 11.69  # an A4 page
+    points = robustness.curve_points(d, "all time")
+    for ax, task in zip(axes, points):
+        drawn = [(c.lines[0].get_color(), c.lines[0].get_markerfacecolor(), float(c.lines[0].get_xdata()[0]))
+                 for c in ax.containers]
+        expected = [(robustness.COLOURS[p.colour], "white" if p.change else robustness.COLOURS[p.colour], p.share)
+                    for p in points[task] if p.share is not None]
+        assert drawn == [(c, f, pytest.approx(x)) for c, f, x in expected]
+    assert [t.get_text() for t in axes[1].texts] == ["no match"]  # one a matches nothing in tagging
 
 
-def test_specification_curve_of_one_method_marks_parity_at_the_whole(tmp_path, drawn):
-    d = source_data("s", task_rows("t", {BASELINE: {"A": 20}, "v1": {"A": 30}}), variants=(BASELINE, "v1"))
-    assert robustness.specification_curve(d, "all time", tmp_path / "one.png") == tmp_path / "one.png"
-    [(fig, ax)] = drawn
-    assert list(ax.lines[-1].get_ydata()) == [1, 1]
-    # every match the leader's: 30 of 30, whose upper Wilson bound computes a hair under 1, is drawn up to 1
-    assert [(c.get_label(), list(c.lines[0].get_ydata())) for c in ax.containers] == [
-        ("as written", [1.0]), ("this method leads clearly", [1.0])]
-    [[(_, low), (_, high)]] = ax.containers[1].lines[2][0].get_segments()
-    assert (low, high) == (pytest.approx(wilson(30, 30)[0]), 1.0)
+def test_specification_curve_is_readable_at_six_methods_and_eight_tasks(tmp_path):
+    methods = ["LSTM", "CNN", "GRU", "Transformer", "TCN", "RNN"]
+    variants = [BASELINE] + [f"every method by term {i} only" for i in (1, 2)] + ["titles only",
+                                                                                 "tasks by their first term only"]
+    variants += [f"one {m} by '{m.lower()} network' only" for m in methods for _ in (0,)]
+    variants += [f"one {m} by its acronym only" for m in methods]
+    data = []
+    for t in range(8):
+        for i, name in enumerate(variants):
+            data += task_rows(f"task {t}", {name: {m: 40 + 7 * j + (i * t) % 11 for j, m in enumerate(methods)}})
+    d = source_data("local:acl", data, variants=variants)
+    path = tmp_path / "curve.png"
+    assert robustness.specification_curve(d, "all time", path) == path
+    w, h = png_size(path)
+    assert w <= 827 and h <= 1169  # A4 at 100 dpi
+    assert h / 3 / len(variants) >= 10  # at least 10 px (at 100 dpi, 7 pt) per variant row in each panel
 
 
-def test_specification_curve_without_anything_to_draw(tmp_path, drawn):
+def test_specification_curve_without_anything_to_draw(tmp_path):
     d = source_data("s", curve_rows())
     path = tmp_path / "none.png"
     assert robustness.specification_curve(d, "recent", path) is None
     assert robustness.specification_curve(source_data("s", task_rows("solo", {BASELINE: {"A": 3, "B": 1}})),
                                            "all time", path) is None
-    assert drawn == [] and not path.exists()
+    assert not path.exists()
 
 
 # ---------------------------------------------------------------- render

@@ -41,7 +41,9 @@ def ctx(tables, names, pairs=(("m1", "m2"),), not_fetched=(), titles=None):
 
 INTRO = ("Methods as rows, tasks as columns, one table per source and window. Under the counts, each "
          "method's share of all method matches in the task with its 95% Wilson interval (a record that "
-         "matches two methods counts for each)")
+         "matches two methods counts for each), and the claim the headline makes (a lead only where the "
+         "leader against the runner-up rejects parity after Holm's adjustment across the table's tasks, with "
+         "the adjusted p-value and the number of tests)")
 CODA = ". A cell without a count says n/a, with the reason as a numbered note under the table."
 RATIO = ", then the m1:m2 ratio the query file asks for, with the interval that follows from the conditional share"
 
@@ -52,9 +54,10 @@ A_TABLE = "\n".join([
     "| :--- | ---: | ---: |",
     "| m1 | 30 | 5 |",
     "| m2 | 10 | 0 |",
-    "| m1 share | 75% [60–86%] | 100% [57–100%] |",
-    "| m2 share | 25% [14–40%] | 0% [0–43%] |",
-    "| m1:m2 | 3.00 [1.49–6.05] | n/a (m2 is 0) |",
+    "| m1 share | 75% [59–86%] | 100% [56–100%] |",
+    "| m2 share | 25% [14–41%] | 0% [0–44%] |",
+    "| claim (Holm) | m1 leads (p = 0.002, 1 test) | too few to say |",  # t2: 5 matches, outside the family
+    "| m1:m2 | 3.00 [1.48–6.05] | n/a (m2 is 0) |",
 ])
 
 
@@ -77,9 +80,10 @@ def test_one_table_per_source_and_window_with_data_and_a_line_for_the_rest():
         "| :--- | ---: | ---: |",
         "| m1 | 4 | 3 |",
         "| m2 | 1 | n/a [1] |",
-        "| m1 share | 80% [38–96%] | n/a |",  # 4 of 5: Wilson 0.376-0.964
-        "| m2 share | 20% [4–62%] | n/a |",
-        "| m1:m2 | 4.00 [0.60–26.6] | n/a |",  # 0.3755/0.6245 and 0.9638/0.0362
+        "| m1 share | 80% [37–97%] | n/a |",  # 4 of 5: Wilson 0.376-0.964, rounded outward
+        "| m2 share | 20% [3–63%] | n/a |",
+        "| claim (Holm) | too few to say | n/a |",
+        "| m1:m2 | 4.00 [0.60–26.7] | n/a |",  # 0.3755/0.6245 and 0.9638/0.0362
     ])
     b_late = "\n".join([
         "| method | t1 | t2 |",
@@ -88,6 +92,7 @@ def test_one_table_per_source_and_window_with_data_and_a_line_for_the_rest():
         "| m2 | n/a [2] | n/a [2] |",
         "| m1 share | n/a | n/a |",
         "| m2 share | n/a | n/a |",
+        "| claim (Holm) | n/a | n/a |",
         "| m1:m2 | n/a | n/a |",
     ])
     assert text == "\n\n".join([

@@ -80,6 +80,10 @@ def test_published_tables_beside_todays_counts_where_the_cache_has_them():
         "*Today's counts fetched 2026-03-01 to 2026-03-02; the published window ended in 2016.*",
         "### Scholar \\*hits\\*, 2000s",
         "",
+        # Google Scholar's numbers are its rounded estimates: said so, and no interval or tested lead
+        "These counts are estimates (Google Scholar's 'About N results', rounded to about three significant "
+        "figures), not counts of papers: no interval is put on them and no lead is tested; a comparison with "
+        "another source differs in source and in time at once.",
         HEAD + "| m1 (2016) | 100 | n/a [1] | n/a [2] | n/a [2] |\n"
         "| m2 (2016) | 50 | n/a [1] | n/a [2] | n/a [2] |\n"
         "| m1:m2 (2016) | 2.00 | n/a | n/a | n/a |",

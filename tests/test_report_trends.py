@@ -100,7 +100,7 @@ def test_year_shares_give_each_method_its_share_of_the_year_and_the_year_total()
                          "year": [2001, 2001, 2002, 2002, 2001], "count": [3, 1, 0, 0, 2]})
     out = trends.year_shares(part)
     assert list(out.columns) == ["source", "window", "year", "task", "method", "count", "share", "ci_low",
-                                 "ci_high", "total"]
+                                 "ci_high", "p_holm", "claim", "total"]
     assert rows(out[["source", "window", "year", "task", "method", "count", "total"]]) == [
         ("", "", 2001, "t1", "m1", 3, 4.0), ("", "", 2001, "t1", "m2", 1, 4.0), ("", "", 2002, "t1", "m1", 0, 0.0),
         ("", "", 2002, "t1", "m2", 0, 0.0), ("", "", 2001, "t2", "m1", 2, 2.0)]
@@ -211,21 +211,21 @@ def test_total_table_counts_shares_and_rates_per_year():
     assert trends.total_table(c, total_part(), {}, 2003) == TOTAL_CAPTION + "\n\n" + "\n".join([
         "| year | m1 | m2 | m1 share | m2 share |", "| :--- | ---: | ---: | ---: | ---: |",
         "| 2000 | 1,500 | 500 | 75% [73–77%] | 25% [23–27%] |",
-        "| 2001 | 3 | 1 | 75% [30–95%] | 25% [5–70%] |",
+        "| 2001 | 3 | 1 | 75% [30–96%] | 25% [4–70%] |",
         "| 2002 | 0 | 0 | n/a (no match) | n/a (no match) |",
         # 2003 lacks m2's count: no row
         "| 2004 (not fitted) | 2 | 2 | 50% [15–85%] | 50% [15–85%] |",
-        "| 2005 (not fitted) | 1 | 3 | 25% [5–70%] | 75% [30–95%] |"])
+        "| 2005 (not fitted) | 1 | 3 | 25% [4–70%] | 75% [30–96%] |"])
     totals = {2000: 10000, 2001: 400, 2002: 0, 2004: 800}
     assert trends.total_table(c, total_part(), totals, 2003) == (
         TOTAL_CAPTION + " All records: the source's count of every record that year.\n\n" + "\n".join([
             "| year | m1 | m2 | m1 share | m2 share | all records | m1 per 1,000 | m2 per 1,000 |",
             "| :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
             "| 2000 | 1,500 | 500 | 75% [73–77%] | 25% [23–27%] | 10,000 | 150.0 | 50.0 |",
-            "| 2001 | 3 | 1 | 75% [30–95%] | 25% [5–70%] | 400 | 7.5 | 2.5 |",
+            "| 2001 | 3 | 1 | 75% [30–96%] | 25% [4–70%] | 400 | 7.5 | 2.5 |",
             "| 2002 | 0 | 0 | n/a (no match) | n/a (no match) | n/a | n/a | n/a |",
             "| 2004 (not fitted) | 2 | 2 | 50% [15–85%] | 50% [15–85%] | 800 | 2.5 | 2.5 |",
-            "| 2005 (not fitted) | 1 | 3 | 25% [5–70%] | 75% [30–95%] | n/a | n/a | n/a |"]))
+            "| 2005 (not fitted) | 1 | 3 | 25% [4–70%] | 75% [30–96%] | n/a | n/a | n/a |"]))
 
 
 def test_total_table_is_absent_without_a_total_column_two_methods_or_a_complete_year():
@@ -236,4 +236,4 @@ def test_total_table_is_absent_without_a_total_column_two_methods_or_a_complete_
     assert trends.total_table(ctx(), part[(part["year"] == 2003) & (part["task"] == "total")], {}, 2003) == ""
     # the total column found among several, whatever its place
     c = ctx(tasks=("t1", "total", "t2"))
-    assert trends.total_table(c, part[part["year"] == 2001], {}, None).endswith("| 2001 | 3 | 1 | 75% [30–95%] | 25% [5–70%] |")
+    assert trends.total_table(c, part[part["year"] == 2001], {}, None).endswith("| 2001 | 3 | 1 | 75% [30–96%] | 25% [4–70%] |")

@@ -47,7 +47,10 @@ def serve(httpserver, path, data):
 def test_documented_endpoints_limits_and_capabilities(cls, url, rate, caps):
     src = cls()
     assert (src.base_url, src.rate_limit, src.concurrency) == (url, rate, 1)
-    assert src.capabilities == Capabilities(fields=src.capabilities.fields, notes=src.capabilities.notes, **caps)
+    assert src.capabilities == Capabilities(fields=src.capabilities.fields, notes=src.capabilities.notes,
+                                            estimate=src.capabilities.estimate, **caps)
+    # the sources whose counts are documented estimates say how (no interval is put on them)
+    assert bool(src.capabilities.estimate) is (cls is SemanticScholarSource)
     assert src.needs_key is (cls is WosSource)
 
 

@@ -45,10 +45,11 @@ def test_ratio_rows_are_those_asked_for_and_none_by_default():
 def test_intervals_add_share_rows_and_ratio_bounds():
     t = _table({"A": {"x": 300, "y": 5}, "B": {"x": 100, "y": 0}})
     d = display(t, [("A", "B")], intervals=True)
-    assert list(d.frame.index) == ["A", "B", "A share", "B share", "A:B"]
-    assert d.frame.loc["A share", "x"] == "75% [71–79%]"
+    assert list(d.frame.index) == ["A", "B", "A share", "B share", "claim (Holm)", "A:B"]
+    assert d.frame.loc["A share", "x"] == "75% [70–79%]"  # 70.5-79.1%, rounded outward
+    assert list(d.frame.loc["claim (Holm)"]) == ["A leads (p < 0.001, 1 test)", "too few to say"]
     assert d.frame.loc["A:B", "x"].startswith("3.00 [") and d.frame.loc["A:B", "y"] == "n/a (B is 0)"
-    assert d.frame.loc["A share", "y"] == "100% [57–100%]"
+    assert d.frame.loc["A share", "y"] == "100% [56–100%]"
 
 
 # ------------------------------------------------------------------ exact wording (issue 14 survivors)
@@ -80,7 +81,7 @@ def test_pct_switches_to_one_decimal_strictly_under_1_and_over_99_percent(share,
 def test_format_ratio_writes_an_unbounded_end_as_infinity():
     assert format_ratio(math.inf) == "∞"
     assert ratio_words(3.0, 1.5, math.inf) == "3.00 [1.50–∞]"
-    assert ratio_words(12.25, 9.5, 15.04) == "12.2 [9.50–15.0]"
+    assert ratio_words(12.25, 9.5, 15.04) == "12.2 [9.50–15.1]"
     assert pct_interval(0.004, 0.02) == "[0.4–2%]"
 
 
@@ -95,10 +96,10 @@ def test_a_status_without_words_is_its_own_footnote_and_a_note_equal_to_the_stat
 def test_share_rows_need_every_count_of_the_task_and_some_match():
     t = _table({"A": {"x": 3, "y": 0, "z": None, "w": 1}, "B": {"x": 1, "y": 0, "z": 4, "w": 0}})
     d = display(t, intervals=True)
-    assert list(d.frame.loc["A share"].iloc[1:]) == ["n/a (no match)", "n/a", "100% [21–100%]"]
-    assert list(d.frame.loc["B share"].iloc[1:]) == ["n/a (no match)", "n/a", "0% [0–79%]"]
+    assert list(d.frame.loc["A share"].iloc[1:]) == ["n/a (no match)", "n/a", "100% [20–100%]"]
+    assert list(d.frame.loc["B share"].iloc[1:]) == ["n/a (no match)", "n/a", "0% [0–80%]"]
     low, high = hand_wilson(3, 4)  # 30.06% to 95.44%
-    assert d.frame.loc["A share", "x"] == f"75% [{round(100 * low)}–{round(100 * high)}%]" == "75% [30–95%]"
+    assert d.frame.loc["A share", "x"] == f"75% [{math.floor(100 * low)}–{math.ceil(100 * high)}%]" == "75% [30–96%]"
 
 
 def test_ratio_cells_with_intervals_say_why_a_ratio_is_missing():
@@ -106,9 +107,13 @@ def test_ratio_cells_with_intervals_say_why_a_ratio_is_missing():
                 "B": {"x": 100, "y": 5, "z": 2, "u": 0, "v": 0, "w": None}})
     row = display(t, [("A", "B")], intervals=True).frame.loc["A:B"]
     low, high = hand_wilson(300, 400)
-    assert row["x"] == f"3.00 [{low / (1 - low):.2f}–{high / (1 - high):.2f}]" == "3.00 [2.39–3.76]"
+    assert row["x"] == (
+        f"3.00 [{math.floor(100 * low / (1 - low)) / 100:.2f}–{math.ceil(100 * high / (1 - high)) / 100:.2f}]")
+    assert row["x"] == "3.00 [2.39–3.77]"  # bounds rounded outward
     low, high = hand_wilson(5, 10)
-    assert row["y"] == f"1.00 [{low / (1 - low):.2f}–{high / (1 - high):.2f}]" == "1.00 [0.31–3.23]"
+    assert row["y"] == (
+        f"1.00 [{math.floor(100 * low / (1 - low)) / 100:.2f}–{math.ceil(100 * high / (1 - high)) / 100:.2f}]")
+    assert row["y"] == "1.00 [0.30–3.23]"
     assert (row["z"], row["w"]) == ("n/a", "n/a")  # one count missing is enough
     assert row["u"] == "n/a (no match)"
     assert row["v"] == "n/a (B is 0)"

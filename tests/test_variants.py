@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
-from survey.evidence.variants import BASELINE, Row, assess, changed_tasks, derive, rows
+from survey.evidence.variants import ALIKE, BASELINE, WRITTEN, Row, assess, changed_tasks, derive, rows
 from survey.matrix import TITLE, TermSpec, describe, parse_matrix
 from survey.sources.base import Capabilities
 
@@ -201,7 +202,8 @@ def test_rows_for_the_tasks_asked_with_shares_only_of_a_complete_positive_total(
                           '[[windows]]\nname = "w"\n')
     (base,) = derive(matrix, None)
     counts = {("w", "A", "x"): 1, ("w", "B", "x"): 0, ("w", "A", "y"): 0, ("w", "B", "y"): 0, ("w", "A", "z"): 3}
-    assert rows("src", base, counts, ["z", "x", "y"]) == [
+    assert [r.group for r in rows("src", base, counts)] == [WRITTEN] * 6
+    assert [replace(r, group=ALIKE) for r in rows("src", base, counts, ["z", "x", "y"])] == [
         Row("src", "w", "z", BASELINE, "A", 3, None), Row("src", "w", "z", BASELINE, "B", None, None),
         Row("src", "w", "x", BASELINE, "A", 1, 1.0), Row("src", "w", "x", BASELINE, "B", 0, 0.0),
         Row("src", "w", "y", BASELINE, "A", 0, None), Row("src", "w", "y", BASELINE, "B", 0, None),

@@ -35,8 +35,11 @@ def shares(ctx: Context, query_path, names, window_name, by_year, fmt):
     """Each method's share of the task's method matches, with its 95% Wilson interval.
 
     A record that matches two methods counts once for each: shares are of method matches.
-    CSV columns: source,window,year,task,method,count,share,ci_low,ci_high (year empty for
-    window totals; share and bounds as fractions to 4 decimals).
+    CSV columns: source,window,year,task,method,count,share,ci_low,ci_high,p_holm,claim (year
+    empty for window totals; share and bounds as fractions to 4 decimals; on window rows p_holm
+    is the task's Holm-adjusted p-value over the tasks of its source and window, and claim is
+    leads, trails, unclear or too few; per-year rows leave both empty). A source whose counts
+    are documented estimates (Google Scholar, Semantic Scholar) gets no interval and no claim.
     """
     from survey import api
     from survey.evidence.shares import to_csv

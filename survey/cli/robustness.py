@@ -43,12 +43,14 @@ def robustness(ctx: Context, query_path, name, offline, max_age, fmt, export_pat
         return
     from rich.table import Table
 
-    from survey.reporting.robustness import changes_cell, leader_cell, verdict_cell
+    from survey.evidence.variants import ALIKE, GROUPS, ONE_METHOD
+    from survey.reporting.robustness import changes_cell, group_cell, leader_cell
 
     variants = list(dict.fromkeys(r.variant for r in rows))
-    table = Table("window", "task", "leader as written", "verdict", "variants that change it (their claim)")
+    table = Table("window", "task", "claim as written", ALIKE, ONE_METHOD,
+                  "variants that change the claim (their claim and counts)")
     for v in verdicts:
-        table.add_row(v.window, v.task, leader_cell(v), verdict_cell(v), changes_cell(v))
+        table.add_row(v.window, v.task, leader_cell(v), *(group_cell(v, g) for g in GROUPS), changes_cell(v))
     console = _console()
     console.print(f"{name}: {len(variants)} variants ({', '.join(variants)})")
     console.print(table)

@@ -13,7 +13,8 @@ import pandas as pd
 from survey.evidence.intervals import LEVEL, ratio_interval, wilson
 
 KEYS = ["source", "window", "year", "task"]
-SHARE_COLUMNS = ["source", "window", "year", "task", "method", "count", "share", "ci_low", "ci_high"]
+SHARE_COLUMNS = ["source", "window", "year", "task", "method", "count", "share", "ci_low", "ci_high", "p_holm",
+                 "claim"]
 RATIO_COLUMNS = ["source", "window", "year", "task", "numerator", "denominator", "count_a", "count_b",
                  "ratio", "ci_low", "ci_high"]
 
@@ -21,7 +22,11 @@ RATIO_COLUMNS = ["source", "window", "year", "task", "numerator", "denominator",
 def shares(counts: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     """``counts`` (source, window, year, task, method, count; count NA where missing) with share and interval.
 
-    Returns SHARE_COLUMNS: share and bounds as fractions, NA where the task lacks a count or has no match.
+    Returns SHARE_COLUMNS: share and bounds as fractions, NA where the task lacks a count or has no match
+    (and bounds NA where the source's counts are documented estimates, ``estimate_of``);
+    on window rows (year NA), the claim of ``survey.evidence.claims`` (Holm across the tasks of one
+    source and window): the task's adjusted p-value, and leads, trails, unclear or too few per method.
+    Per-year rows carry neither (NA p_holm, empty claim): no claim is made from one year.
     """
     frame = counts[["source", "window", "year", "task", "method", "count"]].copy()
     frame["count"] = frame["count"].astype("Int64")
@@ -38,8 +43,33 @@ def shares(counts: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
         share[usable] = c / n
         lo, hi = wilson(c, n, level)
         low[usable], high[usable] = lo, hi
+    from survey.sources import estimate_of
+
+    estimated = frame["source"].map(lambda s: bool(estimate_of(s))).astype(bool)
+    low[estimated], high[estimated] = float("nan"), float("nan")  # a rounded estimate is no count of papers
     frame["share"], frame["ci_low"], frame["ci_high"] = share, low, high
+    frame["p_holm"], frame["claim"] = _claims(frame, level)
     return frame[SHARE_COLUMNS].reset_index(drop=True)
+
+
+def _claims(frame: pd.DataFrame, level: float) -> tuple[pd.Series, pd.Series]:
+    """Per row, the task's Holm-adjusted p-value and the method's side of the claim (window rows only)."""
+    from survey.evidence.claims import method_claim, verdicts
+    from survey.sources import estimate_of
+
+    p_holm = pd.Series(float("nan"), index=frame.index)
+    claim = pd.Series("", index=frame.index, dtype=object)
+    windows = frame[frame["year"].isna()]
+    for (source, _), table in windows.groupby(["source", "window"], sort=False, dropna=False):
+        found = verdicts({task: {m: None if pd.isna(c) else int(c) for m, c in zip(part["method"], part["count"])}
+                          for task, part in table.groupby("task", sort=False)},
+                         level=level, estimate=bool(estimate_of(source)))
+        for i, task, method in zip(table.index, table["task"], table["method"]):
+            v = found[task]  # an estimate's claim is '': who has most is no tested claim
+            if v.p_holm is not None:
+                p_holm[i] = v.p_holm
+            claim[i] = method_claim(v, method)
+    return p_holm, claim
 
 
 def ratios(counts: pd.DataFrame, pairs: list[tuple[str, str]], level: float = LEVEL) -> pd.DataFrame:
@@ -63,10 +93,12 @@ def ratios(counts: pd.DataFrame, pairs: list[tuple[str, str]], level: float = LE
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    """The shares as CSV: year empty for window totals, share and bounds as fractions to 4 decimals."""
+    """The shares as CSV: year empty for window totals, share and bounds as fractions to 4 decimals,
+    the adjusted p-value to 4 significant figures."""
     out = frame[SHARE_COLUMNS].copy()
     out["year"] = out["year"].astype("Int64")
     for col in ("share", "ci_low", "ci_high"):
         out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
+    out["p_holm"] = out["p_holm"].map(lambda v: "" if pd.isna(v) else f"{v:.4g}")
     out["count"] = out["count"].astype("Int64")
     return out.to_csv(index=False, lineterminator="\n")

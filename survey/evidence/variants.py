@@ -29,11 +29,20 @@ from survey.matrix import TITLE, Matrix, TermSpec
 BASELINE = "as written"
 
 
+# Two groups of variants, reported apart: a variant applied to every method alike (the same term
+# position everywhere, exact or stemmed, titles only, tasks without synonyms) is a fairer test of
+# a lead than one that cuts a single method down beside the others whole, which mechanically
+# moves close comparisons.
+WRITTEN, ALIKE, ONE_METHOD = "as written", "every method alike", "one method only"
+GROUPS = (ALIKE, ONE_METHOD)
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
     kind: str  # baseline, method term, exact, stemmed, fields, exclusions, task synonyms
     matrix: Matrix
+    group: str = ALIKE  # WRITTEN, ALIKE or ONE_METHOD
 
 
 def _text(term) -> str:
@@ -58,13 +67,14 @@ def _all(terms: dict, exact: bool) -> dict:
 
 def derive(matrix: Matrix, capabilities=None) -> list[Variant]:
     """The variants of ``matrix``, the file as written first. ``capabilities``: the source's (for exactness)."""
-    out = [Variant(BASELINE, "baseline", matrix)]
+    out = [Variant(BASELINE, "baseline", matrix, WRITTEN)]
     for method, terms in matrix.methods.items():
         if len(terms) < 2:
             continue
         for term in terms:
             name = f"{method} by {_text(term)!r} only"
-            out.append(Variant(name, "method term", _with(matrix, name, methods={**matrix.methods, method: (term,)})))
+            out.append(Variant(name, "method term", _with(matrix, name, methods={**matrix.methods, method: (term,)}),
+                               ONE_METHOD))
     # The same position in every method at once (acronyms against acronyms, full names against
     # full names): a fairer comparison than one method cut down beside the others whole.
     shortest = min(len(ts) for ts in matrix.methods.values())
@@ -102,6 +112,7 @@ class Row:
     method: str
     count: int | None  # None: not counted (not cached, failed or unsupported)
     share: float | None  # of the task's counts over the methods; None where any is missing
+    group: str = ALIKE  # the variant's group: WRITTEN, ALIKE or ONE_METHOD
 
 
 def changed_tasks(variant: Variant, baseline: Matrix) -> list[str]:
@@ -124,14 +135,19 @@ def rows(source: str, variant: Variant, counts: dict, tasks: list[str] | None = 
             complete = all(v is not None for v in values.values()) and total > 0
             for method, value in values.items():
                 out.append(Row(source, window.name, task, variant.name, method, value,
-                               value / total if complete else None))
+                               value / total if complete else None, variant.group))
     return out
+
+
+# What a variant does to the claim as written, from the written leader's side.
+HOLDS, FLIPS, LOST, GAINED, SAME = "holds", "another method leads", "lead lost", "a method leads", "still no lead"
+CHANGES = (FLIPS, LOST, GAINED)  # the outcomes the section's table lists and the curve colours apart
 
 
 @dataclass
 class TaskRobustness:
-    """One task's claim under each variant (the report's rules: a lead only where the interval
-    excludes parity), and the variants that change it."""
+    """One task's claim under each variant (the report's rules, Holm across the tasks of the variant's
+    table), and what each variant does to the claim as written."""
 
     source: str
     window: str
@@ -142,36 +158,73 @@ class TaskRobustness:
     flips: list[str] = field(default_factory=list)  # variants where a clear lead passes to another method
     weakened: list[str] = field(default_factory=list)  # variants where the clear lead as written is no longer clear
     missing: list[str] = field(default_factory=list)  # variants not (fully) counted
+    groups: dict[str, str] = field(default_factory=dict)  # variant -> its group (ALIKE unless said)
 
     @property
     def written(self):
         """The claim of the file as written (a claims.Verdict), or None where it was not counted."""
         return self.claims.get(BASELINE)
 
+    def outcome(self, variant: str) -> str:
+        """What ``variant`` does to the claim as written: HOLDS, FLIPS, LOST, GAINED or SAME."""
+        written, claim = self.written, self.claims[variant]
+        if written is not None and written.is_lead:
+            if claim.is_lead:
+                return HOLDS if claim.leader == written.leader else FLIPS
+            return LOST
+        return GAINED if claim.is_lead else SAME
+
+    def counted(self, group: str | None = None) -> list[str]:
+        """The counted variants other than the file as written, of ``group`` (default: every group)."""
+        return [v for v in self.claims if v != BASELINE and (group is None or self.groups.get(v, ALIKE) == group)]
+
+    def changes(self, group: str | None = None) -> list[str]:
+        """The counted variants (of ``group``) whose outcome is a change: the table's and the curve's."""
+        return [v for v in self.counted(group) if self.outcome(v) in CHANGES]
+
+    def robust_to(self, group: str | None = None) -> bool:
+        """A clear lead as written that every counted variant of ``group`` keeps, clearly (and one at least)."""
+        variants = self.counted(group)
+        return (self.written is not None and self.written.is_lead and bool(variants)
+                and all(self.outcome(v) == HOLDS for v in variants))
+
     @property
     def robust(self) -> bool:
-        """A clear lead as written that every other counted variant keeps, clearly."""
-        return (self.written is not None and self.written.is_lead and not self.flips and not self.weakened
-                and len(self.claims) > 1)
+        return self.robust_to(None)
 
 
 def assess(all_rows: Iterable[Row]) -> list[TaskRobustness]:
-    """Per source, window and task: the claim under every variant that was fully counted."""
-    from survey.evidence.claims import is_flip, verdict as claim
+    """Per source, window and task: the claim under every variant that was fully counted.
+
+    A variant's claims are Holm-adjusted across the tasks of its own table: the tasks it counts,
+    and as written the ones it leaves unchanged (a cell the variant does not change is the same count).
+    """
+    from survey.evidence.claims import is_flip, verdicts
 
     groups: dict[tuple, dict[str, list[Row]]] = {}
     for r in all_rows:
         groups.setdefault((r.source, r.window, r.task), {}).setdefault(r.variant, []).append(r)
+    tables: dict[tuple, dict[str, dict | None]] = {}  # (source, window, variant) -> task -> counts (None: missing)
+    for (source, window, task), by_variant in groups.items():
+        for variant, rs in by_variant.items():
+            complete = not any(r.count is None for r in rs)
+            counts = {r.method: r.count for r in rs} if complete else None
+            tables.setdefault((source, window, variant), {})[task] = counts
+    claimed: dict[tuple, dict] = {}
+    for (source, window, variant), table in tables.items():
+        whole = {**(tables.get((source, window, BASELINE)) or {}), **table}
+        claimed[(source, window, variant)] = verdicts({t: c for t, c in whole.items() if c is not None})
     out = []
     for (source, window, task), by_variant in groups.items():
         verdict = TaskRobustness(source, window, task, None)
         for variant, rs in by_variant.items():
-            if any(r.count is None for r in rs):
+            verdict.groups[variant] = rs[0].group
+            counts = tables[(source, window, variant)][task]
+            if counts is None:
                 verdict.missing.append(variant)
                 continue
-            counts = {r.method: r.count for r in rs}
             verdict.leaders[variant] = leader(counts) if sum(counts.values()) else None
-            verdict.claims[variant] = claim(counts)
+            verdict.claims[variant] = claimed[(source, window, variant)][task]
         verdict.leader = verdict.leaders.get(BASELINE)
         written = verdict.written
         if written is not None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from survey import analysis
-from survey.evidence.claims import Verdict, verdict
+from survey.evidence.claims import Verdict, verdicts
 from survey.matrix import Matrix
 from survey.reference import ReferenceTable
 from survey.reading import stored_history
@@ -73,12 +73,12 @@ class Context:
 
     @staticmethod
     def verdicts(table: analysis.StudyTable) -> dict[str, Verdict]:
-        """Per task, what the table's counts let a report say about the lead."""
-        out = {}
-        for task in table.counts.columns:
-            column = table.counts[task]
-            out[task] = verdict({m: None if column.isna()[m] else int(column[m]) for m in column.index})
-        return out
+        """Per task, what the table's counts let a report say about the lead (Holm across the table's tasks)."""
+        from survey.sources import estimate_of
+
+        return verdicts({task: {m: None if table.counts[task].isna()[m] else int(table.counts[task][m])
+                                for m in table.counts.index} for task in table.counts.columns},
+                        estimate=bool(estimate_of(table.source)))
 
     # ---------------------------------------------------------- figures
 

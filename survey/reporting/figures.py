@@ -11,6 +11,7 @@ print still separates them. Sizes are chosen for GitHub's content column (about 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -67,8 +68,14 @@ def _save(fig: Figure, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # No Software/date metadata: the same data gives the same bytes, so regenerating the
-    # committed report does not churn the figures in git.
-    fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None})
+    # committed report does not churn the figures in git. Written beside and renamed, so a
+    # failure mid-write never leaves a partial PNG under the figure's name.
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        fig.savefig(partial, dpi=DPI, format="png", metadata={"Software": None})
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 

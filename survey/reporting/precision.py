@@ -8,12 +8,13 @@ committed label files; where both judge a record, the store's latest label wins.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-from survey.evidence.precision import Precision, VerdictCheck, check_verdict, precision
+from survey.evidence.precision import CHANGES, MAY_CHANGE, Precision, VerdictCheck, check_table, precision
 from survey.labels import Label, SampleKey
 from survey.reporting.text import count_of
-from survey.table_text import markdown_rows, pct
+from survey.table_text import markdown_rows, p_words, pct, pct_bound, share_words
 
 
 @dataclass(frozen=True)
@@ -68,15 +69,18 @@ def _count(x: float) -> str:
 
 
 def verdicts(data: PrecisionData) -> list[tuple[str, str, str, VerdictCheck, int]]:
-    """(source, window, task, check, methods counted) for every task with at least one labelled cell."""
-    groups: dict[tuple[str, str, str], list[CellPrecision]] = {}
+    """(source, window, task, check, methods counted) for every task with at least one labelled cell; the
+    checks of one source and window are adjusted together (Holm), every task of the table in the family."""
+    tables: dict[tuple[str, str], dict[str, list[CellPrecision]]] = {}
     for c in data.cells:
-        groups.setdefault((c.source, c.window, c.task), []).append(c)
+        tables.setdefault((c.source, c.window), {}).setdefault(c.task, []).append(c)
     out = []
-    for (source, window, task), cells in groups.items():
-        if any(c.precision is not None for c in cells):
-            check = check_verdict({c.method: c.count for c in cells}, {c.method: c.precision for c in cells})
-            out.append((source, window, task, check, len(cells)))
+    for (source, window), tasks in tables.items():
+        checks = check_table({task: ({c.method: c.count for c in cells}, {c.method: c.precision for c in cells})
+                              for task, cells in tasks.items()})
+        for task, cells in tasks.items():
+            if any(c.precision is not None for c in cells):
+                out.append((source, window, task, checks[task], len(cells)))
     return out
 
 
@@ -88,20 +92,40 @@ def _claim_words(claim) -> str:
     return f"{claim.kind} ({claim.leader} most)"
 
 
+def _corrected_words(check: VerdictCheck) -> str:
+    """The corrected comparison: the leader's head-to-head share, its bootstrap interval, the adjusted p."""
+    new = check.corrected_claim
+    if check.corrected_ci is None:
+        return ""
+    low, high = check.corrected_ci
+    family = f" adjusted for {new.family} comparisons (Holm)" if new.family > 1 else ""
+    return (f"{new.leader} {share_words(new.head_to_head, low, high, 0.5)} against {new.runner_up}, "
+            f"{p_words(new.p_holm)}{family}")
+
+
 def _verdict_words(check: VerdictCheck) -> str:
-    raw, new = _claim_words(check.raw_claim), _claim_words(check.corrected_claim)
-    if check.changed:
-        return f"changes: {raw} on counts, {new} on corrected counts"
-    hold = "" if check.within_intervals or not check.corrected_claim.is_lead else (
-        " (but the corrected counts' precision intervals overlap)")
-    return f"unchanged: {raw}{hold}"
+    raw, new, detail = _claim_words(check.raw_claim), _claim_words(check.corrected_claim), _corrected_words(check)
+    if check.status == CHANGES:
+        return f"changes: {raw} on counts; on corrected counts {new}" + (f", {detail}" if detail else "")
+    if check.status == MAY_CHANGE:
+        settle = (f"about {check.more_labels:,} more labels per corrected method would settle it"
+                  if check.more_labels is not None else "labelling every match would not settle it")
+        return (f"may change; too few labels: {raw} on counts; on corrected counts {new}"
+                + (f", {detail}" if detail else "") + f"; {settle}")
+    return f"unchanged: {raw}" + (f"; on corrected counts, {detail}" if detail else "")
 
 
 def section(data: PrecisionData) -> str:
     """Markdown: the precision table per labelled source and window, the verdict checks, how to label."""
     out = ["A person judged a seeded random sample of each labelled cell's matches relevant or not. Precision is "
            "the share judged relevant, with a 95% Wilson interval; the corrected count is the count times the "
-           "precision (and times the interval's ends). Labels count only for the query they were made on."]
+           "precision, and its 95% interval carries the labelled sample's uncertainty through (a parametric "
+           "bootstrap: the precision drawn from its Jeffreys posterior, the relevant records among the matches "
+           "not judged from the binomial at that precision). A task's claim changes on corrected counts only "
+           "where the corrected comparison, leader against runner-up with both counts' uncertainty, excludes "
+           "parity after Holm's adjustment across the tasks of the table; where the counts claim a lead the "
+           "corrected comparison cannot confirm, the claim may change and more labels would settle it. Labels "
+           "count only for the query they were made on."]
     labelled = data.labelled()
     if labelled:
         groups: dict[tuple[str, str, str], list[CellPrecision]] = {}
@@ -118,8 +142,8 @@ def section(data: PrecisionData) -> str:
                                  f"{pct(p.estimate)} (every match judged)", f"{_count(p.relevant)} (exact)"])
                     continue
                 body.append([f"{c.method}:{c.task}", _count(c.count), f"{p.relevant} of {p.judged}",
-                             f"{pct(p.estimate)} ({pct(low)}–{pct(high)})",
-                             f"{_count(est)} ({_count(clow)}–{_count(chigh)})"])
+                             f"{pct(p.estimate)} ({pct_bound(low, False)}%–{pct_bound(high, True)}%)",
+                             f"{_count(est)} ({math.floor(clow):,}–{math.ceil(chigh):,})"])
             out.append(f"`{source}`, {window} ({span}):\n\n" + markdown_rows(
                 ["cell", "count", "judged relevant", "precision (95% CI)", "corrected count (95% CI)"], body, "lrrrr"))
             other = sorted({k for c in cells for k in c.labelled_corpora if c.corpus and k and k != c.corpus})

@@ -156,8 +156,12 @@ def build(ctx: Context) -> str:
             shown.append((section, module.render))
     ctx.titles = {s.key: f"{i}. {s.title}" for i, (s, _) in enumerate(shown, 1)}
     parts = [header(ctx)]
-    for section, render in shown:
-        parts.append(f"## {ctx.titles[section.key]}\n\n{render(ctx).strip()}\n")
+    try:
+        for section, render in shown:
+            parts.append(f"## {ctx.titles[section.key]}\n\n{render(ctx).strip()}\n")
+    except BaseException:
+        ctx.clear_figures()  # a report that fails leaves none of its figures, not a partial set
+        raise
     return "\n".join(parts).rstrip() + "\n"
 
 

@@ -11,7 +11,9 @@ from survey.table_text import display
 def render(ctx: Context) -> str:
     intro = ("Methods as rows, tasks as columns, one table per source and window. Under the counts, each "
              "method's share of all method matches in the task with its 95% Wilson interval (a record that "
-             "matches two methods counts for each)")
+             "matches two methods counts for each), and the claim the headline makes (a lead only where the "
+             "leader against the runner-up rejects parity after Holm's adjustment across the table's tasks, with "
+             "the adjusted p-value and the number of tests)")
     if ctx.pairs:
         intro += (", then the " + and_([f"{a}:{b}" for a, b in ctx.pairs]) + " ratio"
                   + ("s" if len(ctx.pairs) > 1 else "") + " the query file asks for, with the interval that "

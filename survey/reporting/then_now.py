@@ -12,6 +12,7 @@ from survey.matrix import Window
 from survey.reference import ReferenceTable
 from survey.reporting.context import Context
 from survey.reporting.text import and_, date_range, md, shown_path, table_and_notes
+from survey.sources import estimate_of
 from survey.table_text import display, format_ratio
 
 
@@ -31,6 +32,11 @@ def render(ctx: Context) -> str:
         out.append(f"### {md(ref.source_label)}, {ref.window.name}")
         # The note is our own transcription and uses code spans on purpose: not escaped.
         out.append(ref.note)
+        estimate = estimate_of(ref.source)
+        if estimate:
+            out.append(f"These counts are estimates ({md(estimate)}), not counts of papers: no interval is put on "
+                       "them and no lead is tested; a comparison with another source differs in source and in "
+                       "time at once.")
         now = live_match(ctx, ref)
         if now is not None and now.has_data:
             out.append(combined_block(ctx, ref, ref_table, now))

@@ -38,3 +38,12 @@ def make_source(name: str, settings):
         raise UnknownSource(f"unknown source {name!r}; valid sources: {valid}")
     module, _, cls = REGISTRY[name].partition(":")
     return getattr(importlib.import_module(module), cls).from_settings(settings)
+
+
+def estimate_of(name: str) -> str:
+    """How the named source's counts are estimates ('' where they are counts): from its class, not an instance."""
+    if name not in REGISTRY:
+        return ""  # local corpora count exactly
+    module, _, cls = REGISTRY[name].partition(":")
+    capabilities = getattr(getattr(importlib.import_module(module), cls), "capabilities", None)
+    return capabilities.estimate if capabilities is not None else ""  # set per instance: counts, not estimates

@@ -25,6 +25,7 @@ class Capabilities:
     title_only: bool = False  # can restrict a search to titles (a query file's fields = "title")
     searchable_totals: bool = False  # can count per year the works with an abstract (coverage)
     notes: str = ""  # known biases, shown in `survey sources` and the report
+    estimate: str = ""  # where counts are documented estimates, how (the rounding): no interval is put on them
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class ScholarSource(OnlineSource):
         stemming=True,
         fields="full text where Google has it, else title and abstract",
         per_year_one_call=False,
+        estimate="Google Scholar's 'About N results', rounded to about three significant figures",
         notes=(
             "Counts are Google's rounded 'About N results' estimates, not exact; stems and "
             "expands synonyms, and documents no way to stop that, so exact terms are unsupported; "

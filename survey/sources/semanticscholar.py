@@ -29,6 +29,7 @@ class SemanticScholarSource(OnlineSource):
         fields="title and abstract",
         per_year_one_call=False,
         records=False,
+        estimate="Semantic Scholar's totals, estimates that change between identical calls",
         notes=(
             "Totals are estimates and unstable between identical calls (index shards); the raw value is kept. "
             "Without an API key requests share a public pool and are throttled with 429s. "
