@@ -199,11 +199,11 @@ def test_an_import_makes_its_folder_names_its_temporary_files_and_times_itself(t
                            progress=lambda done, total: seen.append(sorted(p.name for p in folder.iterdir())))
     took = time.perf_counter() - started
     assert 0 < report.seconds <= took
-    # while it runs: the corpus file and the side file of records, named for this process so that a
+    # while it runs: the corpus file and the side file of its index, named for this process so that a
     # later import can tell them from a killed one's
     pid = os.getpid()
     assert [re.sub(r"\.\d+\.importing$", ".NS.importing", n) for n in seen[0]] == [
-        f".c.sqlite-records.{pid}.NS.importing", f".c.sqlite.{pid}.NS.importing"]
+        f".c.sqlite-index.{pid}.NS.importing", f".c.sqlite.{pid}.NS.importing"]
     assert sorted(p.name for p in folder.iterdir()) == ["c.sqlite"]
 
 

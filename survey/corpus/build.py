@@ -94,19 +94,15 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
     report.encodings = [f"{s.path}: {s.encoding_note}" for s in streams if s.encoding_note]
     stamp = f"{os.getpid()}.{time.time_ns()}.importing"
     tmp = target.parent / f".{target.name}.{stamp}"
-    side_path = target.parent / f".{target.name}-records.{stamp}"
+    side_path = target.parent / f".{target.name}-index.{stamp}"
+    side = None
     try:
         appending = mode == "append" and target.exists()
         if appending:
             _check_appendable(target)
             shutil.copyfile(target, tmp)
-        conn = sqlite3.connect(tmp, check_same_thread=False)  # the indexing thread uses it while records are read
-        side = loading.open_side(side_path, PAGE_SIZE)
+        conn = _open_for_build(tmp)
         try:
-            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # no effect on a corpus appended to
-            conn.execute("PRAGMA journal_mode = OFF")  # the temp file is thrown away on any failure
-            conn.execute("PRAGMA synchronous = OFF")
-            conn.execute("PRAGMA cache_size = -16384")
             previous: dict[str, str] = {}
             if appending:
                 previous = dict(conn.execute("SELECT key, value FROM meta"))
@@ -115,8 +111,13 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
                 conn.executescript(SCHEMA)
                 keys = Keys()
             indexes = present_indexes(conn)
+            # A new corpus is indexed into a side file as it is read; an append adds its records
+            # to the indexes already there once they are all read (and their duplicates gone).
+            if not appending:
+                side = loading.open_side(side_path, PAGE_SIZE, {STEMMED: _fts_table(STEMMED, STEMMED_TOKENIZER)})
             for table in indexes:
-                _configure_for_loading(conn, table)
+                _configure_for_loading(conn if appending else side, table)
+            appended_after = keys.sequence
             for stream in streams:
                 before = (report.read, len(keys.ids))
                 first_skip = loading.fill(conn, side, indexes, stream, report, keys, progress)
@@ -126,8 +127,17 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
                 if len(keys.ids) == before[1]:
                     raise CorpusFormatError(f"{stream.path}: none of the {read} records could be used "
                                             f"({first_skip}); expected {WHAT[stream.format]}")
-            side.commit()
-            loading.settle(conn, side_path, indexes, keys, report)
+            conn.commit()
+            if side is not None:
+                side.commit()
+                side.close()
+                # A connection that has not used the FTS5 tables, so none holds a stale view of them.
+                conn.close()
+                conn = _open_for_build(tmp)
+                loading.adopt_index(conn, side_path, indexes)
+            loading.settle(conn, indexes, keys, report, indexed=not appending)
+            if appending:
+                loading.index_appended(conn, indexes, appended_after)
             for table in indexes:
                 # No 'optimize' (a final merge into one segment): it cost 5 s of a 55 s import of 2.2M
                 # records and the study matrix ran no faster on the merged index.
@@ -136,7 +146,8 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
             _write_meta(conn, report, paths, previous)
             conn.commit()
         finally:
-            side.close()
+            if side is not None:
+                side.close()
             conn.close()
         os.replace(tmp, target)
     except BaseException:
@@ -146,6 +157,15 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
         side_path.unlink(missing_ok=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _open_for_build(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # no effect on a corpus appended to
+    conn.execute("PRAGMA journal_mode = OFF")  # the temp file is thrown away on any failure
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -16384")
+    return conn
 
 
 def remove_leftovers(folder: Path) -> list[Path]:
