@@ -554,13 +554,13 @@ def test_errors_name_the_corpus_and_what_to_do(tmp_path, sampled):
 
 
 def test_exact_index_is_looked_for_once_per_corpus_opened(tmp_path, monkeypatch):
-    from survey.corpus import index
+    from survey.corpus import build
 
     db = tmp_path / "e.sqlite"
     import_corpus(write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
     calls = []
-    real = index.build_exact_index
-    monkeypatch.setattr(index, "build_exact_index", lambda path: calls.append(path) or real(path))
+    real = build.build_exact_index
+    monkeypatch.setattr(build, "build_exact_index", lambda path: calls.append(path) or real(path))
     exact = AllOf((AnyOf((Term("transformer", exact=True),)),))
     with Corpus(db) as c:
         assert [c.count(exact), c.count(exact, 2018, 2018)] == [2, 1]
@@ -621,3 +621,19 @@ def test_local_source_samples_as_its_corpus_does(corpus_path):
         assert 0 < len(later) < len(source.sample(query, None, None, 100))  # the lower bound leaves some out
     finally:
         source.close()
+
+
+def test_counting_in_a_corpus_never_imports_the_import_machinery(tmp_path):
+    """A refresh from a local corpus opens it and counts: the readers (dozens of patterns), the loading
+    thread and orjson are start-up it does not need."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "c.sqlite"
+    import_corpus(write_jsonl(tmp_path / "c.jsonl", [{"title": "LSTM tagging", "year": 2016}]), db)
+    code = ("import sys; from survey.sources.local import LocalSource; from survey.matrix import AllOf, AnyOf, Term; "
+            f"s = LocalSource({str(db)!r}); print(s.count(AllOf((AnyOf((Term('lstm'),)),)), 2016, 2016)); "
+            "print(','.join(m for m in ('survey.corpus.build', 'survey.corpus.loading', 'survey.corpus.readers', "
+            "'orjson', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["1", ""]

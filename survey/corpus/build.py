@@ -22,12 +22,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from survey.corpus import loading
+from survey.corpus.layout import SCHEMA_VERSION, present_indexes
 from survey.corpus.loading import RECORDS_TABLE, Keys, Progress
 from survey.corpus.query import EXACT, EXACT_TOKENIZER, STEMMED, STEMMED_TOKENIZER, YEAR_SHIFT
 from survey.corpus.readers import WHAT, read_records
 from survey.errors import BadInput, CorpusFormatError
 
-SCHEMA_VERSION = "2"
 MODES = ("new", "replace", "append")
 
 
@@ -47,7 +47,6 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- written per record.
 {_fts_table(STEMMED, STEMMED_TOKENIZER)};
 """
-INDEXES = (STEMMED, EXACT)
 PAGE_SIZE = 16384
 
 
@@ -216,12 +215,6 @@ def _configure_for_loading(conn: sqlite3.Connection, table: str) -> None:
 def _configure_for_queries(conn: sqlite3.Connection, table: str) -> None:
     """Back to merging segments as later writes arrive (FTS5's default), once loading is done."""
     conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 4)")
-
-
-def present_indexes(conn: sqlite3.Connection) -> list[str]:
-    """The FTS5 indexes a corpus file has: the stemmed one always, the exact one once built."""
-    names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return [table for table in INDEXES if table in names]
 
 
 def build_exact_index(path: Path, timeout: float = 600.0) -> bool:

@@ -29,7 +29,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from survey.corpus.build import SCHEMA_VERSION, ImportReport, build_exact_index, import_corpus, present_indexes
+from survey.corpus.layout import SCHEMA_VERSION, present_indexes
 from survey.corpus.query import (EXACT, STEMMED, by_year_statement, count_sql, count_statement, totals_sql, ids_statement, match_expression,
                                  match_groups, tokenize)
 from survey.errors import BadInput, Unsupported
@@ -37,6 +37,16 @@ from survey.matrix import Query
 from survey.sources.base import Record
 
 __all__ = ["Corpus", "ImportReport", "import_corpus", "count_sql", "match_expression", "tokenize", "SCHEMA_VERSION"]
+
+
+def __getattr__(name: str):
+    # Public here too, but imported on first use: counting never needs the import machinery.
+    if name in ("ImportReport", "import_corpus"):
+        from survey.corpus import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Private-use characters mark matches in highlight(): they cannot occur in imported text
 # by accident the way brackets or asterisks can.
@@ -100,6 +110,8 @@ class Corpus:
             return
         with self._lock:
             if not self._has_exact:
+                from survey.corpus.build import build_exact_index
+
                 build_exact_index(self.path)
                 self._has_exact = True
 
