@@ -637,3 +637,34 @@ def test_counting_in_a_corpus_never_imports_the_import_machinery(tmp_path):
             "'orjson', 'numpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["1", ""]
+
+
+@pytest.fixture(scope="module")
+def dated_corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dated")
+    records = [{"title": f"LSTM model {i}", "year": None if i % 7 == 0 else 1998 + i % 25} for i in range(120)]
+    import_corpus(write_jsonl(folder / "w.jsonl", records), folder / "w.sqlite")
+    return folder / "w.sqlite"
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(start=st.one_of(st.none(), st.integers(1995, 2025)), end=st.one_of(st.none(), st.integers(1995, 2025)))
+def test_window_counts_summed_from_years_are_the_statement_counts(dated_corpus, start, end):
+    """Counts come from one per-year pass per query; each must be what its own statement counts."""
+    from survey.corpus.query import count_statement
+
+    query = AllOf((AnyOf((Term("lstm"),)),))
+    with Corpus(dated_corpus) as corpus:
+        got = corpus.count(query, start, end)
+    with sqlite3.connect(dated_corpus) as conn:
+        assert got == conn.execute(*count_statement(query, start, end)).fetchone()[0]
+
+
+def test_a_query_is_counted_once_for_all_its_windows_and_years(tmp_path, monkeypatch):
+    with _opened(tmp_path, "once", [{"title": "LSTM tagging", "year": 2016}, {"title": "LSTM parsing"}]) as corpus:
+        statements = []
+        real = corpus._rows
+        monkeypatch.setattr(corpus, "_rows", lambda sql, params: statements.append(sql) or real(sql, params))
+        lstm = AllOf((AnyOf((Term("LSTM"),)),))
+        assert [corpus.count(lstm), corpus.count(lstm, 2006), corpus.count_by_year(lstm, 2015, 2016)] == [2, 1, {2015: 0, 2016: 1}]
+        assert len(statements) == 1

@@ -30,7 +30,7 @@ import threading
 from pathlib import Path
 
 from survey.corpus.layout import SCHEMA_VERSION, present_indexes
-from survey.corpus.query import (EXACT, STEMMED, by_year_statement, count_sql, count_statement, totals_sql, ids_statement, match_expression,
+from survey.corpus.query import (EXACT, STEMMED, by_year_statement, count_sql, totals_sql, ids_statement, match_expression,
                                  match_groups, tokenize)
 from survey.errors import BadInput, Unsupported
 from survey.matrix import Query
@@ -53,6 +53,7 @@ def __getattr__(name: str):
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _MARKED = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.S)
 SNIPPET_TOKENS = 24
+_PER_YEAR_KEPT = 1024  # queries whose per-year matches a Corpus keeps; a study has a few dozen cells
 
 
 class Corpus:
@@ -77,6 +78,7 @@ class Corpus:
                 f"re-import it with `survey corpus import PATH --name {self.path.stem} --replace`"
             )
         self._has_exact = EXACT in present_indexes(self._conn)
+        self._per_year: dict[Query, dict[int, int]] = {}
 
     def close(self) -> None:
         self._conn.close()
@@ -115,17 +117,37 @@ class Corpus:
                 build_exact_index(self.path)
                 self._has_exact = True
 
+    def per_year(self, query: Query) -> dict[int, int]:
+        """Matches per year in the whole corpus (0: undated), found once per query and corpus opened.
+
+        Every window and per-year count of a query is summed from this: a study counts each cell
+        in two windows and per year, and one pass over the index's matches serves all three (on
+        2.2M records the three statements took twice as long as this one).
+        """
+        found = self._per_year.get(query)
+        if found is None:
+            self._ready_for(query)
+            found = dict(self._rows(*by_year_statement(query, None, None)))
+            if len(self._per_year) >= _PER_YEAR_KEPT:
+                self._per_year.clear()
+            self._per_year[query] = found
+        return found
+
     def count(self, query: Query, start: int | None = None, end: int | None = None) -> int:
-        self._ready_for(query)
-        return self._rows(*count_statement(query, start, end))[0][0]
+        """Matches in the window, as :func:`survey.corpus.query.count_statement` counts them (undated records only without bounds)."""
+        per_year = self.per_year(query)
+        if start is None and end is None:
+            return sum(per_year.values())
+        # The statement's rowid bounds: from start (or year 1) to end (or the last year).
+        low, high = (1 if start is None else start), (end if end is not None else float("inf"))
+        return sum(n for year, n in per_year.items() if low <= year <= high)
 
     def count_by_year(self, query: Query, start: int, end: int) -> dict[int, int]:
         """Matches per year, every year from start to end present (zeros included)."""
         if start > end:
             raise BadInput(f"year range {start}-{end}: start is after end")
-        self._ready_for(query)
-        found = dict(self._rows(*by_year_statement(query, start, end)))
-        return {year: found.get(year, 0) for year in range(start, end + 1)}
+        per_year = self.per_year(query)
+        return {year: per_year.get(year, 0) for year in range(start, end + 1)}
 
     def sample(self, query: Query, start: int | None = None, end: int | None = None, n: int = 20, seed: int = 0,
                marks: tuple[str, str] = ("**", "**")) -> list[Record]:
