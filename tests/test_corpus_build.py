@@ -268,3 +268,22 @@ def test_a_process_of_another_user_counts_as_running(monkeypatch):
 
     monkeypatch.setattr(build.os, "kill", not_yours)
     assert build._alive(4194305) is True
+
+
+def test_the_index_built_beside_the_corpus_is_whole_in_it(tmp_path):
+    """The index is written into a side file while the records are read and copied into the corpus
+    at the end, duplicates then taken out of it: FTS5's own check finds it in step with the records."""
+    from survey.matrix import AllOf, AnyOf, Term
+
+    records = [{"title": f"LSTM tagger {i % 6000}", "year": 2000 + i % 20, "abstract": "convolutional nets"}
+               for i in range(7000)]  # past one batch of 5000; 1000 duplicates on title and year
+    db = tmp_path / "c.sqlite"
+    report = import_corpus(write_jsonl(tmp_path / "a.jsonl", records), db)
+    assert (report.imported, report.duplicates) == (6000, 1000)
+    with sqlite3.connect(db) as raw:
+        raw.execute("INSERT INTO fts (fts, rank) VALUES ('integrity-check', 1)")
+        assert raw.execute("SELECT count(*) FROM fts WHERE fts MATCH 'convolut'").fetchone() == (6000,)
+        names = {n for (n,) in raw.execute("SELECT name FROM sqlite_master")}
+    assert not {n for n in names if n.startswith("fts_")} - {"fts_data", "fts_idx", "fts_config"}
+    with Corpus(db) as corpus:
+        assert corpus.count(AllOf((AnyOf((Term("LSTM"),)),))) == 6000
