@@ -25,6 +25,9 @@ class Entry(NamedTuple):
     id: str | None = None
 
 
+# A NamedTuple's own constructor is a Python function: 1.2 us of an import's ~25 us per record.
+_new_entry = tuple.__new__
+
 # (where, entry or reason): "line 12", "record 3 (key)" says where the record starts.
 Item = tuple[str, "Entry | str"]
 
@@ -145,7 +148,7 @@ def make_entry(title, abstract, year, doi, ident) -> Entry | str:
     doi, ident = text_of(doi) or None, text_of(ident) or None
     if reason := (doi and _unencodable("doi", doi)) or (ident and _unencodable("id", ident)):
         return reason
-    return Entry(title, abstract, year, doi, ident)
+    return _new_entry(Entry, (title, abstract, year, doi, ident))
 
 
 # ---------------------------------------------------------------- dedup keys
