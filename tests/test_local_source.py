@@ -668,3 +668,29 @@ def test_a_query_is_counted_once_for_all_its_windows_and_years(tmp_path, monkeyp
         lstm = AllOf((AnyOf((Term("LSTM"),)),))
         assert [corpus.count(lstm), corpus.count(lstm, 2006), corpus.count_by_year(lstm, 2015, 2016)] == [2, 1, {2015: 0, 2016: 1}]
         assert len(statements) == 1
+
+
+def test_year_totals_written_at_import_are_what_the_statement_counts(tmp_path):
+    """Year totals come from the import's own count per year; a corpus imported before that was
+    written gets them from the statement, and both agree with it after an append too."""
+    from survey.corpus.query import totals_sql
+
+    records = [{"title": f"Paper {i}", "year": None if i % 5 == 0 else 2000 + i % 7} for i in range(60)]
+    records += [{"title": "Paper 1", "year": 2001}]  # a duplicate, merged: not a record of 2001
+    db = tmp_path / "t.sqlite"
+    import_corpus(write_jsonl(tmp_path / "a.jsonl", records), db)
+    import_corpus(write_jsonl(tmp_path / "b.jsonl", [{"title": "Late", "year": 2006}, {"title": "Paper 2", "year": 2002}]),
+                  db, mode="append")
+
+    def by_statement():
+        with sqlite3.connect(db) as raw:
+            found = dict(raw.execute(totals_sql(1999, 2007)))
+        return {year: found.get(year, 0) for year in range(1999, 2008)}
+
+    with Corpus(db) as corpus:
+        written = corpus.year_totals(1999, 2007)
+    assert written == by_statement() and sum(written.values()) == 49 and written[2006] == 6 + 1
+    with sqlite3.connect(db) as raw:
+        raw.execute("DELETE FROM meta WHERE key = 'year_totals'")  # as a corpus imported before
+    with Corpus(db) as corpus:
+        assert corpus.year_totals(1999, 2007) == written

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from survey.corpus import loading
-from survey.corpus.layout import SCHEMA_VERSION, present_indexes
+from survey.corpus.layout import SCHEMA_VERSION, YEAR_TOTALS, present_indexes
 from survey.corpus.loading import RECORDS_TABLE, Keys, Progress
 from survey.corpus.query import EXACT, EXACT_TOKENIZER, STEMMED, STEMMED_TOKENIZER, YEAR_SHIFT
 from survey.corpus.readers import WHAT, read_records
@@ -134,7 +134,7 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
                 conn.close()
                 conn = _open_for_build(tmp)
                 loading.adopt_index(conn, side_path, indexes)
-            loading.settle(conn, indexes, keys, report, indexed=not appending)
+            per_year = loading.settle(conn, indexes, keys, report, indexed=not appending)
             if appending:
                 loading.index_appended(conn, indexes, appended_after)
             for table in indexes:
@@ -142,7 +142,7 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
                 # records and the study matrix ran no faster on the merged index.
                 _configure_for_queries(conn, table)
             report.records, report.identity = _identity(conn)
-            _write_meta(conn, report, paths, previous)
+            _write_meta(conn, report, paths, previous, per_year)
             conn.commit()
         finally:
             if side is not None:
@@ -260,7 +260,8 @@ def _identity(conn: sqlite3.Connection) -> tuple[int, str]:
     return count, f"{count}-{(low + (high << 32)) % (1 << 64):016x}"
 
 
-def _write_meta(conn: sqlite3.Connection, report: ImportReport, paths: list[Path], previous: dict) -> None:
+def _write_meta(conn: sqlite3.Connection, report: ImportReport, paths: list[Path], previous: dict,
+                per_year: dict[int, int]) -> None:
     import json
 
     def add(key: str, value: int) -> int:
@@ -278,5 +279,7 @@ def _write_meta(conn: sqlite3.Connection, report: ImportReport, paths: list[Path
         "duplicates": add("duplicates", report.duplicates),
         "skipped": add("skipped", report.skipped),
         "identity": report.identity,
+        # Records per year (0: undated), so year totals need no pass over every record's text.
+        YEAR_TOTALS: json.dumps({str(year): n for year, n in sorted(per_year.items())}),
     }
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])

@@ -23,13 +23,14 @@ How the indexes and queries are built is in :mod:`survey.corpus.build` and
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import sqlite3
 import threading
 from pathlib import Path
 
-from survey.corpus.layout import SCHEMA_VERSION, present_indexes
+from survey.corpus.layout import SCHEMA_VERSION, YEAR_TOTALS, present_indexes
 from survey.corpus.query import (EXACT, STEMMED, by_year_statement, count_sql, totals_sql, ids_statement, match_expression,
                                  match_groups, tokenize)
 from survey.errors import BadInput, Unsupported
@@ -102,8 +103,15 @@ class Corpus:
                 raise Unsupported(f"FTS5 rejected the query ({exc}): {params[0] if params else sql}") from None
 
     def year_totals(self, start: int, end: int) -> dict[int, int]:
-        """Records per year, every year from start to end (0 where the corpus has none)."""
-        found = dict(self._rows(totals_sql(start, end), ()))
+        """Records per year, every year from start to end (0 where the corpus has none).
+
+        What :func:`survey.corpus.query.totals_sql` counts; from the totals the import wrote, as
+        that statement reads every record (0.6 s on 545k records here), or by it for a corpus without them.
+        """
+        if YEAR_TOTALS in self._meta:
+            found = {int(year): n for year, n in json.loads(self._meta[YEAR_TOTALS]).items()}
+        else:
+            found = dict(self._rows(totals_sql(start, end), ()))
         return {year: found.get(year, 0) for year in range(start, end + 1)}
 
     def _ready_for(self, query: Query) -> None:
@@ -200,8 +208,6 @@ class Corpus:
             "SELECT count(*), count(NULLIF(abstract, '')), count(year), min(year), max(year) FROM records", ()
         )[0]
         per_year = dict(self._rows("SELECT year, count(*) FROM records WHERE year IS NOT NULL GROUP BY year ORDER BY year", ()))
-        import json
-
         return {
             "records": records,
             "with_abstract": with_abstract,

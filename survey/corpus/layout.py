@@ -13,6 +13,9 @@ from survey.corpus.query import EXACT, STEMMED
 # A file written under another version is refused, never counted in: its counts could differ.
 SCHEMA_VERSION = "2"
 INDEXES = (STEMMED, EXACT)
+# The meta key of the records per year (JSON), written by imports since it was added; a corpus
+# imported before has none and its year totals are counted from its records.
+YEAR_TOTALS = "year_totals"
 
 
 def present_indexes(conn: sqlite3.Connection) -> list[str]:

@@ -213,15 +213,21 @@ def adopt_index(conn: sqlite3.Connection, side_path: Path, tables: list[str]) ->
         conn.execute("DETACH DATABASE side")
 
 
-def settle(conn: sqlite3.Connection, indexes: list[str], keys: Keys, report, indexed: bool) -> None:
-    """Take the duplicates out of the records and, when they were ``indexed``, out of the index."""
+def settle(conn: sqlite3.Connection, indexes: list[str], keys: Keys, report, indexed: bool) -> dict[int, int]:
+    """Take the duplicates out of the records and, when they were ``indexed``, out of the index.
+
+    Returns the records the corpus keeps per year (0: undated), counted from their ids.
+    """
     import numpy as np
 
     by_doi, by_title = duplicate_positions(keys.doi, keys.title, keys.existing)
     report.merged_by_doi, report.merged_by_title = len(by_doi), len(by_title)
     report.duplicates = report.merged_by_doi + report.merged_by_title
     report.imported = len(keys.ids) - keys.existing - report.duplicates
-    ids = np.frombuffer(keys.ids, dtype=np.int64)[np.concatenate([by_doi, by_title])]
+    every = np.frombuffer(keys.ids, dtype=np.int64)
+    duplicates = np.concatenate([by_doi, by_title])
+    ids = every[duplicates]
+    years, counts = np.unique(np.delete(every, duplicates) >> YEAR_SHIFT, return_counts=True)
     conn.execute("CREATE TEMP TABLE dups (id INTEGER PRIMARY KEY)")
     conn.executemany("INSERT INTO dups VALUES (?)", ((int(i),) for i in ids))
     # External-content FTS5 forgets a row only when told its indexed text, so the index goes first.
@@ -231,6 +237,7 @@ def settle(conn: sqlite3.Connection, indexes: list[str], keys: Keys, report, ind
     conn.execute("DELETE FROM records WHERE id IN (SELECT id FROM dups)")
     conn.execute("DROP TABLE dups")
     conn.commit()
+    return dict(zip(years.tolist(), counts.tolist()))
 
 
 def index_appended(conn: sqlite3.Connection, indexes: list[str], after: int) -> None:
