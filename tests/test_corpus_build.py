@@ -66,6 +66,20 @@ def test_identity_is_the_sum_of_the_records_digests(tmp_path):
     assert meta(db)["identity"] == f"40-{total % (1 << 64):016x}"
 
 
+def test_identity_counted_from_the_keys_is_the_sum_over_the_records_stored(tmp_path):
+    """The import sums the digests it kept in memory, duplicates left out, appended ones added:
+    the same as summing the records the corpus holds."""
+    db = tmp_path / "c.sqlite"
+    records = [{"title": f"Paper {i % 30}", "abstract": "y" * i, "year": 2000 + i % 30} for i in range(45)]
+    import_corpus(write_jsonl(tmp_path / "a.jsonl", records), db)
+    import_corpus(write_jsonl(tmp_path / "b.jsonl", [{"title": "Paper 3", "year": 2003}, {"title": "New", "year": 2001}]),
+                  db, mode="append")
+    with sqlite3.connect(db) as conn:
+        digests = [d for (d,) in conn.execute("SELECT digest FROM records")]
+    assert len(digests) == 31
+    assert meta(db)["identity"] == f"31-{sum(digests) % (1 << 64):016x}"
+
+
 def test_fts5_settings_a_new_corpus_is_built_with(tmp_path):
     db = tmp_path / "c.sqlite"
     import_corpus(write_jsonl(tmp_path / "a.jsonl", [{"title": "One", "year": 2001}]), db)
