@@ -78,6 +78,22 @@ class Keys:
         return keys
 
 
+def record_row(item: Entry, sequence: int) -> tuple:
+    """The row of RECORDS_TABLE that ``item``, the ``sequence``-th record, becomes: its id, text and keys.
+
+    The one place where a record's text is made what the corpus stores and what the index is
+    filled with (the index reads the title and abstract of these rows, and later of the stored
+    ones), so a change to indexed text belongs here.
+    """
+    rowid = ((item.year or 0) << YEAR_SHIFT) | sequence
+    doi = normalise_doi(item.doi)
+    title = normalise_title(item.title)
+    doi_key = (digest64(f"{doi}\x1f{title}") or 1) if doi else 0
+    title_key = digest64(f"{title}\x1f{item.year}")
+    digest = digest64(f"{item.title}\x1f{item.abstract}\x1f{item.year}\x1f{doi}")
+    return (rowid, item.title, item.abstract, item.year, doi, item.id, doi_key, title_key, digest)
+
+
 def open_side(path: Path, page_size: int, fts_tables: dict[str, str]) -> sqlite3.Connection:
     """The side file the indexing thread writes the new index into, ``fts_tables`` (name: CREATE statement)."""
     side = sqlite3.connect(path, check_same_thread=False)  # the indexing thread uses it while records are read
@@ -139,17 +155,12 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection | None, indexes: lis
                     report.reasons.append(reason)
             else:
                 sequence += 1
-                rowid = ((item.year or 0) << YEAR_SHIFT) | sequence
-                doi = normalise_doi(item.doi)
-                title = normalise_title(item.title)
-                doi_key = (digest64(f"{doi}\x1f{title}") or 1) if doi else 0
-                title_key = digest64(f"{title}\x1f{item.year}")
-                digest = digest64(f"{item.title}\x1f{item.abstract}\x1f{item.year}\x1f{doi}")
-                keys.ids.append(rowid)
-                keys.doi.append(doi_key)
-                keys.title.append(title_key)
-                keys.content.append(digest)
-                batch.append((rowid, item.title, item.abstract, item.year, doi, item.id, doi_key, title_key, digest))
+                row = record_row(item, sequence)
+                keys.ids.append(row[0])
+                keys.doi.append(row[6])
+                keys.title.append(row[7])
+                keys.content.append(row[8])
+                batch.append(row)
                 if len(batch) >= _BATCH:
                     hand_over(batch)
                     batch = []
@@ -219,7 +230,7 @@ def adopt_index(conn: sqlite3.Connection, side_path: Path, tables: list[str]) ->
 @dataclass
 class Kept:
     """What the corpus holds once duplicates are gone, found from the keys rather than by reading
-    every record back (each such pass over 2.2M records' text costs about a second)."""
+    every record back (such a pass took 0.6 s over 545k records here, each)."""
 
     per_year: dict[int, int]  # records per year (0: undated)
     identity: str  # records and an order-independent content hash: the sum of their digests, mod 2**64
