@@ -12,9 +12,26 @@ The public API (see ``survey.api`` for every argument)::
 
 __version__ = "0.1.0"
 
-from survey.api import counts, plan, refresh, report, shares, tables, trend  # noqa: E402
 from survey.errors import BadInput, QueryFileError, SurveyError, UnknownSource  # noqa: E402
-from survey.store import StoreError  # noqa: E402
+
+# The API and the store are imported on first use: `survey --help` imports this package and
+# needs neither (they and their imports were most of its start-up).
+_LAZY = {"counts": "survey.api", "plan": "survey.api", "refresh": "survey.api", "report": "survey.api",
+         "shares": "survey.api", "tables": "survey.api", "trend": "survey.api", "StoreError": "survey.store"}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'survey' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "__version__", "counts", "plan", "refresh", "report", "tables", "shares", "trend",

@@ -11,6 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+import survey
 from survey import __version__
 from survey.cli import main, parse_max_age
 from survey.errors import BadInput
@@ -59,6 +60,29 @@ def test_help_does_not_import_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_help_imports_no_part_of_the_library_a_command_needs():
+    """`survey --help` imports click and the command modules only: the API, the query files' parser,
+    the store and SQLite load when a command runs (they were most of the start-up)."""
+    code = (
+        "import sys; from survey.cli import main; "
+        "print(','.join(m for m in ('survey.api', 'survey.matrix', 'survey.store', 'sqlite3', 'tomllib', 'logging') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_the_public_api_loads_on_first_use():
+    code = ("import sys, survey; before = 'survey.api' in sys.modules; f = survey.refresh; from survey import StoreError; "
+            "from survey.cli import parse_max_age; import survey.api, survey.store; "
+            "print(before, f is survey.api.refresh, StoreError is survey.store.StoreError, "
+            "parse_max_age is survey.api.parse_max_age, 'refresh' in dir(survey))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "True", "True", "True"]
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        survey.nothing  # noqa: B018
 
 
 def test_python_dash_m(home):

@@ -17,6 +17,7 @@ import pytest
 from corpuskit import write_jsonl
 from survey.corpus import Corpus, import_corpus
 from survey.corpus.build import build_exact_index, remove_leftovers
+from survey.corpus.words import WORDS_VERSION
 from survey.errors import BadInput, CorpusFormatError
 
 
@@ -48,6 +49,7 @@ def test_meta_after_an_import_and_an_append(tmp_path):
         "imported": "3",  # records in the corpus: One, Two, Three
         "duplicates": "2",  # two, then the second One: summed too
         "skipped": "2",  # a record without a title in each file
+        "year_totals": '{"2001": 1, "2002": 1, "2003": 1}',  # records per year, for year totals without a scan
     }
     with Corpus(db) as corpus:
         assert corpus.identity == identity
@@ -64,6 +66,20 @@ def test_identity_is_the_sum_of_the_records_digests(tmp_path):
         total += int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little", signed=True)
     # The word rule's version closes it: the same records split into other words are another corpus.
     assert meta(db)["identity"] == f"40-{total % (1 << 64):016x}-w2"
+
+
+def test_identity_counted_from_the_keys_is_the_sum_over_the_records_stored(tmp_path):
+    """The import sums the digests it kept in memory, duplicates left out, appended ones added:
+    the same as summing the records the corpus holds."""
+    db = tmp_path / "c.sqlite"
+    records = [{"title": f"Paper {i % 30}", "abstract": "y" * i, "year": 2000 + i % 30} for i in range(45)]
+    import_corpus(write_jsonl(tmp_path / "a.jsonl", records), db)
+    import_corpus(write_jsonl(tmp_path / "b.jsonl", [{"title": "Paper 3", "year": 2003}, {"title": "New", "year": 2001}]),
+                  db, mode="append")
+    with sqlite3.connect(db) as conn:
+        digests = [d for (d,) in conn.execute("SELECT digest FROM records")]
+    assert len(digests) == 31
+    assert meta(db)["identity"] == f"31-{sum(digests) % (1 << 64):016x}-w{WORDS_VERSION}"
 
 
 def test_fts5_settings_a_new_corpus_is_built_with(tmp_path):
@@ -199,11 +215,11 @@ def test_an_import_makes_its_folder_names_its_temporary_files_and_times_itself(t
                            progress=lambda done, total: seen.append(sorted(p.name for p in folder.iterdir())))
     took = time.perf_counter() - started
     assert 0 < report.seconds <= took
-    # while it runs: the corpus file and the side file of records, named for this process so that a
+    # while it runs: the corpus file and the side file of its index, named for this process so that a
     # later import can tell them from a killed one's
     pid = os.getpid()
     assert [re.sub(r"\.\d+\.importing$", ".NS.importing", n) for n in seen[0]] == [
-        f".c.sqlite-records.{pid}.NS.importing", f".c.sqlite.{pid}.NS.importing"]
+        f".c.sqlite-index.{pid}.NS.importing", f".c.sqlite.{pid}.NS.importing"]
     assert sorted(p.name for p in folder.iterdir()) == ["c.sqlite"]
 
 
@@ -268,3 +284,22 @@ def test_a_process_of_another_user_counts_as_running(monkeypatch):
 
     monkeypatch.setattr(build.os, "kill", not_yours)
     assert build._alive(4194305) is True
+
+
+def test_the_index_built_beside_the_corpus_is_whole_in_it(tmp_path):
+    """The index is written into a side file while the records are read and copied into the corpus
+    at the end, duplicates then taken out of it: FTS5's own check finds it in step with the records."""
+    from survey.matrix import AllOf, AnyOf, Term
+
+    records = [{"title": f"LSTM tagger {i % 6000}", "year": 2000 + i % 20, "abstract": "convolutional nets"}
+               for i in range(7000)]  # past one batch of 5000; 1000 duplicates on title and year
+    db = tmp_path / "c.sqlite"
+    report = import_corpus(write_jsonl(tmp_path / "a.jsonl", records), db)
+    assert (report.imported, report.duplicates) == (6000, 1000)
+    with sqlite3.connect(db) as raw:
+        raw.execute("INSERT INTO fts (fts, rank) VALUES ('integrity-check', 1)")
+        assert raw.execute("SELECT count(*) FROM fts WHERE fts MATCH 'convolut'").fetchone() == (6000,)
+        names = {n for (n,) in raw.execute("SELECT name FROM sqlite_master")}
+    assert not {n for n in names if n.startswith("fts_")} - {"fts_data", "fts_idx", "fts_config"}
+    with Corpus(db) as corpus:
+        assert corpus.count(AllOf((AnyOf((Term("LSTM"),)),))) == 6000

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from survey.corpus.records import (Entry, Noted, digest64, first_year, is_year, make_entry, normalise_doi, normalise_title,
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from survey.corpus.records import (_PLACEHOLDER, _WORD, Entry, Noted, digest64, first_year, is_year, make_entry, normalise_doi, normalise_title,
                                    parse_year, text_of)
 from survey.matrix import MAX_YEAR, MIN_YEAR
 
@@ -207,6 +211,31 @@ def test_normalise_doi(doi, key):
 )
 def test_normalise_title(title, key):
     assert normalise_title(title) == key
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_normalise_title_of_ascii_is_the_general_rule(title):
+    """ASCII titles take a byte-level fast path: it must give what the rule for any text gives."""
+    assert normalise_title(title) == " ".join(_WORD.findall(title.casefold()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["", " ", "https://doi.org/", "http://dx.doi.org/", "dx.doi.org/", "doi.org/", "doi:", "DOI: ",
+                        "HTTPS://DOI.ORG/", "10."]),
+       st.text(alphabet=st.characters(max_codepoint=127), max_size=20))
+def test_normalise_doi_of_a_bare_doi_is_the_general_rule(prefix, rest):
+    """A DOI starting 10. skips the resolver patterns: they must leave it as it is."""
+    text = (prefix + rest).strip().lower()
+    general = re.sub(r"^doi:\s*", "", re.sub(r"^(https?://)?(dx\.)?doi\.org/", "", text)) or None
+    assert normalise_doi(prefix + rest) == (general if text else None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=45))
+def test_only_text_that_starts_like_a_placeholder_is_matched_against_the_pattern(value):
+    text = value.strip()
+    assert text_of(value) == ("" if len(text) < 40 and _PLACEHOLDER.match(text) else text)
 
 
 def test_digest64_known_values():

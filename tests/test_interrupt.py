@@ -161,7 +161,7 @@ def test_ctrl_c_stops_a_corpus_import_and_keeps_the_previous_corpus(tmp_path):
     proc = survey("corpus", "import", str(big), "--name", "lib", "--replace")
     corpora = home / "corpora"
     deadline = time.monotonic() + 30
-    while not any(p.name.startswith(".lib.sqlite-records") for p in corpora.iterdir()):  # records are going in
+    while not any(p.name.startswith(".lib.sqlite-index") for p in corpora.iterdir()):  # records are going in
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
         time.sleep(0.05)
     time.sleep(0.5)

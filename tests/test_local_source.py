@@ -554,13 +554,13 @@ def test_errors_name_the_corpus_and_what_to_do(tmp_path, sampled):
 
 
 def test_exact_index_is_looked_for_once_per_corpus_opened(tmp_path, monkeypatch):
-    from survey.corpus import index
+    from survey.corpus import build
 
     db = tmp_path / "e.sqlite"
     import_corpus(write_jsonl(tmp_path / "e.jsonl", EXACT_RECORDS), db)
     calls = []
-    real = index.build_exact_index
-    monkeypatch.setattr(index, "build_exact_index", lambda path: calls.append(path) or real(path))
+    real = build.build_exact_index
+    monkeypatch.setattr(build, "build_exact_index", lambda path: calls.append(path) or real(path))
     exact = AllOf((AnyOf((Term("transformer", exact=True),)),))
     with Corpus(db) as c:
         assert [c.count(exact), c.count(exact, 2018, 2018)] == [2, 1]
@@ -621,3 +621,76 @@ def test_local_source_samples_as_its_corpus_does(corpus_path):
         assert 0 < len(later) < len(source.sample(query, None, None, 100))  # the lower bound leaves some out
     finally:
         source.close()
+
+
+def test_counting_in_a_corpus_never_imports_the_import_machinery(tmp_path):
+    """A refresh from a local corpus opens it and counts: the readers (dozens of patterns), the loading
+    thread and orjson are start-up it does not need."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "c.sqlite"
+    import_corpus(write_jsonl(tmp_path / "c.jsonl", [{"title": "LSTM tagging", "year": 2016}]), db)
+    code = ("import sys; from survey.sources.local import LocalSource; from survey.matrix import AllOf, AnyOf, Term; "
+            f"s = LocalSource({str(db)!r}); print(s.count(AllOf((AnyOf((Term('lstm'),)),)), 2016, 2016)); "
+            "print(','.join(m for m in ('survey.corpus.build', 'survey.corpus.loading', 'survey.corpus.readers', "
+            "'orjson', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["1", ""]
+
+
+@pytest.fixture(scope="module")
+def dated_corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dated")
+    records = [{"title": f"LSTM model {i}", "year": None if i % 7 == 0 else 1998 + i % 25} for i in range(120)]
+    import_corpus(write_jsonl(folder / "w.jsonl", records), folder / "w.sqlite")
+    return folder / "w.sqlite"
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(start=st.one_of(st.none(), st.integers(1995, 2025)), end=st.one_of(st.none(), st.integers(1995, 2025)))
+def test_window_counts_summed_from_years_are_the_statement_counts(dated_corpus, start, end):
+    """Counts come from one per-year pass per query; each must be what its own statement counts."""
+    from survey.corpus.query import count_statement
+
+    query = AllOf((AnyOf((Term("lstm"),)),))
+    with Corpus(dated_corpus) as corpus:
+        got = corpus.count(query, start, end)
+    with sqlite3.connect(dated_corpus) as conn:
+        assert got == conn.execute(*count_statement(query, start, end)).fetchone()[0]
+
+
+def test_a_query_is_counted_once_for_all_its_windows_and_years(tmp_path, monkeypatch):
+    with _opened(tmp_path, "once", [{"title": "LSTM tagging", "year": 2016}, {"title": "LSTM parsing"}]) as corpus:
+        statements = []
+        real = corpus._rows
+        monkeypatch.setattr(corpus, "_rows", lambda sql, params: statements.append(sql) or real(sql, params))
+        lstm = AllOf((AnyOf((Term("LSTM"),)),))
+        assert [corpus.count(lstm), corpus.count(lstm, 2006), corpus.count_by_year(lstm, 2015, 2016)] == [2, 1, {2015: 0, 2016: 1}]
+        assert len(statements) == 1
+
+
+def test_year_totals_written_at_import_are_what_the_statement_counts(tmp_path):
+    """Year totals come from the import's own count per year; a corpus imported before that was
+    written gets them from the statement, and both agree with it after an append too."""
+    from survey.corpus.query import totals_sql
+
+    records = [{"title": f"Paper {i}", "year": None if i % 5 == 0 else 2000 + i % 7} for i in range(60)]
+    records += [{"title": "Paper 1", "year": 2001}]  # a duplicate, merged: not a record of 2001
+    db = tmp_path / "t.sqlite"
+    import_corpus(write_jsonl(tmp_path / "a.jsonl", records), db)
+    import_corpus(write_jsonl(tmp_path / "b.jsonl", [{"title": "Late", "year": 2006}, {"title": "Paper 2", "year": 2002}]),
+                  db, mode="append")
+
+    def by_statement():
+        with sqlite3.connect(db) as raw:
+            found = dict(raw.execute(totals_sql(1999, 2007)))
+        return {year: found.get(year, 0) for year in range(1999, 2008)}
+
+    with Corpus(db) as corpus:
+        written = corpus.year_totals(1999, 2007)
+    assert written == by_statement() and sum(written.values()) == 49 and written[2006] == 6 + 1
+    with sqlite3.connect(db) as raw:
+        raw.execute("DELETE FROM meta WHERE key = 'year_totals'")  # as a corpus imported before
+    with Corpus(db) as corpus:
+        assert corpus.year_totals(1999, 2007) == written

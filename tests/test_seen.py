@@ -198,7 +198,7 @@ def test_a_failed_import_leaves_no_temporary_file_and_the_old_corpus(tmp_path, m
             return self.conn.execute(sql, params)
 
     real_fill = loading.fill
-    monkeypatch.setattr(loading, "fill", lambda conn, *a, **k: real_fill(Failing(conn), *a, **k))
+    monkeypatch.setattr(loading, "fill", lambda conn, side, *a, **k: real_fill(conn, Failing(side), *a, **k))
     with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
         import_corpus(big, folder / "c.sqlite", mode="replace", progress=lambda done, total: read.append(done))
     assert read[-1] < 40_000
@@ -231,7 +231,7 @@ def test_an_indexer_that_fails_behind_a_full_queue_leaves_the_reader_free(tmp_pa
 
     monkeypatch.setattr(loading, "queue", SimpleNamespace(Queue=Watched))
     real_fill = loading.fill
-    monkeypatch.setattr(loading, "fill", lambda conn, *a, **k: real_fill(Failing(conn), *a, **k))
+    monkeypatch.setattr(loading, "fill", lambda conn, side, *a, **k: real_fill(conn, Failing(side), *a, **k))
     big = tmp_path / "big.jsonl"
     big.write_text("".join(f'{{"title": "T{i}", "year": 2002}}\n' for i in range(45_000)), encoding="utf-8")
     raised = []

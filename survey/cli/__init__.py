@@ -6,16 +6,21 @@ that use them, so that `survey --help` stays fast.
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import click
 
 from survey import __version__
-from survey.api import parse_max_age  # noqa: F401  (public: tests and scripts)
 from survey.cli.common import Context, SurveyGroup
 
-log = logging.getLogger("survey")
+
+def __getattr__(name: str):
+    # parse_max_age is public here (tests and scripts), but `survey --help` must not import the API for it.
+    if name == "parse_max_age":
+        from survey.api import parse_max_age
+
+        return parse_max_age
+    raise AttributeError(f"module 'survey.cli' has no attribute {name!r}")
 
 
 @click.group(cls=SurveyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,6 +35,8 @@ log = logging.getLogger("survey")
 @click.pass_context
 def main(ctx, home, config, verbose, quiet, no_progress):
     """Count which method the literature uses for which task, per source and year."""
+    import logging  # here, not at the top: `survey --help` never gets this far
+
     verbosity = -1 if quiet else verbose
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
 from pathlib import Path
 
 import click
@@ -40,6 +38,8 @@ def corpus():
 def corpus_import(ctx: Context, paths, name, fmt, encoding, replace, append, complete_through):
     """Import PATHS (any mix of JSON Lines, JSON, BibTeX, RIS, Web of Science, MEDLINE, PubMed
     XML, EndNote XML, Zotero RDF, CSV/TSV; .gz read as is) into one local corpus."""
+    import sqlite3
+
     from survey.corpus.build import import_corpus
     from survey.sources.local import corpus_path
 
@@ -105,6 +105,8 @@ def _corpus_name(path: Path) -> str:
 @pass_context
 def corpus_stats(ctx: Context, name, fmt):
     """Records, abstracts, years and per-year counts of each local corpus."""
+    import json
+
     from survey.corpus.index import Corpus
     from survey.sources.local import corpus_names, corpus_path
 

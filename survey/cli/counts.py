@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import sys
 
 import click
 
 from survey.cli import main as cli_main
-from survey import api
 from survey.cli.common import Context, _console, _progress, format_option, pass_context, query_option
 from survey.csv_cells import Writer, inert_frame
 from survey.errors import BadInput
-from survey.matrix import load_matrix
-
 
 
 def _cached_word(item) -> str:
@@ -39,6 +35,10 @@ def refresh_options(f):
 @pass_context
 def plan_cmd(ctx: Context, query_path, names, use_all, by_year, max_age, force, fmt):
     """Show the exact query each source will be sent per cell, and what is cached."""
+    import io
+
+    from survey import api
+
     items = api.plan(query_path, names, all_sources=use_all, by_year=by_year, max_age=max_age, force=force,
                      home=ctx.home, config=ctx.config, log=lambda m: ctx.echo(m, err=True))
     rows = [
@@ -79,6 +79,8 @@ def plan_cmd(ctx: Context, query_path, names, use_all, by_year, max_age, force, 
 @pass_context
 def refresh(ctx: Context, query_path, names, use_all, by_year, max_age, force, offline):
     """Fetch the counts that are missing or stale; every count is saved as it arrives."""
+    from survey import api
+
     with _progress(ctx, None, "fetching") as advance:
         summary = api.refresh(query_path, names, all_sources=use_all, by_year=by_year, max_age=max_age, force=force,
                               offline=offline, home=ctx.home, config=ctx.config,
@@ -135,7 +137,8 @@ def _print_summary(ctx: Context, summary, query_path, by_year: bool):
 @pass_context
 def counts(ctx: Context, query_path, names, window_name, by_year, reference, per, fmt):
     """Print the study-shaped tables from the cache (methods x tasks per source and window)."""
-    from survey import analysis
+    from survey import analysis, api
+    from survey.matrix import load_matrix
 
     matrix = load_matrix(query_path)
     if reference:

@@ -22,13 +22,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from survey.corpus import loading
+from survey.corpus.layout import SCHEMA_VERSION, YEAR_TOTALS, present_indexes
 from survey.corpus.loading import RECORDS_TABLE, Keys, Progress
 from survey.corpus.query import EXACT, EXACT_TOKENIZER, STEMMED, STEMMED_TOKENIZER, YEAR_SHIFT
 from survey.corpus.readers import WHAT, read_records
-from survey.corpus.words import WORDS_VERSION, register as register_words
+from survey.corpus.words import register as register_words
 from survey.errors import BadInput, CorpusFormatError
 
-SCHEMA_VERSION = "3"  # 3: words split between CJK and other scripts (survey.corpus.words)
 MODES = ("new", "replace", "append")
 
 
@@ -48,7 +48,6 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- written per record.
 {_fts_table(STEMMED, STEMMED_TOKENIZER)};
 """
-INDEXES = (STEMMED, EXACT)
 PAGE_SIZE = 16384
 
 
@@ -99,19 +98,15 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
     report.encodings = [f"{s.path}: {s.encoding_note}" for s in streams if s.encoding_note]
     stamp = f"{os.getpid()}.{time.time_ns()}.importing"
     tmp = target.parent / f".{target.name}.{stamp}"
-    side_path = target.parent / f".{target.name}-records.{stamp}"
+    side_path = target.parent / f".{target.name}-index.{stamp}"
+    side = None
     try:
         appending = mode == "append" and target.exists()
         if appending:
             _check_appendable(target)
             shutil.copyfile(target, tmp)
-        conn = sqlite3.connect(tmp, check_same_thread=False)  # the indexing thread uses it while records are read
-        side = loading.open_side(side_path, PAGE_SIZE)
+        conn = _open_for_build(tmp)
         try:
-            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # no effect on a corpus appended to
-            conn.execute("PRAGMA journal_mode = OFF")  # the temp file is thrown away on any failure
-            conn.execute("PRAGMA synchronous = OFF")
-            conn.execute("PRAGMA cache_size = -16384")
             previous: dict[str, str] = {}
             if appending:
                 previous = dict(conn.execute("SELECT key, value FROM meta"))
@@ -120,8 +115,13 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
                 conn.executescript(SCHEMA)
                 keys = Keys()
             indexes = present_indexes(conn)
+            # A new corpus is indexed into a side file as it is read; an append adds its records
+            # to the indexes already there once they are all read (and their duplicates gone).
+            if not appending:
+                side = loading.open_side(side_path, PAGE_SIZE, {STEMMED: _fts_table(STEMMED, STEMMED_TOKENIZER)})
             for table in indexes:
-                _configure_for_loading(conn, table)
+                _configure_for_loading(conn if appending else side, table)
+            appended_after = keys.sequence
             for stream in streams:
                 before = (report.read, len(keys.ids))
                 first_skip = loading.fill(conn, side, indexes, stream, report, keys, progress)
@@ -131,17 +131,27 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
                 if len(keys.ids) == before[1]:
                     raise CorpusFormatError(f"{stream.path}: none of the {read} records could be used "
                                             f"({first_skip}); expected {WHAT[stream.format]}")
-            side.commit()
-            loading.settle(conn, side_path, indexes, keys, report)
+            conn.commit()
+            if side is not None:
+                side.commit()
+                side.close()
+                # A connection that has not used the FTS5 tables, so none holds a stale view of them.
+                conn.close()
+                conn = _open_for_build(tmp)
+                loading.adopt_index(conn, side_path, indexes)
+            kept = loading.settle(conn, indexes, keys, report, indexed=not appending)
+            if appending:
+                loading.index_appended(conn, indexes, appended_after)
             for table in indexes:
                 # No 'optimize' (a final merge into one segment): it cost 5 s of a 55 s import of 2.2M
                 # records and the study matrix ran no faster on the merged index.
                 _configure_for_queries(conn, table)
-            report.records, report.identity = _identity(conn)
-            _write_meta(conn, report, paths, previous, complete_through)
+            report.records, report.identity = sum(kept.per_year.values()), kept.identity
+            _write_meta(conn, report, paths, previous, kept.per_year, complete_through)
             conn.commit()
         finally:
-            side.close()
+            if side is not None:
+                side.close()
             conn.close()
         os.replace(tmp, target)
     except BaseException:
@@ -151,6 +161,15 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
         side_path.unlink(missing_ok=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _open_for_build(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # no effect on a corpus appended to
+    conn.execute("PRAGMA journal_mode = OFF")  # the temp file is thrown away on any failure
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -16384")
+    return conn
 
 
 def remove_leftovers(folder: Path) -> list[Path]:
@@ -203,12 +222,6 @@ def _configure_for_queries(conn: sqlite3.Connection, table: str) -> None:
     conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 4)")
 
 
-def present_indexes(conn: sqlite3.Connection) -> list[str]:
-    """The FTS5 indexes a corpus file has: the stemmed one always, the exact one once built."""
-    names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return [table for table in INDEXES if table in names]
-
-
 def build_exact_index(path: Path, timeout: float = 600.0) -> bool:
     """Add the exact-word index to the corpus at ``path`` unless it has one; True if built here.
 
@@ -246,17 +259,8 @@ def _tokenizers(indexes: list[str]) -> str:
     return "; ".join(f"{table}: {kinds[table]}" for table in indexes)
 
 
-def _identity(conn: sqlite3.Connection) -> tuple[int, str]:
-    """Records and an order-independent content hash: the sum of the records' digests, mod 2**64."""
-    # Summed in two 32-bit halves so SQLite's integer sum never overflows.
-    count, low, high = conn.execute("SELECT count(*), coalesce(sum(digest & 4294967295), 0), "
-                                    "coalesce(sum((digest >> 32) & 4294967295), 0) FROM records").fetchone()
-    # The word rule is part of it: the same records split into other words give other counts.
-    return count, f"{count}-{(low + (high << 32)) % (1 << 64):016x}-w{WORDS_VERSION}"
-
-
 def _write_meta(conn: sqlite3.Connection, report: ImportReport, paths: list[Path], previous: dict,
-                complete_through: int | None) -> None:
+                per_year: dict[int, int], complete_through: int | None) -> None:
     import json
 
     def add(key: str, value: int) -> int:
@@ -274,6 +278,8 @@ def _write_meta(conn: sqlite3.Connection, report: ImportReport, paths: list[Path
         "duplicates": add("duplicates", report.duplicates),
         "skipped": add("skipped", report.skipped),
         "identity": report.identity,
+        # Records per year (0: undated), so year totals need no pass over every record's text.
+        YEAR_TOTALS: json.dumps({str(year): n for year, n in sorted(per_year.items())}),
     }
     if complete_through is not None:
         meta["complete_through"] = complete_through
