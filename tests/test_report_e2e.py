@@ -99,7 +99,7 @@ def test_corpus_to_report_with_trends_and_audit(home, acl_records, tmp_path, mon
     assert "| year | LSTM | CNN | LSTM share | CNN share | all records | LSTM per 1,000 | CNN per 1,000 |" in trends
     assert "**The recent change** (matches per 1,000 works)" in trends and "Every fitted segment" in trends
     headline = text.split("## 1.")[1].split("## 2.")[0]
-    assert "- **Recent change in `local:acl`** (matches per 1,000 works" in headline  # the headline leads with it
+    assert "- **Recent change in `local:acl`, overall** (matches per 1,000 works" in headline  # the headline leads with it
     assert headline.index("Recent change") < headline.index("`local:acl`, since 2006")
     shown = re.findall(r"^\| (\d{4}) \| (\d+) \| (\d+) \| (\d+)% \[[^]]*\] \| (\d+)% \[[^]]*\] \| (\d+) \|", trends, re.M)
     assert [int(y) for y, *_ in shown] == list(range(2016, 2021))

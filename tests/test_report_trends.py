@@ -169,7 +169,7 @@ def test_block_leads_with_the_recent_change_fits_complete_years_only_and_marks_t
     assert drawn["bands"]["incomplete_from"] == 2025
     # the headline's lines come from the same fits
     (lead, *items) = recent.headline_lines(c)
-    assert lead.startswith("- **Recent change in `s`** (matches per year, complete years through 2024")
+    assert lead.startswith("- **Recent change in `s`, overall** (matches per year, complete years through 2024")
     assert items[0].startswith("  - m1: -30%/yr") and items[1].startswith("  - m2: no significant change")
     # m1 overtook m2 near 2013 and fell behind again near 2021 (414 x 0.7^4 = 99): the latest crossing is said
     assert items[2].startswith("  - m2 ahead of m1 from 2021.")

@@ -161,7 +161,9 @@ def headline_lines(ctx: Context) -> list[str]:
             if cross is not None and cross.pair:
                 items.append(f"  - {crossing_words(cross)}.")
         through = f"complete years through {f.complete.through}" if f.complete.through else "every year fitted"
-        lines.append(f"- **Recent change in `{source}`** ({measure_words(f.lead_measure)}, {through}; joinpoint "
-                     f"segments, 95% intervals):")
+        # name what the lines are about, as the claims below name their tasks
+        scope = ("overall" if overall == ["total"] else f"task {overall[0]}") if len(overall) == 1 else "each task"
+        lines.append(f"- **Recent change in `{source}`, {scope}** ({measure_words(f.lead_measure)}, {through}; "
+                     f"joinpoint segments, 95% intervals):")
         lines.extend(items)
     return lines
