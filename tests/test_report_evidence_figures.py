@@ -138,7 +138,7 @@ def test_share_bands_two_panels(drawn):
         assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
     (legend,) = fig.legends
     assert [t.get_text() for t in legend.get_texts()] == [
-        "LSTM", "CNN", "fitted segments, 95% band\n(| a joinpoint)", "under 10 matches that year",
+        "LSTM", "CNN", "fitted segments,\n95% band (| joinpoint)", "under 10 matches that year",
         "year incomplete (not fitted)"]
     h = legend.legend_handles
     assert [(x.get_color(), x.get_marker(), x.get_linewidth()) for x in h[:2]] == [(BLUE, "o", 1.6),

@@ -121,7 +121,7 @@ def draw_fit(ax, fit, c: str, inverse) -> bool:
     return True
 
 
-FIT_LEGEND = "fitted segments, 95% band\n(| a joinpoint)"
+FIT_LEGEND = "fitted segments,\n95% band (| joinpoint)"
 
 
 def _incomplete(ax, years: Iterable[int], incomplete_from: int | None) -> bool:
