@@ -50,6 +50,7 @@ def test_meta_after_an_import_and_an_append(tmp_path):
         "duplicates": "2",  # two, then the second One: summed too
         "skipped": "2",  # a record without a title in each file
         "year_totals": '{"2001": 1, "2002": 1, "2003": 1}',  # records per year, for year totals without a scan
+        "searchable_totals": "{}",  # of those, the records with an abstract: none here
     }
     with Corpus(db) as corpus:
         assert corpus.identity == identity

@@ -22,8 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from survey.corpus import loading
-from survey.corpus.layout import SCHEMA_VERSION, YEAR_TOTALS, present_indexes
-from survey.corpus.loading import RECORDS_TABLE, Keys, Progress
+from survey.corpus.layout import SCHEMA_VERSION, SEARCHABLE_TOTALS, YEAR_TOTALS, present_indexes
+from survey.corpus.loading import RECORDS_TABLE, Keys, Kept, Progress
 from survey.corpus.query import EXACT, EXACT_TOKENIZER, STEMMED, STEMMED_TOKENIZER, YEAR_SHIFT
 from survey.corpus.readers import WHAT, read_records
 from survey.corpus.words import register as register_words
@@ -147,7 +147,7 @@ def import_corpus(paths, target, fmt: str = "auto", progress: Progress | None = 
                 # records and the study matrix ran no faster on the merged index.
                 _configure_for_queries(conn, table)
             report.records, report.identity = sum(kept.per_year.values()), kept.identity
-            _write_meta(conn, report, paths, previous, kept.per_year, complete_through)
+            _write_meta(conn, report, paths, previous, kept, complete_through)
             conn.commit()
         finally:
             if side is not None:
@@ -260,7 +260,7 @@ def _tokenizers(indexes: list[str]) -> str:
 
 
 def _write_meta(conn: sqlite3.Connection, report: ImportReport, paths: list[Path], previous: dict,
-                per_year: dict[int, int], complete_through: int | None) -> None:
+                kept: Kept, complete_through: int | None) -> None:
     import json
 
     def add(key: str, value: int) -> int:
@@ -279,7 +279,8 @@ def _write_meta(conn: sqlite3.Connection, report: ImportReport, paths: list[Path
         "skipped": add("skipped", report.skipped),
         "identity": report.identity,
         # Records per year (0: undated), so year totals need no pass over every record's text.
-        YEAR_TOTALS: json.dumps({str(year): n for year, n in sorted(per_year.items())}),
+        YEAR_TOTALS: json.dumps({str(year): n for year, n in sorted(kept.per_year.items())}),
+        SEARCHABLE_TOTALS: json.dumps({str(year): n for year, n in sorted(kept.with_abstract.items())}),
     }
     if complete_through is not None:
         meta["complete_through"] = complete_through

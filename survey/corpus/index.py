@@ -30,7 +30,7 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from survey.corpus.layout import SCHEMA_VERSION, YEAR_TOTALS, present_indexes
+from survey.corpus.layout import SCHEMA_VERSION, SEARCHABLE_TOTALS, YEAR_TOTALS, present_indexes
 from survey.corpus.query import (EXACT, by_year_statement, count_sql, ids_statement, match_exclusions, match_expression,
                                  match_groups, searchable_sql, tokenize, totals_sql)
 from survey.corpus.snippets import matched_spans, snippet
@@ -121,8 +121,13 @@ class Corpus:
         return {year: found.get(year, 0) for year in range(start, end + 1)}
 
     def searchable_totals(self, start: int, end: int) -> dict[int, int]:
-        """Records with an abstract per year, every year from start to end."""
-        found = dict(self._rows(searchable_sql(start, end), ()))
+        """Records with an abstract per year, every year from start to end: what
+        :func:`survey.corpus.query.searchable_sql` counts, from the totals the import wrote where it
+        wrote them (the statement reads every record's abstract), else by it."""
+        if SEARCHABLE_TOTALS in self._meta:
+            found = {int(year): n for year, n in json.loads(self._meta[SEARCHABLE_TOTALS]).items()}
+        else:
+            found = dict(self._rows(searchable_sql(start, end), ()))
         return {year: found.get(year, 0) for year in range(start, end + 1)}
 
     def _ready_for(self, query: Query) -> None:

@@ -16,6 +16,8 @@ INDEXES = (STEMMED, EXACT)
 # The meta key of the records per year (JSON), written by imports since it was added; a corpus
 # imported before has none and its year totals are counted from its records.
 YEAR_TOTALS = "year_totals"
+# Likewise the records with an abstract per year (what per_1000_searchable divides by).
+SEARCHABLE_TOTALS = "searchable_totals"
 
 
 def present_indexes(conn: sqlite3.Connection) -> list[str]:

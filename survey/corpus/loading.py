@@ -64,6 +64,7 @@ class Keys:
     doi: array = field(default_factory=lambda: array("q"))
     title: array = field(default_factory=lambda: array("q"))
     content: array = field(default_factory=lambda: array("q"))
+    abstract: array = field(default_factory=lambda: array("b"))  # 1 where the record has an abstract
     existing: int = 0  # the first ``existing`` came from the corpus appended to
     sequence: int = 0  # the highest record number in use (the low bits of an id)
 
@@ -72,11 +73,13 @@ class Keys:
         """The keys of the records a corpus holds. Their order does not matter: none of them is a
         duplicate of another, and every record appended comes after all of them."""
         keys = cls()
-        for rowid, doi_key, title_key, digest in conn.execute("SELECT id, doi_key, title_key, digest FROM records"):
+        for rowid, doi_key, title_key, digest, has_abstract in conn.execute(
+                "SELECT id, doi_key, title_key, digest, coalesce(abstract, '') <> '' FROM records"):
             keys.ids.append(rowid)
             keys.doi.append(doi_key)
             keys.title.append(title_key)
             keys.content.append(digest)
+            keys.abstract.append(has_abstract)
         keys.existing = len(keys.ids)
         keys.sequence = max((rowid & LOW_BITS for rowid in keys.ids), default=0)
         return keys
@@ -170,6 +173,7 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection | None, indexes: lis
                 keys.doi.append(row[6])
                 keys.title.append(row[7])
                 keys.content.append(row[8])
+                keys.abstract.append(1 if item.abstract else 0)
                 batch.append(row)
                 chars += len(item.title) + len(item.abstract)
                 if len(batch) >= _BATCH or chars > _BATCH_CHARS:
@@ -244,6 +248,7 @@ class Kept:
     every record back (such a pass took 0.6 s over 545k records here, each)."""
 
     per_year: dict[int, int]  # records per year (0: undated)
+    with_abstract: dict[int, int]  # of those, the records with an abstract
     identity: str  # records and an order-independent content hash: the sum of their digests, mod 2**64
 
 
@@ -258,10 +263,14 @@ def settle(conn: sqlite3.Connection, indexes: list[str], keys: Keys, report, ind
     every = np.frombuffer(keys.ids, dtype=np.int64)
     duplicates = np.concatenate([by_doi, by_title])
     ids = every[duplicates]
-    years, counts = np.unique(np.delete(every, duplicates) >> YEAR_SHIFT, return_counts=True)
+    kept_ids = np.delete(every, duplicates)
+    years, counts = np.unique(kept_ids >> YEAR_SHIFT, return_counts=True)
+    has_abstract = np.delete(np.frombuffer(keys.abstract, dtype=np.int8), duplicates).astype(bool)
+    abstract_years, abstract_counts = np.unique(kept_ids[has_abstract] >> YEAR_SHIFT, return_counts=True)
     # uint64 sums wrap around: the sum mod 2**64 of the digests as unsigned numbers.
     digest = int(np.delete(np.frombuffer(keys.content, dtype=np.int64), duplicates).view(np.uint64).sum(dtype=np.uint64))
-    kept = Kept(dict(zip(years.tolist(), counts.tolist())), f"{len(every) - len(duplicates)}-{digest:016x}-w{WORDS_VERSION}")
+    kept = Kept(dict(zip(years.tolist(), counts.tolist())), dict(zip(abstract_years.tolist(), abstract_counts.tolist())),
+                f"{len(every) - len(duplicates)}-{digest:016x}-w{WORDS_VERSION}")
     conn.execute("CREATE TEMP TABLE dups (id INTEGER PRIMARY KEY)")
     conn.executemany("INSERT INTO dups VALUES (?)", ((int(i),) for i in ids))
     # External-content FTS5 forgets a row only when told its indexed text, so the index goes first.
