@@ -186,7 +186,9 @@ def replay(manifest: Pathish, sources: str | Iterable[str] | None = None, *, hom
         except BadInput as exc:
             if named:
                 raise
-            why_not[name] = str(exc)
+            corpus = name.partition(":")[2] if name.startswith("local:") else ""
+            why_not[name] = (f"no corpus named {corpus} on this machine; import it with "
+                             f"`survey corpus import FILE --name {corpus}`" if corpus else str(exc))
     try:
         return run_replay(doc, srcs, why_not)
     finally:
