@@ -101,3 +101,13 @@ def test_a_stale_entry_fails_the_score_before_any_run(tmp_path, monkeypatch, cap
     err = capsys.readouterr().err.splitlines()
     assert err == ["error: 1 entry of equivalents.txt names no current mutant; remove or rename them:",
                    "  survey.store.x_no_such_function__mutmut_1: no function no_such_function in survey.store"]
+
+
+def test_an_entry_past_its_function_s_last_mutant_is_named(tmp_path):
+    pytest.importorskip("mutmut", reason="mutmut counts the mutants; `make mutation` installs it")
+    (tmp_path / "survey").mkdir()
+    (tmp_path / "survey" / "a.py").write_text("def f(x):\n    return x + 1\n", encoding="utf-8")
+    listed = {"survey.a.x_f__mutmut_1": "why", "survey.a.x_f__mutmut_99": "why"}
+    unknown = mutation_score.unknown_entries(listed, tmp_path, count_mutants=True)
+    assert list(unknown) == ["survey.a.x_f__mutmut_99"]
+    assert unknown["survey.a.x_f__mutmut_99"].startswith("f has ") and "mutants now" in unknown["survey.a.x_f__mutmut_99"]

@@ -102,9 +102,20 @@ def _defined(source: str) -> set[str]:
     return out
 
 
-def unknown_entries(equivalents: dict[str, str], root: Path = ROOT) -> dict[str, str]:
+def _mutants(path: Path, root: Path) -> set[str] | None:
+    """The names mutmut gives the mutants of ``path`` now, where mutmut is installed (None where not)."""
+    try:
+        from mutmut.mutation.file_mutation import mutate_file_contents
+    except ImportError:
+        return None
+    return set(mutate_file_contents(path.relative_to(root).as_posix(), path.read_text(encoding="utf-8")).mutant_names)
+
+
+def unknown_entries(equivalents: dict[str, str], root: Path = ROOT, count_mutants: bool = False) -> dict[str, str]:
     """Listed equivalents that cannot name a current mutant, checked against the source without a run:
-    their module or function is gone (renamed or moved), or the name is not a mutant's. name -> why."""
+    their module or function is gone (renamed or moved), the name is not a mutant's, or (with
+    ``count_mutants``, where mutmut is installed, as `make mutation` installs it; a minute or more for
+    the whole core) the function has fewer mutants now. name -> why."""
     out, cache = {}, {}
     for name in equivalents:
         module, dot, mangled = name.rpartition(".")
@@ -115,12 +126,16 @@ def unknown_entries(equivalents: dict[str, str], root: Path = ROOT) -> dict[str,
         if module not in cache:
             base = root.joinpath(*module.split("."))
             path = next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.is_file()), None)
-            cache[module] = _defined(path.read_text(encoding="utf-8")) if path else None
+            cache[module] = ((_defined(path.read_text(encoding="utf-8")), _mutants(path, root) if count_mutants else None)
+                             if path else None)
+        shown = function.removeprefix("x_") if function.startswith("x_") else ".".join(function.split("ǁ")[1:])
         if cache[module] is None:
             out[name] = f"no module {module}"
-        elif function not in cache[module]:
-            shown = function.removeprefix("x_") if function.startswith("x_") else ".".join(function.split("ǁ")[1:])
+        elif function not in cache[module][0]:
             out[name] = f"no function {shown} in {module}"
+        elif cache[module][1] is not None and mangled not in cache[module][1]:
+            count = sum(1 for m in cache[module][1] if m.rpartition("__mutmut_")[0] == function)
+            out[name] = f"{shown} has {count} mutants now: its entries name other mutants since it changed"
     return out
 
 
@@ -179,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="only check that every listed equivalent names a current function (no run needed)")
     args = ap.parse_args(argv)
     equivalents = load_equivalents(EQUIVALENTS)
-    unknown = unknown_entries(equivalents)
+    unknown = unknown_entries(equivalents, count_mutants=True)
     if unknown:
         # A stale entry would silently excuse whichever mutant takes its name next: an error, not a note.
         entries = "1 entry of" if len(unknown) == 1 else f"{len(unknown)} entries of"
