@@ -3,6 +3,7 @@ exit 1) prints no make error and the report is still made; bad input (exit 2) st
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,8 +22,10 @@ def make_report(tmp_path: Path, refresh_exit: int) -> subprocess.CompletedProces
     survey.write_text(f'#!/bin/sh\necho "$*" >> {calls}\n'
                       f'case "$1" in refresh) exit {refresh_exit};; corpus) exit 2;; esac\nexit 0\n', encoding="utf-8")
     survey.chmod(0o755)
+    # not a sub-make of `make mutation`, whose flags would add "Entering directory" lines
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     return subprocess.run(["make", "report", f"VENV={venv}", "-o", f"{venv}/bin/survey", f"ACL={tmp_path}/none.gz",
-                           f"SURVEY_HOME={tmp_path}/home"], cwd=REPO, capture_output=True, text=True, timeout=60)
+                           f"SURVEY_HOME={tmp_path}/home"], cwd=REPO, capture_output=True, text=True, timeout=60, env=env)
 
 
 @pytest.fixture(autouse=True)
