@@ -111,3 +111,11 @@ def test_an_entry_past_its_function_s_last_mutant_is_named(tmp_path):
     unknown = mutation_score.unknown_entries(listed, tmp_path, count_mutants=True)
     assert list(unknown) == ["survey.a.x_f__mutmut_99"]
     assert unknown["survey.a.x_f__mutmut_99"].startswith("f has ") and "mutants now" in unknown["survey.a.x_f__mutmut_99"]
+
+
+def test_mutmut_s_instrumented_copy_is_not_counted_again(tmp_path):
+    """In mutants/ every module is already mutated: its names are checked, its mutants not counted."""
+    (tmp_path / "survey").mkdir()
+    (tmp_path / "survey" / "a.py").write_text("def x_f__mutmut_orig(x):\n    return x\ndef f(x):\n    return x\n",
+                                              encoding="utf-8")
+    assert mutation_score.unknown_entries({"survey.a.x_f__mutmut_99": "why"}, tmp_path, count_mutants=True) == {}
