@@ -65,7 +65,8 @@ class KnownCrash(Exception):
 
 def _known_crash(exc: BaseException) -> bool:
     frames = traceback.extract_tb(exc.__traceback__)
-    return isinstance(exc, ZeroDivisionError) and any(f.name == "specification_curve" for f in frames)
+    # "in", not "==": under mutmut the function runs as x_specification_curve__mutmut_orig
+    return isinstance(exc, ZeroDivisionError) and any("specification_curve" in f.name for f in frames)
 
 
 def invoke(home: Path, *args):
