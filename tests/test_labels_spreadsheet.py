@@ -4,10 +4,13 @@ Excel, LibreOffice or Google Sheets write (TRUE/FALSE, Yes/No), read as the same
 from __future__ import annotations
 
 import csv
+from types import SimpleNamespace
 
 import pytest
+from localekit import ascii_locale
 
-from survey.labels_csv import COLUMNS, read_files
+from survey.labels import LabelStore, SampleKey
+from survey.labels_csv import COLUMNS, export_csv, read_files
 
 SPREADSHEET = [  # what a person typed or a spreadsheet wrote -> the verdict
     ("TRUE", True), ("FALSE", False), ("True", True), ("False", False), ("Yes", True), ("No", False),
@@ -46,3 +49,14 @@ def test_a_value_that_is_neither_is_named_with_its_line(tmp_path, value):
     assert [label.record_id for label in labels] == ["r1"]
     assert problems == [f"{path} line 3: relevant {value!r}: expected 1 or 0 (also yes/no, y/n, true/false), "
                         "or empty to leave the record unlabelled"]
+
+
+def test_the_export_is_utf_8_whatever_the_machine_s_locale(tmp_path):
+    """A spreadsheet opens the file as UTF-8; a title out of ASCII must not fail (or change) under the C locale."""
+    with LabelStore(tmp_path / "labels.sqlite") as store:
+        sample = store.save_sample(SampleKey("local:acl", "q", 2010, None), "1-aa", "CNN", "total", 0,
+                                   [SimpleNamespace(id="R1", title="Ünïcode — title", year=2015, doi=None)])
+        path = tmp_path / "out.csv"
+        with ascii_locale():
+            assert export_csv(sample, [], path) == 1
+    assert path.read_bytes().decode("utf-8").splitlines()[1].endswith(",R1,2015,,Ünïcode — title,")
