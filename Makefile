@@ -38,8 +38,9 @@ report: install
 	else echo "no ACL Anthology corpus at $(ACL): reporting the committed counts; count in your own with \`survey corpus import FILE --name NAME\`"; fi
 	@if [ -f "$(COUNTS)" ]; then $(BIN)/survey cache import "$(COUNTS)"; fi
 	@if [ -f "$(VARIANT_COUNTS)" ]; then $(BIN)/survey cache import "$(VARIANT_COUNTS)"; fi
-	@# A failed or unreachable source must not stop the report: it says what is missing.
-	-$(BIN)/survey refresh -q $(QUERY) $(SOURCES) --by-year
+	@# A failed or unreachable source (exit 1: the rest is saved) must not stop the report, which says
+	@# what is missing; bad input (exit 2) or an interrupt still stops it.
+	@$(BIN)/survey refresh -q $(QUERY) $(SOURCES) --by-year || [ $$? -eq 1 ]
 	@# Query variants for the robustness section; labels under data/labels are read by `survey report`.
 	@if $(BIN)/survey corpus stats --name acl >/dev/null 2>&1; then \
 		$(BIN)/survey robustness -q $(QUERY) -s local:acl >/dev/null; fi

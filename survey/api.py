@@ -3,9 +3,18 @@
 ::
 
     import survey
-    survey.refresh("queries/x.toml", sources=["local:acl"], by_year=True)
-    frame = survey.counts("queries/x.toml", source="local:acl", by_year=True)   # a pandas DataFrame
-    survey.report("queries/x.toml", "reports/x.md")
+    survey.refresh("queries/x.toml", "local:acl", by_year=True)
+    frame = survey.counts("queries/x.toml", sources="local:acl", by_year=True)   # a pandas DataFrame
+    works = survey.year_totals("queries/x.toml", "local:acl")   # all works per year, the rates' denominator
+    survey.report("queries/x.toml", output="reports/x.md")
+
+Every call on a query file takes the file first and then ``sources``, by position or by name: one
+source name (``"local:acl"``) or a list of them (``["local:acl", "openalex"]``); a string is always
+one name. Where ``sources`` may be left out, the default is every source with counts (``refresh``
+and ``plan`` need a name, or ``all_sources=True``). ``trend``, ``rates``, ``robustness`` and
+``labelling`` read one source at a time: one name, or a list of one. Everything after ``sources``
+is by keyword. ``counts(by_year=True)`` gives the method rows; the source's total works per year
+(the "(all works)" counts that ``refresh --by-year`` fetches) come from ``year_totals``.
 
 Every call takes ``home`` (the state folder; default ``SURVEY_HOME`` or the user data folder)
 and ``config`` (a TOML settings file). Errors are the typed exceptions of ``survey.errors``:
@@ -37,13 +46,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     # counting
-    "plan", "refresh", "counts", "tables", "history", "export_counts", "import_counts", "report",
+    "plan", "refresh", "counts", "year_totals", "tables", "history", "export_counts", "import_counts", "report",
     # evidence
     "shares", "ratios", "rates", "trend", "labelling", "robustness", "replay", "export_variant_counts",
     # a cell's matched records in a local corpus
     "senses", "matches",
     # helpers the CLI shares
-    "load_settings", "parse_max_age", "parse_cell", "Reading", "read", "known_names", "resolve_name",
+    "load_settings", "source_list", "one_source", "parse_max_age", "parse_cell", "Reading", "read", "known_names", "resolve_name",
     "unknown_source", "make_sources", "configured_sources",
 ]
 
@@ -64,6 +73,27 @@ def load_settings(home: Pathish | None = None, config: Pathish | None = None):
         if isinstance(table, dict) and isinstance(table.get("key"), str):
             register_secret(table["key"])
     return settings
+
+
+def source_list(sources: str | Iterable[str] | None) -> list[str] | None:
+    """``sources`` as a list of names, None where none is named. A string is one name: iterating
+    it would give its letters ("unknown source 'l'")."""
+    if sources is None:
+        return None
+    names = [sources] if isinstance(sources, str) else list(sources)
+    for n in names:
+        if not isinstance(n, str):
+            raise BadInput(f"sources: expected a source name or a list of names (see `survey sources`), got {n!r}")
+    return names or None
+
+
+def one_source(sources: str | Iterable[str] | None, what: str) -> str:
+    """The one source name of ``sources`` (a name, or a list of one), for the calls that read one source."""
+    names = source_list(sources) or []
+    if len(names) != 1:
+        got = f"{len(names)} ({', '.join(names)})" if names else "none"
+        raise BadInput(f"{what} needs exactly one source (-s NAME, or sources=\"NAME\"); got {got}")
+    return names[0]
 
 
 def _matrix(query: Pathish | Matrix) -> Matrix:
@@ -109,7 +139,7 @@ def _check_writable(out_path: Path) -> None:
 # ---------------------------------------------------------------- plan and refresh
 
 
-def plan(query, sources: Iterable[str] = (), *, all_sources: bool = False, by_year: bool = False,
+def plan(query, sources: str | Iterable[str] | None = None, *, all_sources: bool = False, by_year: bool = False,
          max_age="30d", force: bool = False, home=None, config=None, log=lambda m: None) -> list["PlanItem"]:
     """The exact query each source is sent per cell (and year), with the cached answer, if any."""
     from survey.refreshing import plan as make_plan
@@ -127,13 +157,13 @@ def plan(query, sources: Iterable[str] = (), *, all_sources: bool = False, by_ye
 def _chosen(names, all_sources: bool, settings, store, log) -> dict:
     if all_sources:
         return configured_sources(settings, log)
-    names = list(names)
+    names = source_list(names)
     if not names:
         raise BadInput("name at least one source (-s NAME; see `survey sources`), or use --all")
     return make_sources(names, settings, store)
 
 
-def refresh(query, sources: Iterable[str] = (), *, all_sources: bool = False, by_year: bool = False,
+def refresh(query, sources: str | Iterable[str] | None = None, *, all_sources: bool = False, by_year: bool = False,
             max_age="30d", force: bool = False, offline: bool = False, home=None, config=None,
             log=lambda m: None, on_start: Callable[[int], None] | None = None,
             on_observation: Callable[["Observation"], None] | None = None) -> "Summary":
@@ -154,14 +184,38 @@ def refresh(query, sources: Iterable[str] = (), *, all_sources: bool = False, by
             close_all(srcs)
 
 
-def counts(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
+def counts(query, sources: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
            home=None, config=None) -> "pd.DataFrame":
     """Cached counts as a tidy DataFrame: one row per source, window, cell (and year with ``by_year``).
 
     Columns: source, window, year_from, year_to, year, method, task, count (nullable; NA where no
     count is cached, never 0), status (ok, unsupported, error, blocked, not fetched), query,
-    corpus, fetched_at. Window totals unless ``by_year``, which gives the [trend] years instead.
+    corpus, fetched_at. Window totals unless ``by_year``, which gives the [trend] years instead:
+    the method rows only; the source's total works per year (and those with an abstract) are
+    ``year_totals``.
     """
+    from survey.refreshing import SEARCHABLE, WORKS
+
+    frame = _counts(query, sources, window, by_year, home, config)
+    return frame[~frame["method"].isin([WORKS, SEARCHABLE])].reset_index(drop=True)
+
+
+def year_totals(query, sources: str | Iterable[str] | None = None, *, home=None, config=None) -> "pd.DataFrame":
+    """Each source's total works per year of the query file's [trend] (the denominator of ``rates``), as
+    `survey refresh --by-year` caches them. Columns: source, year, count (NA where none is cached or
+    the source gives no totals), with_abstract (those of the year's works with an abstract, where the
+    source knows: a local corpus; NA elsewhere), status, query, corpus, fetched_at."""
+    from survey.refreshing import SEARCHABLE, WORKS
+
+    frame = _counts(query, sources, None, True, home, config)
+    works = frame[frame["method"] == WORKS][["source", "year", "count", "status", "query", "corpus", "fetched_at"]]
+    searchable = frame[frame["method"] == SEARCHABLE][["source", "year", "count"]].rename(columns={"count": "with_abstract"})
+    out = works.merge(searchable, on=["source", "year"], how="left")
+    out["with_abstract"] = out["with_abstract"].astype("Int64")
+    return out[["source", "year", "count", "with_abstract", "status", "query", "corpus", "fetched_at"]].reset_index(drop=True)
+
+
+def _counts(query, sources, window, by_year, home, config) -> "pd.DataFrame":
     import pandas as pd
 
     matrix = _matrix(query)
@@ -170,7 +224,7 @@ def counts(query, source: str | Iterable[str] | None = None, *, window: str | No
     if by_year and matrix.trend is None:
         raise BadInput(f"{matrix.path or matrix.name}: per-year counts need a [trend] table with from = YEAR")
     settings = load_settings(home, config)
-    names = [source] if isinstance(source, str) else (list(source) if source is not None else None)
+    names = source_list(sources)
     with _store(settings) as store:
         reading = read(matrix, store, settings, names, by_year=by_year)
         reading.close()
@@ -194,7 +248,7 @@ def counts(query, source: str | Iterable[str] | None = None, *, window: str | No
     return frame.astype({"year_from": "Int64", "year_to": "Int64", "year": "Int64", "count": "Int64"})
 
 
-def tables(query, sources: Iterable[str] | None = None, *, window: str | None = None, home=None, config=None):
+def tables(query, sources: str | Iterable[str] | None = None, *, window: str | None = None, home=None, config=None):
     """Study-shaped tables (methods x tasks) per source and window, and the sources without data."""
     from survey import analysis
 
@@ -202,14 +256,14 @@ def tables(query, sources: Iterable[str] | None = None, *, window: str | None = 
     windows = [matrix.window(window)] if window else matrix.windows
     settings = load_settings(home, config)
     with _store(settings) as store:
-        reading = read(matrix, store, settings, list(sources) if sources else None, by_year=False)
+        reading = read(matrix, store, settings, source_list(sources), by_year=False)
         reading.close()
-    shown = reading.with_data if not sources else list(reading.sources)
+    shown = reading.with_data if not source_list(sources) else list(reading.sources)
     out = [analysis.study_table(reading.observations, matrix, s, w) for s in shown for w in windows]
     return out, reading.without_data
 
 
-def export_counts(path: Pathish, query=None, sources: Iterable[str] | None = None, *, home=None, config=None) -> int:
+def export_counts(path: Pathish, query=None, sources: str | Iterable[str] | None = None, *, home=None, config=None) -> int:
     """Write observations as CSV: all of them, or with ``query`` every fetch of that file's queries
     (window totals and trend years) from the named sources (default: those with answers)."""
     settings = load_settings(home, config)
@@ -217,16 +271,19 @@ def export_counts(path: Pathish, query=None, sources: Iterable[str] | None = Non
         if query is None:
             return store.export_csv(path)
         matrix = _matrix(query)
-        reading = read(matrix, store, settings, list(sources) if sources else None, by_year=True)
+        reading = read(matrix, store, settings, source_list(sources), by_year=True)
         reading.close()
         rows = stored_history(store, reading.items, relabel=False)
         rows.sort(key=lambda o: (o.source, o.query, o.year_from or 0, o.year or 0, o.fetched_at))
         return store.export_csv(path, rows)
 
 
-def history(method: str, task: str, query=None, source: str | None = None, *, home=None, config=None):
+def history(method: str, task: str, query=None, sources: str | Iterable[str] | None = None, *, home=None,
+            config=None):
     """Every observation of a cell, oldest first per query: with ``query``, only the fetches of that
-    file's compiled queries for the cell; else every observation so labelled."""
+    file's compiled queries for the cell; else every observation so labelled. ``sources``: one source
+    (a name or a list of one), or None for every source."""
+    source = one_source(sources, "history") if source_list(sources) else None
     settings = load_settings(home, config)
     with _store(settings) as store:
         if source is not None and source not in store.sources():
@@ -249,7 +306,7 @@ def import_counts(path: Pathish, *, home=None, config=None) -> tuple[int, int]:
         return store.import_csv(path)
 
 
-def report(query, output: Pathish | None = None, *, sources: Iterable[str] | None = None, preface: str | None = None,
+def report(query, sources: str | Iterable[str] | None = None, *, output: Pathish | None = None, preface: str | None = None,
            experiment: Pathish | None = None, command: str | None = None, online_samples: bool = False,
            home=None, config=None, labels: Iterable[Pathish] | None = None) -> "ReportResult":
     """Write the Markdown report (figures and plan CSV beside it) from the cache; never fetches counts.
@@ -266,7 +323,7 @@ def report(query, output: Pathish | None = None, *, sources: Iterable[str] | Non
     _check_writable(out_path)
     settings = load_settings(home, config)
     with _store(settings) as store:
-        reading = read(matrix, store, settings, list(sources) if sources else None, by_year=True)
+        reading = read(matrix, store, settings, source_list(sources), by_year=True)
         try:
             return write_report(matrix, store, settings, out_path, reading=reading, command=command,
                                 preface=preface, results_path=experiment, online_samples=online_samples,

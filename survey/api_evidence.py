@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from survey.api import Pathish, _matrix, _store, counts, load_settings, parse_max_age
+from survey.api import Pathish, _matrix, _store, counts, load_settings, one_source, parse_max_age, source_list
 from survey.errors import BadInput
 from survey.matrix import Matrix
 from survey.reading import read
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def shares(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
+def shares(query, sources: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
            home=None, config=None) -> "pd.DataFrame":
     """Each method's count, its share of all method matches in the task, and the 95% Wilson interval.
 
@@ -31,25 +31,22 @@ def shares(query, source: str | Iterable[str] | None = None, *, window: str | No
     """
     from survey.evidence.shares import shares as with_intervals
 
-    return with_intervals(_method_counts(query, source, window, by_year, home, config))
+    return with_intervals(_method_counts(query, sources, window, by_year, home, config))
 
 
-def _method_counts(query, source, window, by_year, home, config) -> "pd.DataFrame":
-    """``counts`` without the year totals' rows (they are no method) and, unless named, the sources never fetched."""
-    from survey.refreshing import SEARCHABLE, WORKS
-
-    frame = counts(query, source, window=window, by_year=by_year, home=home, config=config)
-    frame = frame[~frame["method"].isin([WORKS, SEARCHABLE])]
-    return frame[frame["status"] != "not fetched"] if source is None else frame
+def _method_counts(query, sources, window, by_year, home, config) -> "pd.DataFrame":
+    """``counts`` without, unless named, the sources never fetched."""
+    frame = counts(query, sources, window=window, by_year=by_year, home=home, config=config)
+    return frame[frame["status"] != "not fetched"] if source_list(sources) is None else frame
 
 
-def ratios(query, source: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
+def ratios(query, sources: str | Iterable[str] | None = None, *, window: str | None = None, by_year: bool = False,
            home=None, config=None) -> "pd.DataFrame":
     """The ratios the query file asks for (``ratios = [[A, B]]``) per task, with the interval from A / (A + B)."""
     from survey.evidence.shares import ratios as ratio_rows
 
     matrix = _matrix(query)
-    return ratio_rows(_method_counts(matrix, source, window, by_year, home, config), list(matrix.ratios))
+    return ratio_rows(_method_counts(matrix, sources, window, by_year, home, config), list(matrix.ratios))
 
 
 def _per_year_reading(matrix: Matrix, source: str, settings, store):
@@ -82,12 +79,13 @@ def _per_year_reading(matrix: Matrix, source: str, settings, store):
     return rows, totals, searchable, (fetched, complete)
 
 
-def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd.DataFrame":
+def rates(query, sources: str | Iterable[str], *, per: int = 1000, home=None, config=None) -> "pd.DataFrame":
     """Per-year counts beside the source's total works that year: columns source, method, task, year,
     count, works, and ``per_<per>`` (matches per ``per`` works). The totals are those cached by
     `survey refresh --by-year`; where there are none, works and the rate are NA (never a guessed total)."""
     import pandas as pd
 
+    source = one_source(sources, "--per")
     if per <= 0:
         raise BadInput(f"--per {per}: expected a positive number of works, e.g. 1000")
     matrix = _matrix(query)
@@ -103,18 +101,19 @@ def rates(query, source: str, *, per: int = 1000, home=None, config=None) -> "pd
     return frame
 
 
-def trend(query, source: str, *, home=None, config=None) -> "pd.DataFrame":
-    """Segmented trends per task and method for one source (``survey.evidence.trends``): one row per
-    fitted segment, columns source, task, method, measure (count, per_1000 where the source gives
-    year totals, per_1000_searchable where it counts its works with an abstract, share), segment, from, to, change (annual percent change; odds ratio per year for
-    a share), low, high (95% interval) and p (no change within the segment). Only complete years
-    are fitted (``survey.evidence.complete_years``); ``frame.attrs["complete_years"]`` says which
-    and why."""
+def trend(query, sources: str | Iterable[str], *, home=None, config=None) -> "pd.DataFrame":
+    """Segmented trends per task and method for one source (``sources``: one name, ``survey.evidence.trends``):
+    one row per fitted segment, columns source, task, method, measure (count; per_1000 where the
+    source gives year totals; per_1000_searchable where it counts its works with an abstract; share),
+    segment, from, to, change (annual percent change; odds ratio per year for a share), low, high
+    (95% interval) and p (no change within the segment). Only complete years are fitted
+    (``survey.evidence.complete_years``); ``frame.attrs["complete_years"]`` says which and why."""
     import pandas as pd
 
     from survey.evidence.complete_years import complete_years
     from survey.evidence.trends import frame as segments, series
 
+    source = one_source(sources, "trend")
     matrix = _matrix(query)
     settings = load_settings(home, config)
     with _store(settings) as store:
@@ -144,12 +143,13 @@ def parse_cell(matrix: Matrix, text: str):
     return matrix.cell(method.strip(), task.strip())
 
 
-def labelling(query, source: str, cell: str, *, n: int = 30, window: str | None = None, seed: int = 0,
+def labelling(query, sources: str | Iterable[str], cell: str, *, n: int = 30, window: str | None = None, seed: int = 0,
               home=None, config=None):
     """Open the labelled sample of one cell (``METHOD:TASK``) in ``source``: drawn and stored on the first
     call, continued (and extended to ``n``) after. Returns a ``survey.labels.LabelSession``; close it."""
     from survey.labels import open_session
 
+    source = one_source(sources, "labelling (audit)")
     matrix = _matrix(query)
     the_cell = parse_cell(matrix, cell)
     the_window = matrix.window(window) if window else matrix.windows[0]
@@ -165,11 +165,12 @@ def labelling(query, source: str, cell: str, *, n: int = 30, window: str | None 
 # ---------------------------------------------------------------- robustness and replay
 
 
-def robustness(query, source: str, *, fetch: bool = True, max_age="never", home=None, config=None):
+def robustness(query, sources: str | Iterable[str], *, fetch: bool = True, max_age="never", home=None, config=None):
     """Every derived query variant counted in ``source`` (cached like any count; ``fetch=False`` reads
     the cache only). Returns (rows, verdicts): ``survey.evidence.variants.Row`` and ``TaskRobustness`` lists."""
     from survey.evidence.variants import assess, count, derive
 
+    source = one_source(sources, "robustness")
     matrix = _matrix(query)
     settings = load_settings(home, config)
     with _store(settings) as store:
@@ -183,34 +184,39 @@ def robustness(query, source: str, *, fetch: bool = True, max_age="never", home=
     return rows, assess(rows)
 
 
-def replay(manifest: Pathish, sources: Iterable[str] = (), *, home=None, config=None):
-    """Count every query of a report's manifest again; returns ``survey.reporting.manifest.Replay``."""
+def replay(manifest: Pathish, sources: str | Iterable[str] | None = None, *, home=None, config=None):
+    """Count every query of a report's manifest again; returns ``survey.reporting.manifest.Replay``.
+
+    A source named in ``sources`` that cannot be used here is an error; by default, a source of the
+    manifest that is not on this machine is named in ``not_replayed`` with the reason."""
     from survey.reporting.manifest import load_manifest, replay as run_replay
 
+    named = source_list(sources)
     doc = load_manifest(manifest)
-    wanted = list(sources) or sorted({o["source"] for o in doc["observations"]})
+    wanted = named or sorted({o["source"] for o in doc["observations"]})
     settings = load_settings(home, config)
-    srcs, unavailable = {}, []
+    srcs, why_not = {}, {}
     for name in wanted:
         try:
             srcs.update(make_sources([name], settings))
         except BadInput as exc:
-            if sources:
+            if named:
                 raise
-            unavailable.append(str(exc))  # by default, a source not on this machine is named, not fatal
+            corpus = name.partition(":")[2] if name.startswith("local:") else ""
+            why_not[name] = (f"no corpus named {corpus} on this machine; import it with "
+                             f"`survey corpus import FILE --name {corpus}`" if corpus else str(exc))
     try:
-        result = run_replay(doc, srcs)
+        return run_replay(doc, srcs, why_not)
     finally:
         close_all(srcs)
-    result.not_replayed[:0] = unavailable
-    return result
 
 
-def export_variant_counts(path: Pathish, query, source: str, *, home=None, config=None) -> int:
+def export_variant_counts(path: Pathish, query, sources: str | Iterable[str], *, home=None, config=None) -> int:
     """Write the cached counts of every query variant (``robustness``) as a ``survey cache export`` CSV,
     so committed counts can carry the robustness section to a clone without the corpus."""
     from survey.evidence.variants import cached_observations
 
+    source = one_source(sources, "export_variant_counts")
     matrix = _matrix(query)
     settings = load_settings(home, config)
     with _store(settings) as store:

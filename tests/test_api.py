@@ -18,11 +18,13 @@ import json, sys
 import survey
 
 query, home = sys.argv[1], sys.argv[2]
-summary = survey.refresh(query, sources=["local:mini"], by_year=True, home=home)
-frame = survey.counts(query, source="local:mini", by_year=False, home=home)
-years = survey.counts(query, source="local:mini", by_year=True, home=home)
+survey_na = __import__('pandas').NA
+summary = survey.refresh(query, "local:mini", by_year=True, home=home)
+frame = survey.counts(query, sources="local:mini", by_year=False, home=home)
+years = survey.counts(query, ["local:mini"], by_year=True, home=home)
+works = survey.year_totals(query, "local:mini", home=home)
 try:
-    survey.counts(query, source="openalx", home=home)
+    survey.counts(query, sources="openalx", home=home)
 except survey.UnknownSource as exc:
     unknown = str(exc)
 print(json.dumps({
@@ -30,6 +32,9 @@ print(json.dumps({
     "columns": list(frame.columns),
     "cells": {f"{r.method}:{r.task}:{r.window}": int(r.count) for r in frame.itertuples()},
     "year_rows": int((years["status"] == "ok").sum()),
+    "year_methods": sorted(set(years["method"])),
+    "works": {int(r.year): int(r.count) for r in works.itertuples()},
+    "with_abstract": {int(r.year): None if r.with_abstract is survey_na else int(r.with_abstract) for r in works.itertuples()},
     "unknown": unknown,
 }))
 '''
@@ -61,7 +66,9 @@ def test_a_notebook_needs_only_import_survey(tmp_path):
     assert got["columns"][:8] == ["source", "window", "year_from", "year_to", "year", "method", "task", "count"]
     assert got["cells"] == {"LSTM:classification:all time": 1, "LSTM:total:all time": 2,
                             "CNN:classification:all time": 2, "CNN:total:all time": 2}
-    assert got["year_rows"] == 4 * 3 + 3 + 3  # and the year totals, "(all works)" and "(works with an abstract)"
+    assert got["year_rows"] == 4 * 3 and got["year_methods"] == ["CNN", "LSTM"]  # no "(all works)" or "(works with an abstract)" rows
+    assert got["works"] == {"2015": 1, "2016": 1, "2017": 1}  # JSON keys are text
+    assert got["with_abstract"] == {"2015": 0, "2016": 0, "2017": 0}  # none of the three has an abstract
     assert got["unknown"].startswith("unknown source 'openalx'; valid sources: openalex,")
 
 

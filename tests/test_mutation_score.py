@@ -68,3 +68,54 @@ def test_a_mutant_whose_code_is_gone_is_no_rule_match():
 ])
 def test_a_listed_mutant_is_equivalent_only_while_no_test_kills_it(status, listed, counted):
     assert mutation_score.verdict(status, listed) == counted
+
+
+def test_every_listed_equivalent_names_a_current_function():
+    """Entries for renamed modules or functions would excuse whichever mutant takes the name next."""
+    assert mutation_score.unknown_entries(mutation_score.load_equivalents()) == {}
+
+
+def test_entries_for_a_renamed_module_or_function_are_named_with_why(tmp_path):
+    (tmp_path / "survey" / "sub").mkdir(parents=True)
+    (tmp_path / "survey" / "a.py").write_text("def f():\n    pass\nclass C:\n    def m(self):\n        pass\n",
+                                              encoding="utf-8")
+    (tmp_path / "survey" / "sub" / "__init__.py").write_text("def g():\n    pass\n", encoding="utf-8")
+    listed = {name: "why" for name in [
+        "survey.a.x_f__mutmut_1", "survey.a.xǁCǁm__mutmut_12", "survey.sub.x_g__mutmut_2",  # current
+        "survey.a.x_m__mutmut_1", "survey.a.xǁCǁf__mutmut_1", "survey.refresh.x_plan__mutmut_3",
+        "survey.a.x_f", "survey.a.x_f__mutmut_x"]}
+    assert mutation_score.unknown_entries(listed, tmp_path) == {
+        "survey.a.x_m__mutmut_1": "no function m in survey.a",
+        "survey.a.xǁCǁf__mutmut_1": "no function C.f in survey.a",
+        "survey.refresh.x_plan__mutmut_3": "no module survey.refresh",
+        "survey.a.x_f": "not a mutant's name (MODULE.FUNCTION__mutmut_N)",
+        "survey.a.x_f__mutmut_x": "not a mutant's name (MODULE.FUNCTION__mutmut_N)",
+    }
+
+
+def test_a_stale_entry_fails_the_score_before_any_run(tmp_path, monkeypatch, capsys):
+    listed = tmp_path / "equivalents.txt"
+    listed.write_text("# comment\nsurvey.store.x_no_such_function__mutmut_1 renamed since\n", encoding="utf-8")
+    monkeypatch.setattr(mutation_score, "EQUIVALENTS", listed)
+    assert mutation_score.main(["--check-equivalents"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["error: 1 entry of equivalents.txt names no current mutant; remove or rename them:",
+                   "  survey.store.x_no_such_function__mutmut_1: no function no_such_function in survey.store"]
+
+
+def test_an_entry_past_its_function_s_last_mutant_is_named(tmp_path):
+    pytest.importorskip("mutmut", reason="mutmut counts the mutants; `make mutation` installs it")
+    (tmp_path / "survey").mkdir()
+    (tmp_path / "survey" / "a.py").write_text("def f(x):\n    return x + 1\n", encoding="utf-8")
+    listed = {"survey.a.x_f__mutmut_1": "why", "survey.a.x_f__mutmut_99": "why"}
+    unknown = mutation_score.unknown_entries(listed, tmp_path, count_mutants=True)
+    assert list(unknown) == ["survey.a.x_f__mutmut_99"]
+    assert unknown["survey.a.x_f__mutmut_99"].startswith("f has ") and "mutants now" in unknown["survey.a.x_f__mutmut_99"]
+
+
+def test_mutmut_s_instrumented_copy_is_not_counted_again(tmp_path):
+    """In mutants/ every module is already mutated: its names are checked, its mutants not counted."""
+    (tmp_path / "survey").mkdir()
+    (tmp_path / "survey" / "a.py").write_text("def x_f__mutmut_orig(x):\n    return x\ndef f(x):\n    return x\n",
+                                              encoding="utf-8")
+    assert mutation_score.unknown_entries({"survey.a.x_f__mutmut_99": "why"}, tmp_path, count_mutants=True) == {}

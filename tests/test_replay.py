@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from survey.cli import main
@@ -99,7 +100,10 @@ def test_a_source_not_on_this_machine_is_named_not_fatal(home, tmp_path):
     path = tmp_path / "m.manifest.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     r = run("replay", str(path))
-    assert r.exit_code == 0 and "local:gone" in r.stderr and "0 counts replayed" in r.stderr
+    # nothing could be checked: not a pass (0), but exit 3 with one line saying what and why
+    assert r.exit_code == 3 and r.stdout == ""
+    assert r.stderr == ("nothing replayed: local:gone: 1 count not replayed (no corpus named gone on this machine; "
+                        "import it with `survey corpus import FILE --name gone`)\n")
 
 
 def test_each_kind_of_change_is_one_plain_line(home, tmp_path, monkeypatch):
@@ -123,6 +127,80 @@ def test_each_kind_of_change_is_one_plain_line(home, tmp_path, monkeypatch):
         "local:acl  LSTM:total  2010: no count -> 7",
     ]
     assert r.stderr.splitlines() == [
-        "local:acl CNN:total 2018: the source's answer now has no count for this year",
-        "4 counts replayed, 4 changed",
+        "skipped: local:acl CNN:total 2018: the source's answer now has no count for this year",
+        "4 counts replayed, 4 changed, 1 skipped (above)",
     ]
+
+
+def test_a_partial_replay_names_what_it_skipped_and_exits_3(home, tmp_path, monkeypatch):
+    from survey import api
+    from survey.reporting.manifest import Replay
+
+    result = Replay(checked=3, not_replayed=["openalex: 2 counts not replayed (unknown source 'openalex'; ...)"])
+    monkeypatch.setattr(api, "replay", lambda *args, **kwargs: result)
+    r = run("replay", str(tmp_path / "m.manifest.json"))
+    assert r.exit_code == 3 and r.stdout == ""
+    assert r.stderr.splitlines() == ["skipped: openalex: 2 counts not replayed (unknown source 'openalex'; ...)",
+                                     "3 counts replayed, 0 changed, 1 skipped (above)"]
+
+
+TITLES_EXACT = """
+name = "titled"
+fields = "title"
+[methods]
+CNN = [{ term = "CNN", exact = true }, "convolutional neural network"]
+LSTM = ["LSTM"]
+[tasks]
+tagging = ["tagging", { term = "taggers", exact = true }]
+total = []
+[[windows]]
+name = "all time"
+[[windows]]
+name = "early"
+to = 2014
+[trend]
+from = 2014
+to = 2016
+"""
+
+
+@pytest.mark.parametrize("text", [QUERY, TITLES_EXACT], ids=["default fields", "titles only, exact terms"])
+def test_a_fresh_report_replays_unchanged_whatever_it_holds(home, tmp_path, text):
+    """Variants (titles only among them), exact terms and per-year rows: zero changes, exit 0."""
+    query = tmp_path / "q.toml"
+    query.write_text(text, encoding="utf-8")
+    # every single-term variant matches some title: the specification curve's known crash on a variant
+    # that matches nothing is another test's (test_report_any_query.py)
+    records = RECORDS + [{"id": "e", "title": "CNN taggers", "abstract": "", "year": 2014},
+                         {"id": "f", "title": "Convolutional neural network tagging", "abstract": "", "year": 2015}]
+    assert run("corpus", "import", str(_corpus(tmp_path, records)), "--name", "mini").exit_code == 0
+    assert run("refresh", "-q", str(query), "-s", "local:mini", "--by-year").exit_code == 0
+    assert run("robustness", "-q", str(query), "-s", "local:mini").exit_code == 0
+    out = tmp_path / "out" / "q.md"
+    assert run("report", "-q", str(query), "-o", str(out), "-s", "local:mini").exit_code == 0
+    manifest = out.with_name("q.manifest.json")
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    titles = [o for o in doc["observations"] if o.get("fields") == "title"]
+    assert titles, "the titles-only counts are in the manifest"
+    r = run("replay", str(manifest))
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "" and r.stderr == f"{len(doc['observations'])} counts replayed, 0 changed\n"
+
+
+@pytest.mark.parametrize("change", [
+    {"method_terms": "CNN"}, {"year_from": "2016"}, {"source": ["local:acl"]}, {"year": [2016]},
+    {"task_terms": None}, {"count": "[" * 100_000},
+])
+def test_a_malformed_manifest_is_one_line_and_exit_2(home, tmp_path, change):
+    good = {"source": "local:acl", "corpus": "", "method": "CNN", "task": "total",
+            "method_terms": [{"term": "CNN", "exact": False}], "task_terms": [], "window": "all time",
+            "year_from": None, "year_to": None, "year": None, "query": "q", "count": 3, "status": "ok",
+            "fetched_at": "2026-01-01T00:00:00.000000Z"}
+    text = json.dumps({"format": "survey-manifest/1", "observations": [good, {**good, **change}]})
+    path = tmp_path / "m.manifest.json"
+    path.write_text(text.replace('"' + "[" * 100_000 + '"', "[" * 100_000 + "]" * 100_000), encoding="utf-8")
+    r = run("replay", str(path))
+    assert r.exit_code == 2 and r.stdout == "", r.output
+    line, = r.stderr.strip().splitlines()
+    assert line.startswith(f"error: {path}: ")
+    assert "observation 2: " + next(iter(change)) in line or "nested too deeply" in line

@@ -251,8 +251,10 @@ def test_replay_counts_each_window_again_and_notes_a_new_corpus():
         changes=[Change("local:acl", "CNN:tagging", "all time", 5, 7, "corpus content changed since"),
                  Change("local:acl", "CNN:tagging", "recent", 4, None, "the query compiles differently now"),
                  Change("local:acl", "CNN:tagging", "2010", None, 0, "corpus content changed since")],
-        not_replayed=["not replayed: arxiv, scholar", "local:acl CNN:tagging old: timed out"])
-    assert result.drifted is True
+        not_replayed=["arxiv: 1 count not replayed (not among the sources asked for)",
+                      "scholar: 1 count not replayed (not among the sources asked for)",
+                      "local:acl CNN:tagging old: timed out"])
+    assert result.drifted is True and result.complete is False
     assert [c.delta for c in result.changes] == [2, None, None]
     assert source.calls == [("count", TAGGING_Q, None, None), ("count", TAGGING_Q, 2000, 2005),
                             ("count", TAGGING_Q, 2021, 2025), ("count", TOTAL_Q, None, None),
@@ -334,3 +336,54 @@ def test_change_delta_and_drift():
     assert Change("s", "c", "w", 5, 8).note == ""
     assert Replay().drifted is False and Replay(checked=3).drifted is False
     assert Replay(changes=[Change("s", "c", "w", 1, 1)]).drifted is True
+
+
+def _deep(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("method_terms", ["CNN"], 'method_terms must hold {"term": TEXT, "exact": true|false} objects, got "CNN"'),
+    ("method_terms", "CNN", 'method_terms must be a list of {"term": TEXT, "exact": true|false}, got "CNN"'),
+    ("method_terms", [], 'method_terms must be a list of {"term": TEXT, "exact": true|false}, got []'),
+    ("task_terms", None, 'task_terms must be a list of {"term": TEXT, "exact": true|false}, got null'),
+    ("method_terms", None, "task_terms must be null where method_terms is (all works)"),
+    ("task_terms", [{"term": "x", "exact": "yes"}],
+     'task_terms must hold {"term": TEXT, "exact": true|false} objects, got {"term": "x", "exact": "yes"}'),
+    ("year_from", "2016", 'year_from must be a year or null, got "2016"'),
+    ("year", [2016], "year must be a year or null, got [2016]"),
+    ("year_to", True, "year_to must be a year or null, got true"),
+    ("source", ["local:acl"], 'source must be a source name, got ["local:acl"]'),
+    ("count", 2.5, "count must be a whole number or null, got 2.5"),
+    ("status", "fine", 'status must be one of ok, error, unsupported, blocked, got "fine"'),
+    ("query", None, "query must be the query sent, as text, got null"),
+    ("fields", "abstract", 'fields must be "title" or null, got "abstract"'),
+    ("window", {"name": "x" * 80}, 'window must be a window name, got {"name": "' + "x" * 47 + "..."),
+])
+def test_a_malformed_observation_is_one_line_naming_the_file_record_and_field(tmp_path, field, value, says):
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(doc(obs(), {**obs(), field: value})), encoding="utf-8")
+    with pytest.raises(BadInput) as e:
+        load_manifest(path)
+    assert str(e.value) == f"{path}: observation 2: {says}"
+
+
+def test_all_works_rows_have_no_terms_and_are_valid(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(doc(works(2016, 11))), encoding="utf-8")
+    assert load_manifest(path)["observations"][0]["method_terms"] is None
+
+
+@pytest.mark.parametrize("where", ["document", "field"])
+def test_deeply_nested_arrays_are_one_line_not_a_recursion_error(tmp_path, where):
+    path = tmp_path / "m.json"
+    if where == "document":
+        path.write_text(_deep(100_000), encoding="utf-8")
+        says = "not a readable manifest (nested too deeply to be one)"
+    else:
+        text = json.dumps(doc(obs())).replace('"count": 5', '"count": ' + _deep(500))
+        path.write_text(text, encoding="utf-8")
+        says = "observation 1: count must be a whole number or null, got " + "[" * 57 + "..."
+    with pytest.raises(BadInput) as e:
+        load_manifest(path)
+    assert str(e.value) == f"{path}: {says}"

@@ -9,17 +9,24 @@ from types import SimpleNamespace
 from localekit import ascii_locale
 
 from survey.reporting.kept import Kept
+from survey.observations_csv import write_observations
 from survey.reporting.origin import local_origin_note
+from survey.store import Observation
 
 
 def obs(source, corpus, day, status="ok"):
     return SimpleNamespace(source=source, corpus=corpus, fetched_at=f"{day}T10:00:00+00:00", status=status)
 
 
-def paragraph(name, which, when, corpus_name):
+COMMITTED = ("A checkout without that corpus reads them from the cache (in this repository, the committed "
+             "`data/counts/` file that `make report` imports).")
+CACHE_ONLY = ("They are in this machine's cache, not in a committed file: a checkout without that corpus has them "
+              "after `survey cache export -q FILE COUNTS.csv` here and `survey cache import COUNTS.csv` there.")
+
+
+def paragraph(name, which, when, corpus_name, where=CACHE_ONLY):
     return (f"**Where `{name}`'s counts come from:** they were counted in {which} (a hash of its records) on "
-            f"{when}. A checkout without that corpus reads them from the cache (in this repository, the "
-            f"committed `data/counts/` file that `make report` imports). To count again, import the corpus "
+            f"{when}. {where} To count again, import the corpus "
             f"with `survey corpus import FILE --name {corpus_name}` and run `make counts`; a corpus with "
             "the same content answers from these counts, another one is counted anew.")
 
@@ -40,6 +47,36 @@ def test_origin_note_per_local_corpus_with_counts():
         # two contents and three days (the error row counts for neither)
         paragraph("local:lib", "2 corpus versions", "2026-01-05 to 2026-02-01", "lib"),
     ])
+
+
+def counted(count, year=None, query="q1"):
+    return Observation("local:acl", "CNN", "total", "all time" if year is None else "trend", None, None, year, query,
+                       count, "ok", fetched_at="2026-03-02T10:00:00.000000Z", corpus="109-ab")
+
+
+def test_origin_note_names_the_committed_counts_only_where_they_hold_every_count(tmp_path):
+    """A user's own query, counted in their cache, is not said to come from this repository's data."""
+    queries, counts = tmp_path / "queries", tmp_path / "data" / "counts"
+    queries.mkdir()
+    counts.mkdir(parents=True)
+    query = queries / "mine.toml"
+    rows = [counted(12), counted(3, year=2016)]
+    reading = SimpleNamespace(sources={"local:acl": None}, observations=rows)
+
+    def note():
+        return local_origin_note(reading, "make counts", query, "queries/mine.toml")
+
+    cache_only = paragraph("local:acl", "corpus `109-ab`", "2026-03-02", "acl",
+                           CACHE_ONLY.replace("-q FILE", "-q queries/mine.toml"))
+    assert note() == cache_only  # no counts file for this query file
+    (counts / "other.csv").write_text("", encoding="utf-8")
+    assert note() == cache_only  # another query's file says nothing about these counts
+    write_observations(counts / "mine.csv", [rows[0], counted(99, year=2016)])
+    assert note() == cache_only  # a file that holds another count for one of them
+    write_observations(counts / "mine.csv", [counted(3, year=2016, query="q2"), *rows])
+    assert note() == paragraph("local:acl", "corpus `109-ab`", "2026-03-02", "acl", COMMITTED)
+    (counts / "mine.csv").write_text("not,a\ncounts,file\n", encoding="utf-8")
+    assert note() == cache_only  # a damaged file holds nothing
 
 
 def test_origin_note_is_empty_without_local_counts():

@@ -122,8 +122,9 @@ def test_header_names_the_refresh_the_counts_came_from():
         f"Made with `make report` (survey {__version__}), from the counts cached by "
         f"`survey refresh -q q.toml -s openalex -s local:acl --by-year` up to 2026-03-05. {READS}", "",
         "**Where `local:acl`'s counts come from:** they were counted in corpus `1-aa` (a hash of its records) on "
-        "2026-03-01. A checkout without that corpus reads them from the cache (in this repository, the committed "
-        "`data/counts/` file that `make report` imports). To count again, import the corpus with "
+        "2026-03-01. They are in this machine's cache, not in a committed file: a checkout without that corpus has "
+        "them after `survey cache export -q q.toml COUNTS.csv` here and `survey cache import COUNTS.csv` there. "
+        "To count again, import the corpus with "
         "`survey corpus import FILE --name acl` and run `survey refresh -q q.toml -s local:acl --by-year`; a corpus "
         "with the same content answers from these counts, another one is counted anew.", "",
         "Everything here derives from the query file: its methods, tasks and windows, the ratios it asks for, "

@@ -8,6 +8,10 @@ in mutation-equivalents.txt (one name a line, then why) counts for neither: no t
 from the original. Modules with mutants not yet run are marked partial rather than scored as if
 complete. mutmut's own summary is one figure for the whole tree; this prints one per module.
 
+A listed equivalent that names no current mutant is an error (exit 1), not a note: checked
+against the source before anything runs (its module or function was renamed or removed), and
+after a run against the mutants of each scored module (its function has fewer mutants now).
+
 One kind of survivor is told equivalent by rule rather than listed by name: a mutant that only
 changes the letter case of an SQL statement with no quoted literal or interpolation in it
 (SQLite's keywords, identifiers and pragma names ignore case). mutmut writes such a mutant for
@@ -84,6 +88,60 @@ def _diff(get_diff, name: str, path: Path) -> str:
         return ""
 
 
+def _defined(source: str) -> set[str]:
+    """Every name mutmut gives a mutated function in ``source``, without the mutant's number:
+    x_NAME for a top-level function, xǁCLASSǁNAME for a method."""
+    import ast
+
+    out = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out.add(f"x_{node.name}")
+        elif isinstance(node, ast.ClassDef):
+            out |= {f"xǁ{node.name}ǁ{f.name}" for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return out
+
+
+def _mutants(path: Path, root: Path) -> set[str] | None:
+    """The names mutmut gives the mutants of ``path`` now, where mutmut is installed (None where not)."""
+    try:
+        from mutmut.mutation.file_mutation import mutate_file_contents
+    except ImportError:
+        return None
+    code = path.read_text(encoding="utf-8")
+    if "__mutmut_" in code:
+        return None  # mutmut's own instrumented copy (the tests run in mutants/): not mutated twice
+    return set(mutate_file_contents(path.relative_to(root).as_posix(), code).mutant_names)
+
+
+def unknown_entries(equivalents: dict[str, str], root: Path = ROOT, count_mutants: bool = False) -> dict[str, str]:
+    """Listed equivalents that cannot name a current mutant, checked against the source without a run:
+    their module or function is gone (renamed or moved), the name is not a mutant's, or (with
+    ``count_mutants``, where mutmut is installed, as `make mutation` installs it; a minute or more for
+    the whole core) the function has fewer mutants now. name -> why."""
+    out, cache = {}, {}
+    for name in equivalents:
+        module, dot, mangled = name.rpartition(".")
+        function, sep, number = mangled.rpartition("__mutmut_")
+        if not dot or not sep or not number.isdigit():
+            out[name] = "not a mutant's name (MODULE.FUNCTION__mutmut_N)"
+            continue
+        if module not in cache:
+            base = root.joinpath(*module.split("."))
+            path = next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.is_file()), None)
+            cache[module] = ((_defined(path.read_text(encoding="utf-8")), _mutants(path, root) if count_mutants else None)
+                             if path else None)
+        shown = function.removeprefix("x_") if function.startswith("x_") else ".".join(function.split("ǁ")[1:])
+        if cache[module] is None:
+            out[name] = f"no module {module}"
+        elif function not in cache[module][0]:
+            out[name] = f"no function {shown} in {module}"
+        elif cache[module][1] is not None and mangled not in cache[module][1]:
+            count = sum(1 for m in cache[module][1] if m.rpartition("__mutmut_")[0] == function)
+            out[name] = f"{shown} has {count} mutants now: its entries name other mutants since it changed"
+    return out
+
+
 def module_of(meta: Path) -> str:
     """mutants/survey/sources/openalex.py.meta -> sources/openalex"""
     rel = meta.relative_to(RESULTS / "survey").as_posix()
@@ -135,13 +193,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fail-under", type=float, help="exit 1 if a fully checked module scores below this")
     ap.add_argument("--survivor-names", nargs="*", metavar="PATTERN",
                     help="print only the names of surviving mutants (matching a pattern), for a rerun")
+    ap.add_argument("--check-equivalents", action="store_true",
+                    help="only check that every listed equivalent names a current function (no run needed)")
     args = ap.parse_args(argv)
+    equivalents = load_equivalents(EQUIVALENTS)
+    unknown = unknown_entries(equivalents, count_mutants=True)
+    if unknown:
+        # A stale entry would silently excuse whichever mutant takes its name next: an error, not a note.
+        entries = "1 entry of" if len(unknown) == 1 else f"{len(unknown)} entries of"
+        print(f"error: {entries} {EQUIVALENTS.name} name{'s' if len(unknown) == 1 else ''} no current mutant; "
+              "remove or rename them:", file=sys.stderr)
+        for name, why in sorted(unknown.items()):
+            print(f"  {name}: {why}", file=sys.stderr)
+        return 1
+    if args.check_equivalents:
+        return 0
     if not RESULTS.is_dir():
         if args.survivor_names is not None:
             return 0  # nothing has run yet: nothing to rerun
         print(f"{RESULTS}: no results; run `make mutation` first", file=sys.stderr)
         return 2
-    equivalents = load_equivalents()
     modules = collect(equivalents)
     if args.survivor_names is not None:
         # mutmut keeps a verdict until the code changes; new tests only reach survivors named again.
@@ -174,15 +245,15 @@ def main(argv: list[str] | None = None) -> int:
     stale = sorted(n for n in set(equivalents) - {k for m in modules.values() for k in m["names"]}
                    if any(n.startswith(prefix) for prefix in measured))
     if stale and modules:
-        print(f"note: {len(stale)} listed equivalent(s) match no current mutant: {', '.join(stale[:5])}")
+        print(f"error: {len(stale)} listed equivalent(s) match no current mutant (its function has fewer "
+              f"mutants now); remove them: {', '.join(stale)}")
     killed_listed = [n for m in modules.values() for n in m["killed_listed"]]
     if killed_listed:
         print(f"note: {len(killed_listed)} listed equivalent(s) were killed, so each entry now names another "
               f"mutant (its function changed); check them: {', '.join(killed_listed)}")
     if low:
         print(f"below {args.fail_under:g}%: {', '.join(low)}")
-        return 1
-    return 0
+    return 1 if low or (stale and modules) else 0
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def cache_export(ctx: Context, file, query_path, names):
     """Write observations to FILE as CSV (every field; `survey cache import` reads it back)."""
     from survey import api
 
-    n = api.export_counts(file, query_path, list(names) or None, home=ctx.home, config=ctx.config)
+    n = api.export_counts(file, query_path, names, home=ctx.home, config=ctx.config)
     ctx.echo(f"{n} observations written to {file}")
 
 

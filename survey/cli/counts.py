@@ -157,22 +157,20 @@ def counts(ctx: Context, query_path, names, window_name, by_year, reference, per
                          "in an order the post does not show.", err=fmt in ("csv", "json"))
         return
     if per:
-        if len(names) != 1:
-            raise BadInput("--per needs exactly one source (-s NAME): year totals are a source's own")
-        frame = api.rates(matrix, names[0], per=per, home=ctx.home, config=ctx.config)
+        frame = api.rates(matrix, names, per=per, home=ctx.home, config=ctx.config)
         if frame["works"].isna().all():
             raise BadInput(f"{names[0]} gives no yearly total of its works, so there is no rate per {per:,} works")
         _print_long(frame, fmt)
         return
     if by_year:
-        frame = api.counts(matrix, list(names) or None, by_year=True, home=ctx.home, config=ctx.config)
+        frame = api.counts(matrix, names, by_year=True, home=ctx.home, config=ctx.config)
         frame = frame[frame["status"] != "not fetched"] if not names else frame
         if frame.empty:
             raise BadInput(f"no per-year counts cached for {query_path}; run "
                            f"`survey refresh -q {query_path} -s SOURCE --by-year` first")
         _print_long(frame[["source", "window", "method", "task", "year", "count"]], fmt)
         return
-    tables, without = api.tables(matrix, list(names) or None, window=window_name, home=ctx.home, config=ctx.config)
+    tables, without = api.tables(matrix, names, window=window_name, home=ctx.home, config=ctx.config)
     if not tables:
         raise BadInput(f"the cache holds no counts for {query_path}; run `survey refresh -q {query_path} -s SOURCE` first")
     _print_tables(ctx, tables, fmt, titles=[f"{t.source}, {t.window.name} ({t.window.span})" for t in tables],

@@ -45,14 +45,14 @@ def shares(ctx: Context, query_path, names, window_name, by_year, fmt):
     from survey.evidence.shares import to_csv
 
     kw = dict(window=window_name, by_year=by_year, home=ctx.home, config=ctx.config)
-    frame = api.shares(query_path, list(names) or None, **kw)
+    frame = api.shares(query_path, names, **kw)
     if frame.empty:
         raise BadInput(f"the cache holds no {'per-year ' if by_year else ''}counts for {query_path}; run "
                        f"`survey refresh -q {query_path} -s SOURCE{' --by-year' if by_year else ''}` first")
     if fmt == "csv":
         click.echo(to_csv(inert_frame(frame)), nl=False)
         return
-    pairs = api.ratios(query_path, list(names) or None, **kw)
+    pairs = api.ratios(query_path, names, **kw)
     if fmt == "json":
         click.echo(json.dumps({"shares": json.loads(frame.to_json(orient="records")),
                                "ratios": json.loads(pairs.to_json(orient="records"))}, indent=2))

@@ -55,7 +55,7 @@ def report(ctx: Context, query_path, out, names, preface, online_samples, experi
             raise BadInput(f"--preface {preface}: cannot read: {exc}") from None
     out_path = Path(out) if out else Path("reports") / f"{Path(query_path).stem}.md"
     result = api.report(
-        query_path, out_path, sources=list(names) or None, preface=text, experiment=experiment,
+        query_path, names, output=out_path, preface=text, experiment=experiment,
         command=_report_command(query_path, out_path, names, preface, online_samples, experiment),
         online_samples=online_samples, home=ctx.home, config=ctx.config,
         labels=list(label_paths) or ([DEFAULT_LABELS] if DEFAULT_LABELS.is_dir() else []),

@@ -1,11 +1,11 @@
 """The manifest beside a report, and its replay: every count the report used, so a reviewer can redo it.
 
 ``NAME.manifest.json`` holds the tool version, the query file and its SHA-256, and every
-observation the report used: source, corpus identity, cell with its terms, window, year,
-compiled query, count, status and fetch time. The terms make the manifest self-contained:
-``replay`` rebuilds each query tree from them, compiles it again (a query that compiles
-differently now is reported, not counted) and counts it, so the drift it prints is the
-source's, not the query file's.
+observation the report used: source, corpus identity, cell with its terms and, where not the
+source's default, its fields ("title": titles only), window, year, compiled query, count,
+status and fetch time. The terms make the manifest self-contained: ``replay`` rebuilds each
+query tree from them, compiles it again (a query that compiles differently now is reported,
+not counted) and counts it, so the drift it prints is the source's, not the query file's.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from survey import __version__
 from survey.errors import BadInput, SourceError
-from survey.matrix import TermSpec, cell_query
+from survey.matrix import TITLE, TermSpec, cell_query
 
 FORMAT = "survey-manifest/1"
 
@@ -54,6 +54,9 @@ def manifest(matrix, items, *, query_shown: str | None = None) -> dict:
             "window": i.window.name, "year_from": i.window.start, "year_to": i.window.end, "year": i.year,
             "query": o.query, "count": o.count, "status": o.status, "fetched_at": o.fetched_at,
         })
+        if i.cell.query is not None and i.cell.query.field:
+            # Only where set: a manifest of default-field queries reads as before this key existed.
+            observations[-1]["fields"] = i.cell.query.field
     return {
         "format": FORMAT,
         "tool": {"name": "survey", "version": __version__},
@@ -93,14 +96,19 @@ def write_manifest(path, matrix, items, *, query_shown: str | None = None) -> Pa
 
 _OBS_KEYS = {"source", "corpus", "method", "task", "method_terms", "task_terms", "window", "year_from", "year_to",
              "year", "query", "count", "status", "fetched_at"}
+_STATUSES = ("ok", "error", "unsupported", "blocked")
 
 
 def load_manifest(path) -> dict:
+    """The manifest at ``path``, every observation checked like user input: a malformed one is one
+    line naming the file, the observation and the field (BadInput), never a traceback later."""
     path = Path(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BadInput(f"{path}: no such manifest") from None
+    except RecursionError:
+        raise BadInput(f"{path}: not a readable manifest (nested too deeply to be one)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadInput(f"{path}: not a readable manifest ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
@@ -113,7 +121,52 @@ def load_manifest(path) -> dict:
         if not isinstance(o, dict) or not _OBS_KEYS <= set(o):
             missing = sorted(_OBS_KEYS - set(o)) if isinstance(o, dict) else ["(not an object)"]
             raise BadInput(f"{path}: observation {n} lacks {', '.join(missing)}")
+        problem = _invalid(o)
+        if problem:
+            raise BadInput(f"{path}: observation {n}: {problem}")
     return doc
+
+
+def _invalid(o: dict) -> str | None:
+    """What is wrong with one observation, naming the field; None if nothing is."""
+    def text(value) -> bool:
+        return isinstance(value, str)
+
+    def year(value) -> bool:  # bool is an int in Python, never a year
+        return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+    checks = [
+        ("source", text, "a source name"), ("corpus", lambda v: v is None or text(v), "a corpus identity or null"),
+        ("method", text, "a method label"), ("task", text, "a task label"), ("window", text, "a window name"),
+        ("year_from", year, "a year or null"), ("year_to", year, "a year or null"), ("year", year, "a year or null"),
+        ("query", text, "the query sent, as text"), ("count", year, "a whole number or null"),
+        ("status", lambda v: v in _STATUSES, f"one of {', '.join(_STATUSES)}"),
+        ("fetched_at", text, "a fetch time as text"),
+        ("fields", lambda v: v is None or v == TITLE, f"\"{TITLE}\" or null"),
+    ]
+    for key, ok, expected in checks:
+        if key in o and not ok(o[key]):
+            return f"{key} must be {expected}, got {_shown(o[key])}"
+    if o["method_terms"] is None:
+        # A year's total output (all works) has no terms: its query is the source's own.
+        return None if o["task_terms"] is None else "task_terms must be null where method_terms is (all works)"
+    for key in ("method_terms", "task_terms"):
+        terms = o[key]
+        if not isinstance(terms, list) or (key == "method_terms" and not terms):
+            return f"{key} must be a list of {{\"term\": TEXT, \"exact\": true|false}}, got {_shown(terms)}"
+        for t in terms:
+            if not (isinstance(t, dict) and text(t.get("term")) and t["term"].strip()
+                    and isinstance(t.get("exact", False), bool)):
+                return f"{key} must hold {{\"term\": TEXT, \"exact\": true|false}} objects, got {_shown(t)}"
+    return None
+
+
+def _shown(value) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except RecursionError:
+        return "a value nested too deeply"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # ---------------------------------------------------------------- replay
@@ -143,6 +196,11 @@ class Replay:
     def drifted(self) -> bool:
         return bool(self.changes)
 
+    @property
+    def complete(self) -> bool:
+        """Whether every count of the manifest was checked: a replay that skipped some proves less."""
+        return not self.not_replayed
+
 
 # Why a count has no comparable figure now. A refusal is not compared with the stored query as text:
 # a query stored as "(unsupported: …)" would then pass for a match.
@@ -151,16 +209,23 @@ CANNOT_COMPILE = "the query cannot be compiled now"
 NO_YEAR_NOW = "the source's answer now has no count for this year"
 
 
-def replay(doc: dict, sources: dict) -> Replay:
-    """Count every ok observation of ``doc`` again in ``sources`` (name -> Source); others are skipped."""
+def replay(doc: dict, sources: dict, why_not: dict[str, str] | None = None) -> Replay:
+    """Count every ok observation of ``doc`` again in ``sources`` (name -> Source). The counts of the
+    other sources are named as not replayed, with ``why_not[name]`` where given. Observations without
+    a count (unsupported, failed) have nothing to recount."""
     out = Replay()
-    mine = [o for o in doc["observations"] if o["source"] in sources and o["status"] == "ok"]
-    skipped = sorted({o["source"] for o in doc["observations"]} - set(sources))
-    if skipped:
-        out.not_replayed.append(f"not replayed: {', '.join(skipped)}")
+    counted = [o for o in doc["observations"] if o["status"] == "ok"]
+    mine = [o for o in counted if o["source"] in sources]
+    left: dict[str, int] = {}
+    for o in counted:
+        if o["source"] not in sources:
+            left[o["source"]] = left.get(o["source"], 0) + 1
+    for name, n in sorted(left.items()):
+        why = (why_not or {}).get(name, "not among the sources asked for")
+        out.not_replayed.append(f"{name}: {n} count{'s' if n != 1 else ''} not replayed ({why})")
     groups: dict[tuple, list[dict]] = {}
     for o in mine:
-        key = (o["source"], json.dumps([o["method_terms"], o["task_terms"]]), o["year"] is None)
+        key = (o["source"], json.dumps([o["method_terms"], o["task_terms"], o.get("fields")]), o["year"] is None)
         groups.setdefault(key, []).append(o)
     for (name, _, totals), obs in groups.items():
         source = sources[name]
@@ -168,7 +233,7 @@ def replay(doc: dict, sources: dict) -> Replay:
             for method in dict.fromkeys(o["method"] for o in obs):  # all works; works with an abstract
                 _replay_year_totals(source, name, [o for o in obs if o["method"] == method], out)
             continue
-        query = cell_query(_specs(obs[0]["method_terms"]), _specs(obs[0]["task_terms"]))
+        query = cell_query(_specs(obs[0]["method_terms"]), _specs(obs[0]["task_terms"]), obs[0].get("fields"))
         identity = source.identity()
         corpus_note = "corpus content changed since" if identity and identity != obs[0]["corpus"] else ""
         try:

@@ -179,7 +179,8 @@ def header(ctx: Context) -> str:
     lines += [made + ". The report reads the cache and the files its query file names; it sends no request.", ""]
     from survey.reporting.origin import local_origin_note
 
-    note = local_origin_note(ctx.reading, ctx.refresh_command([s for s in filled if s.startswith("local:")]))
+    note = local_origin_note(ctx.reading, ctx.refresh_command([s for s in filled if s.startswith("local:")]),
+                             ctx.matrix.path, ctx.query_shown)
     if note:
         lines += [note, ""]
     lines += ["Everything here derives from the query file: its methods, tasks and windows"
