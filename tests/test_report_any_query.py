@@ -8,9 +8,8 @@ import tempfile
 import traceback
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corpuskit import write_jsonl
@@ -59,23 +58,10 @@ records = st.lists(
 STEPS = ["refresh", "robustness", "labels", "report"]
 
 
-class KnownCrash(Exception):
-    """The specification curve's ZeroDivisionError (issue #23, fixed apart): see the xfail test below."""
-
-
-def _known_crash(exc: BaseException) -> bool:
-    frames = traceback.extract_tb(exc.__traceback__)
-    # "in", not "==": under mutmut the function runs as x_specification_curve__mutmut_orig
-    return isinstance(exc, ZeroDivisionError) and any("specification_curve" in f.name for f in frames)
-
-
 def invoke(home: Path, *args):
     result = CliRunner().invoke(main, ["--home", str(home), "--config", str(home / "none.toml"), "--no-progress",
                                        *args])
     if result.exception is not None and not isinstance(result.exception, SystemExit):
-        if _known_crash(result.exception):
-            raise KnownCrash() from result.exception
-
         raise AssertionError(f"`survey {' '.join(args)}` ended in a traceback:\n"
                              + "".join(traceback.format_exception(result.exception)))
     return result
@@ -115,10 +101,7 @@ def test_a_report_renders_for_any_query_file_after_any_order_of_commands(drawn, 
         (home / "none.toml").write_text("", encoding="utf-8")  # no settings from the environment
         imported = invoke(home, "corpus", "import", str(write_jsonl(tmp / "c.jsonl", corpus)), "--name", "drawn")
         assert imported.exit_code == 0, imported.output
-        try:
-            run_steps(home, query, out, tmp, order, cell, trend)
-        except KnownCrash:
-            reject()  # the known crash, tested (xfail) below; every other input must render
+        run_steps(home, query, out, tmp, order, cell, trend)
 
 
 def run_steps(home: Path, query: Path, out: Path, tmp: Path, order, cell: str, trend: bool) -> None:
@@ -154,9 +137,6 @@ name = "all time"
 """
 
 
-@pytest.mark.xfail(raises=KnownCrash, strict=False,
-                   reason="issue #23: the specification curve divides by a variant's total, 0 when the variant "
-                          "matches nothing in the first window; another engineer fixes it (issue #20/#23 curve work)")
 def test_report_after_robustness_when_an_early_first_window_has_a_variant_matching_nothing(tmp_path):
     """The issue's example: first window 2012-2016; 'long short-term memory' and 'convolutional neural
     network' alone match nothing there, while each task has a leader."""
