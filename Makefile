@@ -6,6 +6,8 @@ QUERY  ?= queries/lstm_vs_cnn.toml
 # State for `make report` lives in the repo (ignored by git) unless SURVEY_HOME says otherwise.
 export SURVEY_HOME ?= $(CURDIR)/.state
 ACL    ?= ../shared/corpora/acl-anthology/papers.jsonl.gz
+# The last year the ACL snapshot holds in full: it lacks ACL 2025 and EMNLP 2025 (see the preface).
+ACL_COMPLETE ?= 2024
 
 .PHONY: report counts test install install-test experiment mutation clean
 
@@ -34,7 +36,7 @@ VARIANT_COUNTS ?= data/counts/lstm_vs_cnn.variants.csv
 
 report: install
 	@if [ -f "$(ACL)" ]; then \
-		$(BIN)/survey corpus stats --name acl >/dev/null 2>&1 || $(BIN)/survey corpus import "$(ACL)" --name acl --replace; \
+		$(BIN)/survey corpus stats --name acl >/dev/null 2>&1 || $(BIN)/survey corpus import "$(ACL)" --name acl --replace --complete-through $(ACL_COMPLETE); \
 	else echo "no ACL Anthology corpus at $(ACL): reporting the committed counts; count in your own with \`survey corpus import FILE --name NAME\`"; fi
 	@if [ -f "$(COUNTS)" ]; then $(BIN)/survey cache import "$(COUNTS)"; fi
 	@if [ -f "$(VARIANT_COUNTS)" ]; then $(BIN)/survey cache import "$(VARIANT_COUNTS)"; fi
