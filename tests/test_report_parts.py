@@ -102,6 +102,7 @@ def test_kept_recalls_only_where_the_corpus_is_absent(tmp_path):
         "shared": [],
         "imports": [],
         "senses": [],
+        "complete": [],
     }
     assert calls == [1]
     second = Kept(path)
@@ -131,7 +132,7 @@ def test_kept_ignores_a_file_that_is_not_its_own(tmp_path):
         path = tmp_path / "r.corpus.json"
         path.write_text(text, encoding="utf-8")
         kept = Kept(path)
-        assert kept.previous == {"samples": {}, "shared": {}, "imports": {}, "senses": {}}
+        assert kept.previous == {"samples": {}, "shared": {}, "imports": {}, "senses": {}, "complete": {}}
         assert kept.from_corpus("samples", ["k"], False, lambda: ["x"]) is None
 
 
@@ -144,7 +145,7 @@ def test_kept_file_text_is_stable_and_keeps_any_kind_it_has(tmp_path):
     assert path.read_bytes().decode("utf-8") == (
         '{\n "note": "Read from local corpora by the report; reused where a corpus is not on the machine.",\n'
         ' "samples": [],\n "shared": [\n  {\n   "key": [\n    "local:acl",\n    "1-aa",\n    "all time"\n   ],\n'
-        '   "value": {\n    "Über": 2\n   }\n  }\n ],\n "imports": [],\n "senses": []\n}\n')
+        '   "value": {\n    "Über": 2\n   }\n  }\n ],\n "imports": [],\n "senses": [],\n "complete": []\n}\n')
     only_shared = tmp_path / "shared-only.json"
     only_shared.write_text(json.dumps({"shared": [{"key": ["k"], "value": 1}]}), encoding="utf-8")
     assert Kept(only_shared).from_corpus("shared", ["k"], False, lambda: 2) == 1

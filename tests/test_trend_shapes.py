@@ -131,6 +131,11 @@ def test_complete_years_come_from_the_fetch_date_the_corpus_and_the_query_file()
     later = complete_years(march, SimpleNamespace(complete_until=2030, reason="x"))
     assert later.through == 2025 and len(later.reasons) == 1  # a query file can end them earlier, not later
     assert complete_years([]).through is None
+    # where the corpus and the query file agree, both reasons are said (with or without the corpus
+    # at hand, the report then names the same years and the same reasons)
+    both = complete_years(march, SimpleNamespace(complete_until=2024, reason="no autumn"), (2024, "as given on import"))
+    assert both.through == 2024 and both.reasons == ["the corpus is complete through 2024 (as given on import)",
+                                                     "the query file ends complete years at 2024: no autumn"]
 
 
 def test_a_corpus_without_the_option_assumes_the_year_before_its_import_and_an_append_keeps_what_was_given(home, tmp_path):

@@ -31,7 +31,7 @@ def complete_years(fetched: list[datetime], trend=None, recorded: tuple[int, str
         through = first.year - 1
         reasons.append(f"counts fetched on {first.date().isoformat()}, so {first.year} is not over")
     until = getattr(trend, "complete_until", None)
-    if until is not None and (through is None or until < through):
+    if until is not None and (through is None or until <= through):  # said also where both agree
         through = until
         reasons.append(f"the query file ends complete years at {until}: {trend.reason}")
     return CompleteYears(through, reasons)

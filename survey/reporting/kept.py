@@ -2,7 +2,8 @@
 
 Counts travel in the cache (and the committed cache export); a few parts of the report read the
 corpus directly instead: the precision audit's sample titles, how many records match two methods,
-and where the corpus was imported from. ``<stem>.corpus.json`` keeps those, each under the source,
+where the corpus was imported from, the contexts of its terms, and the last year its import
+called complete. ``<stem>.corpus.json`` keeps those, each under the source,
 corpus identity and query (or window) it came from, so a checkout without the corpus renders the
 same report, and a different corpus never borrows another's.
 """
@@ -13,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-KINDS = ("samples", "shared", "imports", "senses")
+KINDS = ("samples", "shared", "imports", "senses", "complete")
 
 
 class Kept:

@@ -62,6 +62,19 @@ def fitted(ctx: Context, source: str) -> Fitted | None:
     return cache[source]
 
 
+def recorded_complete(ctx: Context, source: str) -> tuple[int, str] | None:
+    """A local corpus's last complete year as its import recorded it: from the corpus where it is
+    here, else as the last report kept it under the corpus identity of the counts (a checkout with
+    the committed counts but no corpus then fits the same years). None for an online source."""
+    src = ctx.instances.get(source)
+    identity = src.identity() if src is not None else ""
+    if identity == "":
+        return None  # online: its fetch dates say
+    counted_in = next((o.corpus for o in ctx.latest if o.source == source and o.corpus), None)
+    value = ctx.kept.from_source("complete", [source, counted_in], identity, lambda: list(src.corpus.complete_through))
+    return (int(value[0]), str(value[1])) if value else None
+
+
 def _fit(ctx: Context, source: str) -> Fitted | None:
     if ctx.matrix.trend is None:
         return None
@@ -76,8 +89,7 @@ def _fit(ctx: Context, source: str) -> Fitted | None:
 
     searchable = {o.year: o.count for o in ctx.latest if o.source == source and o.method == SEARCHABLE
                   and o.status == "ok" and o.year in totals and o.count is not None}
-    corpus = getattr(ctx.instances.get(source), "corpus", None)
-    complete = complete_years(fetched, ctx.matrix.trend, corpus.complete_through if corpus is not None else None)
+    complete = complete_years(fetched, ctx.matrix.trend, recorded_complete(ctx, source))
     found, crossings = trend_mod.series(part, source, ctx.methods, ctx.tasks, totals=totals, searchable=searchable,
                                         complete_through=complete.through)
     return Fitted(part, totals, searchable, complete, found, crossings)
