@@ -8,6 +8,8 @@ import re
 
 import pytest
 import rispy
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from corpuskit import write_jsonl
@@ -154,3 +156,30 @@ def test_the_report_flags_the_cell_a_second_sense_drives_and_keeps_it_without_th
     (home / "corpora" / "small.sqlite").unlink()
     assert cli("report", "-q", cli.query, "-s", "local:small", "-o", str(out)).exit_code == 0
     assert flags[0] in out.read_text(encoding="utf-8")
+
+
+def _contexts_by_scan(text, spans):
+    """The rule of contexts_of, word by word: every word overlapping a span is part of the match."""
+    words = [(m.start(), m.end(), m.group().casefold()) for m in re.finditer(r"[^\W_]+", text)]
+    out = set()
+    for start, end in spans:
+        inside = [i for i, (a, b, _) in enumerate(words) if a < end and b > start]
+        if inside:
+            first, last = inside[0], inside[-1]
+            match = [w for _, _, w in words[first:last + 1]]
+            for size in (1, 2):
+                if first - size >= 0:
+                    out.add(" ".join([w for _, _, w in words[first - size:first]] + match))
+                if last + size < len(words):
+                    out.add(" ".join(match + [w for _, _, w in words[last + 1:last + 1 + size]]))
+    return out
+
+
+@given(st.text(alphabet="ab c-_.", max_size=40), st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=4),
+       st.integers(0, 12))
+@example("aaa b bb", [(6, 8)], 5)  # the window cuts "aaa": a cut word is no word
+@example("bb b aaa", [(0, 2)], 5)
+@settings(max_examples=500, deadline=None)
+def test_contexts_read_near_each_match_are_those_a_word_by_word_scan_of_the_whole_text_finds(text, pairs, reach):
+    spans = [(min(a, b), max(a, b)) for a, b in pairs]
+    assert contexts_of(text, spans, reach) == _contexts_by_scan(text, spans)

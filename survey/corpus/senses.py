@@ -10,6 +10,7 @@ terms and found in a fifth of the records or more is flagged: its words are the 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
@@ -37,15 +38,36 @@ class Senses:
     rows: list[Sense]  # most frequent first
 
 
-def contexts_of(text: str, spans) -> set[str]:
-    """The contexts of each matched span of ``text``: the match with 1 or 2 words before it, or after it."""
-    words = [(m.start(), m.end(), m.group().casefold()) for m in _WORD.finditer(text)]
+def _words(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, str]]:
+    """The words of ``text[lo:hi]`` with their places, less a word cut by either edge."""
+    hi = len(text) if hi is None else hi
+    words = [(m.start(), m.end(), m.group().casefold()) for m in _WORD.finditer(text, lo, hi)]
+    if words and lo > 0 and words[0][0] == lo and _WORD.match(text, lo - 1):
+        words = words[1:]
+    if words and hi < len(text) and words[-1][1] == hi and _WORD.match(text, hi):
+        words = words[:-1]
+    return words
+
+
+def contexts_of(text: str, spans, reach: int = 200) -> set[str]:
+    """The contexts of each matched span of ``text``: the match with 1 or 2 words before it, or after it.
+
+    Only the words within ``reach`` characters of a span are read (a cell's abstracts are long, and
+    a report reads a dozen cells); where fewer than two words lie between the span and a cut edge,
+    the whole text is read, so the contexts are always those of the whole text."""
     out = set()
     for start, end in spans:
-        inside = [i for i, (a, b, _) in enumerate(words) if a < end and b > start]
-        if not inside:
+        lo, hi = max(0, start - reach), min(len(text), end + reach)
+        words = _words(text, lo, hi)
+        starts, ends = [a for a, _, _ in words], [b for _, b, _ in words]
+        # the words overlapping [start, end): they are in order and apart, so two bisections find them
+        first, last = bisect_right(ends, start), bisect_left(starts, end) - 1
+        if (lo > 0 and first < 2) or (hi < len(text) and len(words) - 1 - last < 2):
+            words = _words(text)
+            starts, ends = [a for a, _, _ in words], [b for _, b, _ in words]
+            first, last = bisect_right(ends, start), bisect_left(starts, end) - 1
+        if first > last:
             continue
-        first, last = inside[0], inside[-1]
         match = [w for _, _, w in words[first:last + 1]]
         for size in (1, 2):
             if first - size >= 0:

@@ -78,6 +78,22 @@ def _untested(counts: Mapping, min_matches: int, level: float) -> Verdict:
                    p_value=score_p(counts[leader], pair))
 
 
+def _holm(p_values: list[float], level: float):
+    """Holm-adjusted p-values, by statsmodels' ``multipletests``. Its Holm branch ends in a full
+    ``gc.collect()``, which walks every object the process holds (60 ms a call once pandas and
+    matplotlib are loaded; a report adjusts dozens of tables): the heap is frozen around the call,
+    so the collection sees only what the call made."""
+    import gc
+
+    from statsmodels.stats.multitest import multipletests
+
+    gc.freeze()
+    try:
+        return multipletests(p_values, alpha=1 - level, method="holm")[1]
+    finally:
+        gc.unfreeze()
+
+
 def verdicts(table: Mapping, *, min_matches: int = MIN_MATCHES, level: float = LEVEL,
              estimate: bool = False) -> dict:
     """The claims one table (task -> {method: count or None}) supports, Holm-adjusted across its tasks.
@@ -92,9 +108,7 @@ def verdicts(table: Mapping, *, min_matches: int = MIN_MATCHES, level: float = L
                 for t, v in out.items()}
     tested = [t for t, v in out.items() if v.p_value is not None]
     if tested:
-        from statsmodels.stats.multitest import multipletests
-
-        adjusted = multipletests([out[t].p_value for t in tested], alpha=1 - level, method="holm")[1]
+        adjusted = _holm([out[t].p_value for t in tested], level)
         for task, p in zip(tested, adjusted):
             out[task] = replace(out[task], kind=LEAD if p < 1 - level else UNCLEAR, p_holm=float(p),
                                 family=len(tested))
