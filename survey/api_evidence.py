@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from survey.api import Pathish, _matrix, _store, counts, load_settings, one_source, parse_max_age, source_list
+from survey.api_support import Pathish, _matrix, _store, load_settings, one_source, parse_max_age, source_list
 from survey.errors import BadInput
 from survey.matrix import Matrix
 from survey.reading import read
@@ -36,6 +36,8 @@ def shares(query, sources: str | Iterable[str] | None = None, *, window: str | N
 
 def _method_counts(query, sources, window, by_year, home, config) -> "pd.DataFrame":
     """``counts`` without, unless named, the sources never fetched."""
+    from survey.api import counts  # the public call itself; api imports this module at its end
+
     frame = counts(query, sources, window=window, by_year=by_year, home=home, config=config)
     return frame[frame["status"] != "not fetched"] if source_list(sources) is None else frame
 

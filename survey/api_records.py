@@ -8,7 +8,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
-from survey.api import Pathish, _check_writable, _matrix, load_settings
+from survey.api_support import Pathish, _check_writable, _matrix, load_settings
 from survey.api_evidence import parse_cell
 from survey.errors import BadInput
 from survey.matrix import Window

@@ -68,18 +68,26 @@ def plan(
     force: bool = False,
     now: datetime | None = None,
     windows: list[Window] | None = None,
+    answers: dict | None = None,
 ) -> list[PlanItem]:
     """Every (source, cell, window[, trend year]) with its compiled query and the row answering it.
 
     A row answers only the same source, corpus identity, compiled query, window and year; its
     labels are relabelled to the cell's, so a renamed row keeps its counts. ``windows``: these
-    windows instead of the file's (``[]``: the per-year items alone).
+    windows instead of the file's (``[]``: the per-year items alone). ``answers``: a dict that keeps
+    each source's rows by key between calls that plan many query files against an unchanged store
+    (the robustness variants); whoever writes to the store in between must clear it.
     """
     now = now or store.clock()
     items: list[PlanItem] = []
     for name, source in sources.items():
         corpus = source.identity()
-        latest = _answers(store.latest(name), corpus)
+        if answers is None:
+            latest = _answers(store.latest(name), corpus)
+        elif (name, corpus) in answers:
+            latest = answers[(name, corpus)]
+        else:
+            latest = answers[(name, corpus)] = _answers(store.latest(name), corpus)
         for cell in matrix.cells:
             for window in matrix.windows if windows is None else windows:
                 items.append(_item(name, corpus, source, cell, window, None, latest, max_age, force, now))

@@ -142,3 +142,12 @@ def test_the_readme_api_lines_run_twice_in_one_process(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split()[0] == "DataFrame" and int(out.stdout.split()[1]) > 0
     assert (tmp_path / "reports" / "lstm_vs_cnn.md").is_file()
+
+
+@pytest.mark.parametrize("module", ["survey.api", "survey.api_evidence", "survey.api_records", "survey.api_support"])
+def test_each_part_of_the_api_imports_first_in_a_fresh_process(module):
+    """The API's halves import their shared helpers one way (survey.api_support): whichever a
+    notebook or test imports first, no partially initialised module is met."""
+    out = subprocess.run([sys.executable, "-c", f"import {module}, survey; print(callable(survey.refresh))"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "True", out.stderr

@@ -148,10 +148,11 @@ def test_labels_for_another_query_do_not_correct_this_one(study, home, tmp_path)
     from survey.reporting.precision import gather
     from survey.labels import Label
     from survey import api
+    from survey.matrix import load_matrix
 
     query, _ = study
     with api._store(api.load_settings()) as store:
-        reading = api.read(api.load_matrix(query), store, api.load_settings(), ["local:mini"], by_year=False)
+        reading = api.read(load_matrix(query), store, api.load_settings(), ["local:mini"], by_year=False)
         reading.close()
     item = next(i for i in reading.items if (i.cell.method, i.cell.task) == ("CNN", "total"))
     other = Label("local:mini", "", "CNN", "total", item.query + " AND year > 2000", None, None, "C1", True, "t", "x")

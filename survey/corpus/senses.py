@@ -49,7 +49,7 @@ def _words(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int
     return words
 
 
-def contexts_of(text: str, spans, reach: int = 200) -> set[str]:
+def contexts_of(text: str, spans, reach: int = 60) -> set[str]:
     """The contexts of each matched span of ``text``: the match with 1 or 2 words before it, or after it.
 
     Only the words within ``reach`` characters of a span are read (a cell's abstracts are long, and

@@ -255,14 +255,16 @@ def count(variants: list[Variant], name: str, source, store, *, fetch: bool = Tr
 
     out, answered = [], []
     baseline = variants[0].matrix
+    answers: dict = {}  # the source's cached rows, read once while nothing is counted
     for variant in variants:
         tasks = changed_tasks(variant, baseline)
         if not tasks:
             continue
-        items = plan(variant.matrix, {name: source}, store, max_age=max_age)
+        items = plan(variant.matrix, {name: source}, store, max_age=max_age, answers=answers)
         if fetch and any(i.due for i in items):
             run(items, {name: source}, store)
-            items = plan(variant.matrix, {name: source}, store, max_age=None)
+            answers.clear()
+            items = plan(variant.matrix, {name: source}, store, max_age=None, answers=answers)
         counts = {(i.window.name, i.cell.method, i.cell.task): i.cached.count
                   for i in items if i.cached is not None and i.cached.status == "ok"}
         out.extend(rows(name, variant, counts, tasks))
