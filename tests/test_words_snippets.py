@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from corpuskit import write_jsonl
 from survey.corpus import Corpus, import_corpus
@@ -101,3 +101,11 @@ def test_sample_snippet_marks_method_and_task_terms_far_into_the_abstract(deep):
     assert record.snippet.endswith("We evaluate on **CNN**/DailyMail.")
     assert " … " in record.snippet
     assert set(record.matched) == {"summarization", "CNN"}
+
+
+@given(st.text(alphabet="aZ9 é-ü基于的をLSTMは한국", max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_the_no_cjk_shortcut_gives_what_the_junction_rule_gives(text):
+    from survey.corpus.words import _JUNCTION
+
+    assert separate_scripts(text) == _JUNCTION.sub(SEPARATOR, text)
