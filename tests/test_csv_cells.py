@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 
 import pandas as pd
@@ -12,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, strategies as st
 
+from corpuskit import write_jsonl
 from survey.csv_cells import TRIGGERS, inert, inert_frame, inert_row, restore
 from survey.observations_csv import read_observations, write_observations
 from survey.store import Observation
@@ -86,11 +86,9 @@ def corpus(home, tmp_path):
     from survey.config import load_settings
     from survey.corpus.index import import_corpus
 
-    src = tmp_path / "mini.jsonl"
     records = [{"id": f"R{i}", "title": t, "abstract": "", "year": 2010 + i} for i, t in enumerate(TITLES)]
     records.append({"id": "L1", "title": "An LSTM tagger", "abstract": "", "year": 2016})
-    src.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
-    import_corpus(src, load_settings().corpora_dir / "mini.sqlite")
+    import_corpus(write_jsonl(tmp_path / "mini.jsonl", records), load_settings().corpora_dir / "mini.sqlite")
     query = tmp_path / "mini.toml"
     query.write_text(QUERY, encoding="utf-8")
     return query

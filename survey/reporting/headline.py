@@ -209,7 +209,7 @@ def flips(ctx: Context, table: analysis.StudyTable, now: dict[str, Verdict]) -> 
             unclear += 1
     other = ref.source != table.source
     if other:
-        against += f", another source at another time (source and time both differ, so no change over time is claimed)"
+        against += ", another source at another time (source and time both differ, so no change over time is claimed)"
     text = ""
     if flipped:
         changed = "the clear lead differs" if other else "a clear lead changed hands"
