@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from survey.corpus.readers import read_records
+from survey.corpus.readers import jsonrecords, read_records
+from survey.corpus.readers.encoding import bounded_lines
 from survey.corpus.readers.jsonrecords import _entry_or_reason, inverted_index_text, json_entry, read_json_document, read_jsonl
 from survey.corpus.records import Entry, Noted
 from survey.errors import CorpusFormatError
@@ -127,6 +132,36 @@ def test_read_jsonl_numbers_lines_and_skips_blank_ones():
     assert items[0] == ("line 1", Entry("One"))
     assert items[1] == ("line 3", "not valid JSON (unexpected character, expected a string key: line 1 column 2 (char 1))")
     assert items[2:] == [("line 4", "expected a JSON object, got string"), ("line 5", Entry("Four", year=2001))]
+
+
+_LINE = st.sampled_from([b'{"title": "One", "year": 2001}', b"", b"   ", b"{broken", b'"text"', b'{"title": "' + b"x" * 40 + b'"}',
+                          b'{"title": "T\xc3\xa9", "abstract": "A"}', b"\xef\xbb\xbf{}", b'{"title": "\\ud800"}'])
+
+
+@settings(max_examples=300, deadline=None)
+@given(bom=st.booleans(), lines=st.lists(_LINE, max_size=8), ends=st.lists(st.sampled_from([b"\n", b"\r\n"]), min_size=8, max_size=8),
+       final=st.booleans(), limit=st.sampled_from([30, 60, 1000]))
+def test_the_file_loop_reads_what_the_line_loop_reads(bom, lines, ends, final, limit):
+    """read_jsonl_file is read_jsonl over the file's bounded lines, its mark dropped, in one loop: the
+    same items, line numbers, over-long lines and reasons."""
+    data = (codecs.BOM_UTF8 if bom else b"") + b"".join(line + end for line, end in zip(lines, ends))
+    if not final and data.endswith(b"\n"):
+        data = data[:-1]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jsonrecords, "MAX_RECORD_CHARS", limit)
+        expected = list(read_jsonl(bounded_lines(_BomDropped(io.BytesIO(data)), limit)))
+        assert list(jsonrecords.read_jsonl_file(io.BytesIO(data))) == expected
+
+
+class _BomDropped:
+    def __init__(self, fh):
+        self._fh, self._first = fh, True
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self._fh.readline(size)
+        if self._first:
+            self._first, line = False, line.removeprefix(codecs.BOM_UTF8)
+        return line
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -220,6 +221,27 @@ def test_normalise_title_of_ascii_is_the_general_rule(title):
     assert normalise_title(title) == " ".join(_WORD.findall(title.casefold()))
 
 
+def _title_rule(title: str) -> str:
+    """The dedup form as the README states it, written plainly: NFKD, combining marks dropped, casefolded, words."""
+    decomposed = unicodedata.normalize("NFKD", title)
+    return " ".join(_WORD.findall("".join(c for c in decomposed if not unicodedata.combining(c)).casefold()))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=60) | st.text(alphabet="aeiouAZ -’–“”éÉßﬁİıΣσςǅ\u0301\u034f\u0345ΐ²ª_Ωω中文", max_size=40))
+def test_normalise_title_of_any_text_is_the_plain_rule(title):
+    """Non-ASCII titles translate their non-ASCII runs only, then take the ASCII path where they can:
+    the same words as the plain rule, whatever the characters (marks, ligatures, final sigma, CJK)."""
+    assert normalise_title(title) == _title_rule(title)
+
+
+def test_every_single_character_normalises_as_the_plain_rule():
+    for code in range(0x3000):  # Latin, Greek, Cyrillic, combining marks, punctuation, symbols
+        ch = chr(code)
+        if not 0xD800 <= code <= 0xDFFF:
+            assert normalise_title(f"a{ch}b {ch}") == _title_rule(f"a{ch}b {ch}"), hex(code)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(["", " ", "https://doi.org/", "http://dx.doi.org/", "dx.doi.org/", "doi.org/", "doi:", "DOI: ",
                         "HTTPS://DOI.ORG/", "10."]),
@@ -243,3 +265,22 @@ def test_digest64_known_values():
     assert digest64("abc") == 6455300059550759896
     assert digest64("attention is all you need") == -679508993615093453
     assert digest64("\ud800") == 7497787021708494914  # a lone surrogate hashes instead of failing
+
+
+@pytest.mark.parametrize("entry", [
+    Entry("Über den LSTM-Ansatz", "An abstract.", 2016, "https://doi.org/10.1/ABC", "id-1"),
+    Entry("Plain title", "", None, None, None),
+    Entry("基于LSTM的方法", "使用CNN", 2020, None, None),
+    Entry("Lone \ud800 surrogate", "x", 1999, "10.5/x", None),
+])
+def test_record_row_keys_are_the_documented_digests(entry):
+    """record_row writes digest64 out for speed: its keys must stay the digests of the documented
+    strings, or every corpus identity (and every count cached under one) would move."""
+    from survey.corpus.loading import record_row
+    from survey.corpus.query import YEAR_SHIFT
+
+    row = record_row(entry, 7)
+    doi, title = normalise_doi(entry.doi), normalise_title(entry.title)
+    assert row == (((entry.year or 0) << YEAR_SHIFT) | 7, entry.title, entry.abstract, entry.year, doi, entry.id,
+                   (digest64(f"{doi}\x1f{title}") or 1) if doi else 0, digest64(f"{title}\x1f{entry.year}"),
+                   digest64(f"{entry.title}\x1f{entry.abstract}\x1f{entry.year}\x1f{doi}"))

@@ -21,6 +21,7 @@ duplicate of an earlier kept record with the same normalised title and year.
 
 from __future__ import annotations
 
+import hashlib
 import queue
 import sqlite3
 import threading
@@ -32,7 +33,7 @@ from typing import Callable
 import orjson
 
 from survey.corpus.query import LOW_BITS, YEAR_SHIFT
-from survey.corpus.records import Entry, Noted, digest64, normalise_doi, normalise_title
+from survey.corpus.records import Entry, Noted, normalise_doi, normalise_title
 from survey.corpus.words import WORDS_VERSION, register as register_words, separate_scripts
 
 MAX_REASONS = 5
@@ -90,15 +91,23 @@ def record_row(item: Entry, sequence: int) -> tuple:
 
     The one place where a record's text is made what the corpus stores and what the index is
     filled with (the index reads the title and abstract of these rows, and later of the stored
-    ones), so a change to indexed text belongs here.
+    ones), so a change to indexed text belongs here. The keys are digest64's, written out: three
+    calls a record were a tenth of this function's cost in an import of millions.
     """
-    rowid = ((item.year or 0) << YEAR_SHIFT) | sequence
-    doi = normalise_doi(item.doi)
-    title = normalise_title(item.title)
-    doi_key = (digest64(f"{doi}\x1f{title}") or 1) if doi else 0
-    title_key = digest64(f"{title}\x1f{item.year}")
-    digest = digest64(f"{item.title}\x1f{item.abstract}\x1f{item.year}\x1f{doi}")
-    return (rowid, item.title, item.abstract, item.year, doi, item.id, doi_key, title_key, digest)
+    title, abstract, year, doi, ident = item
+    rowid = ((year or 0) << YEAR_SHIFT) | sequence
+    doi = normalise_doi(doi) if doi else None
+    key = normalise_title(title)
+    doi_key = (_from_bytes(_blake2b(f"{doi}\x1f{key}".encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                           "little", signed=True) or 1) if doi else 0
+    title_key = _from_bytes(_blake2b(f"{key}\x1f{year}".encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                            "little", signed=True)
+    digest = _from_bytes(_blake2b(f"{title}\x1f{abstract}\x1f{year}\x1f{doi}".encode("utf-8", "surrogatepass"),
+                                  digest_size=8).digest(), "little", signed=True)
+    return (rowid, title, abstract, year, doi, ident, doi_key, title_key, digest)
+
+
+_blake2b, _from_bytes = hashlib.blake2b, int.from_bytes
 
 
 def open_side(path: Path, page_size: int, fts_tables: dict[str, str]) -> sqlite3.Connection:
@@ -142,6 +151,12 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection | None, indexes: lis
 
     def hand_over(batch: list[tuple]) -> None:
         conn.executemany(store, batch)
+        # the keys of a whole batch at once: five appends a record cost more than the comprehensions
+        keys.ids.extend([row[0] for row in batch])
+        keys.doi.extend([row[6] for row in batch])
+        keys.title.extend([row[7] for row in batch])
+        keys.content.extend([row[8] for row in batch])
+        keys.abstract.extend([1 if row[2] else 0 for row in batch])
         if side is not None:
             # the index gets the text split into words as survey.corpus.words says; records keep it as read
             batches.put(orjson.dumps([(row[0], separate_scripts(row[1]), separate_scripts(row[2])) for row in batch]))
@@ -168,13 +183,7 @@ def fill(conn: sqlite3.Connection, side: sqlite3.Connection | None, indexes: lis
                     report.reasons.append(reason)
             else:
                 sequence += 1
-                row = record_row(item, sequence)
-                keys.ids.append(row[0])
-                keys.doi.append(row[6])
-                keys.title.append(row[7])
-                keys.content.append(row[8])
-                keys.abstract.append(1 if item.abstract else 0)
-                batch.append(row)
+                batch.append(record_row(item, sequence))
                 chars += len(item.title) + len(item.abstract)
                 if len(batch) >= _BATCH or chars > _BATCH_CHARS:
                     hand_over(batch)

@@ -143,7 +143,7 @@ def _items(path: Path, fmt: str, chosen: enc.Encoding) -> Iterator[Item]:
     elif fmt == "jsonl" and chosen.name in ("utf-8", "utf-8-sig"):
         # orjson parses UTF-8 bytes directly: no decoding pass over a large file
         with enc.open_binary(path) as fh:
-            yield from _guarded(path, jsonrecords.read_jsonl(enc.bounded_lines(_without_bom(fh), MAX_RECORD_CHARS)))
+            yield from _guarded(path, jsonrecords.read_jsonl_file(fh))
     else:
         with enc.TextStream(path, chosen) as lines:
             if fmt in by_lines:

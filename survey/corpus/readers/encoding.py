@@ -156,11 +156,16 @@ def bounded_lines(fh, limit: int):
     while line := fh.readline(limit + 1):
         if len(line) <= limit or line[-1:] in ("\n", "\r", b"\n"):
             yield line
-            continue
-        size, head = len(line), line[:_HEAD]
-        while (piece := fh.readline(limit)) and piece[-1:] not in ("\n", "\r", b"\n"):
-            size += len(piece)
-        yield Overlong.of(size + len(piece), head)
+        else:
+            yield read_past(fh, line, limit)
+
+
+def read_past(fh, line, limit: int) -> Overlong:
+    """The rest of the line that ``line``, longer than ``limit``, began, read from ``fh`` and forgotten."""
+    size, head = len(line), line[:_HEAD]
+    while (piece := fh.readline(limit)) and piece[-1:] not in ("\n", "\r", b"\n"):
+        size += len(piece)
+    return Overlong.of(size + len(piece), head)
 
 
 class TextStream:
