@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import signal
 import sys
+import traceback
 
 INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
+INTERNAL_ERROR = 70  # EX_SOFTWARE in sysexits.h
 
 
 def main() -> None:
@@ -21,6 +23,12 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(INTERRUPTED)
+    except Exception:
+        # A bug, not an outcome: its own code, so that a script (make report) that lets exit 1, some
+        # cells failed, pass still stops here rather than reading on past a traceback.
+        traceback.print_exc()
+        sys.stderr.write(f"survey: internal error (exit {INTERNAL_ERROR}); what was saved before it is kept\n")
+        sys.exit(INTERNAL_ERROR)
     finally:
         # the command is over: a Ctrl-C now (a second one, while the first is handled) would only
         # turn its exit into a traceback from the interpreter's shutdown

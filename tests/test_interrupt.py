@@ -210,6 +210,28 @@ def test_ctrl_c_outside_any_command_is_a_clean_exit_130(monkeypatch, capsys):
     assert stop.value.code == 130 and capsys.readouterr().err == "interrupted\n"
 
 
+def test_a_bug_in_a_command_exits_70_with_its_traceback_not_1(monkeypatch, capsys):
+    """Exit 1 means some cells failed and the rest is saved, which `make report` lets pass; a bug must
+    not look like that, or the report would be rendered on past a traceback."""
+    import survey.cli
+    from survey import entry
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(survey.cli, "main", broken)
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(SystemExit) as stop:
+            entry.main()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    err = capsys.readouterr().err
+    assert stop.value.code == 70
+    assert "Traceback" in err and "ZeroDivisionError: division by zero" in err
+    assert err.endswith("survey: internal error (exit 70); what was saved before it is kept\n")
+
+
 @pytest.mark.parametrize("second", [0.01, 0.05, 0.3])
 def test_a_second_ctrl_c_during_an_import_is_no_traceback(tmp_path, second):
     home = tmp_path / "home"
