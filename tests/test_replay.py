@@ -187,6 +187,29 @@ def test_a_fresh_report_replays_unchanged_whatever_it_holds(home, tmp_path, text
     assert r.stdout == "" and r.stderr == f"{len(doc['observations'])} counts replayed, 0 changed\n"
 
 
+def test_a_manifest_from_before_fields_were_recorded_replays_its_titles_only_counts(home, tmp_path):
+    """Manifests written before the "fields" key existed hold titles-only counts without saying so;
+    the query they record was sent is the titles-only one, so replay takes that reading, not a drift."""
+    query = tmp_path / "q.toml"
+    query.write_text(QUERY, encoding="utf-8")
+    records = RECORDS + [{"id": "e", "title": "CNN taggers", "abstract": "", "year": 2014},
+                         {"id": "f", "title": "Convolutional neural network tagging", "abstract": "", "year": 2015}]
+    assert run("corpus", "import", str(_corpus(tmp_path, records)), "--name", "mini").exit_code == 0
+    assert run("refresh", "-q", str(query), "-s", "local:mini", "--by-year").exit_code == 0
+    assert run("robustness", "-q", str(query), "-s", "local:mini").exit_code == 0
+    out = tmp_path / "out" / "q.md"
+    assert run("report", "-q", str(query), "-o", str(out), "-s", "local:mini").exit_code == 0
+    manifest = out.with_name("q.manifest.json")
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    assert any(o.get("fields") == "title" for o in doc["observations"])
+    for o in doc["observations"]:
+        o.pop("fields", None)
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    r = run("replay", str(manifest))
+    assert r.exit_code == 0, r.output
+    assert r.stderr == f"{len(doc['observations'])} counts replayed, 0 changed\n"
+
+
 @pytest.mark.parametrize("change", [
     {"method_terms": "CNN"}, {"year_from": "2016"}, {"source": ["local:acl"]}, {"year": [2016]},
     {"task_terms": None}, {"count": "[" * 100_000},

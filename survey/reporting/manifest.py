@@ -225,7 +225,8 @@ def replay(doc: dict, sources: dict, why_not: dict[str, str] | None = None) -> R
         out.not_replayed.append(f"{name}: {n} count{'s' if n != 1 else ''} not replayed ({why})")
     groups: dict[tuple, list[dict]] = {}
     for o in mine:
-        key = (o["source"], json.dumps([o["method_terms"], o["task_terms"], o.get("fields")]), o["year"] is None)
+        o = {**o, "fields": _fields_as_sent(sources[o["source"]], o)}
+        key = (o["source"], json.dumps([o["method_terms"], o["task_terms"], o["fields"]]), o["year"] is None)
         groups.setdefault(key, []).append(o)
     for (name, _, totals), obs in groups.items():
         source = sources[name]
@@ -266,6 +267,18 @@ def replay(doc: dict, sources: dict, why_not: dict[str, str] | None = None) -> R
             if now != o["count"]:
                 out.changes.append(Change(name, cell, where, o["count"], now, corpus_note))
     return out
+
+
+def _fields_as_sent(source, o: dict):
+    """``o``'s fields. A manifest written before the "fields" key existed does not say whether a count
+    was of titles only; the query it records as sent does, so the reading that compiles to it is taken."""
+    if "fields" in o or o["method_terms"] is None:
+        return o.get("fields")
+    titles = cell_query(_specs(o["method_terms"]), _specs(o["task_terms"]), TITLE)
+    try:
+        return TITLE if source.compile(titles, o["year_from"], o["year_to"]) == o["query"] else None
+    except SourceError:
+        return None  # replayed as the default reading, which says why it cannot be compiled
 
 
 def _replay_year_totals(source, name: str, obs: list[dict], out: Replay) -> None:
