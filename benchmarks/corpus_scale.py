@@ -37,7 +37,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from survey.matrix import AllOf, AnyOf, Phrase, Term, load_matrix  # noqa: E402
+from survey.matrix import AllOf, AnyOf, Phrase, Term  # noqa: E402
+
+from survey.query_file import load_matrix  # noqa: E402
 from survey.sources.local import LocalSource  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpora" / "acl-anthology" / "papers.jsonl.gz"

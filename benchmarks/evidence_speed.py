@@ -51,7 +51,7 @@ def main() -> int:
 
     from survey.config import Settings
     from survey.corpus.index import import_corpus
-    from survey.matrix import load_matrix
+    from survey.query_file import load_matrix
     from survey.refreshing import plan, run
     from survey.sources import make_source
     from survey.store import Store

@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from survey.corpus import import_corpus  # noqa: E402
 from survey.corpus.index import tokenize  # noqa: E402
-from survey.matrix import load_matrix  # noqa: E402
+from survey.query_file import load_matrix  # noqa: E402
 from survey.sources.local import LocalSource  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpora" / "acl-anthology" / "papers.jsonl.gz"

@@ -47,7 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from survey.config import Settings  # noqa: E402
-from survey.matrix import Matrix, load_matrix  # noqa: E402
+from survey.matrix import Matrix  # noqa: E402
+from survey.query_file import load_matrix  # noqa: E402
 from survey.refreshing import plan, run  # noqa: E402
 from survey.sources.openalex import OpenAlexSource  # noqa: E402
 from survey.store import Store  # noqa: E402

@@ -44,7 +44,7 @@ def main() -> int:
 
     from survey import api
     from survey.config import Settings
-    from survey.matrix import load_matrix
+    from survey.query_file import load_matrix
     from survey.reporting import write_report
     from survey.store import Store
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from survey.errors import BadInput
-from survey.matrix import Matrix, load_matrix
+from survey.matrix import Matrix
+from survey.query_file import load_matrix
 
 if TYPE_CHECKING:
     from survey.store import Store

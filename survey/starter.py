@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from survey.errors import BadInput
-from survey.matrix import load_matrix
+from survey.query_file import load_matrix
 
 TEMPLATE = '''# {title}: which method does the literature use for which task?
 # Count with: survey refresh -q {path} -s local:NAME --by-year   (see `survey sources`)

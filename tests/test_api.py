@@ -85,7 +85,8 @@ def test_init_writes_a_valid_commented_query_file_and_never_overwrites(tmp_path)
     from click.testing import CliRunner
 
     from survey.cli import main
-    from survey.matrix import TermSpec, load_matrix
+    from survey.matrix import TermSpec
+    from survey.query_file import load_matrix
 
     target = tmp_path / "mine.toml"
     result = CliRunner().invoke(main, ["--home", str(tmp_path / "h"), "init", "mine", "-o", str(target)])
@@ -101,7 +102,8 @@ def test_init_writes_a_valid_commented_query_file_and_never_overwrites(tmp_path)
 
 
 def test_the_second_example_has_three_methods_and_exact_terms():
-    from survey.matrix import describe, load_matrix
+    from survey.matrix import describe
+    from survey.query_file import load_matrix
 
     matrix = load_matrix(REPO / "queries" / "transformer_rnn_cnn.toml")
     assert len(matrix.methods) == 3 and len(matrix.ratios) == 3

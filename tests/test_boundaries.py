@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from survey.errors import QueryFileError
-from survey.matrix import Window, parse_matrix
+from survey.matrix import Window
+from survey.query_file import parse_matrix
 from survey.refreshing import plan, run
 from survey.sources.base import Capabilities, Source
 from survey.store import Observation, Store, format_time, is_fresh

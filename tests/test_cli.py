@@ -114,7 +114,7 @@ def test_counts_on_empty_cache_says_what_to_do(cli):
 def _seed(home: Path):
     """Counts as `survey refresh -s openalex` stores them: under the queries openalex compiles."""
     from survey.config import load_settings
-    from survey.matrix import load_matrix
+    from survey.query_file import load_matrix
     from survey.sources import make_source
 
     matrix, source = load_matrix(STUDY), make_source("openalex", load_settings(home, env={}))

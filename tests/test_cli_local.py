@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from aclscan import Scan
 from survey.cli import main
 from survey.corpus.index import Corpus
-from survey.matrix import load_matrix
+from survey.query_file import load_matrix
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY = str(REPO / "queries" / "lstm_vs_cnn.toml")

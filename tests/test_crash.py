@@ -21,7 +21,7 @@ import pytest
 from werkzeug import Response
 
 from survey.config import Settings
-from survey.matrix import parse_matrix
+from survey.query_file import parse_matrix
 from survey.refreshing import plan
 from survey.sources.openalex import OpenAlexSource
 from survey.store import Store
@@ -51,7 +51,7 @@ SCRIPT = textwrap.dedent(
     import sys
     from datetime import timedelta
     from survey.config import load_settings
-    from survey.matrix import load_matrix
+    from survey.query_file import load_matrix
     from survey.refreshing import plan, run
     from survey.sources import make_source
     from survey.store import Store

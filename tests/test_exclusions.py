@@ -9,7 +9,8 @@ from survey.corpus import Corpus, import_corpus
 from survey.corpus.query import count_sql
 from survey.errors import BadInput, QueryFileError, Unsupported
 from survey.evidence.variants import derive
-from survey.matrix import Phrase, Term, TermSpec, cell_query, describe, parse_matrix
+from survey.matrix import Phrase, Term, TermSpec, cell_query, describe
+from survey.query_file import parse_matrix
 from survey.sources.arxiv import ArxivSource
 from survey.sources.crossref import CrossrefSource
 from survey.sources.dblp import DblpSource

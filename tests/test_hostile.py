@@ -150,7 +150,7 @@ def test_values_that_are_not_counts(value):
 def test_one_bad_count_never_stops_the_others(httpserver, tmp_path):
     from datetime import timedelta
 
-    from survey.matrix import parse_matrix
+    from survey.query_file import parse_matrix
     from survey.refreshing import plan, run
     from survey.sources.openalex import OpenAlexSource
     from survey.store import Store

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from corpuskit import write_jsonl
 from survey.cli import main
-from survey.matrix import load_matrix
+from survey.query_file import load_matrix
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY = REPO / "queries" / "lstm_vs_cnn.toml"

@@ -171,7 +171,7 @@ def test_plain_audit_marks_the_matched_words(corpus, home):
 
 
 def test_highlight_follows_the_index_stemming_and_phrases():
-    from survey.matrix import parse_matrix
+    from survey.query_file import parse_matrix
     from survey.reporting.audit import highlight
 
     m = parse_matrix('[methods]\nCNN = ["CNN", "convolutional neural network"]\n'

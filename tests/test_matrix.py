@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from survey.errors import QueryFileError
-from survey.matrix import AllOf, AnyOf, Phrase, Term, Window, load_matrix, parse_matrix
+from survey.matrix import AllOf, AnyOf, Phrase, Term, Window
+from survey.query_file import load_matrix, parse_matrix
 
 REPO = Path(__file__).resolve().parents[1]
 

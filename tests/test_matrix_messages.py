@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from survey.errors import BadInput, QueryFileError
-from survey.matrix import AllOf, AnyOf, Phrase, Term, TermSpec, cell_query, describe, load_matrix, parse_matrix
+from survey.matrix import AllOf, AnyOf, Phrase, Term, TermSpec, cell_query, describe
+from survey.query_file import load_matrix, parse_matrix
 
 BAD = [
     ('[methods]\nt = ["a"]\n[tasks]\nt = "b"\n', ":4: [tasks] 't' must be a list of strings, got str"),  # the line in its own table

@@ -10,7 +10,7 @@ from corpuskit import write_jsonl
 from survey import api
 from survey.config import load_settings
 from survey.corpus import import_corpus
-from survey.matrix import load_matrix
+from survey.query_file import load_matrix
 from survey.reading import read, stored_history
 from survey.store import Store
 

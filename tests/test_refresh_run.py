@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from survey.errors import Blocked, SourceError, Unreachable, Unsupported
-from survey.matrix import parse_matrix
+from survey.query_file import parse_matrix
 from survey.refreshing import plan, run
 from survey.sources.base import Capabilities, Source
 from survey.store import Store

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 
 from survey import analysis
 from survey.cli import main
-from survey.matrix import load_matrix
+from survey.query_file import load_matrix
 from survey.reference import load_reference
 from survey.reporting import figures, write_report
 from survey.store import Observation, Store, format_time

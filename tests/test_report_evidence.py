@@ -148,7 +148,7 @@ def test_labels_for_another_query_do_not_correct_this_one(study, home, tmp_path)
     from survey.reporting.precision import gather
     from survey.labels import Label
     from survey import api
-    from survey.matrix import load_matrix
+    from survey.query_file import load_matrix
 
     query, _ = study
     with api._store(api.load_settings()) as store:

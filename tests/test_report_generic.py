@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from survey.cli import main
-from survey.matrix import load_matrix
+from survey.query_file import load_matrix
 from survey.reporting import write_report
 from survey.store import Observation, Store, format_time
 

@@ -10,7 +10,7 @@ from werkzeug import Response
 
 from survey.config import load_settings
 from survey.errors import SourceError
-from survey.matrix import parse_matrix
+from survey.query_file import parse_matrix
 from survey.refreshing import plan, run
 from survey.sources import make_source
 from survey.store import Store

@@ -13,7 +13,8 @@ import rispy
 
 from survey import api
 from survey.corpus import Corpus, import_corpus
-from survey.matrix import AllOf, any_of, parse_matrix
+from survey.matrix import AllOf, any_of
+from survey.query_file import parse_matrix
 
 HELD_OUT = '''
 [methods]

@@ -163,7 +163,7 @@ def test_settings_override_url_rate_concurrency_key(tmp_path):
 def test_per_year_rows_store_the_group_by_request_actually_sent(httpserver, tmp_path):
     from datetime import timedelta
 
-    from survey.matrix import parse_matrix
+    from survey.query_file import parse_matrix
     from survey.refreshing import plan, run
     from survey.store import Store
 

@@ -11,7 +11,7 @@ import pytest
 from sourcekit import LSTM_CLASSIFICATION, LSTM_TOTAL, body, fast
 from survey.config import Settings
 from survey.errors import Blocked, SourceError
-from survey.matrix import parse_matrix
+from survey.query_file import parse_matrix
 from survey.refreshing import plan, run
 from survey.sources import make_source
 from survey.sources.base import Capabilities, Source

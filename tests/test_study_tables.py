@@ -8,7 +8,8 @@ import pytest
 from survey.analysis import (
     NOT_FETCHED, agreement, drift, long_counts, per_year_frame, reference_table, sources_in, spearman, study_table,
 )  # fmt: skip
-from survey.matrix import Window, parse_matrix
+from survey.matrix import Window
+from survey.query_file import parse_matrix
 from survey.reference import ReferenceTable
 from survey.store import Observation
 from survey.table_text import display, format_count, format_ratio, markdown_footnotes, markdown_rows, markdown_table

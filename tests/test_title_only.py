@@ -11,7 +11,7 @@ from survey.config import Settings
 from survey.corpus import import_corpus
 from survey.errors import QueryFileError
 from survey.evidence.variants import derive
-from survey.matrix import parse_matrix
+from survey.query_file import parse_matrix
 from survey.refreshing import plan
 from survey.sources import make_source
 from survey.sources.local import LocalSource

@@ -10,7 +10,8 @@ from dataclasses import replace
 import pytest
 
 from survey.evidence.variants import ALIKE, BASELINE, WRITTEN, Row, assess, changed_tasks, derive, rows
-from survey.matrix import TITLE, TermSpec, describe, parse_matrix
+from survey.matrix import TITLE, TermSpec, describe
+from survey.query_file import parse_matrix
 from survey.sources.base import Capabilities
 
 THREE = """
@@ -136,7 +137,7 @@ def test_each_variant_keeps_the_file_but_its_own_change_and_is_named_after_it(tm
     path.write_text('name = "two"\ntitle = "Two methods"\n[methods]\nCNN = ["CNN", "convnet"]\n'
                     'RNN = ["RNN", { term = "recurrent network", exact = true }]\n[tasks]\ntagging = ["tagging", "tagger"]\n'
                     '[[windows]]\nname = "early"\nto = 2010\n[[windows]]\nname = "late"\nfrom = 2011\n', encoding="utf-8")
-    from survey.matrix import load_matrix
+    from survey.query_file import load_matrix
 
     matrix = load_matrix(path)
     title_caps = Capabilities(boolean=True, phrases=True, stemming=True, fields="title and abstract",

@@ -95,7 +95,7 @@ def audit(ctx: Context, query_path, name, cell_label, n, window_name, label, exp
 
 
 def _print_sample(ctx, api, query_path, name, cell_label, n, window_name):
-    from survey.matrix import load_matrix
+    from survey.query_file import load_matrix
     from survey.reporting.audit import sample_cell, supports_records
     from survey.sources import make_source
 

@@ -138,7 +138,7 @@ def _print_summary(ctx: Context, summary, query_path, by_year: bool):
 def counts(ctx: Context, query_path, names, window_name, by_year, reference, per, fmt):
     """Print the study-shaped tables from the cache (methods x tasks per source and window)."""
     from survey import analysis, api
-    from survey.matrix import load_matrix
+    from survey.query_file import load_matrix
 
     matrix = load_matrix(query_path)
     if reference:
