@@ -14,7 +14,7 @@ import pandas as pd
 
 from survey.matrix import Matrix, Window
 from survey.reference import ReferenceTable
-from survey.store import Observation
+from survey.observation import Observation
 
 NOT_FETCHED = "not fetched"
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from survey.refreshing import PlanItem, Summary
     from survey.reporting import ReportResult
-    from survey.store import Observation
+    from survey.observation import Observation
 
 __all__ = [
     # counting

@@ -12,7 +12,8 @@ from pathlib import Path
 from survey.csv_cells import Writer, restore
 from survey.errors import BadInput
 from survey.redaction import redact
-from survey.store import FIELDS, STATUSES, Observation, StoreError, parse_time
+from survey.observation import FIELDS, STATUSES, Observation, parse_time
+from survey.store import StoreError
 
 _INTFIELDS = {"year_from", "year_to", "year", "count"}
 

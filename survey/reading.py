@@ -14,7 +14,8 @@ from survey.matrix import Matrix
 from survey.source_names import close_all, make_sources
 
 if TYPE_CHECKING:
-    from survey.store import Observation, Store
+    from survey.observation import Observation
+    from survey.store import Store
 
 
 @dataclass

@@ -18,7 +18,8 @@ from typing import Callable
 from survey.errors import Blocked, SourceError, Unreachable, Unsupported
 from survey.matrix import Cell, Matrix, Window, describe
 from survey.sources.base import Source
-from survey.store import Key, Observation, Store, is_fresh
+from survey.observation import Key, Observation, is_fresh
+from survey.store import Store
 
 TREND = "trend"
 # The method and task label of a year's total output (all works, no query): the denominator of

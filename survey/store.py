@@ -14,16 +14,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from dataclasses import dataclass, fields, replace
-from datetime import datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
-from survey import __version__
+from survey.observation import FIELDS, KEY_COLUMNS, STATUSES, Key, Observation, format_time, utcnow
 from survey.sqlite_faults import LOCK_STEP_S, StoreError, failure, no_room, patiently
 
 SCHEMA_VERSION = 2
-STATUSES = ("ok", "error", "unsupported", "blocked")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,61 +49,6 @@ CREATE INDEX IF NOT EXISTS observations_cell ON observations (method, task, fetc
 # Created after the migration adds `corpus` to a version-1 table.
 _KEY_INDEX = """CREATE INDEX IF NOT EXISTS observations_identity
     ON observations (source, corpus, query, year_from, year_to, year, fetched_at)"""
-
-KEY_COLUMNS = ("source", "corpus", "year_from", "year_to", "year", "query")
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def format_time(t: datetime) -> str:
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_time(s: str) -> datetime:
-    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-
-
-@dataclass(frozen=True)
-class Key:
-    source: str
-    corpus: str  # a local corpus's content identity; "" for online sources
-    year_from: int | None
-    year_to: int | None
-    year: int | None
-    query: str
-
-
-@dataclass(frozen=True)
-class Observation:
-    source: str
-    method: str
-    task: str
-    window: str  # the window's name, or "trend" for per-year rows
-    year_from: int | None
-    year_to: int | None
-    year: int | None  # None: the window's total
-    query: str
-    count: int | None
-    status: str
-    error: str | None = None
-    fetched_at: str = ""
-    duration_s: float | None = None
-    tool_version: str = __version__
-    corpus: str = ""
-    id: int | None = None
-
-    @property
-    def key(self) -> Key:
-        return Key(*(getattr(self, c) for c in KEY_COLUMNS))
-
-    @property
-    def fetched(self) -> datetime:
-        return parse_time(self.fetched_at)
-
-
-FIELDS = [f.name for f in fields(Observation) if f.name != "id"]  # every column but the row id
-_FIELDS = FIELDS
-
 
 # An earlier schema stored no corpus identity: such local counts answer no current corpus.
 UNRECORDED_CORPUS = "unrecorded"
@@ -294,8 +238,8 @@ class Store:
             raise ValueError(f"status {obs.status!r} is not one of {STATUSES}")
         if not obs.fetched_at:
             obs = replace(obs, fetched_at=format_time(self.clock()))
-        values = [getattr(obs, f) for f in _FIELDS]
-        sql = f"INSERT INTO observations ({', '.join(_FIELDS)}) VALUES ({', '.join('?' * len(_FIELDS))})"
+        values = [getattr(obs, f) for f in FIELDS]
+        sql = f"INSERT INTO observations ({', '.join(FIELDS)}) VALUES ({', '.join('?' * len(FIELDS))})"
         cur = self._write(sql, values)
         return replace(obs, id=cur.lastrowid)
 
@@ -432,15 +376,3 @@ class Store:
             present.add(mark)
             added += 1
         return added, len(incoming) - added
-
-
-def is_fresh(obs: Observation | None, max_age: timedelta | None, now: datetime) -> bool:
-    """Whether a key's answering row can be served without fetching again.
-
-    Errors and blocks are never fresh (they are retried); ok and unsupported rows are fresh while
-    younger than max_age (None: forever): a row exactly max_age old is stale.
-    """
-    if obs is None or obs.status not in ("ok", "unsupported"):
-        return False
-    return max_age is None or now - obs.fetched < max_age
-

@@ -12,7 +12,8 @@ from survey.matrix import Window
 from survey.query_file import parse_matrix
 from survey.refreshing import plan, run
 from survey.sources.base import Capabilities, Source
-from survey.store import Observation, Store, format_time, is_fresh
+from survey.observation import Observation, format_time, is_fresh
+from survey.store import Store
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 DAY30 = timedelta(days=30)

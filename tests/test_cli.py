@@ -15,7 +15,8 @@ import survey
 from survey import __version__
 from survey.cli import main, parse_max_age
 from survey.errors import BadInput
-from survey.store import Observation, Store
+from survey.observation import Observation
+from survey.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY = str(REPO / "queries" / "lstm_vs_cnn.toml")

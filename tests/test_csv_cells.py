@@ -14,7 +14,7 @@ from hypothesis import given, strategies as st
 from corpuskit import write_jsonl
 from survey.csv_cells import TRIGGERS, inert, inert_frame, inert_row, restore
 from survey.observations_csv import read_observations, write_observations
-from survey.store import Observation
+from survey.observation import Observation
 
 def _number(cell):
     return re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", cell) is not None

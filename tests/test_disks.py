@@ -117,7 +117,9 @@ def test_an_import_into_a_read_only_home_fails_in_one_line(small_fs, home, tmp_p
 def test_counts_still_in_the_write_ahead_log_are_never_silently_left_out(small_fs, tmp_path):
     import shutil
 
-    from survey.store import Observation, Store, StoreError
+    from survey.observation import Observation
+
+    from survey.store import Store, StoreError
 
     work = tmp_path / "work"
     work.mkdir()

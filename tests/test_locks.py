@@ -10,7 +10,8 @@ import subprocess
 import time
 
 from hostile_server import RawServer
-from survey.store import Observation, Store, StoreError
+from survey.observation import Observation
+from survey.store import Store, StoreError
 from test_interrupt import answer_first, start, wait_for
 
 

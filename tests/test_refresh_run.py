@@ -293,7 +293,7 @@ def test_a_renamed_label_keeps_its_count_under_the_new_name(store):
 
 
 def test_a_corpus_not_on_this_machine_is_answered_by_the_best_row_of_any_corpus(store):
-    from survey.store import Observation
+    from survey.observation import Observation
 
     def row(corpus, status, count, at):
         return Observation("fake", "A", "total", "recent", 2020, None, None, "alpha [2020-None]", count, status,

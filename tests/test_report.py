@@ -18,7 +18,8 @@ from survey.cli import main
 from survey.query_file import load_matrix
 from survey.reference import load_reference
 from survey.reporting import figures, write_report
-from survey.store import Observation, Store, format_time
+from survey.observation import Observation, format_time
+from survey.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 QUERY = REPO / "queries" / "lstm_vs_cnn.toml"

@@ -11,7 +11,7 @@ from survey.evidence.claims import LEAD, NO_DATA, verdict
 from survey.matrix import Cell, Matrix, Trend, Window
 from survey.refreshing import WORKS, PlanItem
 from survey.reporting.context import Context
-from survey.store import Observation
+from survey.observation import Observation
 
 ALL = Window("all", None, None)
 W10 = Window("2010s", 2010, 2019)

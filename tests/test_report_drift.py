@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from survey.reporting.drift import render
-from survey.store import Observation
+from survey.observation import Observation
 
 HEADER = ("| source | cell | window or year | previous | fetched | latest | fetched | change | relative |\n"
           "| :--- | :--- | :--- | ---: | :--- | ---: | :--- | ---: | ---: |\n")

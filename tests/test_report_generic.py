@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from survey.cli import main
 from survey.query_file import load_matrix
 from survey.reporting import write_report
-from survey.store import Observation, Store, format_time
+from survey.observation import Observation, format_time
+from survey.store import Store
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 NOW = T0 + timedelta(days=40)

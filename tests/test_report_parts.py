@@ -11,7 +11,7 @@ from localekit import ascii_locale
 from survey.reporting.kept import Kept
 from survey.observations_csv import write_observations
 from survey.reporting.origin import local_origin_note
-from survey.store import Observation
+from survey.observation import Observation
 
 
 def obs(source, corpus, day, status="ok"):

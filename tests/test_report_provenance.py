@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from survey.matrix import Cell, Trend, Window
 from survey.refreshing import PlanItem
 from survey.reporting import provenance
-from survey.store import Observation
+from survey.observation import Observation
 
 ALL = Window("all", None, None)
 W10 = Window("2010s", 2010, 2019)

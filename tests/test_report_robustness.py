@@ -19,7 +19,8 @@ from survey.evidence.variants import ALIKE, BASELINE, ONE_METHOD, Row, TaskRobus
 from survey.matrix import Matrix, Window, describe
 from survey.reporting import robustness
 from survey.reporting.robustness import SourceRobustness, changes_cell, group_cell, leader_cell, section
-from survey.store import Observation, Store
+from survey.observation import Observation
+from survey.store import Store
 
 HEADER = ("| window | task | claim as written | every method alike | one method only | variants that change the "
           "claim (their claim and counts) |\n| :--- | :--- | :--- | :--- | :--- | :--- |")

@@ -198,7 +198,7 @@ def test_a_key_stored_before_it_was_masked_is_masked_in_export_and_history(home,
     from click.testing import CliRunner
 
     from survey.cli import main
-    from survey.store import Observation
+    from survey.observation import Observation
 
     key = "LegacyKey-0a9b8c7d"  # new to this process: nothing registered it before the commands ran
     monkeypatch.setenv("SURVEY_OPENALEX_KEY", key)

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from survey.store import Observation, Store, StoreError, format_time, is_fresh
+from survey.observation import Observation, format_time, is_fresh
+
+from survey.store import Store, StoreError
 
 
 class Clock:

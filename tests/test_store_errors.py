@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from legacy_cache import SCHEMA_V1
 from survey.cli import main
-from survey.store import Observation, Store, StoreError
+from survey.observation import Observation
+from survey.store import Store, StoreError
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY = str(REPO / "queries" / "lstm_vs_cnn.toml")

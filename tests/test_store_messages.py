@@ -17,7 +17,8 @@ from legacy_cache import SCHEMA_V1
 from survey import __version__
 from survey.errors import BadInput
 from survey.observations_csv import read_observations, write_observations
-from survey.store import FIELDS, Observation, Store, StoreError
+from survey.observation import FIELDS, Observation
+from survey.store import Store, StoreError
 
 DAMAGED = "it is not a survey cache or is damaged; move it aside (the next run starts a new one)"
 UNWRITABLE = "it cannot be written; make it writable or point --home (SURVEY_HOME) elsewhere"

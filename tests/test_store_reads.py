@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from survey.observations_csv import write_observations
-from survey.store import Observation, Store, StoreError, format_time, parse_time
+from survey.observation import Observation, format_time, parse_time
+from survey.store import Store, StoreError
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)
 

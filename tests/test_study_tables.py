@@ -11,7 +11,7 @@ from survey.analysis import (
 from survey.matrix import Window
 from survey.query_file import parse_matrix
 from survey.reference import ReferenceTable
-from survey.store import Observation
+from survey.observation import Observation
 from survey.table_text import display, format_count, format_ratio, markdown_footnotes, markdown_rows, markdown_table
 
 MATRIX = parse_matrix("""

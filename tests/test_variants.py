@@ -383,7 +383,7 @@ def test_exported_counts_are_ordered_by_source_query_first_year_then_year_and_ea
     from types import SimpleNamespace
 
     from survey.evidence import variants
-    from survey.store import Observation
+    from survey.observation import Observation
 
     def obs(source, year_from, year, fetched_at, query="q"):
         return Observation(source, "CNN", "tagging", "w", year_from, 2020, year, query, 1, "ok", fetched_at=fetched_at)

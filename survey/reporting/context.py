@@ -11,7 +11,8 @@ from survey.matrix import Matrix
 from survey.reference import ReferenceTable
 from survey.reading import stored_history
 from survey.reporting.kept import Kept
-from survey.store import Observation, Store
+from survey.observation import Observation
+from survey.store import Store
 from survey.reporting.text import anchor, shown_path
 
 

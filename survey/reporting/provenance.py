@@ -9,7 +9,7 @@ from survey.csv_cells import Writer
 from survey.reporting.text import date_range, md, shown_path
 
 from survey.reporting.context import Context
-from survey.store import Observation
+from survey.observation import Observation
 from survey.table_text import markdown_rows
 
 
