@@ -57,6 +57,10 @@ COUNTS = {
     "colrev_ieee.ris": ris_counts,
     "colrev_pubmed.csv": lambda path: csv_counts(path, "Title", "Publication Year", None),
     "biopython_pubmed2.xml": pubmed_xml_counts,
+    "litstudy_ieee.csv": lambda path: csv_counts(path, "Document Title", "Publication Year", "Abstract"),
+    "bibliometrix_lens_sample.csv": lambda path: csv_counts(path, "Title", "Publication Year", "Abstract"),
+    "asreview_pubmed_zotero.ris": ris_counts,
+    "asreview_pubmed_endnote.txt": ris_counts,
 }
 
 
