@@ -33,7 +33,10 @@ def ris_counts(path: Path) -> tuple[str, int, int, int]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
         refs = rispy.load(fh)
     titled = [r for r in refs if (r.get("title") or r.get("primary_title") or "").strip()]
-    return "ris", len(titled), sum(bool(r.get("year")) for r in titled), sum(bool(r.get("abstract")) for r in titled)
+    # the RIS specification's other places for both: Y1 (rispy's publication_year) or DA for the
+    # date, N2 (notes_abstract) for the abstract; Ovid writes only Y1 and N2
+    dated = sum(any(re.search(r"\d{4}", r.get(k) or "") for k in ("year", "publication_year", "date")) for r in titled)
+    return "ris", len(titled), dated, sum(bool(r.get("abstract") or r.get("notes_abstract")) for r in titled)
 
 
 def csv_counts(path: Path, title: str, year: str, abstract: str | None) -> tuple[str, int, int, int]:
@@ -61,6 +64,7 @@ COUNTS = {
     "bibliometrix_lens_sample.csv": lambda path: csv_counts(path, "Title", "Publication Year", "Abstract"),
     "asreview_pubmed_zotero.ris": ris_counts,
     "asreview_pubmed_endnote.txt": ris_counts,
+    "synthesisr_ovid_ris_example.ris": ris_counts,
 }
 
 
