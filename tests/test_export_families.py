@@ -65,6 +65,9 @@ COUNTS = {
     "asreview_pubmed_zotero.ris": ris_counts,
     "asreview_pubmed_endnote.txt": ris_counts,
     "synthesisr_ovid_ris_example.ris": ris_counts,
+    "synthesisr_asp_ris_example.ris": ris_counts,
+    "colrev_ebsco.bib": bibtex_counts,
+    "colrev_dblp.bib": bibtex_counts,
 }
 
 
