@@ -140,8 +140,8 @@ DIMENSIONS = ('"About the data: Exported on Sep 30, 2026. Criteria: influenza in
 
 
 def test_a_line_above_the_header_is_passed_over():
-    assert rows(DIMENSIONS) == [("line 3", Entry("First, with a comma", "An abstract.", 2020, "10.1/d1")),
-                                ("line 4", Entry("Second", year=2019))]
+    assert rows(DIMENSIONS) == [("line 3", Entry("First, with a comma", "An abstract.", 2020, "10.1/d1", "pub.1")),
+                                ("line 4", Entry("Second", year=2019, id="pub.2"))]
     # semicolons in the line above do not choose the delimiter of the header under it
     assert rows("About the data; exported; today\nTitle,Year\nA,2001\n") == [("line 3", Entry("A", year=2001))]
 

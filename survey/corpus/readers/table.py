@@ -19,7 +19,7 @@ from survey.corpus.records import MAX_RECORD_CHARS, Item, make_entry, year_of
 # Most specific first. Scopus (Title, Year, DOI, EID), Web of Science (Article Title,
 # Publication Year, UT (Unique WOS ID); tab-delimited: TI, PY, DI, UT), IEEE Xplore (Document
 # Title), Springer (Item Title, Item DOI), Lens (Lens ID, Date Published), OpenAlex
-# (display_name, publication_year), Dimensions (PubYear), Embase (the year only in Source),
+# (display_name, publication_year), Dimensions (PubYear, Publication ID), Embase (the year only in Source),
 # Zotero (Abstract Note), asreview (primary_title, notes_abstract).
 COLUMNS = {
     "title": ("title", "article title", "document title", "item title", "display_name", "primary_title", "ti"),
@@ -27,7 +27,7 @@ COLUMNS = {
     "year": ("year", "publication year", "publication_year", "pubyear", "py"),
     "date": ("publication date", "publication_date", "date published", "date", "issued", "online date"),
     "doi": ("doi", "item doi", "di"),
-    "id": ("eid", "ut (unique wos id)", "ut", "lens id", "id", "pmid", "pubmed id", "accession number"),
+    "id": ("eid", "ut (unique wos id)", "ut", "lens id", "id", "pmid", "pubmed id", "accession number", "publication id"),
     "source": ("source",),
 }
 _TITLE_NAMES = set(COLUMNS["title"])
