@@ -34,8 +34,10 @@ def ris_counts(path: Path) -> tuple[str, int, int, int]:
         refs = rispy.load(fh)
     titled = [r for r in refs if (r.get("title") or r.get("primary_title") or "").strip()]
     # the RIS specification's other places for both: Y1 (rispy's publication_year) or DA for the
-    # date, N2 (notes_abstract) for the abstract; Ovid writes only Y1 and N2
-    dated = sum(any(re.search(r"\d{4}", r.get(k) or "") for k in ("year", "publication_year", "date")) for r in titled)
+    # date, N2 (notes_abstract) for the abstract; Ovid writes only Y1 and N2, and the ACM Digital
+    # Library a conference paper's date only in C2 (custom2), as a RIS date
+    dated = sum(any(re.search(r"\d{4}", r.get(k) or "") for k in ("year", "publication_year", "date"))
+                or bool(re.match(r"\d{4}/", r.get("custom2") or "")) for r in titled)
     return "ris", len(titled), dated, sum(bool(r.get("abstract") or r.get("notes_abstract")) for r in titled)
 
 
@@ -68,6 +70,7 @@ COUNTS = {
     "synthesisr_asp_ris_example.ris": ris_counts,
     "colrev_ebsco.bib": bibtex_counts,
     "colrev_dblp.bib": bibtex_counts,
+    "ref_convert_acm.ris": ris_counts,
 }
 
 
@@ -89,3 +92,15 @@ def test_no_titled_record_is_lost(tmp_path, name):
         titled, with_year, with_abstract)
     report = import_corpus(path, tmp_path / "c.sqlite")
     assert report.imported + report.duplicates == titled
+
+
+def test_acm_values_cut_at_70_characters_are_read_whole():
+    # every ACM value is cut into lines of 70 characters, mid-word: each title, taken here by a
+    # regex from its TI line and the untagged lines under it, must come out as one unbroken string
+    path = EXPORTS / "ref_convert_acm.ris"
+    text = path.read_text(encoding="utf-8")
+    titles = [m.group(1).replace("\n", "") for m in re.finditer(r"^TI  - (.*(?:\n(?![A-Z][A-Z0-9]  - ).*)*)", text, re.M)]
+    entries = [item for _, item in read_records(path).items if isinstance(item, Entry)]
+    assert len(titles) == 183
+    assert [e.title for e in entries] == titles
+    assert "The Application of Artificial Intelligence in the Recognition, Diagnosis, and Treatment of Autism" in titles
