@@ -71,6 +71,7 @@ COUNTS = {
     "colrev_ebsco.bib": bibtex_counts,
     "colrev_dblp.bib": bibtex_counts,
     "ref_convert_acm.ris": ris_counts,
+    "ref_convert_acm.bib": bibtex_counts,
 }
 
 
@@ -104,3 +105,13 @@ def test_acm_values_cut_at_70_characters_are_read_whole():
     assert len(titles) == 183
     assert [e.title for e in entries] == titles
     assert "The Application of Artificial Intelligence in the Recognition, Diagnosis, and Treatment of Autism" in titles
+
+
+def test_acm_bibtex_and_ris_exports_of_one_search_give_the_same_records():
+    # the two files are the ACM Digital Library's BibTeX and RIS exports of one search: read
+    # through different readers, each record keeps the same title, year and abstract
+    def records(name):
+        entries = [item for _, item in read_records(EXPORTS / name).items if isinstance(item, Entry)]
+        return [(" ".join(e.title.split()), e.year, " ".join(e.abstract.split()).replace("--", "\u2013")) for e in entries]
+
+    assert records("ref_convert_acm.bib") == records("ref_convert_acm.ris")
