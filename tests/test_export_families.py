@@ -72,6 +72,7 @@ COUNTS = {
     "colrev_dblp.bib": bibtex_counts,
     "ref_convert_acm.ris": ris_counts,
     "ref_convert_acm.bib": bibtex_counts,
+    "asreview_proquest.ris": ris_counts,
 }
 
 
