@@ -73,6 +73,7 @@ COUNTS = {
     "ref_convert_acm.ris": ris_counts,
     "ref_convert_acm.bib": bibtex_counts,
     "asreview_proquest.ris": ris_counts,
+    "asreview_embase.ris": ris_counts,
 }
 
 
