@@ -41,9 +41,9 @@ def ris_counts(path: Path) -> tuple[str, int, int, int]:
     return "ris", len(titled), dated, sum(bool(r.get("abstract") or r.get("notes_abstract")) for r in titled)
 
 
-def csv_counts(path: Path, title: str, year: str, abstract: str | None) -> tuple[str, int, int, int]:
+def csv_counts(path: Path, title: str, year: str, abstract: str | None, delimiter: str = ",") -> tuple[str, int, int, int]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r[title].strip()]
+        rows = [r for r in csv.DictReader(fh, delimiter=delimiter) if r[title].strip()]
     return "csv", len(rows), sum(bool(r[year].strip()) for r in rows), sum(bool(abstract and r[abstract].strip()) for r in rows)
 
 
@@ -74,6 +74,7 @@ COUNTS = {
     "ref_convert_acm.bib": bibtex_counts,
     "asreview_proquest.ris": ris_counts,
     "asreview_embase.ris": ris_counts,
+    "litsearchr_wos_medline.txt": lambda path: csv_counts(path, "TI", "PY", "AB", delimiter="\t"),
 }
 
 
