@@ -75,6 +75,7 @@ COUNTS = {
     "asreview_proquest.ris": ris_counts,
     "asreview_embase.ris": ris_counts,
     "litsearchr_wos_medline.txt": lambda path: csv_counts(path, "TI", "PY", "AB", delimiter="\t"),
+    "bbt_zotero_export_901.bib": bibtex_counts,
 }
 
 
