@@ -158,6 +158,17 @@ def test_c2_gives_the_year_only_in_the_form_of_a_ris_date(c2, year):
     assert entry.year == 2001
 
 
+@pytest.mark.parametrize(
+    "py, year",
+    [("Start date: 20170812", 2017), ("20170812", 2017), ("2017-08-12", 2017), ("20171399", None), ("123456789", None)],
+)
+def test_a_date_written_without_separators_gives_its_year(py, year):
+    # TRID writes a conference abstract's date as "Start date: 20170812"
+    [(_, item)] = read_ris(f"TY  - ABST\nTI  - T\nPY  - {py}\nER  - \n")[0]
+    entry = item.entry if isinstance(item, Noted) else item
+    assert (entry.title, entry.year) == ("T", year)
+
+
 def test_a_block_rispy_cannot_read_is_skipped_alone(monkeypatch):
     import rispy
 
