@@ -31,7 +31,11 @@ def bibtex_counts(path: Path) -> tuple[str, int, int, int]:
 
 def ris_counts(path: Path) -> tuple[str, int, int, int]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        refs = rispy.load(fh)
+        text = fh.read()
+    # rispy drops a last record with no ER line (TRID's export ends so): it is closed to be counted
+    if text.rfind("\nTY  - ") > text.rfind("\nER  -"):
+        text += "\nER  - \n"
+    refs = rispy.loads(text)
     titled = [r for r in refs if (r.get("title") or r.get("primary_title") or "").strip()]
     # the RIS specification's other places for both: Y1 (rispy's publication_year) or DA for the
     # date, N2 (notes_abstract) for the abstract; Ovid writes only Y1 and N2, and the ACM Digital
@@ -70,6 +74,8 @@ COUNTS = {
     "synthesisr_asp_ris_example.ris": ris_counts,
     "colrev_ebsco.bib": bibtex_counts,
     "colrev_dblp.bib": bibtex_counts,
+    "colrev_jstor.ris": ris_counts,
+    "colrev_trid.ris": ris_counts,
     "ref_convert_acm.ris": ris_counts,
     "ref_convert_acm.bib": bibtex_counts,
     "asreview_proquest.ris": ris_counts,
