@@ -51,6 +51,14 @@ def csv_counts(path: Path, title: str, year: str, abstract: str | None, delimite
     return "csv", len(rows), sum(bool(r[year].strip()) for r in rows), sum(bool(abstract and r[abstract].strip()) for r in rows)
 
 
+def refer_counts(path: Path) -> tuple[str, int, int, int]:
+    # a regex on the raw file: records are the blocks between blank lines, titled by a %T line
+    blocks = re.split(r"\n\s*\n", path.read_text(encoding="utf-8"))
+    titled = [b for b in blocks if re.search(r"^%T +\S", b, re.M)]
+    return ("refer", len(titled), sum(bool(re.search(r"^%D +\d{4}", b, re.M)) for b in titled),
+            sum(bool(re.search(r"^%X +\S", b, re.M)) for b in titled))
+
+
 def pubmed_xml_counts(path: Path) -> tuple[str, int, int, int]:
     # a regex on the raw file: an article is titled when its ArticleTitle holds text
     articles = re.findall(r"<PubmedArticle>(.*?)</PubmedArticle>", path.read_text(encoding="utf-8"), re.S)
@@ -76,6 +84,7 @@ COUNTS = {
     "colrev_dblp.bib": bibtex_counts,
     "colrev_jstor.ris": ris_counts,
     "colrev_trid.ris": ris_counts,
+    "colrev_ais.txt": refer_counts,
     "ref_convert_acm.ris": ris_counts,
     "ref_convert_acm.bib": bibtex_counts,
     "asreview_proquest.ris": ris_counts,
