@@ -16,6 +16,7 @@ from survey.corpus.readers.table import title_column
         ("refs.bib", "bibtex"), ("refs.BIB", "bibtex"), ("refs.bib.gz", "bibtex"), ("refs.bibtex", "bibtex"),
         ("refs.biblatex", "bibtex"), ("a.jsonl", "jsonl"), ("a.ndjson", "jsonl"), ("a.json", "json"), ("a.ris", "ris"),
         ("pubmed.nbib", "medline"), ("pubmed.medline", "medline"), ("savedrecs.ciw", "wos"), ("zotero.rdf", "zotero-rdf"),
+        ("scholar.enw", "refer"),
         ("scopus.csv", "csv"), ("wos.tsv", "csv"), ("x.tab", "csv"), ("export.CSV.GZ", "csv"), ("v1.2.ris", "ris"), ("scopus_2024.01.csv.gz", "csv"),
         ("export.txt", None), ("export", None), ("export.gz", None), ("refs.bib.zip", None), (".bib", None),
     ],

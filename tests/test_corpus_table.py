@@ -129,3 +129,24 @@ def test_a_cell_longer_than_the_csv_module_default_is_read():
         assert csv.field_size_limit() == 131072
     finally:
         csv.field_size_limit(before)
+
+
+# Dimensions writes one line of search details above its header row ("About the data: Exported on
+# ..."); its users read the file with skip=1. Without the skip no record of the file was read.
+DIMENSIONS = ('"About the data: Exported on Sep 30, 2026. Criteria: influenza in title and abstract."\n'
+              '"Rank","Publication ID","DOI","Title","Abstract","Source title","PubYear","Publication Date"\n'
+              '"1","pub.1","10.1/d1","First, with a comma","An abstract.","J","2020","2020-03-01"\n'
+              '"2","pub.2","","Second","","J","","2019"\n')
+
+
+def test_a_line_above_the_header_is_passed_over():
+    assert rows(DIMENSIONS) == [("line 3", Entry("First, with a comma", "An abstract.", 2020, "10.1/d1", "pub.1")),
+                                ("line 4", Entry("Second", year=2019, id="pub.2"))]
+    # semicolons in the line above do not choose the delimiter of the header under it
+    assert rows("About the data; exported; today\nTitle,Year\nA,2001\n") == [("line 3", Entry("A", year=2001))]
+
+
+def test_only_one_line_above_the_header_is_passed_over():
+    with pytest.raises(ValueError) as err:
+        rows("About the data\nStill not a header\nTitle,Year\nA,2001\n")
+    assert str(err.value).startswith("CSV header has no title column (have: About the data)")

@@ -95,6 +95,80 @@ def test_read_ris(text, items):
     assert read_ris(text) == (items, len(items))
 
 
+# The ACM Digital Library's RIS export (dbarros1979/ref-convert tests/data/acm.ris, MIT): every
+# value is cut into lines of 70 characters, mid-word, and a conference paper's year is only in C2.
+ACM_RIS = (
+    "TY  - CONF\n"
+    "AB  - Purpose of the review: Traditional autism screening and diagnosis has \n"
+    "some limitations, they cannot meet the needs of large-scale screening \n"
+    "and diagnosis. The application of Artificial Intelligence (AI) technol\n"
+    "ogy to clinical medicine is a hot research topic recently.\n"
+    "AU  - Wang, Jiaojiao\n"
+    "C2  - 2024///\n"
+    "C3  - Proceedings of the 2023 4th International Symposium on Artificial Inte\n"
+    "lligence for Medicine Science\n"
+    "DO  - 10.1145/3644116.3644267\n"
+    "ID  - 10.1145/3644116.3644\n"
+    "TI  - The Application of Artificial Intelligence in the Recognition, Diagnos\n"
+    "is, and Treatment of Autism\n"
+    "ER  - \n"
+    "TY  - CONF\n"
+    "AU  - Yen, Ling Kai\n"
+    "C2  - 2024///\n"
+    "TI  - Identifying Chinese Handwriting Characteristics for Detecting Children\n"
+    " with Autism\n"
+    "ER  - \n"
+)
+
+
+def test_a_value_cut_into_lines_of_70_characters_is_joined_whole():
+    items, _ = read_ris(ACM_RIS)
+    assert items == [
+        ("line 1", Entry("The Application of Artificial Intelligence in the Recognition, Diagnosis, and Treatment of Autism",
+                         "Purpose of the review: Traditional autism screening and diagnosis has some limitations, they cannot "
+                         "meet the needs of large-scale screening and diagnosis. The application of Artificial Intelligence (AI) "
+                         "technology to clinical medicine is a hot research topic recently.",
+                         2024, "10.1145/3644116.3644267", "10.1145/3644116.3644")),
+        ("line 15", Entry("Identifying Chinese Handwriting Characteristics for Detecting Children with Autism", year=2024)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        # a line continued after a short one is a line of its own, as before
+        ("TY  - JOUR\nTI  - Short\nline after\nER  - \n", "Short line after"),
+        # a record with any line over 70 characters (after its tag) was not cut to 70
+        ("TY  - JOUR\nTI  - " + "x" * 70 + "\nnext\nAB  - " + "y" * 71 + "\nER  - \n", "x" * 70 + " next"),
+    ],
+)
+def test_only_a_record_cut_at_70_characters_has_its_lines_joined(text, title):
+    [(_, entry)] = read_ris(text)[0]
+    assert entry.title == title
+
+
+@pytest.mark.parametrize(
+    "c2, year",
+    [("2024///", 2024), ("2019/05/01/", 2019), ("PMC123456", None), ("12345", None)],
+)
+def test_c2_gives_the_year_only_in_the_form_of_a_ris_date(c2, year):
+    [(_, entry)] = read_ris(f"TY  - CONF\nTI  - T\nC2  - {c2}\nER  - \n")[0]
+    assert entry.year == year
+    [(_, entry)] = read_ris(f"TY  - CONF\nTI  - T\nPY  - 2001\nC2  - {c2}\nER  - \n")[0]
+    assert entry.year == 2001
+
+
+@pytest.mark.parametrize(
+    "py, year",
+    [("Start date: 20170812", 2017), ("20170812", 2017), ("2017-08-12", 2017), ("20171399", None), ("123456789", None)],
+)
+def test_a_date_written_without_separators_gives_its_year(py, year):
+    # TRID writes a conference abstract's date as "Start date: 20170812"
+    [(_, item)] = read_ris(f"TY  - ABST\nTI  - T\nPY  - {py}\nER  - \n")[0]
+    entry = item.entry if isinstance(item, Noted) else item
+    assert (entry.title, entry.year) == ("T", year)
+
+
 def test_a_block_rispy_cannot_read_is_skipped_alone(monkeypatch):
     import rispy
 

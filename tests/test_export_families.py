@@ -31,15 +31,32 @@ def bibtex_counts(path: Path) -> tuple[str, int, int, int]:
 
 def ris_counts(path: Path) -> tuple[str, int, int, int]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        refs = rispy.load(fh)
+        text = fh.read()
+    # rispy drops a last record with no ER line (TRID's export ends so): it is closed to be counted
+    if text.rfind("\nTY  - ") > text.rfind("\nER  -"):
+        text += "\nER  - \n"
+    refs = rispy.loads(text)
     titled = [r for r in refs if (r.get("title") or r.get("primary_title") or "").strip()]
-    return "ris", len(titled), sum(bool(r.get("year")) for r in titled), sum(bool(r.get("abstract")) for r in titled)
+    # the RIS specification's other places for both: Y1 (rispy's publication_year) or DA for the
+    # date, N2 (notes_abstract) for the abstract; Ovid writes only Y1 and N2, and the ACM Digital
+    # Library a conference paper's date only in C2 (custom2), as a RIS date
+    dated = sum(any(re.search(r"\d{4}", r.get(k) or "") for k in ("year", "publication_year", "date"))
+                or bool(re.match(r"\d{4}/", r.get("custom2") or "")) for r in titled)
+    return "ris", len(titled), dated, sum(bool(r.get("abstract") or r.get("notes_abstract")) for r in titled)
 
 
-def csv_counts(path: Path, title: str, year: str, abstract: str | None) -> tuple[str, int, int, int]:
+def csv_counts(path: Path, title: str, year: str, abstract: str | None, delimiter: str = ",") -> tuple[str, int, int, int]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r[title].strip()]
+        rows = [r for r in csv.DictReader(fh, delimiter=delimiter) if r[title].strip()]
     return "csv", len(rows), sum(bool(r[year].strip()) for r in rows), sum(bool(abstract and r[abstract].strip()) for r in rows)
+
+
+def refer_counts(path: Path) -> tuple[str, int, int, int]:
+    # a regex on the raw file: records are the blocks between blank lines, titled by a %T line
+    blocks = re.split(r"\n\s*\n", path.read_text(encoding="utf-8"))
+    titled = [b for b in blocks if re.search(r"^%T +\S", b, re.M)]
+    return ("refer", len(titled), sum(bool(re.search(r"^%D +\d{4}", b, re.M)) for b in titled),
+            sum(bool(re.search(r"^%X +\S", b, re.M)) for b in titled))
 
 
 def pubmed_xml_counts(path: Path) -> tuple[str, int, int, int]:
@@ -57,6 +74,23 @@ COUNTS = {
     "colrev_ieee.ris": ris_counts,
     "colrev_pubmed.csv": lambda path: csv_counts(path, "Title", "Publication Year", None),
     "biopython_pubmed2.xml": pubmed_xml_counts,
+    "litstudy_ieee.csv": lambda path: csv_counts(path, "Document Title", "Publication Year", "Abstract"),
+    "bibliometrix_lens_sample.csv": lambda path: csv_counts(path, "Title", "Publication Year", "Abstract"),
+    "asreview_pubmed_zotero.ris": ris_counts,
+    "asreview_pubmed_endnote.txt": ris_counts,
+    "synthesisr_ovid_ris_example.ris": ris_counts,
+    "synthesisr_asp_ris_example.ris": ris_counts,
+    "colrev_ebsco.bib": bibtex_counts,
+    "colrev_dblp.bib": bibtex_counts,
+    "colrev_jstor.ris": ris_counts,
+    "colrev_trid.ris": ris_counts,
+    "colrev_ais.txt": refer_counts,
+    "ref_convert_acm.ris": ris_counts,
+    "ref_convert_acm.bib": bibtex_counts,
+    "asreview_proquest.ris": ris_counts,
+    "asreview_embase.ris": ris_counts,
+    "litsearchr_wos_medline.txt": lambda path: csv_counts(path, "TI", "PY", "AB", delimiter="\t"),
+    "bbt_zotero_export_901.bib": bibtex_counts,
 }
 
 
@@ -78,3 +112,25 @@ def test_no_titled_record_is_lost(tmp_path, name):
         titled, with_year, with_abstract)
     report = import_corpus(path, tmp_path / "c.sqlite")
     assert report.imported + report.duplicates == titled
+
+
+def test_acm_values_cut_at_70_characters_are_read_whole():
+    # every ACM value is cut into lines of 70 characters, mid-word: each title, taken here by a
+    # regex from its TI line and the untagged lines under it, must come out as one unbroken string
+    path = EXPORTS / "ref_convert_acm.ris"
+    text = path.read_text(encoding="utf-8")
+    titles = [m.group(1).replace("\n", "") for m in re.finditer(r"^TI  - (.*(?:\n(?![A-Z][A-Z0-9]  - ).*)*)", text, re.M)]
+    entries = [item for _, item in read_records(path).items if isinstance(item, Entry)]
+    assert len(titles) == 183
+    assert [e.title for e in entries] == titles
+    assert "The Application of Artificial Intelligence in the Recognition, Diagnosis, and Treatment of Autism" in titles
+
+
+def test_acm_bibtex_and_ris_exports_of_one_search_give_the_same_records():
+    # the two files are the ACM Digital Library's BibTeX and RIS exports of one search: read
+    # through different readers, each record keeps the same title, year and abstract
+    def records(name):
+        entries = [item for _, item in read_records(EXPORTS / name).items if isinstance(item, Entry)]
+        return [(" ".join(e.title.split()), e.year, " ".join(e.abstract.split()).replace("--", "\u2013")) for e in entries]
+
+    assert records("ref_convert_acm.bib") == records("ref_convert_acm.ris")

@@ -235,7 +235,7 @@ def test_unreadable_file(tmp_path, make, pattern):
 
 def test_bad_format_name(tmp_path):
     path = write_jsonl(tmp_path / "r.jsonl", [{"title": "x"}])
-    with pytest.raises(CorpusFormatError, match="unknown format 'endnote'; expected auto, jsonl, json, bibtex, ris, wos, medline, pubmed-xml, endnote-xml, zotero-rdf, csv"):
+    with pytest.raises(CorpusFormatError, match="unknown format 'endnote'; expected auto, jsonl, json, bibtex, ris, wos, medline, pubmed-xml, endnote-xml, zotero-rdf, refer, csv"):
         import_corpus(path, tmp_path / "c.sqlite", fmt="endnote")
 
 

@@ -105,6 +105,9 @@ SAMPLES = {
               [("Calculation of prompt diphoton production", 2007, "A fully differential calculation.", "10.1103/PhysRevD.76.013009"),
                ("A Semantic Scholar paper", 2020, "", "10.1/s2"), ("An OpenAlex work", 2014, "We convolve", None)]),
     "csv": (TSV, [("A tab-delimited record", 2017, "Abstract.", "10.1/t")]),
+    "refer": ("%0 Journal Article\n%T An EndNote tagged record\n%A Doe, J.\n%D 2012\n%X An abstract.\n%R 10.1/enw\n\n"
+              "%T A second\n%8 March 3, 1999\n", [("An EndNote tagged record", 2012, "An abstract.", "10.1/enw"),
+                                                   ("A second", 1999, "", None)]),
 }
 
 

@@ -14,9 +14,9 @@ from survey.errors import BadInput
 # Kept here, not imported from the readers, so `survey --help` stays light; a test holds them
 # to the readers' FORMATS and EXTENSIONS.
 FORMAT_CHOICES = ["auto", "jsonl", "json", "bibtex", "ris", "wos", "medline", "pubmed-xml", "endnote-xml",
-                  "zotero-rdf", "csv"]
+                  "zotero-rdf", "refer", "csv"]
 _NAME_SUFFIXES = (".gz", ".jsonl", ".ndjson", ".json", ".bib", ".bibtex", ".biblatex", ".ris", ".nbib", ".medline",
-                  ".csv", ".tsv", ".tab", ".xml", ".rdf", ".ciw", ".txt")
+                  ".csv", ".tsv", ".tab", ".xml", ".rdf", ".ciw", ".enw", ".txt")
 
 
 @cli_main.group()

@@ -20,11 +20,13 @@ from survey.corpus.readers import detect, encoding as enc
 from survey.corpus.records import MAX_RECORD_CHARS, Entry, Item, Noted, RecordStream
 from survey.errors import CorpusFormatError
 
-FORMATS = ("jsonl", "json", "bibtex", "ris", "wos", "medline", "pubmed-xml", "endnote-xml", "zotero-rdf", "csv")
+FORMATS = ("jsonl", "json", "bibtex", "ris", "wos", "medline", "pubmed-xml", "endnote-xml", "zotero-rdf", "refer",
+           "csv")
 
 EXPECTED = (
     "expected JSON Lines, JSON, BibTeX/BibLaTeX, RIS, Web of Science plain text, PubMed MEDLINE or XML, "
-    "EndNote XML, Zotero RDF or CSV/TSV with a header row (optionally gzipped); or pass --format"
+    "EndNote XML, Zotero RDF, EndNote tagged (Refer) or CSV/TSV with a header row (optionally gzipped); "
+    "or pass --format"
 )
 
 WHAT = {
@@ -37,6 +39,7 @@ WHAT = {
     "pubmed-xml": "<PubmedArticle> records",
     "endnote-xml": "<record> elements with <titles><title>",
     "zotero-rdf": "Zotero RDF items with dc:title",
+    "refer": "EndNote tagged (Refer) records (%T title, %A author, %D year), a blank line between records",
     "csv": "a header row with a Title column and one record per row",
 }
 
@@ -124,9 +127,10 @@ def _unreadable(first: Item | None) -> bool:
 
 
 def _items(path: Path, fmt: str, chosen: enc.Encoding) -> Iterator[Item]:
-    from survey.corpus.readers import bibtex, jsonrecords, medline, ris, table, wos, xmlexports
+    from survey.corpus.readers import bibtex, jsonrecords, medline, refer, ris, table, wos, xmlexports
 
-    by_lines = {"bibtex": bibtex.iter_bibtex, "ris": ris.iter_ris, "wos": wos.iter_wos, "medline": medline.iter_medline}
+    by_lines = {"bibtex": bibtex.iter_bibtex, "ris": ris.iter_ris, "wos": wos.iter_wos, "medline": medline.iter_medline,
+                "refer": refer.iter_refer}
     by_bytes = {"pubmed-xml": xmlexports.read_pubmed_xml, "endnote-xml": xmlexports.read_endnote_xml,
                 "zotero-rdf": xmlexports.read_zotero_rdf, "json": jsonrecords.iter_json_document}
     if fmt in by_bytes:

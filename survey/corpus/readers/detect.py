@@ -23,6 +23,7 @@ EXTENSIONS = {
     ".medline": "medline",
     ".ciw": "wos",
     ".rdf": "zotero-rdf",
+    ".enw": "refer",
     ".csv": "csv",
     ".tsv": "csv",
     ".tab": "csv",
@@ -32,6 +33,8 @@ _BIB_ENTRY = re.compile(r"^\s*@\s*([A-Za-z]+)\s*[{(]", re.M)
 _BIB_NON_ENTRIES = {"comment", "string", "preamble"}
 _RIS_START = re.compile(r"^\s*TY\s{1,2}-", re.M)
 _MEDLINE_START = re.compile(r"^PMID-\s*\d", re.M)
+_REFER_TAG = re.compile(r"%[0-9A-Z@!#$&()*+^~>?] ")
+_REFER_TITLE = re.compile(r"^%T ", re.M)
 _WOS_START = re.compile(r"^(FN |VR |PT [A-Z]\s*$)", re.M)
 _JSON_PAGE_KEYS = ("results", "data", "items", "records", "message")
 
@@ -61,6 +64,9 @@ def sniff(head: str, title_column) -> str | None:
         return "ris"
     if _MEDLINE_START.search(text):
         return "medline"
+    # before BibTeX: an abstract may hold "@article{"; a BibTeX comment ("% ...") has no tag letter
+    if _REFER_TAG.match(first) and _REFER_TITLE.search(text):
+        return "refer"
     if any(m.group(1).lower() not in _BIB_NON_ENTRIES for m in _BIB_ENTRY.finditer(text)):
         return "bibtex"
     if any(d in first for d in ",;\t") and title_column(first):

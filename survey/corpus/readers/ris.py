@@ -3,7 +3,8 @@
 Line endings are unified first (rispy splits on ``\\n`` only, so a file with lone CRs read as
 one record), tags written with one to three spaces before the dash are put in the standard
 ``XX  - `` form, and each TY..ER block is parsed alone: a block rispy cannot read is skipped
-with its line, never the whole file.
+with its line, never the whole file. A record whose values are cut into lines of 70 characters
+(the ACM Digital Library's export) has them joined back before rispy reads it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ _MAPPING = {**rispy.TAG_KEY_MAPPING, "BT": "book_title", "CT": "caption_title", 
 # rispy keeps only the first of a repeated single-value tag; exports split long abstracts over
 # several AB (or N2) lines, so those are read as lists and joined.
 _LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "AB", "N2"]
+_RIS_DATE = re.compile(r"^\s*\d{4}/")
+# a date without separators (TRID: "Start date: 20170812"), which parse_year takes for no year
+_COMPACT_DATE = re.compile(r"(?<!\d)(\d{4})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
 
 
 def tagged_blocks(lines, start: str, end: str, tag=_TAG, rewrite: bool = True):
@@ -75,6 +79,7 @@ def iter_ris(lines) -> Iterator[Item]:
             continue
         if not block[-1].startswith("ER  -"):  # tag lines are rewritten: only a real ER reads so
             block.append("ER  - ")
+        block = _unwrapped(block)
         try:
             [ref] = rispy.loads("\n".join(block), mapping=_MAPPING, list_tags=_LIST_TAGS, skip_unknown_tags=True)
         except Exception as exc:  # rispy raises assorted errors on a malformed block
@@ -83,14 +88,47 @@ def iter_ris(lines) -> Iterator[Item]:
         yield where, ris_entry(ref)
 
 
+_WRAP = 70  # the RIS specification's line width, which the ACM Digital Library cuts every value to
+
+
+def _unwrapped(block: list[str]) -> list[str]:
+    """The block with values cut into lines of 70 characters (mid-word) joined back whole.
+
+    rispy joins a continuation line with a space, which breaks a word cut in two. Only a record
+    whose every line fits the width, and that has a full line followed by a continuation, is
+    taken to be cut; a line continued after a shorter one stays a line of its own.
+    """
+    tagged = [line[2:6] == "  - " for line in block]  # tag lines were rewritten to "XX  - value"
+    if all(tagged):  # most records: nothing continued
+        return block
+    widths = [len(line) - 6 if t else len(line) for line, t in zip(block, tagged)]
+    if max(widths) > _WRAP or not any(w == _WRAP and not t for w, t in zip(widths, tagged[1:])):
+        return block
+    joined = [block[0]]
+    for line, width_before, is_tagged in zip(block[1:], widths, tagged[1:]):
+        if not is_tagged and width_before == _WRAP:
+            joined[-1] += line
+        else:
+            joined.append(line)
+    return joined
+
+
 def read_ris(text: str) -> tuple[list[Item], int]:
     items = list(iter_ris(text_lines(text)))
     return items, len(items)
 
 
+def _separated(value):
+    return _COMPACT_DATE.sub(r"\1-\2-\3", value) if isinstance(value, str) else value
+
+
 def ris_entry(ref: dict):
     title = next((ref[k] for k in ("title", "primary_title", "caption_title", "book_title", "short_title") if ref.get(k)), None)
     abstract = text_of(ref.get("abstract")) or ref.get("notes_abstract")
-    year, notes = year_of(ref.get("year"), ref.get("publication_year"), ref.get("date"))
+    # the ACM Digital Library puts a conference paper's date in C2 (a custom field, elsewhere a
+    # PMCID or a note): it counts only in the shape of a RIS date
+    custom_date = ref.get("custom2") if _RIS_DATE.match(str(ref.get("custom2") or "")) else None
+    dates = (_separated(ref.get(k)) for k in ("year", "publication_year", "date"))
+    year, notes = year_of(*dates, custom_date)
     return make_entry(title, abstract, year, ref.get("doi") or ref.get("doi_alt"), ref.get("id") or ref.get("accession_number"),
                       notes)

@@ -2,7 +2,8 @@
 
 Columns are found by name, case-insensitively, through the synonyms each database uses. A row
 is read by the columns it has: Scopus writes rows one field longer than its header, and a
-short row still has its first columns.
+short row still has its first columns. One line above the header (Dimensions' search details) is
+passed over.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from survey.corpus.records import MAX_RECORD_CHARS, Item, make_entry, year_of
 # Most specific first. Scopus (Title, Year, DOI, EID), Web of Science (Article Title,
 # Publication Year, UT (Unique WOS ID); tab-delimited: TI, PY, DI, UT), IEEE Xplore (Document
 # Title), Springer (Item Title, Item DOI), Lens (Lens ID, Date Published), OpenAlex
-# (display_name, publication_year), Dimensions (PubYear), Embase (the year only in Source),
+# (display_name, publication_year), Dimensions (PubYear, Publication ID), Embase (the year only in Source),
 # Zotero (Abstract Note), asreview (primary_title, notes_abstract).
 COLUMNS = {
     "title": ("title", "article title", "document title", "item title", "display_name", "primary_title", "ti"),
@@ -26,7 +27,7 @@ COLUMNS = {
     "year": ("year", "publication year", "publication_year", "pubyear", "py"),
     "date": ("publication date", "publication_date", "date published", "date", "issued", "online date"),
     "doi": ("doi", "item doi", "di"),
-    "id": ("eid", "ut (unique wos id)", "ut", "lens id", "id", "pmid", "pubmed id", "accession number"),
+    "id": ("eid", "ut (unique wos id)", "ut", "lens id", "id", "pmid", "pubmed id", "accession number", "publication id"),
     "source": ("source",),
 }
 _TITLE_NAMES = set(COLUMNS["title"])
@@ -69,9 +70,14 @@ class _Lines:
 
 def _read_rows(lines) -> Iterator[Item]:
     lines = _Lines(lines)
-    first = next(lines, "")
-    if lines.overlong:
-        raise ValueError(f"the header line is {lines.overlong:,} characters long, over the limit of {MAX_RECORD_CHARS:,}")
+    first = _header_line(lines)
+    above = 0
+    if first.strip() and not title_column(first):
+        # Dimensions writes a line of search details ("About the data: Exported on ...") above its
+        # header: one such line is passed over when the next one names a title column
+        second = _header_line(lines)
+        if title_column(second):
+            first, above = second, 1
     delimiter = max(",;\t", key=first.count)
     reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     header = next(reader, None)
@@ -83,7 +89,7 @@ def _read_rows(lines) -> Iterator[Item]:
         have = ", ".join(h.strip() for h in header[:12])
         raise ValueError(f"CSV header has no title column (have: {have}); expected a column named Title")
     while True:
-        start = reader.line_num + 1  # a quoted cell may span lines: a record is named by its first
+        start = reader.line_num + above + 1  # a quoted cell may span lines: a record is named by its first
         try:
             row = next(reader)
         except StopIteration:
@@ -98,6 +104,13 @@ def _read_rows(lines) -> Iterator[Item]:
         if not any(cell.strip() for cell in row):
             continue
         yield f"line {start}", _entry(row, cols)
+
+
+def _header_line(lines: _Lines) -> str:
+    line = next(lines, "")
+    if lines.overlong:
+        raise ValueError(f"the header line is {lines.overlong:,} characters long, over the limit of {MAX_RECORD_CHARS:,}")
+    return line
 
 
 def _entry(row: list[str], cols: dict):
