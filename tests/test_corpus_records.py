@@ -41,6 +41,8 @@ def test_is_year_only_for_an_int_in_range():
         (2200, 2200),
         ("1000", 1000),
         ("2200-01-01", 2200),
+        ("20170812", 2017),  # a date without separators (MEDLINE DEP, TRID's RIS)
+        ("Start date: 20170812", 2017),
     ],
 )
 def test_parse_year(value, year):
@@ -59,6 +61,8 @@ def test_parse_year(value, year):
         (12345.0, "year 12345 is out of range 1000-2200"),  # a whole float is a number, not text
         ("soon", "year 'soon' is not a four-digit year"),
         ("12345", "year '12345' is not a four-digit year"),
+        ("20171312", "year '20171312' is not a four-digit year"),  # no month 13: an id, not a date
+        ("123420170812", "year '123420170812' is not a four-digit year"),
         ("in 999 or 2201", "year 'in 999 or 2201' is not a four-digit year"),
         ("x" * 50, f"year {'x' * 40!r} is not a four-digit year"),
         (float("nan"), "year 'nan' is not a four-digit year"),

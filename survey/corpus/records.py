@@ -63,10 +63,12 @@ _PLACEHOLDER = re.compile(
 _PLACEHOLDER_STARTS = frozenset("[(nNaAtT")
 _YEAR_AT_START = re.compile(r"^\s*(\d{4})(?!\d)")
 _YEAR_ANYWHERE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+# a date written without separators (MEDLINE's DEP, TRID's "Start date: 20170812")
+_COMPACT_DATE = re.compile(r"(?<!\d)(\d{4})(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)")
 
 
 def parse_year(value) -> int | None:
-    """A year from an int or from text that holds one ("2016", "2016///", "1 Jan.-Feb. 2019").
+    """A year from an int or from text that holds one ("2016", "2016///", "1 Jan.-Feb. 2019", "20170812").
 
     Empty is None (an undated record is kept); text with no plausible four-digit year, or a
     year out of range, is a ValueError (the record is bad).
@@ -85,7 +87,8 @@ def parse_year(value) -> int | None:
             return None
         m = _YEAR_AT_START.match(text)
         if m is None:
-            m = next((c for c in _YEAR_ANYWHERE.finditer(text) if MIN_YEAR <= int(c.group(1)) <= MAX_YEAR), None)
+            m = next((c for pattern in (_YEAR_ANYWHERE, _COMPACT_DATE) for c in pattern.finditer(text)
+                      if MIN_YEAR <= int(c.group(1)) <= MAX_YEAR), None)
         if m is None:
             raise ValueError(f"year {text[:40]!r} is not a four-digit year")
         year = int(m.group(1))

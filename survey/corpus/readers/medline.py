@@ -17,7 +17,6 @@ from survey.corpus.records import MAX_RECORD_CHARS, Item, make_entry, year_of
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]{0,3})\s*- ?(.*)$")
 _DOI = re.compile(r"^(\S+)\s*\[doi\]\s*$")
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
 def iter_medline(lines) -> Iterator[Item]:
@@ -51,17 +50,12 @@ def read_medline(text: str) -> tuple[list[Item], int]:
     return items, len(items)
 
 
-def _dashed(date: str | None) -> str | None:
-    """DEP and DA write a date as 20181201, which is no four-digit year until split."""
-    return _COMPACT_DATE.sub(r"\1-\2-\3", date) if date else date
-
-
 def _entry(record: dict[str, list[str]]):
     def one(tag):
         values = record.get(tag)
         return values[0] if values else None
 
     doi = next((m.group(1) for tag in ("LID", "AID") for v in record.get(tag, ()) if (m := _DOI.match(v))), None)
-    year, notes = year_of(one("DP"), _dashed(one("DEP")), _dashed(one("DA")))
+    year, notes = year_of(one("DP"), one("DEP"), one("DA"))  # DEP, DA: 20181201
     # Books and chapters have BTI (book title) where articles have TI.
     return make_entry(one("TI") or one("BTI"), " ".join(record.get("AB", ())), year, doi, one("PMID"), notes)

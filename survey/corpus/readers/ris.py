@@ -24,8 +24,6 @@ _MAPPING = {**rispy.TAG_KEY_MAPPING, "BT": "book_title", "CT": "caption_title", 
 # several AB (or N2) lines, so those are read as lists and joined.
 _LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "AB", "N2"]
 _RIS_DATE = re.compile(r"^\s*\d{4}/")
-# a date without separators (TRID: "Start date: 20170812"), which parse_year takes for no year
-_COMPACT_DATE = re.compile(r"(?<!\d)(\d{4})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
 
 
 def tagged_blocks(lines, start: str, end: str, tag=_TAG, rewrite: bool = True):
@@ -118,17 +116,12 @@ def read_ris(text: str) -> tuple[list[Item], int]:
     return items, len(items)
 
 
-def _separated(value):
-    return _COMPACT_DATE.sub(r"\1-\2-\3", value) if isinstance(value, str) else value
-
-
 def ris_entry(ref: dict):
     title = next((ref[k] for k in ("title", "primary_title", "caption_title", "book_title", "short_title") if ref.get(k)), None)
     abstract = text_of(ref.get("abstract")) or ref.get("notes_abstract")
     # the ACM Digital Library puts a conference paper's date in C2 (a custom field, elsewhere a
     # PMCID or a note): it counts only in the shape of a RIS date
     custom_date = ref.get("custom2") if _RIS_DATE.match(str(ref.get("custom2") or "")) else None
-    dates = (_separated(ref.get(k)) for k in ("year", "publication_year", "date"))
-    year, notes = year_of(*dates, custom_date)
+    year, notes = year_of(ref.get("year"), ref.get("publication_year"), ref.get("date"), custom_date)
     return make_entry(title, abstract, year, ref.get("doi") or ref.get("doi_alt"), ref.get("id") or ref.get("accession_number"),
                       notes)
