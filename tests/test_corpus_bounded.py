@@ -20,9 +20,9 @@ LIMIT = 1000  # the readers' limit, made small so a test file can pass it
 @pytest.fixture
 def small_limit(monkeypatch):
     import survey.corpus.readers as readers
-    from survey.corpus.readers import bibtex, jsonrecords, jsonstream, medline, ris, table, xmlexports
+    from survey.corpus.readers import bibtex, jsonrecords, jsonstream, medline, refer, ris, table, xmlexports
 
-    for module in (records, enc, readers, bibtex, jsonrecords, jsonstream, medline, ris, table, xmlexports):
+    for module in (records, enc, readers, bibtex, jsonrecords, jsonstream, medline, refer, ris, table, xmlexports):
         monkeypatch.setattr(module, "MAX_RECORD_CHARS", LIMIT, raising=False)
     monkeypatch.setattr(enc.TextStream.__init__, "__defaults__", (LIMIT,))
 
@@ -40,6 +40,9 @@ CASES = {
     "ris many lines": ("r.ris", "TY  - JOUR\nTI  - Before\nER  - \nTY  - JOUR\nTI  - Huge\n" + "N1  - note\n" * 300
                        + "ER  - \nTY  - JOUR\nTI  - After\nER  - \n", "line 4"),
     "medline": ("r.nbib", f"PMID- 1\nTI  - Before\n\nPMID- 2\nTI  - Huge\nAB  - {BIG}\n\nPMID- 3\nTI  - After\n", "line 4"),
+    "refer": ("r.enw", f"%T Before\n%D 2001\n\n%T Huge\n%X {BIG}\n\n%T After\n", "line 4"),
+    "refer many lines": ("r.enw", "%T Before\n\n%T Huge\n" + "%K keyword\n" * 300 + "\n%T After\n%D 2002\n", "line 3"),
+    "refer crlf": ("r.enw", f"%T Before\r\n\r\n%T Huge\r\n%X {BIG}\r\n\r\n%T After\r\n", "line 3"),
     "wos": ("r.txt", f"FN Clarivate\nVR 1.0\nPT J\nTI Before\nER\nPT J\nTI Huge\nAB {BIG}\nER\nPT J\nTI After\nER\nEF\n", "line 6"),
     "bibtex": ("r.bib", f"@article{{a, title={{Before}}}}\n@article{{b, title={{Huge}}, abstract={{{BIG}}}}}\n@article{{c, title={{After}}}}\n",
                "line 2"),

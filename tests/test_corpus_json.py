@@ -221,3 +221,30 @@ def test_jsonl_with_a_bom_and_in_another_encoding(tmp_path):
     stream = read_records(path)
     assert (stream.format, stream.encoding) == ("jsonl", "utf-16")
     assert list(stream.items) == [("line 1", Entry("Première", year=2001))]
+
+
+def test_a_text_line_over_the_limit_is_measured_in_characters():
+    from survey.corpus.readers.encoding import Overlong
+
+    items = list(read_jsonl(['{"title": "Kept"}\n', Overlong.of(20_000_000, '{"title": "Huge'), b'{"title": "Bytes"}\n']))
+    assert items[1] == ("line 2", "the line is 20,000,000 characters long, over the limit of 16,777,216; skipped unread")
+    assert [i[1] for i in (items[0], items[2])] == [Entry("Kept"), Entry("Bytes")]
+
+
+def test_the_file_loop_never_asks_for_more_than_a_bounded_line():
+    """A line over the limit is read past in pieces of at most the limit: memory stays bounded however
+    long the line (the pieces are counted, not kept)."""
+    class Watched(io.BytesIO):
+        asked: list = []
+
+        def readline(self, size=-1):
+            self.asked.append(size)
+            return super().readline(size)
+
+    data = b'{"title": "Before"}\n{"title": "' + b"x" * 95 + b'"}\n{"title": "After"}\n'
+    fh = Watched(data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jsonrecords, "MAX_RECORD_CHARS", 30)
+        items = list(jsonrecords.read_jsonl_file(fh))
+    assert [i[0] for i in items] == ["line 1", "line 2", "line 3"] and "over the limit of 30" in items[1][1]
+    assert fh.asked and all(0 < size <= 31 for size in fh.asked)

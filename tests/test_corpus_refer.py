@@ -36,3 +36,20 @@ def test_sniffed_by_a_first_tag_line_and_a_title_tag():
     assert sniff("% a BibTeX comment\n@article{a, title={T}}\n", title_column) == "bibtex"
     assert sniff("%T no title tag on a line of its own... just text\n", title_column) == "refer"
     assert sniff("%Z only other tags\n", title_column) is None
+
+
+def test_a_record_of_exactly_the_limit_is_kept_and_one_character_more_is_not(monkeypatch):
+    from survey.corpus.readers import refer
+
+    monkeypatch.setattr(refer, "MAX_RECORD_CHARS", 37)
+    at_limit = "%T " + "a" * 27 + "\n%D 2001\n"  # 30 + 7 characters without their line ends
+    over = "%T " + "b" * 28 + "\n%D 2001\n"
+    items, _ = read_refer(at_limit + "\n" + over + "\n%T After\n")
+    assert items[0] == ("line 1", Entry("a" * 27, "", 2001))
+    assert items[1][0] == "line 4" and "over the limit" in items[1][1]
+    assert items[2] == ("line 7", Entry("After"))
+
+
+def test_crlf_lines_an_empty_tag_and_values_ending_in_any_letter():
+    items, _ = read_refer("%0 Journal Article\r\n%T Method X\r\n%K\r\n%D 2003\r\n%X Ends in XX\r\n")
+    assert items == [("line 1", Entry("Method X", "Ends in XX", 2003))]

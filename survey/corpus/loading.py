@@ -94,16 +94,15 @@ def record_row(item: Entry, sequence: int) -> tuple:
     ones), so a change to indexed text belongs here. The keys are digest64's, written out: three
     calls a record were a tenth of this function's cost in an import of millions.
     """
-    title, abstract, year, doi, ident = item
+    title, abstract, year, doi, ident = item  # text make_entry checked: no lone surrogate to encode
     rowid = ((year or 0) << YEAR_SHIFT) | sequence
-    doi = normalise_doi(doi) if doi else None
+    doi = normalise_doi(doi)
     key = normalise_title(title)
-    doi_key = (_from_bytes(_blake2b(f"{doi}\x1f{key}".encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                           "little", signed=True) or 1) if doi else 0
-    title_key = _from_bytes(_blake2b(f"{key}\x1f{year}".encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                            "little", signed=True)
-    digest = _from_bytes(_blake2b(f"{title}\x1f{abstract}\x1f{year}\x1f{doi}".encode("utf-8", "surrogatepass"),
-                                  digest_size=8).digest(), "little", signed=True)
+    doi_key = (_from_bytes(_blake2b(f"{doi}\x1f{key}".encode(), digest_size=8).digest(), "little", signed=True)
+               or 1) if doi else 0
+    title_key = _from_bytes(_blake2b(f"{key}\x1f{year}".encode(), digest_size=8).digest(), "little", signed=True)
+    digest = _from_bytes(_blake2b(f"{title}\x1f{abstract}\x1f{year}\x1f{doi}".encode(), digest_size=8).digest(),
+                         "little", signed=True)
     return (rowid, title, abstract, year, doi, ident, doi_key, title_key, digest)
 
 

@@ -19,15 +19,12 @@ _DOI = re.compile(r"\b(10\.\d+/\S+)")
 
 
 def iter_refer(lines) -> Iterator[Item]:
-    record: dict[str, list[str]] | None = None
-    first = size = 0
-    last_tag = None
-    after_blank = True
+    record: dict[str, list[str]] | None = None  # first, size, last_tag and after_blank are set with it
     for number, line in enumerate(lines, 1):
         length = int(line) if isinstance(line, Overlong) else None  # a line over the limit is known by its start
         line = line.head if length is not None else line.rstrip("\r\n")
         m = TAG.match(line)
-        if m and (after_blank or record is None):
+        if m and (record is None or after_blank):
             if record is not None:
                 yield f"line {first}", _entry(record) if size <= MAX_RECORD_CHARS else over_limit(size)
             record, first, size, last_tag = {}, number, 0, None
