@@ -304,3 +304,39 @@ def test_the_index_built_beside_the_corpus_is_whole_in_it(tmp_path):
     assert not {n for n in names if n.startswith("fts_")} - {"fts_data", "fts_idx", "fts_config"}
     with Corpus(db) as corpus:
         assert corpus.count(AllOf((AnyOf((Term("LSTM"),)),))) == 6000
+
+
+def test_batches_are_handed_over_at_their_size_or_their_text_whichever_comes_first(tmp_path, monkeypatch):
+    """A batch goes to storage and the index at _BATCH records or once its text passes _BATCH_CHARS
+    characters, whichever is first: the import's memory is bounded by both (README)."""
+    import sqlite3 as sqlite
+
+    from survey.corpus import loading
+
+    sizes = []
+
+    class Watched(sqlite.Connection):
+        def executemany(self, sql, rows):
+            if sql.startswith("INSERT INTO records"):
+                sizes.append(len(rows))
+            return super().executemany(sql, rows)
+
+    monkeypatch.setattr(loading, "_BATCH", 4)
+    monkeypatch.setattr(loading, "_BATCH_CHARS", 100)
+    real_connect = sqlite.connect
+    monkeypatch.setattr("survey.corpus.build.sqlite3.connect", lambda *a, **k: real_connect(*a, factory=Watched, **k))
+    # 50 characters a record: the text passes 100 at the third; short records fill a batch of 4
+    rows = [{"title": "T" * 10 + f"{i:02d}", "abstract": "a" * 38} for i in range(6)]
+    rows += [{"title": f"Short {i}"} for i in range(9)]
+    import_corpus(write_jsonl(tmp_path / "a.jsonl", rows), tmp_path / "c.sqlite")
+    assert sizes == [3, 3, 4, 4, 1]
+
+
+def test_the_first_five_reasons_and_field_notes_are_kept(tmp_path):
+    from survey.corpus.loading import MAX_REASONS
+
+    rows = [{"title": ""} for _ in range(7)] + [{"title": f"Kept {i}", "year": "soon"} for i in range(7)]
+    report = import_corpus(write_jsonl(tmp_path / "a.jsonl", rows), tmp_path / "c.sqlite")
+    assert (report.skipped, report.fields_skipped) == (7, 7)
+    assert len(report.reasons) == len(report.field_notes) == MAX_REASONS == 5
+    assert report.reasons[0] == "a.jsonl line 1: no title" and report.field_notes[-1].startswith("a.jsonl line 12: ")

@@ -53,3 +53,18 @@ def test_a_record_of_exactly_the_limit_is_kept_and_one_character_more_is_not(mon
 def test_crlf_lines_an_empty_tag_and_values_ending_in_any_letter():
     items, _ = read_refer("%0 Journal Article\r\n%T Method X\r\n%K\r\n%D 2003\r\n%X Ends in XX\r\n")
     assert items == [("line 1", Entry("Method X", "Ends in XX", 2003))]
+
+
+def test_the_last_record_is_held_to_the_limit_too(monkeypatch):
+    from survey.corpus.readers import refer
+
+    monkeypatch.setattr(refer, "MAX_RECORD_CHARS", 37)
+    at_limit = "%T " + "a" * 27 + "\n%D 2001\n"  # 37 characters without line ends
+    assert read_refer("%T First\n\n" + at_limit)[0][1] == ("line 3", Entry("a" * 27, "", 2001))
+    [_, (where, reason)] = read_refer("%T First\n\n%T " + "b" * 28 + "\n%D 2001\n")[0]
+    assert where == "line 3" and reason.startswith("the record is 38 characters long, over the limit of ")
+
+
+def test_an_abstract_given_in_several_x_fields_is_joined_with_spaces():
+    [(_, entry)] = read_refer("%T T\n%X First part.\n%X Second part.\n")[0]
+    assert entry.abstract == "First part. Second part."
