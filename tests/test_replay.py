@@ -164,9 +164,8 @@ to = 2016
 """
 
 
-@pytest.mark.parametrize("text", [QUERY, TITLES_EXACT], ids=["default fields", "titles only, exact terms"])
-def test_a_fresh_report_replays_unchanged_whatever_it_holds(home, tmp_path, text):
-    """Variants (titles only among them), exact terms and per-year rows: zero changes, exit 0."""
+def _fresh_manifest(tmp_path, text: str):
+    """Import, refresh, robustness and report on a small corpus: the report's manifest and its JSON."""
     query = tmp_path / "q.toml"
     query.write_text(text, encoding="utf-8")
     # every single-term variant matches some title: the specification curve's known crash on a variant
@@ -180,8 +179,14 @@ def test_a_fresh_report_replays_unchanged_whatever_it_holds(home, tmp_path, text
     assert run("report", "-q", str(query), "-o", str(out), "-s", "local:mini").exit_code == 0
     manifest = out.with_name("q.manifest.json")
     doc = json.loads(manifest.read_text(encoding="utf-8"))
-    titles = [o for o in doc["observations"] if o.get("fields") == "title"]
-    assert titles, "the titles-only counts are in the manifest"
+    assert any(o.get("fields") == "title" for o in doc["observations"]), "the titles-only counts are in the manifest"
+    return manifest, doc
+
+
+@pytest.mark.parametrize("text", [QUERY, TITLES_EXACT], ids=["default fields", "titles only, exact terms"])
+def test_a_fresh_report_replays_unchanged_whatever_it_holds(home, tmp_path, text):
+    """Variants (titles only among them), exact terms and per-year rows: zero changes, exit 0."""
+    manifest, doc = _fresh_manifest(tmp_path, text)
     r = run("replay", str(manifest))
     assert r.exit_code == 0, r.output
     assert r.stdout == "" and r.stderr == f"{len(doc['observations'])} counts replayed, 0 changed\n"
@@ -190,18 +195,7 @@ def test_a_fresh_report_replays_unchanged_whatever_it_holds(home, tmp_path, text
 def test_a_manifest_from_before_fields_were_recorded_replays_its_titles_only_counts(home, tmp_path):
     """Manifests written before the "fields" key existed hold titles-only counts without saying so;
     the query they record was sent is the titles-only one, so replay takes that reading, not a drift."""
-    query = tmp_path / "q.toml"
-    query.write_text(QUERY, encoding="utf-8")
-    records = RECORDS + [{"id": "e", "title": "CNN taggers", "abstract": "", "year": 2014},
-                         {"id": "f", "title": "Convolutional neural network tagging", "abstract": "", "year": 2015}]
-    assert run("corpus", "import", str(_corpus(tmp_path, records)), "--name", "mini").exit_code == 0
-    assert run("refresh", "-q", str(query), "-s", "local:mini", "--by-year").exit_code == 0
-    assert run("robustness", "-q", str(query), "-s", "local:mini").exit_code == 0
-    out = tmp_path / "out" / "q.md"
-    assert run("report", "-q", str(query), "-o", str(out), "-s", "local:mini").exit_code == 0
-    manifest = out.with_name("q.manifest.json")
-    doc = json.loads(manifest.read_text(encoding="utf-8"))
-    assert any(o.get("fields") == "title" for o in doc["observations"])
+    manifest, doc = _fresh_manifest(tmp_path, QUERY)
     for o in doc["observations"]:
         o.pop("fields", None)
     manifest.write_text(json.dumps(doc), encoding="utf-8")
