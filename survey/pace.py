@@ -69,6 +69,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._sends: list[float] = []
         self._paused_until = 0.0
+        self._unsaved = False
         if self.path:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,11 +89,15 @@ class RateLimiter:
         """The send log and pause, read and written back under the thread and file locks."""
         with self._lock, (self._file_lock or nullcontext()):
             if self.path:
-                self._sends, self._paused_until = _load(self.path)
+                sends, paused_until = _load(self.path)
+                if self._unsaved:  # the file lacks this process's last bookings (a full disk): keep them
+                    sends = sorted(set(sends) | set(self._sends))
+                    paused_until = max(paused_until, self._paused_until)
+                self._sends, self._paused_until = sends, paused_until
             yield
             self._sends = self._sends[-_KEEP:]
             if self.path:
-                _save(self.path, self._sends, self._paused_until)
+                self._unsaved = not _save(self.path, self._sends, self._paused_until)
 
     # -------------------------------------------------------------- use
 
@@ -157,13 +162,17 @@ def _load(path: Path) -> tuple[list[float], float]:
         return [], 0.0  # a missing, empty or torn file only forgets recent sends
 
 
-def _save(path: Path, sends: list[float], paused_until: float) -> None:
+def _save(path: Path, sends: list[float], paused_until: float) -> bool:
+    """Whether the file now holds ``sends``: not on a full disk, where other processes miss these
+    sends and this one keeps them (``_state`` adds them to what it reads next)."""
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     try:
         tmp.write_text(json.dumps({"sends": sends, "paused_until": paused_until}), encoding="utf-8")
         os.replace(tmp, path)
+        return True
     except OSError:
-        tmp.unlink(missing_ok=True)  # a full disk: other processes miss these sends, this one keeps them
+        tmp.unlink(missing_ok=True)
+        return False
 
 
 def machine_dir(env: Mapping[str, str] = os.environ) -> Path:

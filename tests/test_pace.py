@@ -226,6 +226,7 @@ def test_what_a_shared_file_holds_is_read_back(tmp_path, content, slot):
     ("http://[::1]:8080", "http://LOCALHOST:8080/x"),
     ("https://api.openalex.org", "HTTPS://API.OpenAlex.org.:443/works"),
     ("http://api.example.org:80", "http://api.example.org"),
+    ("http://app.localhost:8080", "http://127.0.0.1:8080"),
 ])
 def test_spellings_of_one_server_share_a_key(one, other):
     assert server_key(one) == server_key(other)
@@ -235,9 +236,68 @@ def test_spellings_of_one_server_share_a_key(one, other):
     ("http://127.0.0.1:8080", "http://127.0.0.1:8081"),
     ("http://api.example.org", "https://api.example.org"),
     ("https://api.openalex.org", "https://api.crossref.org"),
+    ("ftp://mirror.example.org", "ftp://mirror.example.org:1"),  # a scheme with no default port
 ])
 def test_other_servers_get_other_keys(one, other):
     assert server_key(one) != server_key(other)
+
+
+def test_a_key_reads_as_its_documented_form():
+    # The key names the pace file (hashed): its form is what the docstring promises.
+    assert server_key("HTTPS://API.OpenAlex.org./works") == "https://api.openalex.org:443"
+    assert server_key("http://[::1]:8080/x") == "http://loopback:8080"
+
+
+def test_a_shared_file_lock_held_elsewhere_holds_the_booking(tmp_path):
+    # Another process booking from the same file holds an flock on its .lock file (filelock's
+    # Unix lock); this limiter must wait for it rather than read a log being written.
+    import fcntl
+    import threading
+
+    path = tmp_path / "pace.json"
+    pace = limiter(1, Clock(), path=path)
+    booked = threading.Event()
+    with open(str(path) + ".lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        worker = threading.Thread(target=lambda: (pace.reserve(), booked.set()))
+        worker.start()
+        try:
+            assert not booked.wait(0.3)
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
+    worker.join(5)
+    assert booked.is_set()
+
+
+def test_a_limiter_with_a_file_writes_only_beside_it(tmp_path, monkeypatch):
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    path = tmp_path / "pace" / "p.json"
+    pace = limiter(1, Clock(), path=path)
+    assert (tmp_path / "pace" / "p.json.lock").exists()  # made at once: an unwritable folder shows now
+    pace.reserve()
+    assert list(elsewhere.iterdir()) == []
+    assert sorted(p.name for p in path.parent.iterdir()) == ["p.json", "p.json.lock"]
+
+
+def test_a_pace_file_that_cannot_be_written_keeps_this_process_paced(tmp_path, monkeypatch):
+    # A full disk refuses the temporary file before it exists: nothing to clean up, no error.
+    def full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    clock = Clock()
+    pace = limiter(1, clock, path=tmp_path / "pace.json")
+    monkeypatch.setattr(Path, "write_text", full)
+    assert pace.reserve() == (1000.0, 0.0)
+    assert pace.reserve() == (1001.0, 1.0)
+    pace.pause(10.0)
+    assert pace.reserve() == (1010.0, 10.0)
+    assert list(tmp_path.iterdir()) == [tmp_path / "pace.json.lock"]
+    monkeypatch.undo()  # the disk has room again: the file gets every booking this process kept
+    assert pace.reserve() == (1011.0, 11.0)
+    assert json.loads((tmp_path / "pace.json").read_text(encoding="utf-8")) == {
+        "sends": [1000.0, 1001.0, 1010.0, 1011.0], "paused_until": 1010.0}
 
 
 def test_the_pace_folder_is_per_user_not_per_home(tmp_path):

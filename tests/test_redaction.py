@@ -137,3 +137,24 @@ def test_a_secret_is_masked_in_base64_at_every_alignment():
 def test_masking_every_form_leaves_ordinary_text_alone():
     text = "planted keys in the 9xq+zr area; PLANTED-KEY9XQZR"
     assert redact(text, [SECRET]) == text
+
+
+# This one's base64 holds "+" (alignments 0 and 2) and "/" (alignment 1): the URL-safe forms differ.
+@pytest.mark.parametrize("secret", [SECRET, "k3y?~>?~>?~>?"])
+def test_base64_masking_takes_exactly_the_characters_the_secret_alone_fixes(secret):
+    import base64
+
+    from survey import redaction
+
+    # A secret's forms are built once a process (lru_cache); a test before this one (or a mutation
+    # tool's first pass in the same process) may have built them already: build them here.
+    redaction._forms.cache_clear()
+    raw = secret.encode()
+    for prefix in (b"", b"u:", b"us:", b"use:"):
+        for suffix in (b"", b"\n", b"&n=1"):  # bytes after it (a JSON echo, a form) change its last characters
+            for encode in (base64.b64encode, base64.urlsafe_b64encode):
+                encoded = encode(prefix + raw + suffix).decode()
+                # character i carries bits 6i to 6i+6 of the bytes; those all within the secret's are masked
+                inside = [i for i in range(len(encoded)) if 6 * i >= 8 * len(prefix) and 6 * i + 6 <= 8 * len(prefix + raw)]
+                want = encoded[:inside[0]] + "***" + encoded[inside[-1] + 1:]
+                assert redact(f"got {encoded} back", [secret]) == f"got {want} back", (prefix, suffix, encode)

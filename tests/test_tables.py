@@ -132,3 +132,62 @@ def test_pct_reads_none_only_strictly_inside_the_float_noise_of_zero():
     below = math.nextafter(at, 0.0)
     assert abs(100 * below) < 1e-9
     assert (pct(at), pct(below)) == ("<0.1%", "0%")
+
+
+@pytest.mark.parametrize(("x", "up", "parity", "text"), [
+    (0.00091, False, None, "0.0"),   # 0.091%: outward to tenths, the low end down and the high end up
+    (0.00091, True, None, "0.1"),
+    (0.01, False, None, "1"),        # exactly 1%: whole numbers from 1% on
+    (0.015, False, None, "1"),
+    (0.99, True, None, "99"),        # exactly 99%: whole numbers up to 99%
+    (0.995, True, None, "99.5"),     # over 99%: one decimal, and no 100 but for all of them
+    (0.9996, True, None, ">99.9"),   # rounds up to 100.0 without being all
+    (0.500001, False, 0.5, "50.000"),  # rounds to parity at every precision: three decimals at most
+])
+def test_a_bound_takes_its_decimals_at_the_edges(x, up, parity, text):
+    from survey.table_text import pct_bound
+
+    assert pct_bound(x, up, parity) == text
+
+
+@pytest.mark.parametrize(("p", "text"), [(0.0009, "p < 0.001"), (0.001, "p = 0.001"), (0.5, "p = 0.500")])
+def test_a_p_value_reads_exact_from_one_in_a_thousand(p, text):
+    from survey.table_text import p_words
+
+    assert p_words(p) == text
+
+
+@pytest.mark.parametrize(("args", "text"), [
+    ((10.2, 10.0, 10.5), "10.2 [10.0–10.5]"),      # from 10 on, one decimal
+    ((1.5, 1.00001, 2.0), "1.50 [1.0000–2.00]"),  # near parity: four decimals at most
+    ((1.0, 1.0, 1.5), "1.00 [1.00–1.50]"),        # a bound that is parity reads as it
+])
+def test_ratio_bounds_take_their_decimals_at_the_edges(args, text):
+    assert ratio_words(*args) == text
+
+
+def test_an_estimating_source_gets_rounded_shares_and_no_test():
+    # Scholar's counts are rounded estimates: no binomial interval, no p-value.
+    t = _table({"A": {"x": 300, "y": None, "z": 0}, "B": {"x": 100, "y": 2, "z": 0}})
+    d = display(StudyTable("scholar", t.window, t.counts, t.status), intervals=True)
+    assert list(d.frame.loc["A share"]) == ["about 75% (estimate)", "n/a", "n/a (no match)"]
+    assert d.frame.loc["B share", "x"] == "about 25% (estimate)"
+    assert list(d.frame.loc["claim (Holm)"]) == ["A most (estimates, untested)", "n/a", "too few to say"]
+
+
+def test_two_methods_show_a_share_bound_near_half_with_the_decimal_that_keeps_it_off_parity():
+    # 60 of 100: Wilson 50.20-69.06%. With two methods the share is the tested one, and 50% would
+    # read as touching parity; with a third method there is no parity to keep off.
+    two = display(_table({"A": {"x": 60, "y": 300}, "B": {"x": 40, "y": 100}}), intervals=True).frame
+    assert list(two.loc["A share"]) == ["60% [50.2–70%]", "75% [70–79%]"]
+    assert two.loc["B share", "x"] == "40% [30–49.8%]"
+    assert list(two.loc["claim (Holm)"]) == ["A leads (p = 0.046, 2 tests)", "A leads (p < 0.001, 2 tests)"]
+    three = display(_table({"A": {"x": 60}, "B": {"x": 40}, "C": {"x": 0}}), intervals=True).frame
+    assert three.loc["A share", "x"] == "60% [50–70%]"
+    assert three.loc["claim (Holm)", "x"] == "A leads (p = 0.046, 1 test)"
+
+
+def test_a_tested_task_without_a_lead_says_so_rather_than_name_a_leader():
+    # 52 to 48 has a p-value (0.69) but no lead
+    d = display(_table({"A": {"x": 52}, "B": {"x": 48}}), intervals=True)
+    assert d.frame.loc["claim (Holm)", "x"] == "no clear leader"
