@@ -36,6 +36,7 @@ def test_sniffed_by_a_first_tag_line_and_a_title_tag():
     assert sniff("% a BibTeX comment\n@article{a, title={T}}\n", title_column) == "bibtex"
     assert sniff("%T no title tag on a line of its own... just text\n", title_column) == "refer"
     assert sniff("%Z only other tags\n", title_column) is None
+    assert sniff("%A An author\n%D 2020\n", title_column) is None  # tags, but no title anywhere
 
 
 def test_a_record_of_exactly_the_limit_is_kept_and_one_character_more_is_not(monkeypatch):

@@ -150,3 +150,16 @@ def test_only_one_line_above_the_header_is_passed_over():
     with pytest.raises(ValueError) as err:
         rows("About the data\nStill not a header\nTitle,Year\nA,2001\n")
     assert str(err.value).startswith("CSV header has no title column (have: About the data)")
+
+
+def test_a_header_line_over_the_limit_is_named_with_its_length(tmp_path, monkeypatch):
+    import survey.corpus.readers.encoding as enc
+    from survey.corpus.readers import read_records, table
+    from survey.errors import CorpusFormatError
+
+    monkeypatch.setattr(table, "MAX_RECORD_CHARS", 100)
+    monkeypatch.setattr(enc.TextStream.__init__, "__defaults__", (100,))
+    path = tmp_path / "wide.csv"
+    path.write_text("Title," + ",".join(f"column {i}" for i in range(40)) + "\nA title,x\n", encoding="utf-8")
+    with pytest.raises(CorpusFormatError, match=r"the header line is [\d,]+ characters long, over the limit of 100"):
+        list(read_records(path).items)

@@ -310,3 +310,44 @@ def test_wos_year_order_and_windows_lines():
     assert read_wos(text) == ([("line 1", Entry("Both", year=2001))], 1)
     assert read_wos("PT J\nTI Cut short\nPY 2001\n") == ([("line 1", Entry("Cut short", year=2001))], 1)
     assert read_wos("PT J") == ([("line 1", "no title")], 1)
+
+
+def _limit(monkeypatch, module, size):
+    monkeypatch.setattr(module, "MAX_RECORD_CHARS", size)
+
+
+def test_a_ris_record_of_exactly_the_limit_is_kept_first_or_last_and_one_over_is_named(monkeypatch):
+    from survey.corpus.readers import ris
+
+    _limit(monkeypatch, ris, 40)  # TY (10) + TI (6 + title) + ER (6) characters without line ends
+    at, over = "a" * 18, "b" * 19
+    text = f"TY  - JOUR\nTI  - {at}\nER  - \nTY  - JOUR\nTI  - {over}\nER  - \nTY  - JOUR\nTI  - {'c' * 24}\n"
+    items, _ = ris.read_ris(text)
+    assert [i[1].title if not isinstance(i[1], str) else "skipped" for i in items] == [at, "skipped", "c" * 24]
+    assert items[1][0] == "line 4"
+    items, _ = ris.read_ris(f"TY  - JOUR\nTI  - {at}\nER  - \nTY  - JOUR\nTI  - {'d' * 25}\n")
+    assert isinstance(items[-1][1], str) and "over the limit" in items[-1][1]
+
+
+def test_a_medline_record_of_exactly_the_limit_is_kept_first_or_last_and_one_over_is_named(monkeypatch):
+    from survey.corpus.readers import medline
+
+    _limit(monkeypatch, medline, 30)  # PMID- 1 (7) + TI (6 + title) characters without line ends
+    at, over = "a" * 17, "b" * 18
+    items, _ = medline.read_medline(f"PMID- 1\nTI  - {at}\n\nPMID- 2\nTI  - {over}\n\nPMID- 3\nTI  - {'c' * 17}\n")
+    assert [i[1].title if not isinstance(i[1], str) else "skipped" for i in items] == [at, "skipped", "c" * 17]
+    items, _ = medline.read_medline(f"PMID- 1\nTI  - {at}\n\nPMID- 2\nTI  - {over}\n")
+    assert items[-1][0] == "line 4" and "over the limit" in items[-1][1]
+
+
+def test_a_ris_tag_line_after_a_value_of_exactly_70_characters_stays_a_field_of_its_own():
+    from survey.corpus.readers.ris import read_ris
+
+    abstract = "x" * 69 + "y"  # 70 characters, as the ACM export cuts them; the next line is a new tag
+    [(_, entry)] = read_ris(f"TY  - JOUR\nTI  - Title\nAB  - {abstract}\nPY  - 2020\nER  - \n")[0]
+    assert (entry.abstract, entry.year) == (abstract, 2020)
+
+
+def test_medline_values_ending_in_any_letter_are_kept_whole():
+    [(_, entry)] = read_medline("PMID- 1\r\nTI  - Method X\r\nAB  - Ends in XX\r\nDP  - 2001\r\n")[0]
+    assert (entry.title, entry.abstract, entry.year) == ("Method X", "Ends in XX", 2001)
