@@ -8,12 +8,14 @@ import sqlite3
 import subprocess
 import threading
 
+import pytest
 from click.testing import CliRunner
 
 from survey.cli import main
 from survey.config import load_settings
 from survey.labels import LabelStore, SampleKey, labels_path
 from survey.labels_csv import SHOWN_ERRORS
+from survey.store import StoreError
 from test_disks import small_fs  # noqa: F401  (a fixture)
 from test_labels import TITLES, audit, corpus  # noqa: F401  (corpus is a fixture)
 
@@ -141,3 +143,35 @@ def test_export_labels_works_on_a_read_only_home(small_fs, tmp_path, monkeypatch
     subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
     again = _export(query, tmp_path / "again.csv")
     assert again == first
+
+
+# What each kind of failure tells the user to do: the hint is the message's point.
+DAMAGED = ("it is damaged: copy it somewhere safe (sqlite3's .recover may save its labels), then move it "
+           "aside and label again, or import your exported label files")
+
+
+def test_a_labels_file_that_is_no_database_says_it_is_damaged(tmp_path):
+    path = tmp_path / "labels.sqlite"
+    path.write_bytes(b"relevant,TRUE\n" * 300)  # a spreadsheet saved over it
+    with pytest.raises(StoreError) as caught:
+        LabelStore(path)
+    assert str(caught.value) == f"{path}: cannot open the labels file (file is not a database): {DAMAGED}"
+
+
+def test_a_labels_file_opened_read_only_says_it_cannot_be_written(tmp_path):
+    path = tmp_path / "labels.sqlite"
+    LabelStore(path).conn.close()
+    store = LabelStore(path, readonly=True)
+    with pytest.raises(StoreError) as caught:
+        store.save_sample(SampleKey("local:mini", "q", None, None), "", "M", "T", 0, [])
+    assert str(caught.value) == (f"{path}: cannot write the labels file (attempt to write a readonly database): "
+                                 "it cannot be written; make it writable or point --home (SURVEY_HOME) elsewhere")
+
+
+def test_a_labels_file_that_is_a_folder_says_to_check_it(tmp_path):
+    path = tmp_path / "labels.sqlite"
+    path.mkdir()
+    with pytest.raises(StoreError) as caught:
+        LabelStore(path)
+    assert str(caught.value) == (f"{path}: cannot open the labels file (unable to open database file): "
+                                 "check the file and its folder, or point --home (SURVEY_HOME) elsewhere")

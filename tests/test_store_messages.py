@@ -98,6 +98,18 @@ def test_the_csv_has_every_field_and_reads_back_the_same(tmp_path, monkeypatch):
     assert back[0].count == 0 and back[0].year_to is None and back[1].method == "" and back[2].count is None
 
 
+
+def test_an_error_stored_with_a_key_in_it_is_exported_masked(tmp_path):
+    # A cache written before its key was masked (or by a version that missed a spelling) must not
+    # carry the key into a CSV that is committed and shared.
+    leaky = Observation("wos", "CNN", "dialog", "all time", None, None, None, "TS=(x)", None, "error",
+                        error="GET https://api.example.org/q?apikey=s3cr3t-v4lue-77 -> HTTP 500",
+                        fetched_at="2026-01-02T03:04:07.000000Z")
+    path = tmp_path / "obs.csv"
+    write_observations(path, [leaky])
+    assert "s3cr3t" not in path.read_text(encoding="utf-8")
+    assert read_observations(path)[0].error == "GET https://api.example.org/q?apikey=*** -> HTTP 500"
+
 def bad_file(tmp_path, header, *rows):
     path = tmp_path / "bad.csv"
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
