@@ -70,16 +70,17 @@ class _Lines:
 
 def _read_rows(lines) -> Iterator[Item]:
     lines = _Lines(lines)
-    first = _header_line(lines)
+    head = [_header_line(lines)]
     above = 0
-    if first.strip() and not title_column(first):
+    if head[0].strip() and not title_column(head[0]):
         # Dimensions writes a line of search details ("About the data: Exported on ...") above its
-        # header: one such line is passed over when the next one names a title column
-        second = _header_line(lines)
-        if title_column(second):
-            first, above = second, 1
-    delimiter = max(",;\t", key=first.count)
-    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
+        # header: one such line is passed over when the next one names a title column (else both
+        # are read as they stand)
+        head.append(_header_line(lines))
+        if title_column(head[1]):
+            head, above = head[1:], 1
+    delimiter = max(",;\t", key=head[0].count)
+    reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
     header = next(reader, None)
     if not header:
         raise ValueError("empty CSV; expected a header row with a Title column")
