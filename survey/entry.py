@@ -7,12 +7,14 @@ while the first is being handled.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import traceback
 
 INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
 INTERNAL_ERROR = 70  # EX_SOFTWARE in sysexits.h
+BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader closed the pipe
 
 
 def main() -> None:
@@ -23,6 +25,11 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(INTERRUPTED)
+    except BrokenPipeError:
+        # the reader of the output went away (`survey counts | head`): nothing more to say to it, and
+        # no error; stdout points at nothing so the interpreter's final flush cannot fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(BROKEN_PIPE)
     except Exception:
         # A bug, not an outcome: its own code, so that a script (make report) that lets exit 1, some
         # cells failed, pass still stops here rather than reading on past a traceback.

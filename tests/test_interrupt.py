@@ -251,3 +251,20 @@ def test_a_second_ctrl_c_during_an_import_is_no_traceback(tmp_path, second):
     _, err = proc.communicate(timeout=60)
     assert "Traceback" not in err and proc.returncode in (1, 130), (proc.returncode, err)
     assert not (home / "corpora" / "x.sqlite").exists()
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_no_internal_error(tmp_path):
+    """`survey ... | head`: the pipe closes under the writer; that is the reader's choice, not a bug."""
+    script = ("import sys, survey.cli\n"
+              "def flood(*a, **k):\n"
+              "    while True:\n"
+              "        sys.stdout.write('row,' * 1000 + '\\n')\n"
+              "survey.cli.main = flood\n"
+              "from survey.entry import main\n"
+              "main()\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(100)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=30) == 141, err
+    assert "Traceback" not in err and "internal error" not in err
