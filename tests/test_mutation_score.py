@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def test_entries_for_a_renamed_module_or_function_are_named_with_why(tmp_path):
     (tmp_path / "survey" / "a.py").write_text("def f():\n    pass\nclass C:\n    def m(self):\n        pass\n",
                                               encoding="utf-8")
     (tmp_path / "survey" / "sub" / "__init__.py").write_text("def g():\n    pass\n", encoding="utf-8")
-    listed = {name: "why" for name in [
+    listed = {name: mutation_score.Entry("why", None) for name in [
         "survey.a.x_f__mutmut_1", "survey.a.xǁCǁm__mutmut_12", "survey.sub.x_g__mutmut_2",  # current
         "survey.a.x_m__mutmut_1", "survey.a.xǁCǁf__mutmut_1", "survey.refresh.x_plan__mutmut_3",
         "survey.a.x_f", "survey.a.x_f__mutmut_x"]}
@@ -103,14 +104,77 @@ def test_a_stale_entry_fails_the_score_before_any_run(tmp_path, monkeypatch, cap
                    "  survey.store.x_no_such_function__mutmut_1: no function no_such_function in survey.store"]
 
 
+def changed(*lines: str) -> str:
+    """The fingerprint of a mutation, computed here from its changed lines as the docs describe it."""
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:10]
+
+
+def write_module(root: Path, source: str) -> None:
+    (root / "survey").mkdir(exist_ok=True)
+    (root / "survey" / "a.py").write_text(source, encoding="utf-8")
+
+
+def test_a_mutant_s_fingerprint_is_what_it_changes_whatever_its_number_or_place(tmp_path):
+    pytest.importorskip("mutmut", reason="mutmut makes the mutants; `make mutation` installs it")
+    for i, source in enumerate(("def f(x):\n    return x + 1\n", "def f(x):\n    y = 2\n\n    return x + 1\n",
+                                "class C:\n    def f(self, x):\n        return x + 1\n")):
+        (tmp_path / str(i)).mkdir()
+        write_module(tmp_path / str(i), source)
+        prints = mutation_score.mutant_fingerprints(tmp_path / str(i) / "survey" / "a.py", tmp_path / str(i))
+        assert changed("return x + 1", "return x - 1") in prints.values()
+        assert len(set(prints.values())) == len(prints)  # each mutant its own
+
+
 def test_an_entry_past_its_function_s_last_mutant_is_named(tmp_path):
     pytest.importorskip("mutmut", reason="mutmut counts the mutants; `make mutation` installs it")
-    (tmp_path / "survey").mkdir()
-    (tmp_path / "survey" / "a.py").write_text("def f(x):\n    return x + 1\n", encoding="utf-8")
-    listed = {"survey.a.x_f__mutmut_1": "why", "survey.a.x_f__mutmut_99": "why"}
+    write_module(tmp_path, "def f(x):\n    return x + 1\n")
+    prints = mutation_score.mutant_fingerprints(tmp_path / "survey" / "a.py", tmp_path)
+    first = next(n for n, fp in prints.items() if fp == changed("return x + 1", "return x - 1"))
+    listed = {f"survey.a.{first}": mutation_score.Entry("why", prints[first]),
+              "survey.a.x_f__mutmut_99": mutation_score.Entry("why", prints[first])}
     unknown = mutation_score.unknown_entries(listed, tmp_path, count_mutants=True)
     assert list(unknown) == ["survey.a.x_f__mutmut_99"]
     assert unknown["survey.a.x_f__mutmut_99"].startswith("f has ") and "mutants now" in unknown["survey.a.x_f__mutmut_99"]
+
+
+def test_an_entry_whose_number_names_another_mutant_since_its_function_changed_is_named(tmp_path):
+    """The case a count of mutants cannot see: a line added above shifts the numbers, not the count."""
+    pytest.importorskip("mutmut", reason="mutmut makes the mutants; `make mutation` installs it")
+    write_module(tmp_path, "def f(x):\n    return x + 1\n")
+    prints = mutation_score.mutant_fingerprints(tmp_path / "survey" / "a.py", tmp_path)
+    checked = {f"survey.a.{n}": mutation_score.Entry("why", fp) for n, fp in prints.items()}
+    assert mutation_score.unknown_entries(checked, tmp_path, count_mutants=True) == {}
+    write_module(tmp_path, "def f(x):\n    return x - 1 if x else x + 1\n")  # as many mutants or more
+    unknown = mutation_score.unknown_entries(checked, tmp_path, count_mutants=True)
+    assert unknown and all("changes other lines now" in why for why in unknown.values())
+
+
+def test_an_entry_nobody_fingerprinted_is_named_until_someone_does(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("mutmut", reason="mutmut makes the mutants; `make mutation` installs it")
+    write_module(tmp_path, "def f(x):\n    return x + 1\n")
+    prints = mutation_score.mutant_fingerprints(tmp_path / "survey" / "a.py", tmp_path)
+    name = next(n for n, fp in prints.items() if fp == changed("return x + 1", "return x - 1"))
+    listed = tmp_path / "equivalents.txt"
+    listed.write_text(f"# checked by hand\nsurvey.a.{name} x is never used\n", encoding="utf-8")
+    assert mutation_score.unknown_entries(mutation_score.load_equivalents(listed), tmp_path, count_mutants=True) == {
+        f"survey.a.{name}": f"no diff: fingerprint; check `mutmut show survey.a.{name}`, then add one with --fingerprint"}
+    for _ in range(2):  # writing it again leaves the line as it is
+        assert mutation_score.write_fingerprints([f"survey.a.{name}"], listed, tmp_path) == [
+            f"survey.a.{name} diff:{prints[name]}"]
+        assert listed.read_text(encoding="utf-8") == f"# checked by hand\nsurvey.a.{name} diff:{prints[name]} x is never used\n"
+    assert mutation_score.load_equivalents(listed) == {f"survey.a.{name}": mutation_score.Entry("x is never used", prints[name])}
+    assert mutation_score.unknown_entries(mutation_score.load_equivalents(listed), tmp_path, count_mutants=True) == {}
+
+
+def test_fingerprinting_an_entry_that_names_no_mutant_is_refused_with_its_line(tmp_path):
+    pytest.importorskip("mutmut", reason="mutmut makes the mutants; `make mutation` installs it")
+    write_module(tmp_path, "def f(x):\n    return x + 1\n")
+    listed = tmp_path / "equivalents.txt"
+    before = "survey.a.x_f__mutmut_1 why\nsurvey.a.x_f__mutmut_99 why\n"
+    listed.write_text(before, encoding="utf-8")
+    with pytest.raises(ValueError, match=r"^equivalents.txt:2: survey.a.x_f__mutmut_99 names no current mutant$"):
+        mutation_score.write_fingerprints(["survey.a.*"], listed, tmp_path)
+    assert listed.read_text(encoding="utf-8") == before
 
 
 def test_mutmut_s_instrumented_copy_is_not_counted_again(tmp_path):
@@ -118,4 +182,5 @@ def test_mutmut_s_instrumented_copy_is_not_counted_again(tmp_path):
     (tmp_path / "survey").mkdir()
     (tmp_path / "survey" / "a.py").write_text("def x_f__mutmut_orig(x):\n    return x\ndef f(x):\n    return x\n",
                                               encoding="utf-8")
-    assert mutation_score.unknown_entries({"survey.a.x_f__mutmut_99": "why"}, tmp_path, count_mutants=True) == {}
+    assert mutation_score.unknown_entries({"survey.a.x_f__mutmut_99": mutation_score.Entry("why", None)}, tmp_path,
+                                          count_mutants=True) == {}

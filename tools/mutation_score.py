@@ -2,15 +2,18 @@
 
     python tools/mutation_score.py [--survivors] [--fail-under 90]
     python tools/mutation_score.py --survivor-names ['survey.store.*' ...]
+    python tools/mutation_score.py --fingerprint 'survey.store.xǁStoreǁclear__mutmut_4' ...
 
 Score = mutants the tests detect (killed or timed out) / mutants checked, where a mutant listed
-in mutation-equivalents.txt (one name a line, then why) counts for neither: no test can tell it
-from the original. Modules with mutants not yet run are marked partial rather than scored as if
-complete. mutmut's own summary is one figure for the whole tree; this prints one per module.
+in mutation-equivalents.txt counts for neither: no test can tell it from the original. Modules
+with mutants not yet run are marked partial rather than scored as if complete. mutmut's own
+summary is one figure for the whole tree; this prints one per module.
 
-A listed equivalent that names no current mutant is an error (exit 1), not a note: checked
-against the source before anything runs (its module or function was renamed or removed), and
-after a run against the mutants of each scored module (its function has fewer mutants now).
+An entry is `NAME diff:FINGERPRINT WHY`: the fingerprint is of the lines the mutant changed when
+someone checked it (`mutmut show NAME`, then --fingerprint NAME). mutmut numbers mutants within a
+function, so when a function changes, a name can come to mean another mutant. Before anything
+runs, an entry whose module, function or mutant is gone, whose mutant now changes other lines, or
+that has no fingerprint is an error (exit 1), not a note: it would excuse a mutant nobody checked.
 
 One kind of survivor is told equivalent by rule rather than listed by name: a mutant that only
 changes the letter case of an SQL statement with no quoted literal or interpolation in it
@@ -21,13 +24,16 @@ nearly every statement; each is checked against its diff here, counted under "eq
 from __future__ import annotations
 
 import argparse
+import difflib
 import fnmatch
+import hashlib
 import json
 import os
 import re
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,15 +42,35 @@ EQUIVALENTS = ROOT / "mutation-equivalents.txt"
 DETECTED = {"killed", "timeout", "caught by type check"}
 
 
-def load_equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
+class Entry(NamedTuple):
+    why: str
+    fingerprint: str | None  # of the lines the mutant changes, when the entry was checked
+
+
+_FINGERPRINT = re.compile(r"diff:([0-9a-f]{10})")
+
+
+def load_equivalents(path: Path = EQUIVALENTS) -> dict[str, Entry]:
+    """name -> Entry, from lines `NAME [diff:FINGERPRINT] WHY`."""
     out = {}
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
-                name, _, why = line.partition(" ")
-                out[name] = why.strip()
+                name, _, rest = line.partition(" ")
+                first, _, why = rest.partition(" ")
+                mark = _FINGERPRINT.fullmatch(first)
+                out[name] = Entry(why.strip(), mark.group(1)) if mark else Entry(rest.strip(), None)
     return out
+
+
+def fingerprint(original: list[str], mutant: list[str]) -> str:
+    """What a mutant changes, without line numbers or indentation, so an entry stays tied to one
+    mutation while its function changes elsewhere (mutmut renumbers a function's mutants when it
+    changes, and an entry's number may then name another mutant)."""
+    changed = [line[1:].strip() for line in difflib.unified_diff(original, mutant, lineterm="", n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    return hashlib.sha256("\n".join(changed).encode("utf-8")).hexdigest()[:10]
 
 
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -102,8 +128,9 @@ def _defined(source: str) -> set[str]:
     return out
 
 
-def _mutants(path: Path, root: Path) -> set[str] | None:
-    """The names mutmut gives the mutants of ``path`` now, where mutmut is installed (None where not)."""
+def mutant_fingerprints(path: Path, root: Path) -> dict[str, str] | None:
+    """The mutants mutmut makes of ``path`` now, each name (without the module) with the fingerprint of
+    what it changes; None where mutmut is not installed."""
     try:
         from mutmut.mutation.file_mutation import mutate_file_contents
     except ImportError:
@@ -111,35 +138,80 @@ def _mutants(path: Path, root: Path) -> set[str] | None:
     code = path.read_text(encoding="utf-8")
     if "__mutmut_" in code:
         return None  # mutmut's own instrumented copy (the tests run in mutants/): not mutated twice
-    return set(mutate_file_contents(path.relative_to(root).as_posix(), code).mutant_names)
+    mutated = mutate_file_contents(path.relative_to(root).as_posix(), code)
+    lines, spans = mutated.code.splitlines(), mutated.line_span_by_function_name
+    out = {}
+    for name in mutated.mutant_names:
+        original = name.rpartition("__mutmut_")[0] + "__mutmut_orig"
+        a, b = spans[original], spans[name]
+        out[name] = fingerprint(lines[a.start - 1:a.end],
+                                [line.replace(name, original) for line in lines[b.start - 1:b.end]])
+    return out
 
 
-def unknown_entries(equivalents: dict[str, str], root: Path = ROOT, count_mutants: bool = False) -> dict[str, str]:
-    """Listed equivalents that cannot name a current mutant, checked against the source without a run:
-    their module or function is gone (renamed or moved), the name is not a mutant's, or (with
+def unknown_entries(equivalents: dict[str, Entry], root: Path = ROOT, count_mutants: bool = False) -> dict[str, str]:
+    """Listed equivalents that cannot name the mutant that was checked, found from the source without a
+    run: their module or function is gone (renamed or moved), the name is not a mutant's, or (with
     ``count_mutants``, where mutmut is installed, as `make mutation` installs it; a minute or more for
-    the whole core) the function has fewer mutants now. name -> why."""
+    the whole core) the mutant is gone, changes other lines than when it was checked, or the entry has
+    no fingerprint of what it changes. name -> why."""
     out, cache = {}, {}
-    for name in equivalents:
+    for name, entry in equivalents.items():
         module, dot, mangled = name.rpartition(".")
         function, sep, number = mangled.rpartition("__mutmut_")
         if not dot or not sep or not number.isdigit():
             out[name] = "not a mutant's name (MODULE.FUNCTION__mutmut_N)"
             continue
         if module not in cache:
-            base = root.joinpath(*module.split("."))
-            path = next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.is_file()), None)
-            cache[module] = ((_defined(path.read_text(encoding="utf-8")), _mutants(path, root) if count_mutants else None)
-                             if path else None)
+            path = source_of(module, root)
+            cache[module] = ((_defined(path.read_text(encoding="utf-8")),
+                              mutant_fingerprints(path, root) if count_mutants else None) if path else None)
         shown = function.removeprefix("x_") if function.startswith("x_") else ".".join(function.split("ǁ")[1:])
+        now = cache[module][1] if cache[module] else None
         if cache[module] is None:
             out[name] = f"no module {module}"
         elif function not in cache[module][0]:
             out[name] = f"no function {shown} in {module}"
-        elif cache[module][1] is not None and mangled not in cache[module][1]:
-            count = sum(1 for m in cache[module][1] if m.rpartition("__mutmut_")[0] == function)
+        elif now is None:
+            continue
+        elif mangled not in now:
+            count = sum(1 for m in now if m.rpartition("__mutmut_")[0] == function)
             out[name] = f"{shown} has {count} mutants now: its entries name other mutants since it changed"
+        elif entry.fingerprint is None:
+            out[name] = f"no diff: fingerprint; check `mutmut show {name}`, then add one with --fingerprint"
+        elif entry.fingerprint != now[mangled]:
+            out[name] = (f"changes other lines now (diff:{now[mangled]}, listed diff:{entry.fingerprint}): "
+                         f"{shown} changed, so the number may name another mutant; check it again")
     return out
+
+
+def source_of(module: str, root: Path = ROOT) -> Path | None:
+    base = root.joinpath(*module.split("."))
+    return next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.is_file()), None)
+
+
+def write_fingerprints(patterns: list[str], path: Path = EQUIVALENTS, root: Path = ROOT) -> list[str]:
+    """Write the fingerprint of what each listed mutant matching ``patterns`` changes now, for entries
+    someone has just checked. Returns `NAME diff:FINGERPRINT` for each, or raises ValueError naming
+    an entry that names no current mutant."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cache, written = {}, []
+    for i, line in enumerate(lines):
+        name, _, rest = line.strip().partition(" ")
+        if line.startswith("#") or not any(fnmatch.fnmatch(name, p) for p in patterns):
+            continue
+        module, _, mangled = name.rpartition(".")
+        if module not in cache:
+            source = source_of(module, root)
+            cache[module] = mutant_fingerprints(source, root) if source else None
+        if not cache[module] or mangled not in cache[module]:
+            raise ValueError(f"{path.name}:{i + 1}: {name} names no current mutant")
+        first, _, why = rest.partition(" ")
+        why = why if _FINGERPRINT.fullmatch(first) else rest
+        lines[i] = f"{name} diff:{cache[module][mangled]} {why.strip()}"
+        written.append(f"{name} diff:{cache[module][mangled]}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return written
 
 
 def module_of(meta: Path) -> str:
@@ -195,7 +267,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="print only the names of surviving mutants (matching a pattern), for a rerun")
     ap.add_argument("--check-equivalents", action="store_true",
                     help="only check that every listed equivalent names a current function (no run needed)")
+    ap.add_argument("--fingerprint", nargs="+", metavar="PATTERN",
+                    help="after checking their diffs, record what the listed mutants matching a pattern change")
     args = ap.parse_args(argv)
+    if args.fingerprint:
+        try:
+            for line in write_fingerprints(args.fingerprint):
+                print(line)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        return 0
     equivalents = load_equivalents(EQUIVALENTS)
     unknown = unknown_entries(equivalents, count_mutants=True)
     if unknown:
