@@ -68,6 +68,8 @@ SHARED_DIR    ?= $(abspath ../shared)
 
 mutation: install-test
 	$(BIN)/pip install --quiet -e '.[mutation]'
+	@# a stale or unchecked equivalent fails here, in minutes, rather than after hours of mutants
+	$(BIN)/python tools/mutation_score.py --check-equivalents
 	@# mutmut keeps a verdict until the code changes, so last run's survivors are named again
 	@# for new tests to reach them; named mutants (MUTANTS) are always run afresh.
 	@set -f; export SURVEY_SHARED_DIR=$(SHARED_DIR); run="$(BIN)/mutmut run --max-children $(MUTATION_JOBS)"; \

@@ -184,3 +184,18 @@ def test_mutmut_s_instrumented_copy_is_not_counted_again(tmp_path):
                                               encoding="utf-8")
     assert mutation_score.unknown_entries({"survey.a.x_f__mutmut_99": mutation_score.Entry("why", None)}, tmp_path,
                                           count_mutants=True) == {}
+
+
+def test_only_the_score_waits_for_every_entry_s_mutant_to_be_checked(tmp_path, monkeypatch, capsys):
+    """Listing survivors for a rerun skips the minutes-long check of each entry's mutant; the
+    check on its own (run first by `make mutation`) and the score do not."""
+    pytest.importorskip("mutmut", reason="mutmut makes the mutants; `make mutation` installs it")
+    listed = tmp_path / "equivalents.txt"
+    listed.write_text("survey.observation.x_utcnow__mutmut_1 never checked\n", encoding="utf-8")
+    monkeypatch.setattr(mutation_score, "EQUIVALENTS", listed)
+    monkeypatch.setattr(mutation_score, "RESULTS", tmp_path / "mutants")  # no run yet
+    assert mutation_score.main(["--survivor-names"]) == 0
+    assert capsys.readouterr().err == ""
+    assert mutation_score.main(["--check-equivalents"]) == 1
+    assert "survey.observation.x_utcnow__mutmut_1: no diff: fingerprint" in capsys.readouterr().err
+    assert mutation_score.main([]) == 1
