@@ -10,6 +10,7 @@ pytest.importorskip("sklearn")
 
 from survey.errors import BadInput  # noqa: E402
 from survey.experiment import data as D  # noqa: E402
+from survey.experiment.user_data import load_user_csv, read_user_csv  # noqa: E402
 
 # A tiny corpus in the shipped file's shape. \xd1 is latin-1 "Ñ" and invalid as UTF-8.
 SAMPLE = (
@@ -153,7 +154,7 @@ def good_csv() -> bytes:
 
 
 def test_user_csv_loads(tmp_path):
-    task = D.load_user_csv(write_csv(tmp_path, good_csv()), "text", "label", seed=0)
+    task = load_user_csv(write_csv(tmp_path, good_csv()), "text", "label", seed=0)
     assert task.classes == ["neg", "pos"]
     assert len(task.train) + len(task.val) + len(task.test) == 30
     assert task.name == "mine"
@@ -161,7 +162,7 @@ def test_user_csv_loads(tmp_path):
 
 def test_user_csv_falls_back_to_latin1(tmp_path):
     content = good_csv() + b"pos,caf\xe9 good\n"
-    texts, _ = D.read_user_csv(write_csv(tmp_path, content), "text", "label")
+    texts, _ = read_user_csv(write_csv(tmp_path, content), "text", "label")
     assert "café good" in texts
 
 
@@ -174,7 +175,7 @@ def test_user_csv_falls_back_to_latin1(tmp_path):
 def test_user_csv_errors_are_one_clear_line(tmp_path, content, expected):
     path = write_csv(tmp_path, content)
     with pytest.raises(D.DataError) as err:
-        D.read_user_csv(path, "text", "label")
+        read_user_csv(path, "text", "label")
     message = str(err.value)
     assert expected in message
     assert str(path) in message
@@ -184,4 +185,4 @@ def test_user_csv_errors_are_one_clear_line(tmp_path, content, expected):
 
 def test_user_csv_missing_file(tmp_path):
     with pytest.raises(D.DataError, match="cannot read"):
-        D.read_user_csv(tmp_path / "absent.csv", "text", "label")
+        read_user_csv(tmp_path / "absent.csv", "text", "label")

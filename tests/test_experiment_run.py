@@ -15,11 +15,11 @@ from click.testing import CliRunner
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
-from survey.experiment import data as D  # noqa: E402
 from survey.experiment import results as R  # noqa: E402
 from survey.experiment import run as X  # noqa: E402
 from survey.experiment import train as T  # noqa: E402
 from survey.experiment.cli import experiment  # noqa: E402
+from survey.experiment.user_data import load_user_csv  # noqa: E402
 
 TINY = replace(T.hyper_for("user", "quick"), embed_dim=8, batch_size=16)
 
@@ -34,7 +34,7 @@ def tiny_csv(path, n=40):
 
 def tiny_plan(path, seeds=(0,)) -> X.Plan:
     return X.Plan(tasks=["mine"], seeds=list(seeds), hyper={"mine": TINY},
-                  loader=lambda _name, seed: D.load_user_csv(path, "text", "label", seed))
+                  loader=lambda _name, seed: load_user_csv(path, "text", "label", seed))
 
 
 def strip_timing(doc: dict) -> dict:
@@ -228,7 +228,7 @@ def test_worker_processes_give_the_same_numbers_and_report_progress(tmp_path):
 
 
 def test_perfect_validation_ends_a_run_even_before_min_epochs(tmp_path):
-    task = D.load_user_csv(tiny_csv(tmp_path / "mine.csv"), "text", "label", 0)
+    task = load_user_csv(tiny_csv(tmp_path / "mine.csv"), "text", "label", 0)
     hyper = replace(TINY, lr=0.05, min_epochs=8, max_epochs=12, patience=12)
     r = T.fit("cnn", task, hyper, seed=0)
     assert r.val_accuracy == 1.0
@@ -243,7 +243,7 @@ def test_units_run_with_native_thread_pools_limited(tmp_path):
 
     def loader(_name, seed):
         seen.extend(pool["num_threads"] for pool in threadpoolctl.threadpool_info())
-        return D.load_user_csv(path, "text", "label", seed)
+        return load_user_csv(path, "text", "label", seed)
 
     X.run_experiment(X.Plan(tasks=["mine"], seeds=[0], hyper={"mine": TINY}, threads=1, loader=loader))
     assert seen and set(seen) == {1}

@@ -146,6 +146,7 @@ def run(task, seeds, mode, device, output, force, merge, data_file, text_col, la
     from survey.experiment import results as R
     from survey.experiment import run as X
     from survey.experiment import train as T
+    from survey.experiment.user_data import read_user_csv
 
     n_seeds = seeds or (1 if mode == "quick" else 3)
     output = _output_path(root, output, force, merge)
@@ -158,7 +159,7 @@ def run(task, seeds, mode, device, output, force, merge, data_file, text_col, la
         plan = X.Plan(tasks=list(D.TASKS) if task == "all" else [task], seeds=list(range(n_seeds)), mode=mode,
                       device=device, threads=threads, jobs=1 if device == "cuda" else jobs)
         if data_file is not None:
-            D.read_user_csv(data_file, text_col, label_col)  # fail fast, before any training
+            read_user_csv(data_file, text_col, label_col)  # fail fast, before any training
             name = data_file.stem
             plan.tasks = [name]
             # "user" settings even when the file is named like a built-in task

@@ -17,6 +17,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from survey.experiment import data as D
+from survey.experiment.user_data import load_user_csv
 from survey.experiment.results import Results, RunRecord, environment, now_utc
 from survey.experiment.train import EpochCallback, Hyper, fit, hyper_for, majority, tfidf_lr
 
@@ -42,7 +43,7 @@ class UserLoader:
     label_col: str
 
     def __call__(self, name: str, seed: int) -> D.TaskData:
-        return D.load_user_csv(self.path, self.text_col, self.label_col, seed)
+        return load_user_csv(self.path, self.text_col, self.label_col, seed)
 
 
 @dataclass
