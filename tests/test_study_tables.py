@@ -261,3 +261,32 @@ def test_drift_of_per_year_counts_and_an_ok_row_without_a_count():
     d = drift(rows)
     assert d[["year", "previous", "latest", "change"]].values.tolist() == [[2021, 4, 6, 2]]
     assert str(d["year"].dtype) == "Int64"
+
+
+def test_agreement_lists_the_three_widest_gaps_by_default_the_larger_count_first_on_a_tie():
+    order = [("A", "x"), ("A", "y"), ("A", "total"), ("B", "x"), ("B", "y"), ("B", "total")]
+    a = study_table([obs(m, t, 6 - i, source="a") for i, (m, t) in enumerate(order)], MATRIX, "a", ALL)
+    b = study_table([obs(m, t, 1 + i, source="b") for i, (m, t) in enumerate(order)], MATRIX, "b", ALL)
+    ag = agreement(a, b)  # ranks 1..6 against 6..1: gaps 5, 3, 1, 1, 3, 5 sixths
+    assert [(r["method"], r["task"], r["gap"]) for r in ag.disagreements.to_dict("records")] == [
+        ("A", "x", 5 / 6), ("B", "total", 5 / 6), ("A", "y", 3 / 6)]  # fmt: skip
+    assert ag.rho == pytest.approx(-1.0)
+
+
+def test_a_cell_ranked_alike_in_both_tables_is_no_disagreement():
+    a = study_table([obs("A", "x", 30, source="a"), obs("A", "y", 20, source="a"), obs("B", "x", 10, source="a")],
+                    MATRIX, "a", ALL)  # fmt: skip
+    b = study_table([obs("A", "x", 300, source="b"), obs("A", "y", 100, source="b"), obs("B", "x", 200, source="b")],
+                    MATRIX, "b", ALL)  # fmt: skip
+    ag = agreement(a, b, top=3)
+    assert [(r["method"], r["task"], r["rank_a"], r["rank_b"]) for r in ag.disagreements.to_dict("records")] == [
+        ("A", "y", 2, 3), ("B", "x", 3, 2)]  # fmt: skip
+
+
+def test_drift_shows_the_ten_largest_moves_by_default():
+    rows = [obs("A", "x", count, query=f"q{k}", at=at, id=n)
+            for k in range(1, 12) for n, (count, at) in enumerate(
+                [(100, "2026-01-01T00:00:00.000000Z"), (100 + k, "2026-01-02T00:00:00.000000Z")])]  # fmt: skip
+    d = drift(rows)
+    assert d["change"].tolist() == list(range(11, 1, -1))  # the move of 1 in 100 is the eleventh: left out
+    assert len(drift(rows, top=None)) == 11
