@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from survey.analysis import (
-    NOT_FETCHED, agreement, drift, long_counts, per_year_frame, reference_table, sources_in, spearman, study_table,
+    DRIFT_COLUMNS, NOT_FETCHED, agreement, drift, long_counts, per_year_frame, reference_table, sources_in, spearman, study_table,
 )  # fmt: skip
 from survey.matrix import Window
 from survey.query_file import parse_matrix
@@ -290,3 +290,35 @@ def test_drift_shows_the_ten_largest_moves_by_default():
     d = drift(rows)
     assert d["change"].tolist() == list(range(11, 1, -1))  # the move of 1 in 100 is the eleventh: left out
     assert len(drift(rows, top=None)) == 11
+
+
+def test_study_table_reads_past_observations_it_does_not_take():
+    rows = [obs("A", "x", 1, source="other"), obs("A", "x", 2, window=RECENT), obs("A", "x", 3, year=2021),
+            obs("C", "x", 4), obs("A", "x", 5)]  # fmt: skip
+    assert cells(study_table(rows, MATRIX, "s", ALL).counts)[("A", "x")] == 5
+
+
+def test_spearman_with_ties_in_the_first_argument_of_two_values():
+    assert spearman([1, 1, 2], [1, 2, 3]) == pytest.approx(0.8660254)
+    assert spearman([3, 3, 3, 1], [1, 2, 3, 4]) == pytest.approx(-0.7745967)
+
+
+def test_drift_rows_name_their_source_window_and_both_times_in_the_documented_columns():
+    rows = [obs("A", "x", 4, source="arxiv", window=RECENT, at="2026-01-01T00:00:00.000000Z"),
+            obs("A", "x", 6, source="arxiv", window=RECENT, at="2026-01-02T00:00:00.000000Z")]  # fmt: skip
+    for top in (10, None):
+        d = drift(rows, top=top)
+        assert list(d.columns) == DRIFT_COLUMNS and list(d.index) == [0]
+        r = d.iloc[0]
+        assert (r["source"], r["window"], r["previous"], r["latest"]) == ("arxiv", "recent", 4, 6)
+        assert (str(r["previous_at"]), str(r["latest_at"])) == ("2026-01-01 00:00:00+00:00", "2026-01-02 00:00:00+00:00")
+        assert str(d["relative"].dtype) == "Float64" and d["relative"].iloc[0] == pytest.approx(0.5)
+
+
+def test_drift_ranks_by_relative_change_then_by_absolute_change_and_moves_from_zero_last():
+    moves = {"small doubled": (10, 20), "large doubled": (100, 200), "large +10%": (1000, 1100),
+             "from zero by 5": (0, 5), "from zero by 50": (0, 50)}  # fmt: skip
+    rows = [obs("A", "x", count, query=name, at=at) for name, pair in moves.items()
+            for count, at in zip(pair, ("2026-01-01T00:00:00.000000Z", "2026-01-02T00:00:00.000000Z"))]  # fmt: skip
+    d = drift(rows, top=None)
+    assert d[["previous", "latest"]].values.tolist() == [[100, 200], [10, 20], [1000, 1100], [0, 50], [0, 5]]
