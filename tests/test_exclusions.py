@@ -45,6 +45,14 @@ def test_table_form_excludes_the_method_and_task_terms_from_the_cell():
     assert plain == cell_query(["LSTM"], ["parsing"]) and "NOT" not in describe(plain)
 
 
+def test_table_form_without_not_excludes_nothing_and_derives_no_variant_without_exclusions():
+    for value in ('{ any = ["CNN"] }', '{ any = ["CNN"], not = [] }'):
+        m = parse_matrix(f"[methods]\nCNN = {value}\n[tasks]\nt = []\n")
+        assert m.methods == {"CNN": ("CNN",)} and m.method_exclusions == {}
+        assert m.cell("CNN", "t").query == cell_query(["CNN"], [])
+        assert "without exclusions" not in [v.name for v in derive(m, CAPABILITIES)]
+
+
 @pytest.mark.parametrize("value, message", [
     ('{ any = ["CNN"], nope = ["x"] }', "[methods] 'CNN': unknown key 'nope'; the table form takes any = [terms] and not = [terms]"),
     ('{ any = [], not = ["x"] }', "[methods] 'CNN': 'any' must be a non-empty list of terms, got []"),

@@ -63,6 +63,16 @@ BAD = [
     ('ratios = [["A", "C"]]\n[methods]\nA = ["a"]\nB = ["b"]\n[tasks]\nt = []\n', ":1: 'ratios' names 'C', which is not a method; methods are A, B"),  # ratios unknown
     ('ratios = [["A", " a "]]\n[methods]\nA = ["a"]\nB = ["b"]\n[tasks]\nt = []\n', ":1: 'ratios' entry ['A', ' a '] compares a method with itself"),  # ratios self
     ('reference = 3\n[methods]\nA = ["a"]\n[tasks]\nt = []\n', ":1: 'reference' must be a file path (a string)"),  # reference type
+    ('name = "n"\nfields = "abstract"\n[methods]\nA = ["a"]\n[tasks]\nt = []\n',
+     ":2: 'fields' must be \"title\" (titles only), or left out for each source's default fields; got 'abstract'"),  # fields
+    ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2000\ncomplete_until = 2010\n',
+     ':5: [trend] complete_until needs reason = "..." (why later years are incomplete)'),  # until without reason
+    ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2000\ncomplete_until = 2010\nreason = " "\n',
+     ':5: [trend] complete_until needs reason = "..." (why later years are incomplete)'),  # blank reason
+    ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2000\nreason = "late"\n',
+     ':5: [trend] reason explains complete_until = YEAR, which is missing'),  # reason without until
+    ('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2000\ncomplete_until = "x"\nreason = "late"\n',
+     ":5: trend complete_until must be a year (an integer), got 'x'"),  # until not a year
 ]
 
 
@@ -137,3 +147,36 @@ def test_describe_and_term_text():
     assert describe(q) == '(LSTM OR "long short-term memory" OR =RNN) AND (="q a")'
     assert describe(cell_query(["x"], [])) == "(x)"
     assert (str(TermSpec("a")), str(TermSpec("a", True))) == ("a", "=a")
+
+
+def test_fields_title_restricts_every_cell_and_its_description_to_titles():
+    m = parse_matrix('fields = "title"\n[methods]\nA = ["a"]\n[tasks]\nt = ["x"]\nall = []\n')
+    assert m.fields == "title"
+    assert [c.query.field for c in m.cells] == ["title", "title"]
+    assert describe(m.cell("A", "t").query) == "(a) AND (x) [in titles only]"
+    assert describe(cell_query(["a"], [], "title")) == "(a) [in titles only]"
+    plain = parse_matrix('[methods]\nA = ["a"]\n[tasks]\nt = ["x"]\n')
+    assert plain.fields is None and describe(plain.cells[0].query) == "(a) AND (x)"
+
+
+def test_trend_complete_until_and_its_reason_are_kept():
+    m = parse_matrix('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2000\n'
+                     'complete_until = 2010\nreason = " 2011 on is partial "\n')
+    assert (m.trend.start, m.trend.end, m.trend.complete_until, m.trend.reason) == (2000, None, 2010, "2011 on is partial")
+    bare = parse_matrix('[methods]\nA = ["a"]\n[tasks]\nt = []\n[trend]\nfrom = 2000\n')
+    assert (bare.trend.complete_until, bare.trend.reason) == (None, "")
+
+
+def test_a_window_and_a_trend_of_one_year_are_accepted():
+    m = parse_matrix('[methods]\nA = ["a"]\n[tasks]\nt = []\n[[windows]]\nname = "y"\nfrom = 2010\nto = 2010\n'
+                     '[trend]\nfrom = 2012\nto = 2012\n')
+    assert [(w.name, w.start, w.end, w.span) for w in m.windows] == [("y", 2010, 2010, "2010")]
+    assert m.trend.years(2030) == [2012]
+
+
+def test_labels_distinct_in_lower_case_are_distinct_as_cell_lookups_tell_them():
+    # Duplicates are found as Matrix.cell looks labels up (lower case): "Straße" and "STRASSE"
+    # are two cells there, so the file may name both (upper case would fold both to STRASSE).
+    m = parse_matrix('[methods]\n"Straße" = ["a"]\nSTRASSE = ["b"]\n[tasks]\nt = []\n')
+    assert list(m.methods) == ["Straße", "STRASSE"]
+    assert m.cell("straße", "t").query == cell_query(["a"], [])

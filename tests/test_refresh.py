@@ -7,7 +7,7 @@ import pytest
 
 from survey.errors import Blocked, SourceError, Unreachable, Unsupported
 from survey.query_file import parse_matrix
-from survey.refreshing import WORKS, plan, run
+from survey.refreshing import SEARCHABLE, WORKS, plan, run
 from survey.sources.base import Capabilities, Source
 from survey.store import Store
 
@@ -219,3 +219,60 @@ def test_a_bug_in_a_source_becomes_an_error_row(store):
     src = FakeSource(fail={"alpha": KeyError("meta")})
     summary = run(plan(m, {"fake": src}, store), {"fake": src}, store)
     assert any("KeyError" in o.error for o in summary.errors)
+
+
+class CoverageSource(FakeSource):
+    """A local corpus's coverage: the works with an abstract per year, all years in one call."""
+
+    capabilities = Capabilities(boolean=True, phrases=False, stemming=False, fields="titles", per_year_one_call=False,
+                                searchable_totals=True)  # fmt: skip
+
+    def compile_searchable_totals(self, start, end):
+        return {y: f"abstracts [{start}-{end}]" for y in range(start, end + 1)}
+
+    def searchable_totals(self, start, end):
+        self.calls.append(("searchable", start, end))
+        return {y: 500 + y for y in range(start, end + 1)}
+
+
+def test_works_with_an_abstract_are_counted_per_year_in_one_call_under_their_request(store):
+    m = parse_matrix(QUERY)
+    src = CoverageSource()
+    run(plan(m, {"fake": src}, store, by_year=True), {"fake": src}, store)
+    assert src.calls.count(("searchable", 2020, 2022)) == 1
+    rows = {o.year: o for o in store.latest(years=True) if o.method == SEARCHABLE}
+    assert {y: (o.count, o.query, o.status) for y, o in rows.items()} == {
+        y: (500 + y, "abstracts [2020-2022]", "ok") for y in (2020, 2021, 2022)}  # fmt: skip
+
+
+def test_a_query_unsupported_per_year_is_keyed_by_its_tree_and_a_total_by_its_label(store):
+    items = plan(parse_matrix(QUERY), {"fake": FakeSource()}, store, by_year=True)
+    keys = {(i.cell.label, i.query) for i in items if i.year == 2021 and i.unsupported}
+    assert keys == {
+        ("B:x", '(unsupported) (beta OR "beta gamma") AND (ex)'),
+        ("B:total", '(unsupported) (beta OR "beta gamma")'),
+        (f"{WORKS}:{WORKS}", f"(unsupported) {WORKS}"),
+    }
+
+
+def test_year_totals_of_a_source_asked_per_year_span_only_the_years_due(store):
+    class FirstYearOnly(TotalsSource):
+        def year_totals(self, start, end):
+            first = not any(c[0] == "totals" for c in self.calls)
+            totals = super().year_totals(start, end)
+            return {start: totals[start]} if first else totals  # the first answer lacks all but one year
+
+    m = parse_matrix(QUERY)
+    src = FirstYearOnly()
+    run(plan(m, {"fake": src}, store, by_year=True), {"fake": src}, store)
+    run(plan(m, {"fake": src}, store, by_year=True), {"fake": src}, store)  # 2020 is fresh, 2021-2022 failed
+    assert [c for c in src.calls if c[0] == "totals"] == [("totals", 2020, 2022), ("totals", 2021, 2022)]
+    works = {o.year: o.count for o in store.latest(years=True) if o.method == WORKS}
+    assert works == {2020: 3020, 2021: 3021, 2022: 3022}
+
+
+def test_each_row_is_stored_under_the_corpus_it_was_counted_in(store):
+    src = FakeSource()
+    src.identity = lambda: "corpus-1234"
+    run(plan(parse_matrix(QUERY), {"fake": src}, store), {"fake": src}, store)
+    assert {o.corpus for o in store.all()} == {"corpus-1234"}

@@ -319,3 +319,46 @@ def test_ctrl_c_while_waiting_for_the_workers_ends_in_a_summary(store):
     threading.Timer(0.2, _thread.interrupt_main).start()  # what Ctrl-C does to the main thread
     _, summary = go(store, src)
     assert summary.interrupted is True and src.cancelled.is_set()
+
+
+def test_a_request_that_ignores_a_stop_is_abandoned_after_the_grace(store):
+    stop = threading.Event()
+    src = Fake(hold=threading.Event())  # no cancel: its call sits out the whole 5 s hold
+    threading.Timer(0.1, stop.set).start()
+    started = time.monotonic()
+    _, summary = go(store, src, stop=stop)
+    assert time.monotonic() - started < 4, "run waits GRACE_S (1.5 s) for it, not until it ends"
+    assert summary.interrupted is True and sorted(i.cell.method for i in summary.skipped) == ["A", "B"]
+    assert store.all() == []
+
+
+def test_plans_sharing_answers_read_each_sources_rows_once(store):
+    src, answers = Fake(), {}
+    src.identity = lambda: "corpus-1"
+    first = plan(parse_matrix(QUERY), {"fake": src}, store, answers=answers)
+    assert list(answers) == [("fake", "corpus-1")] and answers[("fake", "corpus-1")] == {}
+    assert all(i.cached is None for i in first)
+    run(first, {"fake": src}, store)
+    kept = plan(parse_matrix(QUERY), {"fake": src}, store, answers=answers)
+    assert all(i.cached is None for i in kept), "the rows read before the run answer, as documented"
+    answers.clear()
+    fresh = plan(parse_matrix(QUERY), {"fake": src}, store, answers=answers)
+    assert [i.cached.count for i in fresh] == [10, 10] and not any(i.due for i in fresh)
+    assert set(answers[("fake", "corpus-1")]) == {i.key for i in fresh}
+
+
+def test_plan_takes_the_windows_given_instead_of_the_files(store):
+    from survey.matrix import Window
+
+    src = Fake()
+    only_years = plan(parse_matrix(QUERY), {"fake": src}, store, by_year=True, windows=[])
+    assert {i.window.name for i in only_years} == {"trend"} and len(only_years) == 2 * 3 + 3
+    other = plan(parse_matrix(QUERY), {"fake": src}, store, windows=[Window("old", 2000, 2001)])
+    assert [(i.window.name, i.query) for i in other] == [("old", "alpha [2000-2001]"), ("old", "beta [2000-2001]")]
+
+
+def test_an_open_trend_runs_to_the_year_of_now(store):
+    text = QUERY.replace("from = 2021\nto = 2023", "from = 2024")
+    items = plan(parse_matrix(text), {"fake": Fake()}, store, by_year=True, windows=[],
+                 now=datetime(2026, 6, 1, tzinfo=timezone.utc))
+    assert sorted({i.year for i in items}) == [2024, 2025, 2026]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from survey.analysis import (
-    NOT_FETCHED, agreement, drift, long_counts, per_year_frame, reference_table, sources_in, spearman, study_table,
+    DRIFT_COLUMNS, NOT_FETCHED, agreement, drift, long_counts, per_year_frame, reference_table, sources_in, spearman, study_table,
 )  # fmt: skip
 from survey.matrix import Window
 from survey.query_file import parse_matrix
@@ -261,3 +261,64 @@ def test_drift_of_per_year_counts_and_an_ok_row_without_a_count():
     d = drift(rows)
     assert d[["year", "previous", "latest", "change"]].values.tolist() == [[2021, 4, 6, 2]]
     assert str(d["year"].dtype) == "Int64"
+
+
+def test_agreement_lists_the_three_widest_gaps_by_default_the_larger_count_first_on_a_tie():
+    order = [("A", "x"), ("A", "y"), ("A", "total"), ("B", "x"), ("B", "y"), ("B", "total")]
+    a = study_table([obs(m, t, 6 - i, source="a") for i, (m, t) in enumerate(order)], MATRIX, "a", ALL)
+    b = study_table([obs(m, t, 1 + i, source="b") for i, (m, t) in enumerate(order)], MATRIX, "b", ALL)
+    ag = agreement(a, b)  # ranks 1..6 against 6..1: gaps 5, 3, 1, 1, 3, 5 sixths
+    assert [(r["method"], r["task"], r["gap"]) for r in ag.disagreements.to_dict("records")] == [
+        ("A", "x", 5 / 6), ("B", "total", 5 / 6), ("A", "y", 3 / 6)]  # fmt: skip
+    assert ag.rho == pytest.approx(-1.0)
+
+
+def test_a_cell_ranked_alike_in_both_tables_is_no_disagreement():
+    a = study_table([obs("A", "x", 30, source="a"), obs("A", "y", 20, source="a"), obs("B", "x", 10, source="a")],
+                    MATRIX, "a", ALL)  # fmt: skip
+    b = study_table([obs("A", "x", 300, source="b"), obs("A", "y", 100, source="b"), obs("B", "x", 200, source="b")],
+                    MATRIX, "b", ALL)  # fmt: skip
+    ag = agreement(a, b, top=3)
+    assert [(r["method"], r["task"], r["rank_a"], r["rank_b"]) for r in ag.disagreements.to_dict("records")] == [
+        ("A", "y", 2, 3), ("B", "x", 3, 2)]  # fmt: skip
+
+
+def test_drift_shows_the_ten_largest_moves_by_default():
+    rows = [obs("A", "x", count, query=f"q{k}", at=at, id=n)
+            for k in range(1, 12) for n, (count, at) in enumerate(
+                [(100, "2026-01-01T00:00:00.000000Z"), (100 + k, "2026-01-02T00:00:00.000000Z")])]  # fmt: skip
+    d = drift(rows)
+    assert d["change"].tolist() == list(range(11, 1, -1))  # the move of 1 in 100 is the eleventh: left out
+    assert len(drift(rows, top=None)) == 11
+
+
+def test_study_table_reads_past_observations_it_does_not_take():
+    rows = [obs("A", "x", 1, source="other"), obs("A", "x", 2, window=RECENT), obs("A", "x", 3, year=2021),
+            obs("C", "x", 4), obs("A", "x", 5)]  # fmt: skip
+    assert cells(study_table(rows, MATRIX, "s", ALL).counts)[("A", "x")] == 5
+
+
+def test_spearman_with_ties_in_the_first_argument_of_two_values():
+    assert spearman([1, 1, 2], [1, 2, 3]) == pytest.approx(0.8660254)
+    assert spearman([3, 3, 3, 1], [1, 2, 3, 4]) == pytest.approx(-0.7745967)
+
+
+def test_drift_rows_name_their_source_window_and_both_times_in_the_documented_columns():
+    rows = [obs("A", "x", 4, source="arxiv", window=RECENT, at="2026-01-01T00:00:00.000000Z"),
+            obs("A", "x", 6, source="arxiv", window=RECENT, at="2026-01-02T00:00:00.000000Z")]  # fmt: skip
+    for top in (10, None):
+        d = drift(rows, top=top)
+        assert list(d.columns) == DRIFT_COLUMNS and list(d.index) == [0]
+        r = d.iloc[0]
+        assert (r["source"], r["window"], r["previous"], r["latest"]) == ("arxiv", "recent", 4, 6)
+        assert (str(r["previous_at"]), str(r["latest_at"])) == ("2026-01-01 00:00:00+00:00", "2026-01-02 00:00:00+00:00")
+        assert str(d["relative"].dtype) == "Float64" and d["relative"].iloc[0] == pytest.approx(0.5)
+
+
+def test_drift_ranks_by_relative_change_then_by_absolute_change_and_moves_from_zero_last():
+    moves = {"small doubled": (10, 20), "large doubled": (100, 200), "large +10%": (1000, 1100),
+             "from zero by 5": (0, 5), "from zero by 50": (0, 50)}  # fmt: skip
+    rows = [obs("A", "x", count, query=name, at=at) for name, pair in moves.items()
+            for count, at in zip(pair, ("2026-01-01T00:00:00.000000Z", "2026-01-02T00:00:00.000000Z"))]  # fmt: skip
+    d = drift(rows, top=None)
+    assert d[["previous", "latest"]].values.tolist() == [[100, 200], [10, 20], [1000, 1100], [0, 50], [0, 5]]
