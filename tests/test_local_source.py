@@ -11,7 +11,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from corpuskit import write_jsonl
 from survey.corpus import Corpus, import_corpus
-from survey.corpus.index import count_sql, tokenize
+from survey.corpus.index import count_sql, searchable_sql, tokenize, totals_sql
 from survey.errors import BadInput, UnknownSource, Unsupported
 from survey.matrix import AllOf, AnyOf, Phrase, Term, any_of, cell_query
 from survey.sources import make_source, source_names
@@ -291,6 +291,36 @@ def test_year_totals_count_every_kept_record_of_a_year(corpus_path):
         assert {y: n for y, n in source.year_totals(2006, 2015).items() if n} == {2006: 1, 2008: 1, 2010: 1, 2014: 1, 2015: 1}
         assert source.year_totals(2006, 2015)[2007] == 0 and len(source.year_totals(2006, 2015)) == 10
         assert source.year_totals(2020, 2022) == {2020: 0, 2021: 0, 2022: 0}
+    finally:
+        source.close()
+
+
+def test_the_local_source_counts_its_window_from_the_start_it_is_given(corpus_path):
+    source = LocalSource(corpus_path)
+    try:
+        lstm_or_dialogue = q(["LSTM", "dialogue"])  # r6 2006, r12 2008, r1 2015, r5 undated
+        assert source.count(lstm_or_dialogue, 2007, 2008) == 1  # r12 alone: r6 is before the start
+        assert source.count(lstm_or_dialogue, 2007, None) == 2
+        assert source.count(lstm_or_dialogue, None, 2008) == 2
+    finally:
+        source.close()
+
+
+def test_the_local_source_counts_records_with_an_abstract_per_year_by_the_statements_it_shows(corpus_path):
+    kept = [r for r in RECORDS if r["id"] not in ("r10", "r11")]  # the two duplicates dropped on import
+    source = LocalSource(corpus_path)
+    try:
+        searchable = source.searchable_totals(2006, 2010)
+        assert searchable == {y: sum(1 for r in kept if r["year"] == y and r.get("abstract")) for y in range(2006, 2011)}
+        assert searchable == {2006: 1, 2007: 0, 2008: 1, 2009: 0, 2010: 1}
+        statements = source.compile_searchable_totals(2006, 2010)
+        assert statements == {y: searchable_sql(y, y) for y in range(2006, 2011)}
+        assert source.totals_query(2006, 2010) == totals_sql(2006, 2010)
+        with sqlite3.connect(source.path) as raw:
+            for year, sql in statements.items():
+                assert dict(raw.execute(sql).fetchall()).get(year, 0) == searchable[year]
+            assert dict(raw.execute(source.totals_query(2006, 2010)).fetchall()) == \
+                {y: n for y, n in source.year_totals(2006, 2010).items() if n}
     finally:
         source.close()
 

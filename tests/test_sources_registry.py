@@ -7,9 +7,9 @@ import pytest
 from sourcekit import LSTM_TOTAL, WORDS_ONLY
 from survey.config import Settings
 from survey.corpus import import_corpus
-from survey.corpus.query import count_sql, totals_sql
+from survey.corpus.query import count_sql, searchable_sql, totals_sql
 from survey.errors import Unreachable, UnknownSource, Unsupported
-from survey.sources import REGISTRY, make_source, source_names
+from survey.sources import REGISTRY, estimate_of, make_source, source_names
 from survey.sources.base import Capabilities, Record, Source
 from survey.sources.local import CAPABILITIES, LocalSource
 from survey.sources.stored import StoredLocalSource
@@ -45,6 +45,10 @@ def test_source_defaults():
         with pytest.raises(Unsupported) as info:
             call()
         assert str(info.value) == "plain cannot count all of its works per year"
+    for call in (lambda: src.compile_searchable_totals(2015, 2016), lambda: src.searchable_totals(2015, 2016)):
+        with pytest.raises(Unsupported) as info:
+            call()
+        assert str(info.value) == "plain cannot count its works with an abstract per year"
     with pytest.raises(NotImplementedError) as info:
         src.sample(WORDS_ONLY, None, None, 3)
     assert str(info.value) == "plain does not return records"
@@ -101,6 +105,7 @@ def test_a_stored_local_source_compiles_like_the_corpus_and_counts_nothing():
     assert (src.rate_limit, src.concurrency) == (None, 1)
     assert src.compile(LSTM_TOTAL, 2006, 2010) == count_sql(LSTM_TOTAL, 2006, 2010)
     assert src.totals_query(2015, 2016) == totals_sql(2015, 2016)
+    assert src.compile_searchable_totals(2014, 2016) == {y: searchable_sql(y, y) for y in (2014, 2015, 2016)}
     assert src.identity() is None
     assert src.configured() == (
         False, "corpus not on this machine (counts read from the cache); import it with `survey corpus import`")
@@ -108,3 +113,17 @@ def test_a_stored_local_source_compiles_like_the_corpus_and_counts_nothing():
         src.count(LSTM_TOTAL, None, None)
     assert str(info.value) == ("local:acl: the corpus is not on this machine; import it with "
                                "`survey corpus import`")
+
+
+def test_only_the_sources_whose_counts_are_documented_estimates_say_how():
+    from survey.sources.scholar import ScholarSource
+    from survey.sources.semanticscholar import SemanticScholarSource
+
+    assert estimate_of("scholar") == ScholarSource.capabilities.estimate
+    assert "rounded" in estimate_of("scholar")
+    assert estimate_of("semanticscholar") == SemanticScholarSource.capabilities.estimate
+    assert "estimates" in estimate_of("semanticscholar")
+    # Counts, not estimates: a source whose class says so, one whose capabilities are set per
+    # instance (openalex), a local corpus and a name no source has.
+    for name in ("crossref", "dblp", "arxiv", "wos", "openalex", "local:acl", "local", "scopus"):
+        assert estimate_of(name) == "", name
