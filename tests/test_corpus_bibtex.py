@@ -157,3 +157,15 @@ def test_latex_that_pylatexenc_gives_up_on_keeps_the_text(monkeypatch):
 
     monkeypatch.setattr(bibtex, "_converter", lambda: Failing())
     assert latex_text(" {Braced} {T}ext ") == "Braced Text"
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["unix", "windows", "classic-mac"])
+def test_a_field_passed_over_costs_only_itself_whatever_the_line_ends(end):
+    # Windows exports end lines in \r\n and classic Mac ones in a lone \r: reading on after a broken
+    # field must find the next field's line there too, and the message must not show the line end.
+    text = end.join(["@article{a,", "  note = ,", "  title = {Kept},", "  year = 2001", "}",
+                     "@article{b,", "  title = {Two}}", ""])
+    assert read_bibtex(text) == ([
+        ("line 1 (a)", Noted(Entry("Kept", year=2001, id="a"), ("field 'note' skipped (expected a field value at ',')",))),
+        ("line 6 (b)", Entry("Two", id="b")),
+    ], 2)
