@@ -169,3 +169,18 @@ def test_a_field_passed_over_costs_only_itself_whatever_the_line_ends(end):
         ("line 1 (a)", Noted(Entry("Kept", year=2001, id="a"), ("field 'note' skipped (expected a field value at ',')",))),
         ("line 6 (b)", Entry("Two", id="b")),
     ], 2)
+
+
+@pytest.mark.parametrize("end", ["\r\n", "\r"], ids=["windows", "classic-mac"])
+def test_a_text_is_read_as_the_importer_reads_the_same_file(tmp_path, end):
+    # read_bibtex stands for the file reader in these tests: its lines and values must be the file's,
+    # a multi-line abstract keeping its own line ends, and a \r-only file still one entry per @.
+    from survey.corpus.readers import read_records
+
+    text = end.join(["@article{a,", "  title = {One},", "  abstract = {First line", "second line}}",
+                     "@article{b, title = {Two}}", ""])
+    path = tmp_path / "refs.bib"
+    path.write_bytes(text.encode("utf-8"))
+    items = list(read_records(path).items)
+    assert read_bibtex(text) == (items, 2)
+    assert items[0][1].abstract == f"First line{end}second line"
