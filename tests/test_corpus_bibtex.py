@@ -184,3 +184,29 @@ def test_a_text_is_read_as_the_importer_reads_the_same_file(tmp_path, end):
     items = list(read_records(path).items)
     assert read_bibtex(text) == (items, 2)
     assert items[0][1].abstract == f"First line{end}second line"
+
+
+@pytest.mark.parametrize("kind", ["proceedings", "mvproceedings", "book", "mvbook", "collection", "mvcollection", "reference",
+                                  "mvreference", "periodical", "inbook", "incollection"])
+def test_a_container_read_before_the_entries_that_crossref_it_gives_them_its_year(kind):
+    text = f"@{kind.upper()}{{Parent, title = {{The container}}, date = {{2004-05}}}}\n@inproceedings{{c, title = {{Child}}, crossref = {{parent}}}}\n"
+    assert read_bibtex(text)[0] == [("line 1 (Parent)", Entry("The container", year=2004, id="Parent")),
+                                    ("line 2 (c)", Entry("Child", year=2004, id="c"))]
+
+
+def test_a_plain_entry_before_its_child_is_not_kept_as_a_parent():
+    # Only containers and the keys named so far are kept (memory stays small on large files)
+    text = "@article{p, title = {Article}, year = 2004}\n@inproceedings{c, title = {Child}, crossref = {p}}\n"
+    assert [e.year for _, e in read_bibtex(text)[0]] == [2004, None]
+
+
+def test_entries_past_the_waiting_limit_are_read_without_their_parent(monkeypatch):
+    import survey.corpus.readers.bibtex as bibtex
+
+    monkeypatch.setattr(bibtex, "_MAX_WAITING", 1)
+    text = ("@inproceedings{c1, title = {Waits}, crossref = {p}}\n"
+            "@inproceedings{c2, title = {Over the limit}, crossref = {p}}\n"
+            "@proceedings{p, title = {Parent}, year = 2005}\n")
+    assert read_bibtex(text)[0] == [("line 2 (c2)", Entry("Over the limit", id="c2")),
+                                    ("line 3 (p)", Entry("Parent", year=2005, id="p")),
+                                    ("line 1 (c1)", Entry("Waits", year=2005, id="c1"))]
