@@ -210,3 +210,20 @@ def test_entries_past_the_waiting_limit_are_read_without_their_parent(monkeypatc
     assert read_bibtex(text)[0] == [("line 2 (c2)", Entry("Over the limit", id="c2")),
                                     ("line 3 (p)", Entry("Parent", year=2005, id="p")),
                                     ("line 1 (c1)", Entry("Waits", year=2005, id="c1"))]
+
+
+def test_an_entry_of_exactly_the_limit_is_kept_first_or_last_and_one_over_is_named(monkeypatch):
+    import survey.corpus.readers.bibtex as bibtex
+
+    monkeypatch.setattr(bibtex, "MAX_RECORD_CHARS", 40)  # characters of the entry's lines, line ends included
+    at, over = "a" * 18, "b" * 19
+    one_line = "@article{{{key}, title={{{title}}}}}\n"  # 22 characters and the title
+    two_lines = "@article{{{key},\ntitle={{{title}}}}}\n"
+    text = (one_line.format(key="a", title=at) + one_line.format(key="b", title=over)
+            + two_lines.format(key="c", title=over) + two_lines.format(key="d", title=at))
+    assert read_bibtex(text)[0] == [
+        ("line 1 (a)", Entry(at, id="a")),
+        ("line 2", "the entry is 41 characters long, over the limit of 40; skipped unread"),
+        ("line 3", "the entry is 41 characters long, over the limit of 40; skipped unread"),
+        ("line 5 (d)", Entry(at, id="d")),
+    ]
