@@ -227,3 +227,10 @@ def test_an_entry_of_exactly_the_limit_is_kept_first_or_last_and_one_over_is_nam
         ("line 3", "the entry is 41 characters long, over the limit of 40; skipped unread"),
         ("line 5 (d)", Entry(at, id="d")),
     ]
+
+
+def test_with_no_title_the_reason_given_is_the_title_fields_even_when_another_broke_first():
+    assert read_bibtex("@article{k,\n  note = ,\n  title = ,\n  year = 2001}")[0] == [
+        ("line 1 (k)", "no title (the title field could not be read: expected a field value at ',')")]
+    assert read_bibtex("@article{k,\n  note = ,\n  year = 2001}")[0] == [
+        ("line 1 (k)", "no title (the note field could not be read: expected a field value at ',')")]
