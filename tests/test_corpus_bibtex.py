@@ -234,3 +234,10 @@ def test_with_no_title_the_reason_given_is_the_title_fields_even_when_another_br
         ("line 1 (k)", "no title (the title field could not be read: expected a field value at ',')")]
     assert read_bibtex("@article{k,\n  note = ,\n  year = 2001}")[0] == [
         ("line 1 (k)", "no title (the note field could not be read: expected a field value at ',')")]
+
+
+def test_ten_thousand_entries_wait_for_a_parent_and_the_next_is_read_without_it():
+    children = "".join(f"@inproceedings{{c{n}, title = {{T}}, crossref = {{p}}}}\n" for n in range(10_001))
+    items = read_bibtex(children + "@proceedings{p, title = {Parent}, year = 2005}\n")[0]
+    assert [(where, e.year) for where, e in items[:2]] == [("line 10001 (c10000)", None), ("line 10002 (p)", 2005)]
+    assert {e.year for _, e in items[2:]} == {2005} and len(items) == 10_002
