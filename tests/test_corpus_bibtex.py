@@ -157,3 +157,87 @@ def test_latex_that_pylatexenc_gives_up_on_keeps_the_text(monkeypatch):
 
     monkeypatch.setattr(bibtex, "_converter", lambda: Failing())
     assert latex_text(" {Braced} {T}ext ") == "Braced Text"
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["unix", "windows", "classic-mac"])
+def test_a_field_passed_over_costs_only_itself_whatever_the_line_ends(end):
+    # Windows exports end lines in \r\n and classic Mac ones in a lone \r: reading on after a broken
+    # field must find the next field's line there too, and the message must not show the line end.
+    text = end.join(["@article{a,", "  note = ,", "  title = {Kept},", "  year = 2001", "}",
+                     "@article{b,", "  title = {Two}}", ""])
+    assert read_bibtex(text) == ([
+        ("line 1 (a)", Noted(Entry("Kept", year=2001, id="a"), ("field 'note' skipped (expected a field value at ',')",))),
+        ("line 6 (b)", Entry("Two", id="b")),
+    ], 2)
+
+
+@pytest.mark.parametrize("end", ["\r\n", "\r"], ids=["windows", "classic-mac"])
+def test_a_text_is_read_as_the_importer_reads_the_same_file(tmp_path, end):
+    # read_bibtex stands for the file reader in these tests: its lines and values must be the file's,
+    # a multi-line abstract keeping its own line ends, and a \r-only file still one entry per @.
+    from survey.corpus.readers import read_records
+
+    text = end.join(["@article{a,", "  title = {One},", "  abstract = {First line", "second line}}",
+                     "@article{b, title = {Two}}", ""])
+    path = tmp_path / "refs.bib"
+    path.write_bytes(text.encode("utf-8"))
+    items = list(read_records(path).items)
+    assert read_bibtex(text) == (items, 2)
+    assert items[0][1].abstract == f"First line{end}second line"
+
+
+@pytest.mark.parametrize("kind", ["proceedings", "mvproceedings", "book", "mvbook", "collection", "mvcollection", "reference",
+                                  "mvreference", "periodical", "inbook", "incollection"])
+def test_a_container_read_before_the_entries_that_crossref_it_gives_them_its_year(kind):
+    text = f"@{kind.upper()}{{Parent, title = {{The container}}, date = {{2004-05}}}}\n@inproceedings{{c, title = {{Child}}, crossref = {{parent}}}}\n"
+    assert read_bibtex(text)[0] == [("line 1 (Parent)", Entry("The container", year=2004, id="Parent")),
+                                    ("line 2 (c)", Entry("Child", year=2004, id="c"))]
+
+
+def test_a_plain_entry_before_its_child_is_not_kept_as_a_parent():
+    # Only containers and the keys named so far are kept (memory stays small on large files)
+    text = "@article{p, title = {Article}, year = 2004}\n@inproceedings{c, title = {Child}, crossref = {p}}\n"
+    assert [e.year for _, e in read_bibtex(text)[0]] == [2004, None]
+
+
+def test_entries_past_the_waiting_limit_are_read_without_their_parent(monkeypatch):
+    import survey.corpus.readers.bibtex as bibtex
+
+    monkeypatch.setattr(bibtex, "_MAX_WAITING", 1)
+    text = ("@inproceedings{c1, title = {Waits}, crossref = {p}}\n"
+            "@inproceedings{c2, title = {Over the limit}, crossref = {p}}\n"
+            "@proceedings{p, title = {Parent}, year = 2005}\n")
+    assert read_bibtex(text)[0] == [("line 2 (c2)", Entry("Over the limit", id="c2")),
+                                    ("line 3 (p)", Entry("Parent", year=2005, id="p")),
+                                    ("line 1 (c1)", Entry("Waits", year=2005, id="c1"))]
+
+
+def test_an_entry_of_exactly_the_limit_is_kept_first_or_last_and_one_over_is_named(monkeypatch):
+    import survey.corpus.readers.bibtex as bibtex
+
+    monkeypatch.setattr(bibtex, "MAX_RECORD_CHARS", 40)  # characters of the entry's lines, line ends included
+    at, over = "a" * 18, "b" * 19
+    one_line = "@article{{{key}, title={{{title}}}}}\n"  # 22 characters and the title
+    two_lines = "@article{{{key},\ntitle={{{title}}}}}\n"
+    text = (one_line.format(key="a", title=at) + one_line.format(key="b", title=over)
+            + two_lines.format(key="c", title=over) + two_lines.format(key="d", title=at))
+    assert read_bibtex(text)[0] == [
+        ("line 1 (a)", Entry(at, id="a")),
+        ("line 2", "the entry is 41 characters long, over the limit of 40; skipped unread"),
+        ("line 3", "the entry is 41 characters long, over the limit of 40; skipped unread"),
+        ("line 5 (d)", Entry(at, id="d")),
+    ]
+
+
+def test_with_no_title_the_reason_given_is_the_title_fields_even_when_another_broke_first():
+    assert read_bibtex("@article{k,\n  note = ,\n  title = ,\n  year = 2001}")[0] == [
+        ("line 1 (k)", "no title (the title field could not be read: expected a field value at ',')")]
+    assert read_bibtex("@article{k,\n  note = ,\n  year = 2001}")[0] == [
+        ("line 1 (k)", "no title (the note field could not be read: expected a field value at ',')")]
+
+
+def test_ten_thousand_entries_wait_for_a_parent_and_the_next_is_read_without_it():
+    children = "".join(f"@inproceedings{{c{n}, title = {{T}}, crossref = {{p}}}}\n" for n in range(10_001))
+    items = read_bibtex(children + "@proceedings{p, title = {Parent}, year = 2005}\n")[0]
+    assert [(where, e.year) for where, e in items[:2]] == [("line 10001 (c10000)", None), ("line 10002 (p)", 2005)]
+    assert {e.year for _, e in items[2:]} == {2005} and len(items) == 10_002

@@ -351,3 +351,17 @@ def test_a_ris_tag_line_after_a_value_of_exactly_70_characters_stays_a_field_of_
 def test_medline_values_ending_in_any_letter_are_kept_whole():
     [(_, entry)] = read_medline("PMID- 1\r\nTI  - Method X\r\nAB  - Ends in XX\r\nDP  - 2001\r\n")[0]
     assert (entry.title, entry.abstract, entry.year) == ("Method X", "Ends in XX", 2001)
+
+
+def test_a_wos_record_over_the_limit_is_named_by_its_size_and_the_records_around_it_are_kept(monkeypatch):
+    from survey.corpus.readers import ris
+
+    _limit(monkeypatch, ris, 30)  # PT J (4) + TI (3 + title) + ER (2) characters without line ends
+    at, over, last = "a" * 21, "b" * 22, "c" * 21
+    text = (f"FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI {at}\nER\n\nPT J\nTI {over}\nER\n\n"
+            f"PT J\nTI {last}\nER\n\nEF\n")  # the EF after the last ER is no part of its record
+    assert read_wos(text) == ([
+        ("line 3", Entry(at)),
+        ("line 7", "the record is 31 characters long, over the limit of 30; skipped unread"),
+        ("line 11", Entry(last)),
+    ], 3)

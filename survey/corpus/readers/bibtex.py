@@ -24,7 +24,9 @@ _ENTRY_START = re.compile(r"[ \t]*@[ \t]*([A-Za-z]+)[ \t]*([{(])")
 # Exporters write field names with any punctuation but the separators: Web of Science
 # `Usage-Count-(Last-180-days)` and `Early Access Date`, BibDesk `Bdsk-Url-1`, JabRef `file`.
 _NAME = re.compile(r"\s*([^\s=,{}\"#]+(?:[ \t]+[^\s=,{}\"#]+)*)\s*")
-_NEXT_FIELD = re.compile(r"\n[ \t]*(?=[^\s=,{}\"#@][^=\n{}\"#]*=)")  # a field starts a line in every export
+# A field starts a line in every export; lines end in \n, \r\n or (classic Mac exports) a lone \r
+_NEXT_FIELD = re.compile(r"[\r\n][ \t]*(?=[^\s=,{}\"#@][^=\r\n{}\"#]*=)")
+_LINE_END = re.compile(r"\r\n?|\n")
 _BARE = re.compile(r"[^\s,#{}()\"]+")
 _MONTHS = {m: m.capitalize() for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")}
 _LATEX_SIGNS = re.compile(r"[\\{}$~]")
@@ -74,7 +76,7 @@ def _quoted(text: str, i: int) -> tuple[str, int]:
 
 
 def _snippet(text: str, i: int, n: int) -> str:
-    return repr(text[i : i + n].split("\n", 1)[0])
+    return repr(_LINE_END.split(text[i : i + n], 1)[0])
 
 
 def _value(text: str, i: int, macros: dict) -> tuple[str, int]:
