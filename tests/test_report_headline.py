@@ -291,3 +291,45 @@ def test_scholar_estimates_are_shown_without_an_interval_or_a_tested_lead():
     assert headline.flips(ctx(ref_tables=[(scholar, table)]), study("scholar", EARLY), {"t1": v(m1=30, m2=10)}) == (
         " Against the 2016 Google Scholar counts (since 2006): those are the source's estimates, with no tested "
         "lead, so no change of lead is claimed.")
+
+
+def test_too_few_names_the_pair_it_counts_where_a_third_method_is_left_out():
+    # 4 and 3 of 9: the test would be m1 against m2, 7 matches between them, under 10; m3's 2 are not in it
+    three = ctx(methods=["m1", "m2", "m3"], pairs=[])
+    assert headline.task_sentence(three, "t1", v(m1=4, m2=3, m3=2)) == (
+        "t1: too few to say: 7 method matches between m1 and m2, under 10 (m1 has 44% [18–74%]; m1 4, m2 3, m3 2).")
+    # one method alone: nothing to be between, and its count is the whole pair
+    one = ctx(methods=["m1"], pairs=[])
+    assert headline.task_sentence(one, "t1", v(m1=3)) == (
+        "t1: too few to say: 3 method matches, under 10 (m1 has 100% [43–100%]; m1 3).")
+
+
+def test_only_the_tested_interval_gets_a_decimal_where_it_rounds_to_parity():
+    # 12 of 16: Wilson 50.50-89.82%. With three methods the tested interval is the head-to-head one
+    # (12 of 12 + 4 = 16 as well where m3 has none); the share of all three is not tested against
+    # parity, so its bound reads 50 at whole percents.
+    three = ctx(methods=["m1", "m2", "m3"], pairs=[])
+    assert headline.task_sentence(three, "t1", v(m1=12, m2=2, m3=2)).startswith(
+        "t1: **m1 leads** with 75% [50–90%] of 16 method matches (m1 12, m2 2, m3 2); against m2, 86% [60–96%];")
+    from survey.evidence.claims import verdicts
+
+    # p = 0.046 alone, 0.091 after Holm over two tasks: a lead alone, whose head-to-head interval excludes parity
+    found = verdicts({"t1": {"m1": 12, "m2": 4, "m3": 0}, "t2": {"m1": 12, "m2": 4, "m3": 0}})
+    assert headline.task_sentence(three, "t1", found["t1"]) == (
+        "t1: no clear leader: m1 has 75% [50–90%] of 16 method matches (m1 12, m2 4, m3 0); against m2, "
+        "75% [50.5–90%]; a lead alone, not after adjusting: p = 0.091 adjusted for 2 comparisons (Holm; p = 0.046 "
+        "alone).")
+
+
+def test_the_recent_change_comes_first_in_the_headline(monkeypatch):
+    from survey.reporting import recent
+
+    c = ctx(names=["n"], not_fetched=["n"])
+    monkeypatch.setattr(recent, "headline_lines", lambda c: [])
+    rest = headline.render(c)
+    assert headline.recent_lead(c) == ""
+    lines = ["- **Recent change in `a`, overall** (matches per year, every year fitted; joinpoint segments, 95% "
+             "intervals):", "  - m1: steady +5%/yr [+1, +9] over 2010–2019."]
+    monkeypatch.setattr(recent, "headline_lines", lambda c: lines)
+    # one line each, then a blank line before the claims of the counts
+    assert headline.render(c) == lines[0] + "\n" + lines[1] + "\n\n" + rest

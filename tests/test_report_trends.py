@@ -237,3 +237,65 @@ def test_total_table_is_absent_without_a_total_column_two_methods_or_a_complete_
     # the total column found among several, whatever its place
     c = ctx(tasks=("t1", "total", "t2"))
     assert trends.total_table(c, part[part["year"] == 2001], {}, None).endswith("| 2001 | 3 | 1 | 75% [30–96%] | 25% [4–70%] |")
+
+
+# ------------------------------------------------------------------ the recent change in words
+
+
+def two_segments(last, measure="count", poor=False, average=None):
+    """A series of two joinpoint segments, 2010-2016 rising clearly, then ``last`` (start 2016)."""
+    from survey.evidence.joinpoint import Segment
+
+    first = Segment(2010, 2016, math.log(1.2), math.log(1.1), math.log(1.3), 0.0001)
+    fit = SimpleNamespace(segments=[first, last], level=0.95, poor_fit=poor, dispersion=3.14159,
+                          average=lambda a, b: average, eta=lambda ys: [0.0])
+    years = np.arange(2010, 2025) if average else np.arange(2021, 2025)  # under 5 years: no recent average
+    return trend_mod.Series("s", "t", "m1", measure, years, fit)
+
+
+def test_the_last_segment_says_whether_it_is_significant_and_whether_its_interval_is_clear():
+    from survey.evidence.joinpoint import Segment
+
+    up = math.log(1.05)
+    # p at the level's edge (1 - 0.95, as the fit computes it) is not significant: the test rejects only below it
+    edge = two_segments(Segment(2016, 2024, up, math.log(0.99), math.log(1.12), 1 - 0.95))
+    assert recent.describe(edge) == ("+5%/yr [-1, +12] since 2016 (not significant, p = 0.050), after +20%/yr "
+                                     "[+10, +30] over 2010–2016")
+    # significant alone, but the interval widened over the possible joinpoints holds no change
+    wide = two_segments(Segment(2016, 2024, up, math.log(0.99), math.log(1.12), 0.01))
+    assert recent.describe(wide) == ("+5%/yr [-1, +12] since 2016 (not clear: its interval, over the joinpoint "
+                                     "years the data allow, includes no change), after +20%/yr [+10, +30] over "
+                                     "2010–2016")
+    clear = two_segments(Segment(2016, 2024, up, math.log(1.01), math.log(1.12), 0.0004), poor=True)
+    assert recent.describe(clear) == ("+5%/yr [+1, +12] since 2016, after +20%/yr [+10, +30] over 2010–2016; "
+                                      "poor fit (dispersion 3.1)")
+
+
+def test_a_share_is_described_by_odds_ratios_and_its_recent_average_too():
+    from survey.evidence.joinpoint import Segment
+
+    last = Segment(2016, 2024, math.log(1.5), math.log(1.2), math.log(1.8), 0.0001)
+    s = two_segments(last, measure="share", average=(math.log(1.4), math.log(1.1), math.log(1.7)))
+    assert recent.describe(s) == ("odds ratio 1.50/yr [1.20, 1.80] since 2016, after odds ratio 1.20/yr "
+                                  "[1.10, 1.30] over 2010–2016; average 2020–2024 1.40 [1.10, 1.70]")
+    rate = two_segments(last, average=(math.log(1.4), math.log(1.1), math.log(1.7)))
+    assert recent.describe(rate).endswith("; average 2020–2024 +40%/yr [+10, +70]")
+
+
+def test_p_values_under_a_thousandth_are_bounded_and_the_rest_given_to_three_decimals():
+    assert recent.p_words(0.0004) == "p < 0.001"
+    assert recent.p_words(0.001) == "p = 0.001"
+    assert recent.p_words(0.2) == "p = 0.200"
+
+
+def test_a_crossover_names_its_two_methods_even_where_one_has_a_slash_in_its_name():
+    none = trend_mod.Crossover("t", "m1/encoder/decoder", None, None, None, "their shares never cross")
+    assert recent.crossing_words(none) == "m1 vs encoder/decoder: no crossover (their shares never cross)"
+    assert recent.crossing_words(trend_mod.Crossover("t", "", None, None, None, "one method")) == ""
+
+
+def test_each_measure_is_named_in_words():
+    assert recent.measure_words("count") == "matches per year"
+    assert recent.measure_words("per_1000") == "matches per 1,000 works"
+    assert recent.measure_words("per_1000_searchable") == "matches per 1,000 works with an abstract"
+    assert recent.measure_words("share") == "share of method matches"
