@@ -288,9 +288,15 @@ def test_p_values_under_a_thousandth_are_bounded_and_the_rest_given_to_three_dec
     assert recent.p_words(0.2) == "p = 0.200"
 
 
-def test_a_crossover_names_its_two_methods_even_where_one_has_a_slash_in_its_name():
-    none = trend_mod.Crossover("t", "m1/encoder/decoder", None, None, None, "their shares never cross")
-    assert recent.crossing_words(none) == "m1 vs encoder/decoder: no crossover (their shares never cross)"
+@pytest.mark.parametrize("leader, runner_up", [("m1", "encoder/decoder"), ("encoder/decoder", "m1"), ("a/b", "c/d")])
+def test_a_crossover_names_its_two_methods_whatever_slashes_their_labels_hold(leader, runner_up):
+    """A user's labels may hold a slash: the pair is never read back out of "leader/runner-up"."""
+    years = range(2010, 2022)
+    steady = pd.DataFrame([{"method": m, "task": "t", "year": y, "count": n}
+                           for y in years for m, n in ((leader, 60 + (-1) ** y), (runner_up, 30))])
+    _, (crossing,) = trend_mod.series(steady, "s", [leader, runner_up], ["t"])
+    assert crossing.year is None and (crossing.leader, crossing.runner_up) == (leader, runner_up)
+    assert recent.crossing_words(crossing) == f"{leader} vs {runner_up}: no crossover ({crossing.note})"
     assert recent.crossing_words(trend_mod.Crossover("t", "", None, None, None, "one method")) == ""
 
 

@@ -83,6 +83,8 @@ class Crossover:
     note: str  # "" where ``year`` is set, else why there is none
     ahead: str = ""  # the method ahead after the crossover
     behind: str = ""
+    leader: str = ""  # the pair's methods, kept apart: a label may hold a slash itself
+    runner_up: str = ""
 
 
 def series(per_year: pd.DataFrame, source: str, methods: list[str], tasks: list[str], *,
@@ -156,15 +158,15 @@ def _crossover(task: str, wide: pd.DataFrame, present: list[str], years, level: 
     fitted = (shares[a] if len(present) == 2
               else joinpoint.fit("binomial", years, wide[a].to_numpy(dtype="float64"), m=both, level=level))
     if fitted is None:
-        return Crossover(task, pair, None, None, None, _why(years, both))
+        return Crossover(task, pair, None, None, None, _why(years, both), leader=a, runner_up=b)
     found = fitted.crossing()
     if found is None:
         return Crossover(task, pair, None, None, None,
-                         f"none in {int(fitted.years[0])}–{int(fitted.years[-1])}")
+                         f"none in {int(fitted.years[0])}–{int(fitted.years[-1])}", leader=a, runner_up=b)
     year = found[0]
     after = fitted.eta([year + 1e-3])[0] > 0  # the leader's logit share just after the crossing
     ahead, behind = (a, b) if after else (b, a)
-    return Crossover(task, pair, *found, "", ahead, behind)
+    return Crossover(task, pair, *found, "", ahead, behind, a, b)
 
 
 def frame(fitted: list[Series]) -> pd.DataFrame:

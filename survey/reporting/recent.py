@@ -141,9 +141,8 @@ def describe(s: trend_mod.Series) -> str:
 def crossing_words(c: trend_mod.Crossover) -> str:
     if not c.pair:
         return ""
-    a, b = c.pair.split("/", 1)
     if c.year is None:
-        return f"{a} vs {b}: no crossover ({c.note})"
+        return f"{c.leader} vs {c.runner_up}: no crossover ({c.note})"
     return f"{c.ahead} ahead of {c.behind} from {c.year:.1f} [{c.low:.1f}, {c.high:.1f}] (their fitted shares cross)"
 
 
