@@ -452,3 +452,20 @@ def test_shares_csv_ends_its_lines_with_a_newline_whatever_the_platform(monkeypa
     frame = shares.shares(_counts([("s", "w", None, "QA", "A", 1), ("s", "w", None, "QA", "B", None)]))
     assert shares.to_csv(frame) == (
         "source,window,year,task,method,count,share,ci_low,ci_high,p_holm,claim\ns,w,,QA,A,1,,,,,\ns,w,,QA,B,,,,,,\n")
+
+
+# ------------------------------------------------------------------ mutation survivors (issue 23)
+
+
+def test_per_year_rows_have_an_empty_claim_and_window_rows_without_a_name_still_get_theirs():
+    frame = shares.shares(_counts([("s", None, None, "QA", "A", 90), ("s", None, None, "QA", "B", 10),
+                                   ("s", "w", 2020, "QA", "A", 9), ("s", "w", 2020, "QA", "B", 1)]))
+    assert list(frame["claim"]) == ["leads", "trails", "", ""]  # an unnamed window is still a window total
+    assert frame["p_holm"].iloc[:2].notna().all() and frame["p_holm"].iloc[2:].isna().all()
+
+
+def test_share_claims_are_made_at_the_level_asked():
+    # 59 against 41: p = 0.072, a lead at 90% and not at 95%
+    counts = _counts([("s", "w", None, "QA", "A", 59), ("s", "w", None, "QA", "B", 41)])
+    assert list(shares.shares(counts, level=0.90)["claim"]) == ["leads", "trails"]
+    assert list(shares.shares(counts)["claim"]) == ["unclear", "unclear"]

@@ -6,6 +6,8 @@ import math
 
 import pytest
 
+from statsmodels.stats.multitest import multipletests
+
 from survey.evidence.intervals import wilson
 import numpy as np
 
@@ -107,6 +109,8 @@ def test_the_corrected_claims_of_a_table_are_adjusted_together():
     together = check_table(table)["t0"]
     assert alone.corrected_claim.family == 1 and together.corrected_claim.family == 6
     assert together.corrected_claim.p_holm >= alone.corrected_claim.p_holm
+    ps = [check_table(table)[t].corrected_claim.p_value for t in table]
+    assert together.corrected_claim.p_holm == pytest.approx(multipletests(ps, method="holm")[1][0], rel=1e-12)
 
 
 # ------------------------------------------------------------------ exact values (issue 14 survivors)
@@ -214,6 +218,7 @@ def _settles(table, task, extra) -> bool:
     ({"A": 1000, "B": 600}, {"A": Precision(16, 20), "B": Precision(592, 600)}),  # B judged whole: 592 known
     ({"LSTM": 1000, "CNN": 1100}, {"CNN": Precision(4, 5)}),
     ({"A": 20, "B": 1}, {"A": Precision(3, 7)}),  # too few until every match is judged
+    ({"A": 14, "B": 3}, {"A": Precision(9, 13)}),  # judging the one match left settles it
 ])
 def test_the_labels_that_settle_a_lead_that_may_change_are_the_fewest_that_do(counts, precisions):
     table = {"t": (counts, precisions)}
@@ -240,3 +245,20 @@ def test_a_lead_whose_corrected_counts_stay_too_few_however_many_are_labelled_ha
     check = check_verdict({"A": 30, "B": 2}, {"A": Precision(1, 10)})
     assert check.status == MAY_CHANGE and check.corrected_claim.kind == "too few to say"
     assert check.more_labels is None
+
+
+def test_a_method_judged_whole_draws_nothing_so_the_others_draws_are_those_of_a_census_of_any_size():
+    # B's relevant count is known (7 of its 7 matches judged, or of 9 labelled when it had more): the sampled
+    # A's draws, and so the corrected comparison, are the same either way.
+    census = check_verdict({"A": 30, "B": 7}, {"A": Precision(5, 10), "B": Precision(7, 7)})
+    more = check_verdict({"A": 30, "B": 7}, {"A": Precision(5, 10), "B": Precision(7, 9)})
+    assert census.corrected_claim.p_value == more.corrected_claim.p_value
+    assert census.corrected_ci == more.corrected_ci
+
+
+def test_a_task_without_labels_beside_labelled_ones_asks_for_no_labels():
+    # 60 against 40 leads on the score test and not on the bootstrap; with nothing labelled no label can settle it
+    checks = check_table({"labelled": ({"A": 300, "B": 200}, {"A": Precision(10, 30)}),
+                          "unlabelled": ({"A": 60, "B": 40}, {"A": None, "B": None})})
+    assert checks["unlabelled"].status == MAY_CHANGE and checks["unlabelled"].labelled == ()
+    assert checks["unlabelled"].more_labels is None
