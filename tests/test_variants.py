@@ -450,3 +450,8 @@ def test_only_the_variant_without_exclusions_drops_them_and_it_is_named_so():
         if v.kind != "exclusions":
             assert v.matrix.method_exclusions == matrix.method_exclusions
     assert all(v.group == ONE_METHOD for v in variants.values() if v.kind == "method term" and " by '" in v.name)
+    both = parse_matrix(THREE.replace('dialog = ["dialog", "dialogue"]', 'dialog = { any = ["dialog", "dialogue"], not = ["spoken"] }'))
+    assert both.task_exclusions and not both.method_exclusions
+    for v in derive(both, caps()):
+        kept = v.kind != "exclusions"
+        assert v.matrix.task_exclusions == (both.task_exclusions if kept else {})
