@@ -84,3 +84,29 @@ def test_a_ratio_bound_that_rounds_to_parity_gets_more_decimals():
     assert ratio_words(0.84, 0.72, 0.996) == "0.84 [0.72–0.996]"  # 1.00 would read as parity
     assert ratio_words(1.2, 1.001, 1.5) == "1.20 [1.001–1.50]"
     assert ratio_words(1.0, 0.5, 2.0) == "1.00 [0.50–2.00]"
+
+
+# ------------------------------------------------------------------ mutation survivors (issue 23)
+
+
+def test_a_lone_method_needs_the_minimum_of_matches_by_itself():
+    # nothing to compare it with: its own count is the pair, not its count plus one
+    assert claims.verdict({"A": claims.MIN_MATCHES - 1}).kind == claims.TOO_FEW
+    assert claims.verdict({"A": claims.MIN_MATCHES}).kind == claims.LEAD
+
+
+def test_a_single_task_takes_the_minimum_asked():
+    assert claims.verdict({"A": 3, "B": 1}).kind == claims.TOO_FEW
+    v = claims.verdict({"A": 3, "B": 1}, min_matches=4)
+    assert v.kind == claims.UNCLEAR and v.p_value is not None
+
+
+def test_estimates_keep_the_runner_up_counts_and_share_and_make_no_claim_without_counts_or_matches():
+    table = claims.verdicts({"t": {"LSTM": 3690, "CNN": 5670, "GRU": 10}, "none": {"LSTM": 0, "CNN": 0},
+                             "missing": {"LSTM": 12, "CNN": None}}, estimate=True)
+    v = table["t"]
+    assert (v.kind, v.leader, v.runner_up) == (claims.ESTIMATE, "CNN", "LSTM")
+    assert v.counts == {"LSTM": 3690, "CNN": 5670, "GRU": 10} and v.share == pytest.approx(5670 / 9370)
+    assert table["none"].kind == claims.TOO_FEW  # no match at all: who has most is nobody
+    assert table["missing"].kind == claims.NO_DATA and table["missing"].counts == {"LSTM": 12, "CNN": None}
+    assert claims.method_claim(v, "CNN") == "" and claims.method_claim(table["missing"], "CNN") == ""

@@ -452,3 +452,148 @@ def test_shares_csv_ends_its_lines_with_a_newline_whatever_the_platform(monkeypa
     frame = shares.shares(_counts([("s", "w", None, "QA", "A", 1), ("s", "w", None, "QA", "B", None)]))
     assert shares.to_csv(frame) == (
         "source,window,year,task,method,count,share,ci_low,ci_high,p_holm,claim\ns,w,,QA,A,1,,,,,\ns,w,,QA,B,,,,,,\n")
+
+
+# ------------------------------------------------------------------ mutation survivors (issue 23)
+
+
+def test_per_year_rows_have_an_empty_claim_and_window_rows_without_a_name_still_get_theirs():
+    frame = shares.shares(_counts([("s", None, None, "QA", "A", 90), ("s", None, None, "QA", "B", 10),
+                                   ("s", "w", 2020, "QA", "A", 9), ("s", "w", 2020, "QA", "B", 1)]))
+    assert list(frame["claim"]) == ["leads", "trails", "", ""]  # an unnamed window is still a window total
+    assert frame["p_holm"].iloc[:2].notna().all() and frame["p_holm"].iloc[2:].isna().all()
+
+
+def test_share_claims_are_made_at_the_level_asked():
+    # 59 against 41: p = 0.072, a lead at 90% and not at 95%
+    counts = _counts([("s", "w", None, "QA", "A", 59), ("s", "w", None, "QA", "B", 41)])
+    assert list(shares.shares(counts, level=0.90)["claim"]) == ["leads", "trails"]
+    assert list(shares.shares(counts)["claim"]) == ["unclear", "unclear"]
+
+
+# ------------------------------------------------------------------ trends (issue 23 survivors)
+
+
+def _three(years=range(2005, 2021), n=6000):
+    """Expected counts of three methods: C leads early and falls, A rises past it; B, least, stays a tenth.
+    Ranked by their total matches they are C, A, B: neither alphabetical nor the order given."""
+    rows = []
+    for y in years:
+        p = 1 / (1 + math.exp(-0.3 * (y - 2012.5)))  # A's share of A and C
+        b = round(0.1 * n)
+        a = round(0.9 * n * p * 0.9)
+        rows += [{"method": "A", "task": "QA", "year": y, "count": a},
+                 {"method": "B", "task": "QA", "year": y, "count": b},
+                 {"method": "C", "task": "QA", "year": y, "count": n - a - b}]
+    return pd.DataFrame(rows)
+
+
+def test_three_methods_cross_between_the_two_most_matched_and_each_share_is_its_own_fit():
+    frame = _three()
+    fitted, (cross,) = trends.series(frame, "s", ["A", "B", "C"], ["QA"])
+    totals = frame.groupby("method")["count"].sum()
+    assert totals["C"] > totals["A"] > totals["B"]
+    assert cross.pair == "C/A" and cross.note == ""
+    # A against C alone (B left out) crosses where A's counts reach C's
+    year = next(y for y in range(2005, 2021) if (frame[(frame.year == y) & (frame.method == "A")]["count"].item()
+                                                  > frame[(frame.year == y) & (frame.method == "C")]["count"].item()))
+    assert year - 1 <= cross.year <= year and cross.low <= cross.year <= cross.high
+    assert (cross.ahead, cross.behind) == ("A", "C")
+    share = {s.method: s.fit.segments for s in fitted if s.measure == "share"}
+    assert share["A"][-1].slope > 0 and share["C"][-1].slope < 0  # not one the mirror of another
+    assert abs(share["B"][0].slope) < 0.2 * abs(share["A"][-1].slope)  # B holds a steady tenth
+    narrow = trends.series(frame, "s", ["A", "B", "C"], ["QA"], level=0.80)[1][0]
+    assert narrow.high - narrow.low < cross.high - cross.low
+
+
+def test_a_pair_that_never_crosses_or_cannot_be_fitted_says_why():
+    years = range(2005, 2021)
+    frame = pd.DataFrame([{"method": m, "task": "QA", "year": y, "count": c}
+                          for y in years for m, c in (("A", 300 + 10 * (y - 2005)), ("B", 100))])
+    (cross,) = trends.series(frame, "s", ["B", "A"], ["QA"])[1]
+    assert (cross.pair, cross.year, cross.note) == ("A/B", None, "none in 2005–2020")
+    sparse = pd.DataFrame([{"method": m, "task": "QA", "year": y, "count": 1 if y == 2010 else 0}
+                           for y in years for m in ("A", "B")])
+    (cross,) = trends.series(sparse, "s", ["A", "B"], ["QA"])[1]
+    assert (cross.task, cross.pair, cross.year) == ("QA", "A/B", None)
+    assert cross.note == "too sparse to fit: 2 matches (at least 10)"  # A's and B's together
+    one = trends.series(frame[frame.method == "A"], "s", ["A"], ["QA"])[1]
+    assert one == [trends.Crossover("QA", "", None, None, None, "one method only")]
+
+
+def test_why_a_series_is_not_fitted_names_its_years_and_matches_in_words():
+    assert trends._why(np.arange(2020, 2021), [50]) == "too short to fit: 1 complete year (at least 5)"
+    assert trends._why(np.arange(2017, 2021), [50] * 4) == "too short to fit: 4 complete years (at least 5)"
+    assert trends._why(np.arange(2016, 2021), [1, 0, 0, 0, 0]) == "too sparse to fit: 1 match (at least 10)"
+    assert trends._why(np.arange(2016, 2021), [2, 0, 0, 0, 0]) == "too sparse to fit: 2 matches (at least 10)"
+    assert trends._why(np.arange(2016, 2021), [9, 0, 0, 0, 0]) == "too sparse to fit: 9 matches (at least 10)"
+    assert trends._why(np.arange(2016, 2021), [10, 0, 0, 0, 0]) == (
+        "no usable fit (a share near 0 or 1 throughout, or a series the model cannot estimate)")
+
+
+def test_series_start_at_the_first_match_skip_a_task_missing_a_method_and_keep_their_source():
+    years = range(2005, 2021)
+    rows = [{"method": m, "task": "QA", "year": y, "count": 0 if y < 2008 else (1 if y == 2008 else 40 + y - 2008)}
+            for y in years for m in ("A", "B")]
+    rows += [{"method": "A", "task": "MT", "year": y, "count": 30} for y in years]  # B never counted for MT
+    rows += [{"method": m, "task": "NLI", "year": y, "count": 0} for y in years for m in ("A", "B")]
+    fitted, crossings = trends.series(pd.DataFrame(rows), "src", ["A", "B"], ["MT", "QA", "NLI"])
+    assert {s.task for s in fitted} == {"QA", "NLI"} and [c.task for c in crossings] == ["QA", "NLI"]
+    qa = [s for s in fitted if s.task == "QA"]
+    assert all(s.source == "src" and list(s.years) == list(range(2008, 2021)) for s in qa)
+    assert qa[0].years.dtype.kind == "i"
+    assert all(s.note == "" for s in qa if s.fit is not None) and any(s.fit is not None for s in qa)
+    nli = [s for s in fitted if s.task == "NLI"]  # nothing matched: nothing to fit, not one year of zeros
+    assert all(len(s.years) == 0 and s.note.startswith("too short to fit: 0 complete years") for s in nli)
+
+
+def test_counts_of_one_year_in_several_rows_add_up():
+    rows = [{"method": "A", "task": "QA", "year": 2010, "count": 3}] * 2
+    rows += [{"method": "A", "task": "QA", "year": y, "count": 0} for y in range(2011, 2015)]
+    (s,), _ = trends.series(pd.DataFrame(rows), "s", ["A"], ["QA"])
+    assert s.note == "too sparse to fit: 6 matches (at least 10)"
+
+
+def test_rates_are_per_1000_works_and_a_year_without_searchable_works_is_left_out():
+    years = range(2008, 2022)
+    totals = {y: 10000 + 500 * (y - 2008) for y in years}
+    searchable = {y: n // 2 for y, n in totals.items() if y != 2012}
+    frame = pd.DataFrame([{"method": "A", "task": "QA", "year": y, "count": totals[y] // 20} for y in years])
+    fitted, _ = trends.series(frame, "s", ["A"], ["QA"], totals=totals, searchable=searchable, level=0.9)
+    by = {s.measure: s for s in fitted}
+    assert math.exp(by["per_1000"].fit.eta([2015])[0]) == pytest.approx(50, rel=0.01)  # 1 in 20 of 1,000 works
+    assert math.exp(by["per_1000_searchable"].fit.eta([2015])[0]) == pytest.approx(100, rel=0.01)
+    assert 2012 not in by["per_1000_searchable"].fit.years and 2012 in by["per_1000"].fit.years
+    assert all(s.fit.level == 0.9 for s in fitted)
+
+
+def test_the_recent_average_needs_the_whole_span_and_starts_no_earlier_than_the_series():
+    years = np.arange(2016, 2021)  # exactly the five years of the span
+    frame = pd.DataFrame([{"method": "A", "task": "QA", "year": int(y), "count": 20 + 5 * i}
+                          for i, y in enumerate(years)])
+    (s,), _ = trends.series(frame, "s", ["A"], ["QA"])
+    first, last, *_ = s.average()
+    assert (first, last) == (2016, 2020)
+    assert s.average(6) is None  # longer than the series
+    gapped = trends.Series("s", "QA", "A", "count", np.array([2014, 2017, 2018, 2019, 2020]), s.fit)
+    assert gapped.average() == gapped.average(5) and gapped.average()[0] == 2016
+    late = trends.Series("s", "QA", "A", "count", np.array([2017, 2018, 2019, 2020, 2021]), s.fit)
+    assert late.average(6) is None
+    assert trends.Series("s", "QA", "A", "count", np.arange(2000, 2021), None).average() is None
+
+
+def test_the_segment_table_numbers_segments_from_one_and_rounds_shares_finer_than_rates():
+    frame = _series(0.3, 2012.5, range(2005, 2021))
+    fitted, _ = trends.series(frame, "s", ["A", "B"], ["QA"])
+    none = trends.Series("s", "QA", "A", "count", np.array([2020]), None, "too short")
+    out = trends.frame([none, *fitted])
+    done = [s for s in fitted if s.fit]
+    assert len(out) == sum(len(s.fit.segments) for s in done) and len(done) > 1  # a series without a fit: no row
+    for s in done:
+        rows = out[(out["method"] == s.method) & (out["measure"] == s.measure)]
+        assert list(rows["segment"]) == list(range(1, len(s.fit.segments) + 1))
+        digits = 3 if s.measure == "share" else 1
+        for seg, change in zip(s.fit.segments, rows["change"]):
+            assert change == round(s.change(seg.slope), digits)
+    assert any(change != round(change, 2) for change in out[out["measure"] == "share"]["change"])
+    assert any(change != round(change, 0) for change in out[out["measure"] == "count"]["change"])

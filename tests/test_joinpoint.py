@@ -195,3 +195,45 @@ def test_a_segment_claims_a_change_only_where_its_widened_interval_excludes_none
     knots, x = [1.0], np.arange(-2.0, 7.0)
     assert jp._last_zero(params, knots, x, [clear, flat], 0.95) == pytest.approx(0.0)
     assert jp._last_zero(params, knots, x, [unclear, flat], 0.95) is None
+
+
+# ------------------------------------------------------------------ mutation survivors (issue 23)
+
+
+def test_a_segment_is_clear_only_with_p_under_the_level_and_an_interval_that_excludes_no_change():
+    from survey.evidence.joinpoint import Segment
+
+    assert Segment(2000, 2010, 0.3, 0.1, 0.5, 0.01).clear() and Segment(2000, 2010, -0.3, -0.5, -0.1, 0.01).clear()
+    assert not Segment(2000, 2010, 0.3, 0.0, 0.5, 0.01).clear()  # the interval reaches no change
+    assert not Segment(2000, 2010, -0.3, -0.5, 0.0, 0.01).clear()
+    assert not Segment(2000, 2010, 0.3, -0.2, 0.5, 0.01).clear()
+    assert not Segment(2000, 2010, 0.3, 0.1, 0.5, 0.5).clear()
+    assert Segment(2000, 2010, 0.3, 0.1, 0.5, 0.07).clear(level=0.90)
+
+
+def test_student_t_only_where_the_dispersion_was_estimated_above_one_with_residual_df():
+    from scipy import stats
+
+    from survey.evidence.joinpoint import _ppf, _sf
+
+    for dispersion, df, t in [(1.5, 10, True), (1.5, 1, True), (1.0, 10, False), (0.5, 10, False), (1.5, 0, False)]:
+        assert _sf(2.0, dispersion, df) == (stats.t.sf(2.0, df) if t else stats.norm.sf(2.0))
+        assert _ppf(0.975, dispersion, df) == (stats.t.ppf(0.975, df) if t else stats.norm.ppf(0.975))
+
+
+def test_a_one_segment_fit_has_two_sided_p_values_and_its_average_is_its_segment():
+    import math
+
+    from scipy import stats
+
+    from survey.evidence import joinpoint
+
+    years = np.arange(2010, 2020)
+    y = np.round(50 * 1.2 ** (years - 2010) * (1 + 0.05 * np.sin(years)))
+    f = joinpoint.fit("poisson", years, y)
+    (seg,) = f.segments
+    se = math.sqrt(f.cov[1, 1])
+    q = joinpoint._ppf(0.975, f.dispersion, f.df_resid)
+    assert seg.p_value == pytest.approx(2 * joinpoint._sf(abs(seg.slope) / se, f.dispersion, f.df_resid), rel=1e-9)
+    assert joinpoint._p_values(f.params, f.cov, 1.0, 0)[1] == pytest.approx(2 * stats.norm.sf(abs(f.params[1]) / se))
+    assert f.average(2010, 2019) == pytest.approx((seg.slope, seg.slope - q * se, seg.slope + q * se), rel=1e-9)

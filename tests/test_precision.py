@@ -6,6 +6,8 @@ import math
 
 import pytest
 
+from statsmodels.stats.multitest import multipletests
+
 from survey.evidence.intervals import wilson
 import numpy as np
 
@@ -107,6 +109,8 @@ def test_the_corrected_claims_of_a_table_are_adjusted_together():
     together = check_table(table)["t0"]
     assert alone.corrected_claim.family == 1 and together.corrected_claim.family == 6
     assert together.corrected_claim.p_holm >= alone.corrected_claim.p_holm
+    ps = [check_table(table)[t].corrected_claim.p_value for t in table]
+    assert together.corrected_claim.p_holm == pytest.approx(multipletests(ps, method="holm")[1][0], rel=1e-12)
 
 
 # ------------------------------------------------------------------ exact values (issue 14 survivors)
@@ -127,3 +131,134 @@ def test_the_corrected_leader_is_the_one_with_the_largest_estimate_not_the_large
     # A: 100 * 50/60 = 83.3; B unlabelled: 80.
     check = check_verdict({"A": 100, "B": 80}, {"A": Precision(50, 60)})
     assert check.corrected_claim.leader == "A" and check.corrected_claim.counts == {"A": 83, "B": 80}
+
+
+# ------------------------------------------------------------------ mutation survivors (issue 23)
+
+
+def test_every_match_judged_gives_the_relevant_count_exactly_not_the_estimate_times_the_count():
+    # 25 * (7 / 25) is 7.000000000000001 in floating point: a census is counted, never multiplied back.
+    assert Precision(7, 25).corrected(25) == (7.0, 7.0, 7.0)
+    check = check_verdict({"A": 22, "B": 10}, {"A": Precision(15, 22)})  # 22 * (15 / 22) is not 15 either
+    assert check.corrected_claim.head_to_head == 15 / (15 + 10)
+
+
+def test_more_labels_than_matches_count_the_relevant_labels_not_the_rate_times_the_matches():
+    # labelled when A had 25 matches, 15 relevant; A has 20 now: 15 relevant are known, not 20 * 0.6 = 12
+    check = check_verdict({"A": 20, "B": 10}, {"A": Precision(15, 25)})
+    assert check.corrected_claim.counts == {"A": 15, "B": 10}
+
+
+def test_corrected_counts_that_reach_the_minimum_only_once_rounded_are_too_few_to_say():
+    # A: 20 * 3/7 = 8.57 relevant, B: 1; rounded 9 + 1 = 10 matches, yet 9.57 are fewer than the 10 a claim
+    # needs. It was tested as a lead of 9 against 1 by the score test, without the bootstrap or an interval.
+    from survey.evidence.claims import MIN_MATCHES, TOO_FEW
+
+    check = check_verdict({"A": 20, "B": 1}, {"A": Precision(3, 7)})
+    assert 20 * 3 / 7 + 1 < MIN_MATCHES <= sum(check.corrected_claim.counts.values())
+    assert check.corrected_claim.kind == TOO_FEW and check.corrected_claim.p_value is None
+    assert check.corrected_claim.head_to_head is None and check.corrected_ci is None
+    assert check.raw_claim.is_lead and check.status == MAY_CHANGE
+    # judging all 20 settles it: 9 relevant (20 * 3/7 rounded) against 1 are 10 matches, a clear lead
+    assert check.more_labels == 20 - 7
+
+
+def test_corrected_counts_of_exactly_the_minimum_are_compared_by_the_bootstrap():
+    check = check_verdict({"A": 10, "B": 2}, {"A": Precision(4, 5)})  # 10 * 4/5 + 2 = 10 relevant exactly
+    assert check.corrected_claim.kind != "too few to say" and check.corrected_ci is not None
+    assert check.corrected_claim.p_value is not None
+
+
+def test_a_runner_up_without_a_relevant_match_loses_every_draw_so_p_is_the_least_the_bootstrap_gives():
+    from survey.evidence.precision import DRAWS
+
+    # A's 100 matches hold at least the 1 relevant judged one; B has none: in every draw A has all of the pair.
+    check = check_verdict({"A": 100, "B": 0}, {"A": Precision(1, 10)})
+    assert check.corrected_claim.p_value == 2 / (DRAWS + 1)
+    assert check.corrected_ci == (1.0, 1.0)
+
+
+def test_a_tie_on_corrected_counts_has_a_p_value_of_one_at_most():
+    check = check_verdict({"A": 50, "B": 50}, {"A": Precision(30, 30), "B": Precision(30, 30)})
+    assert check.corrected_claim.p_value == 1.0 and check.corrected_claim.p_holm == 1.0
+
+
+def test_the_corrected_claim_keeps_the_share_and_interval_of_the_corrected_counts():
+    from survey.evidence.intervals import share_interval
+
+    check = check_verdict({"A": 300, "B": 200}, {"A": Precision(10, 30)})  # corrected: A 100, B 200
+    assert check.corrected_claim.counts == {"A": 100, "B": 200}
+    assert check.corrected_claim.share == pytest.approx(200 / 300)
+    assert check.corrected_claim.share_ci == share_interval(200, 300)
+
+
+def test_the_claim_on_counts_is_made_at_the_level_asked():
+    # 59 against 41: p = 0.072, a lead at 90% and not at 95%
+    table = {"t": ({"A": 59, "B": 41}, {"A": Precision(30, 30)})}
+    assert check_table(table, level=0.90)["t"].raw_claim.is_lead
+    assert not check_table(table, level=0.95)["t"].raw_claim.is_lead
+
+
+def _more(counts, precisions, extra):
+    """The labels of ``precisions`` with ``extra`` more per sampled method, at the precision estimated now."""
+    return {m: p if p is None or p.judged >= counts[m] else
+            Precision(min(min(counts[m], p.judged + extra), round(p.estimate * min(counts[m], p.judged + extra))),
+                      min(counts[m], p.judged + extra))
+            for m, p in precisions.items()}
+
+
+def _settles(table, task, extra) -> bool:
+    counts, precisions = table[task]
+    more = {**table, task: (counts, _more(counts, precisions, extra))}
+    return check_table(more)[task].corrected_claim.is_lead
+
+
+@pytest.mark.parametrize("counts, precisions", [
+    ({"A": 1000, "B": 600}, {"A": Precision(16, 20)}),  # one more label settles it
+    ({"A": 1000, "B": 600}, {"A": Precision(16, 20), "B": Precision(592, 600)}),  # B judged whole: 592 known
+    ({"LSTM": 1000, "CNN": 1100}, {"CNN": Precision(4, 5)}),
+    ({"A": 20, "B": 1}, {"A": Precision(3, 7)}),  # too few until every match is judged
+    ({"A": 14, "B": 3}, {"A": Precision(9, 13)}),  # judging the one match left settles it
+])
+def test_the_labels_that_settle_a_lead_that_may_change_are_the_fewest_that_do(counts, precisions):
+    table = {"t": (counts, precisions)}
+    check = check_table(table)["t"]
+    assert check.status == MAY_CHANGE
+    more = check.more_labels
+    assert more is not None and more >= 1
+    assert _settles(table, "t", more) and not _settles(table, "t", more - 1)
+
+
+def test_a_lead_that_may_change_beside_other_tested_tasks_needs_the_labels_its_holm_place_asks():
+    # Beside a tie (p = 1), the task's p-value is doubled by Holm: one more label no longer settles it.
+    task = ({"A": 1000, "B": 600}, {"A": Precision(16, 20)})
+    alone = check_table({"t": task})["t"].more_labels
+    table = {"t": task, "tie": ({"A": 100, "B": 100}, {"A": Precision(30, 30)})}
+    together = check_table(table)["t"]
+    assert together.corrected_claim.family == 2 and together.status == MAY_CHANGE
+    assert together.more_labels > alone
+    assert _settles(table, "t", together.more_labels) and not _settles(table, "t", together.more_labels - 1)
+
+
+def test_a_lead_whose_corrected_counts_stay_too_few_however_many_are_labelled_has_no_number_to_settle_it():
+    # A: 30 matches at 1 in 10 relevant is 3 against B's 2, judged or not
+    check = check_verdict({"A": 30, "B": 2}, {"A": Precision(1, 10)})
+    assert check.status == MAY_CHANGE and check.corrected_claim.kind == "too few to say"
+    assert check.more_labels is None
+
+
+def test_a_method_judged_whole_draws_nothing_so_the_others_draws_are_those_of_a_census_of_any_size():
+    # B's relevant count is known (7 of its 7 matches judged, or of 9 labelled when it had more): the sampled
+    # A's draws, and so the corrected comparison, are the same either way.
+    census = check_verdict({"A": 30, "B": 7}, {"A": Precision(5, 10), "B": Precision(7, 7)})
+    more = check_verdict({"A": 30, "B": 7}, {"A": Precision(5, 10), "B": Precision(7, 9)})
+    assert census.corrected_claim.p_value == more.corrected_claim.p_value
+    assert census.corrected_ci == more.corrected_ci
+
+
+def test_a_task_without_labels_beside_labelled_ones_asks_for_no_labels():
+    # 60 against 40 leads on the score test and not on the bootstrap; with nothing labelled no label can settle it
+    checks = check_table({"labelled": ({"A": 300, "B": 200}, {"A": Precision(10, 30)}),
+                          "unlabelled": ({"A": 60, "B": 40}, {"A": None, "B": None})})
+    assert checks["unlabelled"].status == MAY_CHANGE and checks["unlabelled"].labelled == ()
+    assert checks["unlabelled"].more_labels is None

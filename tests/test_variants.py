@@ -403,3 +403,55 @@ def test_exported_counts_are_ordered_by_source_query_first_year_then_year_and_ea
     assert [(o.source, o.query, o.year_from, o.year) for o in got] == [
         ("a", "p", 2010, None), ("a", "q", None, 2018), ("a", "q", None, 2019), ("b", "q", 2015, None), ("b", "q", 2016, None)]
     assert calls == [("b", False, ["baseline"]), ("a", False, ["baseline"])]
+
+
+# ------------------------------------------------------------------ mutation survivors (issue 23)
+
+
+def test_each_group_counts_and_changes_its_own_variants():
+    from survey.evidence.variants import FLIPS, GAINED, HOLDS, ONE_METHOD, SAME
+
+    data = (_rows(BASELINE, {"LSTM": 600, "CNN": 400}) + _rows("alike", {"LSTM": 550, "CNN": 450})
+            + [replace(r, group=ONE_METHOD) for r in _rows("one", {"LSTM": 300, "CNN": 400})])
+    (verdict,) = assess(data)
+    assert verdict.groups == {BASELINE: ALIKE, "alike": ALIKE, "one": ONE_METHOD}
+    assert verdict.counted() == ["alike", "one"]
+    assert verdict.counted(ALIKE) == ["alike"] and verdict.counted(ONE_METHOD) == ["one"]
+    assert (verdict.outcome("alike"), verdict.outcome("one")) == (HOLDS, FLIPS)
+    assert verdict.changes() == ["one"] and verdict.changes(ONE_METHOD) == ["one"] and verdict.changes(ALIKE) == []
+    assert verdict.robust_to(ALIKE) and not verdict.robust_to(ONE_METHOD) and not verdict.robust
+    verdict.groups.pop("alike")  # a variant without a group is of the group every method alike
+    assert verdict.counted(ALIKE) == ["alike"]
+    unwritten = replace(verdict, claims={k: v for k, v in verdict.claims.items() if k != BASELINE})
+    assert (unwritten.outcome("one"), unwritten.outcome("alike")) == (GAINED, GAINED)
+    tie = assess(_rows(BASELINE, {"LSTM": 50, "CNN": 50}) + _rows("v", {"LSTM": 51, "CNN": 49}))[0]
+    assert tie.outcome("v") == SAME
+
+
+def test_a_variant_is_adjusted_with_the_tasks_it_leaves_as_written():
+    # the variant counts only "qa" again; "mt" and "total" as written are in its family too
+    data = (_rows(BASELINE, {"LSTM": 600, "CNN": 400}, task="qa") + _rows(BASELINE, {"LSTM": 70, "CNN": 30}, task="mt")
+            + _rows(BASELINE, {"LSTM": 900, "CNN": 100}, task="total") + _rows("v", {"LSTM": 580, "CNN": 420}, task="qa"))
+    qa = next(v for v in assess(data) if v.task == "qa")
+    assert qa.claims["v"].family == 3 and qa.claims[BASELINE].family == 3
+
+
+def test_only_the_variant_without_exclusions_drops_them_and_it_is_named_so():
+    from survey.evidence.variants import ONE_METHOD
+
+    matrix = parse_matrix(THREE.replace('CNN = ["CNN", "convolutional neural network"]',
+                                        'CNN = { any = ["CNN", "convolutional neural network"], not = ["daily mail"] }'))
+    assert matrix.method_exclusions and not matrix.task_exclusions
+    variants = {v.name: v for v in derive(matrix, caps())}
+    bare = variants["without exclusions"]
+    assert bare.matrix.name == f"{matrix.name} [without exclusions]"
+    assert bare.matrix.method_exclusions == {} and bare.matrix.task_exclusions == {}
+    for v in variants.values():
+        if v.kind != "exclusions":
+            assert v.matrix.method_exclusions == matrix.method_exclusions
+    assert all(v.group == ONE_METHOD for v in variants.values() if v.kind == "method term" and " by '" in v.name)
+    both = parse_matrix(THREE.replace('dialog = ["dialog", "dialogue"]', 'dialog = { any = ["dialog", "dialogue"], not = ["spoken"] }'))
+    assert both.task_exclusions and not both.method_exclusions
+    for v in derive(both, caps()):
+        kept = v.kind != "exclusions"
+        assert v.matrix.task_exclusions == (both.task_exclusions if kept else {})

@@ -20,7 +20,7 @@ settles nothing, it "may change", and the check says how many more labels would 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
 import numpy as np
@@ -114,8 +114,10 @@ def _corrected(counts: Mapping[str, int], precisions: Mapping[str, Precision | N
              c * precisions[m].estimate if precisions.get(m) else float(c) for m, c in counts.items()}
     rounded = {m: round(v) for m, v in point.items()}
     base = verdict(rounded)  # shares and ranking of the corrected counts; its test is replaced below
-    if base.runner_up is None or base.kind == TOO_FEW or point[base.leader] + point[base.runner_up] < MIN_MATCHES:
+    if base.runner_up is None or base.kind == TOO_FEW:
         return base, None
+    if point[base.leader] + point[base.runner_up] < MIN_MATCHES:  # rounding reached the minimum, the counts did not
+        return replace(base, kind=TOO_FEW, head_to_head=None, head_to_head_ci=None, p_value=None), None
     pair = draws[base.leader] + draws[base.runner_up]
     safe = np.where(pair > 0, pair, 1)
     share = np.where(pair > 0, rng.binomial(safe.astype("int64"), draws[base.leader] / safe) / safe, 0.5)
@@ -128,8 +130,6 @@ def _corrected(counts: Mapping[str, int], precisions: Mapping[str, Precision | N
 
 
 def _adjust(found: dict, level: float) -> dict:
-    from dataclasses import replace
-
     from survey.evidence.claims import LEAD, UNCLEAR
 
     tested = [t for t, (v, _) in found.items() if v.p_value is not None]
